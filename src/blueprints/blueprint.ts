@@ -1,0 +1,37 @@
+import type { z } from 'zod';
+import type { PlanInput } from './plan.js';
+
+/** What `compile` returns: the plan without its `blueprint` header, which Lily fills in. */
+export type PlanBody = Omit<PlanInput, 'blueprint'>;
+
+/**
+ * A code-defined blueprint (seed 002): identity, zod schemas for bindings, run input and run
+ * output, and a deterministic, side-effect-free `compile(bindings)` that returns a plan.
+ *
+ * @example
+ * export const hello = defineBlueprint({
+ *   id: 'hello.v1', version: '1.0.0', summary: 'Say hello',
+ *   bindings: z.object({ name: z.string() }), input: z.object({}), output: z.object({}),
+ *   compile: (b) => ({ steps: [{ id: 'greet', executor: 'echo', with: { text: `hello ${b.name}` } }] }),
+ * });
+ */
+export interface Blueprint<
+  B extends z.ZodType = z.ZodType,
+  I extends z.ZodType = z.ZodType,
+  O extends z.ZodType = z.ZodType,
+> {
+  readonly id: string;
+  readonly version: string;
+  readonly summary: string;
+  readonly bindings: B;
+  readonly input: I;
+  readonly output: O;
+  /** Optional job kind (HXO contract) every plan of this blueprint belongs to. */
+  readonly kind?: string;
+  /** Must be deterministic and side-effect free: same bindings, same plan, same hash. */
+  compile(bindings: z.output<B>): PlanBody;
+}
+
+/** Any blueprint, whatever its schemas. */
+// biome-ignore lint/suspicious/noExplicitAny: schemas vary per blueprint; the registry holds them all.
+export type AnyBlueprint = Blueprint<any, any, any>;

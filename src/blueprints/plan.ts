@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { jsonSchema } from '../contracts/json.js';
+
+/** Step ids double as XState state keys: no dots. */
+export const stepIdSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'letters, digits, _ or -');
+
+/**
+ * Where a value of a step's input comes from: the run input, an earlier step's output (the
+ * step must be in `needs`, directly or transitively), the current shard of a partition step,
+ * or a literal. `path` is a dotted path into that value (`a.b.0.c`); absent means the whole.
+ */
+export const inputRefSchema = z.union([
+  z.object({ from: z.literal('input'), path: z.string().optional() }),
+  z.object({ from: z.literal('step'), step: stepIdSchema, path: z.string().optional() }),
+  z.object({ from: z.literal('shard'), path: z.string().optional() }),
+  z.object({ from: z.literal('value'), value: jsonSchema }),
+]);
+export type InputRef = z.infer<typeof inputRefSchema>;
+
+export const backoffSchema = z.object({
+  initialMs: z.number().int().nonnegative().default(200),
+  factor: z.number().min(1).default(2),
+  maxMs: z.number().int().nonnegative().default(30_000),
+  /** 0..1: the share of each delay that is jitter, derived deterministically from the dispatch id. */
+  jitter: z.number().min(0).max(1).default(0),
+});
+
+export const retrySchema = z.object({
+  maxAttempts: z.number().int().min(1).max(100).default(1),
+  backoff: backoffSchema.prefault({}),
+});
+
+/** A command gate run after a step succeeds (seed kernel layer 3). */
+export const gateSchema = z.object({
+  id: stepIdSchema,
+  executor: z.string().min(1).default('command'),
+  with: z.record(z.string(), jsonSchema).default({}),
+  required: z.boolean().default(true),
+  timeoutMs: z.number().int().positive().optional(),
+});
+
+export const routeOutcomeSchema = z.enum(['succeeded', 'failed', 'gate_failed', 'timed_out']);
+/** `$end` ends the run successfully, `$fail` fails it; anything else is a step id. */
+export const routeTargetSchema = z.union([z.literal('$end'), z.literal('$fail'), stepIdSchema]);
+export const routeSchema = z.object({ on: routeOutcomeSchema, to: routeTargetSchema });
+
+export const partitionSchema = z.object({
+  partitioner: z.string().min(1),
+  /** Static configuration handed to the partitioner. */
+  with: z.record(z.string(), jsonSchema).default({}),
+  concurrency: z.number().int().min(1).max(1024).default(4),
+  mode: z.enum(['fail_fast', 'collect']).default('fail_fast'),
+});
+
+export const sideEffectsSchema = z.enum(['none', 'read', 'write', 'external']);
+
+export const stepSchema = z.object({
+  id: stepIdSchema,
+  title: z.string().optional(),
+  executor: z.string().min(1),
+  /** Static configuration for the executor (argv for `command`, ...). */
+  with: z.record(z.string(), jsonSchema).default({}),
+  /** Named inputs resolved at dispatch time. */
+  input: z.record(z.string(), inputRefSchema).default({}),
+  needs: z.array(stepIdSchema).default([]),
+  /** `needs`: starts when every need has succeeded. `route`: starts only when a route sends the run here. */
+  start: z.enum(['needs', 'route']).default('needs'),
+  retry: retrySchema.prefault({}),
+  timeoutMs: z.number().int().positive().optional(),
+  idempotent: z.boolean().default(true),
+  capabilities: z.array(z.string()).default([]),
+  sideEffects: sideEffectsSchema.default('none'),
+  /** Paths in the workspace this step reads or writes, checked by the policy gate. */
+  paths: z.array(z.string()).default([]),
+  approval: z.object({ reason: z.string() }).optional(),
+  gates: z.array(gateSchema).default([]),
+  routes: z.array(routeSchema).default([]),
+  /** How many times routes may enter this step; required on any step inside a route cycle. */
+  maxVisits: z.number().int().min(1).max(1000).optional(),
+  partition: partitionSchema.optional(),
+  /** Name of a registered artifact/output schema (`name@version`) the step output must match. */
+  outputSchema: z.string().optional(),
+});
+
+export const planSchema = z.object({
+  blueprint: z.object({ id: z.string().min(1), version: z.string().min(1) }),
+  /** Optional job kind (HXO contract): restricts partitioners, executors and safety. */
+  kind: z.string().optional(),
+  steps: z.array(stepSchema).min(1),
+  /** Run timeout, enforced by a timer. */
+  timeoutMs: z.number().int().positive().optional(),
+  /** How the run payload is built from step outputs: key -> step id (its whole output). */
+  output: z.record(z.string(), inputRefSchema).default({}),
+});
+
+export type Plan = z.output<typeof planSchema>;
+export type PlanInput = z.input<typeof planSchema>;
+export type PlanStep = Plan['steps'][number];
+export type PlanGate = PlanStep['gates'][number];
+export type PlanRoute = PlanStep['routes'][number];
+export type RouteOutcome = z.infer<typeof routeOutcomeSchema>;
+export type PlanPartition = NonNullable<PlanStep['partition']>;
+export type Backoff = z.output<typeof backoffSchema>;

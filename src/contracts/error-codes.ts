@@ -1,0 +1,48 @@
+/**
+ * The stable error codes of Lily. A code names exactly one cause and is never reused.
+ * `kind` says whose fault it is: `input` (the caller gave something wrong: exit 2) or
+ * `failure` (the work or the environment failed: exit 1).
+ */
+export const ERROR_CODES = {
+  job_not_found: { kind: 'input', summary: 'No job spec with this id under .lily/jobs/.' },
+  job_invalid_spec: { kind: 'input', summary: 'The job spec is not valid YAML or does not match the job schema.' },
+  job_target_unresolved: { kind: 'input', summary: 'The job targets a blueprint id or version that is not registered.' },
+  job_bindings_invalid: { kind: 'input', summary: "The job's bindings do not match the blueprint's bindings schema." },
+  job_input_invalid: { kind: 'input', summary: "The run input does not match the blueprint's input schema." },
+  job_policy_denied: { kind: 'failure', summary: 'The policy gate denied a step of the run.' },
+  job_execution_failed: { kind: 'failure', summary: 'The run failed while executing.' },
+  job_kind_unknown: { kind: 'input', summary: 'The plan names a job kind that is not registered.' },
+  stage_partitioner_not_allowed: { kind: 'input', summary: 'The job kind does not allow this partitioner.' },
+  stage_executor_not_allowed: { kind: 'input', summary: 'The job kind does not allow this executor.' },
+  stage_non_idempotent_denied: { kind: 'input', summary: 'A non-idempotent stage in a job kind that forbids it.' },
+  blueprint_not_found: { kind: 'input', summary: 'No blueprint with this id is registered.' },
+  blueprint_bindings_invalid: { kind: 'input', summary: 'Bindings rejected by the blueprint schema.' },
+  blueprint_compile_failed: { kind: 'input', summary: 'The blueprint produced an invalid plan.' },
+  blueprint_execution_failed: { kind: 'failure', summary: 'A step of the blueprint failed or broke its contract.' },
+  blueprint_contract_invalid: { kind: 'input', summary: 'A blueprint definition breaks the blueprint contract.' },
+  pack_invalid: { kind: 'input', summary: 'A pack module or one of its contributions is invalid.' },
+  artifact_type_unknown: { kind: 'input', summary: 'No artifact schema is registered under this name@version.' },
+  artifact_data_invalid: { kind: 'input', summary: 'Artifact content does not match its registered schema.' },
+  artifact_not_found: { kind: 'input', summary: 'No artifact with this sha256 or name.' },
+  eventstore_version_conflict: { kind: 'failure', summary: 'The stream is not at the expected version.' },
+  eventstore_unavailable: { kind: 'failure', summary: 'The event store cannot be opened or written.' },
+  event_type_unknown: { kind: 'input', summary: 'An event type outside the catalog was appended.' },
+  event_data_invalid: { kind: 'input', summary: "Event data does not match its type's schema." },
+  bus_unavailable: { kind: 'failure', summary: 'NATS cannot be reached.' },
+  message_invalid: { kind: 'input', summary: 'A bus message failed validation.' },
+  replay_plan_drift: { kind: 'failure', summary: "The plan hash differs from the one pinned in the run's log." },
+  replay_nondeterministic: { kind: 'failure', summary: 'Replay diverged from the recorded log.' },
+  config_invalid: { kind: 'input', summary: '.lily/config.yaml is invalid.' },
+  policy_invalid: { kind: 'input', summary: '.lily/policy.yaml is invalid.' },
+  project_not_initialized: { kind: 'input', summary: 'No .lily/ directory here: run `lily init`.' },
+  run_not_found: { kind: 'input', summary: 'No run with this id.' },
+  approval_not_found: { kind: 'input', summary: 'No pending approval with this id.' },
+  id_invalid: { kind: 'input', summary: 'An id does not match its format.' },
+  usage_invalid: { kind: 'input', summary: 'The command line is invalid.' },
+  internal_error: { kind: 'failure', summary: 'An unexpected error (a bug): please report it.' },
+} as const satisfies Record<string, { kind: 'input' | 'failure'; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const isErrorCode = (value: unknown): value is ErrorCode =>
+  typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { LilyError } from '../errors.js';
+import {
+  artifactRefSchema,
+  dispatchRefSchema,
+  errorInfoSchema,
+  jsonObjectSchema,
+  jsonSchema,
+  runEnvelopeSchema,
+  stepRefSchema,
+} from './shared-schemas.js';
+
+const blueprintRef = z.object({ id: z.string(), version: z.string() });
+const principal = z.string().min(1);
+
+/**
+ * Every event type Lily may append, with the schema of its `data`. Past tense: an event is a
+ * fact. Commands a run machine emits are stored as the events that record them
+ * (`step.dispatch` -> `step.dispatched`, `timer.schedule` -> `timer.scheduled`, ...).
+ * Unknown types and invalid data are refused at append.
+ */
+export const EVENT_DATA_SCHEMAS = {
+  'run.requested': z.object({
+    runId: z.string(),
+    jobId: z.string(),
+    trigger: z.object({ kind: z.enum(['manual', 'cron', 'rerun', 'api']), at: z.number().optional() }).loose(),
+    input: jsonObjectSchema,
+    dryRun: z.boolean(),
+    principal,
+  }),
+  'run.started': z.object({
+    runId: z.string(),
+    jobId: z.string(),
+    blueprint: blueprintRef,
+    bindings: jsonSchema,
+    plan: jsonObjectSchema,
+    planHash: z.string(),
+    input: jsonObjectSchema,
+    inputHash: z.string(),
+    dryRun: z.boolean(),
+    kernelVersion: z.string(),
+    env: z.record(z.string(), z.string()),
+    principal,
+    parent: z.object({ runId: z.string(), fromStep: z.string().optional(), gatesOnly: z.boolean() }).optional(),
+  }),
+  'policy.requested': stepRefSchema.extend({ executor: z.string(), request: jsonObjectSchema }),
+  'policy.decided': stepRefSchema.extend({
+    decision: z.enum(['allow', 'deny', 'approval_required']),
+    reasons: z.array(z.string()),
+    rule: z.string().optional(),
+    grant: z.string().optional(),
+    approvalId: z.string().optional(),
+  }),
+  'approval.requested': stepRefSchema.extend({ approvalId: z.string(), reason: z.string() }),
+  'approval.granted': stepRefSchema.extend({ approvalId: z.string(), by: principal, comment: z.string().optional() }),
+  'approval.denied': stepRefSchema.extend({ approvalId: z.string(), by: principal, reason: z.string() }),
+  'step.dispatched': dispatchRefSchema.extend({
+    executor: z.string(),
+    input: jsonSchema,
+    shard: z.string().optional(),
+    timeoutMs: z.number().int().positive().optional(),
+    idempotent: z.boolean(),
+    dryRun: z.boolean(),
+    grant: z.string().optional(),
+  }),
+  'step.started': dispatchRefSchema.extend({ worker: z.string(), shard: z.string().optional() }),
+  'step.succeeded': dispatchRefSchema.extend({
+    output: jsonSchema,
+    artifacts: z.array(artifactRefSchema).default([]),
+    durationMs: z.number().nonnegative(),
+    shard: z.string().optional(),
+  }),
+  'step.failed': dispatchRefSchema.extend({
+    error: errorInfoSchema,
+    retryable: z.boolean(),
+    durationMs: z.number().nonnegative().optional(),
+    shard: z.string().optional(),
+  }),
+  'step.timed_out': dispatchRefSchema.extend({ timeoutMs: z.number().int().nonnegative() }),
+  'step.retry_scheduled': stepRefSchema.extend({ nextAttempt: z.number().int().positive(), delayMs: z.number() }),
+  'step.indeterminate': dispatchRefSchema.extend({ reason: z.string() }),
+  'step.skipped': z.object({ stepId: z.string(), reason: z.string() }),
+  'partition.planned': stepRefSchema.extend({
+    partitioner: z.string(),
+    shards: z.array(z.object({ key: z.string(), input: jsonSchema })),
+  }),
+  'gate.dispatched': dispatchRefSchema.extend({ gateId: z.string(), executor: z.string(), input: jsonSchema }),
+  'gate.passed': dispatchRefSchema.extend({ gateId: z.string(), output: jsonSchema.optional() }),
+  'gate.failed': dispatchRefSchema.extend({ gateId: z.string(), required: z.boolean(), error: errorInfoSchema }),
+  'artifact.recorded': z.object({ ref: artifactRefSchema }),
+  'timer.scheduled': z.object({
+    timerId: z.string(),
+    fireAt: z.number(),
+    purpose: z.enum(['retry', 'step_timeout', 'run_timeout', 'cron']),
+    stepId: z.string().optional(),
+    attempt: z.number().int().positive().optional(),
+  }),
+  'timer.cancelled': z.object({ timerId: z.string() }),
+  'timer.fired': z.object({ timerId: z.string(), firedAt: z.number() }),
+  'run.cancel_requested': z.object({ by: principal, reason: z.string().optional() }),
+  'run.forked': z.object({
+    parentRunId: z.string(),
+    fromStep: z.string().optional(),
+    gatesOnly: z.boolean(),
+    memoized: z.array(z.string()),
+  }),
+  'run.completed': z.object({
+    status: z.enum(['succeeded', 'failed', 'cancelled']),
+    envelope: runEnvelopeSchema,
+    error: errorInfoSchema.optional(),
+  }),
+  'schedule.ticked': z.object({
+    jobId: z.string(),
+    scheduledAt: z.number(),
+    decision: z.enum(['run', 'skip', 'queue']),
+    reason: z.string().optional(),
+    runId: z.string().optional(),
+  }),
+  'system.started': z.object({ process: z.string(), pid: z.number().int(), version: z.string() }),
+  'message.rejected': z.object({ subject: z.string(), reason: z.string(), issues: z.array(z.string()).default([]) }),
+} as const;
+
+export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
+export type EventData<T extends EventType> = z.output<(typeof EVENT_DATA_SCHEMAS)[T]>;
+export const EVENT_TYPES = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];
+
+export const isEventType = (t: unknown): t is EventType =>
+  typeof t === 'string' && Object.hasOwn(EVENT_DATA_SCHEMAS, t);
+
+/** Validates an event's data against its type; throws `event_type_unknown` / `event_data_invalid`. */
+export const validateEventData = <T extends EventType>(type: string, data: unknown): EventData<T> => {
+  if (!isEventType(type)) {
+    throw new LilyError('event_type_unknown', `unknown event type ${JSON.stringify(type)}`, { type });
+  }
+  const result = EVENT_DATA_SCHEMAS[type].safeParse(data);
+  if (!result.success) {
+    throw new LilyError('event_data_invalid', `invalid data for ${type}`, {
+      type,
+      issues: result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    });
+  }
+  return result.data as EventData<T>;
+};
