@@ -42,6 +42,10 @@ export const EVENT_DATA_SCHEMAS = {
     env: z.record(z.string(), z.string()),
     principal,
     parent: z.object({ runId: z.string(), fromStep: z.string().optional(), gatesOnly: z.boolean() }).optional(),
+    /** Forks: outputs of steps memoized from the parent run (step id -> recorded result). */
+    memo: z
+      .record(z.string(), z.object({ output: jsonSchema, artifacts: z.array(artifactRefSchema).default([]) }))
+      .optional(),
   }),
   'policy.requested': stepRefSchema.extend({ executor: z.string(), request: jsonObjectSchema }),
   'policy.decided': stepRefSchema.extend({
@@ -62,6 +66,8 @@ export const EVENT_DATA_SCHEMAS = {
     idempotent: z.boolean(),
     dryRun: z.boolean(),
     grant: z.string().optional(),
+    /** The step's static configuration (`with` of the plan step), for executors without the plan. */
+    with: jsonObjectSchema.optional(),
   }),
   'step.started': dispatchRefSchema.extend({ worker: z.string(), shard: z.string().optional() }),
   'step.succeeded': dispatchRefSchema.extend({
@@ -77,9 +83,19 @@ export const EVENT_DATA_SCHEMAS = {
     shard: z.string().optional(),
   }),
   'step.timed_out': dispatchRefSchema.extend({ timeoutMs: z.number().int().nonnegative() }),
-  'step.retry_scheduled': stepRefSchema.extend({ nextAttempt: z.number().int().positive(), delayMs: z.number() }),
+  'step.retry_scheduled': stepRefSchema.extend({
+    nextAttempt: z.number().int().positive(),
+    delayMs: z.number(),
+    shard: z.string().optional(),
+  }),
   'step.indeterminate': dispatchRefSchema.extend({ reason: z.string() }),
   'step.skipped': z.object({ stepId: z.string(), reason: z.string() }),
+  /** A partition step asks its partitioner for shards (answered by `partition.planned`). */
+  'partition.requested': stepRefSchema.extend({
+    partitioner: z.string(),
+    with: jsonObjectSchema,
+    input: jsonSchema,
+  }),
   'partition.planned': stepRefSchema.extend({
     partitioner: z.string(),
     shards: z.array(z.object({ key: z.string(), input: jsonSchema })),
