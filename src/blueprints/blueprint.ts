@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { PlanInput } from './plan.js';
+import type { CompileTools } from './templates.js';
 
 /** What `compile` returns: the plan without its `blueprint` header, which Lily fills in. */
 export type PlanBody = Omit<PlanInput, 'blueprint'>;
@@ -28,8 +29,11 @@ export interface Blueprint<
   readonly output: O;
   /** Optional job kind (HXO contract) every plan of this blueprint belongs to. */
   readonly kind?: string;
-  /** Must be deterministic and side-effect free: same bindings, same plan, same hash. */
-  compile(bindings: z.output<B>): PlanBody;
+  /**
+   * Must be deterministic and side-effect free: same bindings, same plan, same hash. `tools`
+   * gives access to the step templates and routing policies packs contributed.
+   */
+  compile(bindings: z.output<B>, tools: CompileTools): PlanBody;
 }
 
 /** Any blueprint, whatever its schemas. */

@@ -33,6 +33,8 @@ export const retrySchema = z.object({
 /** A command gate run after a step succeeds (seed kernel layer 3). */
 export const gateSchema = z.object({
   id: stepIdSchema,
+  /** A gate template (from a pack) to expand at compile: its executor and `with`, overridden by ours. */
+  template: z.string().optional(),
   executor: z.string().min(1).default('command'),
   with: z.record(z.string(), jsonSchema).default({}),
   required: z.boolean().default(true),

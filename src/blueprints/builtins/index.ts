@@ -1,0 +1,20 @@
+import type { Catalog } from '../catalog.js';
+import { createCatalog } from '../catalog.js';
+import { commandBlueprint } from './command.js';
+import { councilBlueprint } from './council.js';
+import { BUILTIN_EXECUTORS, BUILTIN_PARTITIONERS, commandResultSchema } from './executors.js';
+import { pipelineBlueprint } from './pipeline.js';
+
+export const BUILTIN_BLUEPRINTS = [commandBlueprint, pipelineBlueprint, councilBlueprint];
+
+/** A catalog holding the built-ins: command.v1, pipeline.v1, council.v1, the `command` and `echo` executors, the `list` partitioner. */
+export const createBuiltinCatalog = (): Catalog => {
+  const catalog = createCatalog();
+  for (const bp of BUILTIN_BLUEPRINTS) catalog.blueprints.register(bp);
+  for (const e of BUILTIN_EXECUTORS) catalog.executors.set(e.name, e);
+  for (const p of BUILTIN_PARTITIONERS) catalog.partitioners.set(p.name, p);
+  catalog.schemas.register('lily.command-result@1', commandResultSchema);
+  return catalog;
+};
+
+export { commandBlueprint, councilBlueprint, pipelineBlueprint };

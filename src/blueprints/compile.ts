@@ -1,0 +1,133 @@
+import type { z } from 'zod';
+import { hashJson } from '../contracts/canonical-json.js';
+import { LilyError, toLilyError } from '../contracts/errors.js';
+import type { AnyBlueprint } from './blueprint.js';
+import type { Catalog } from './catalog.js';
+import { resolveJobKind } from './job-kinds.js';
+import { type Plan, planSchema } from './plan.js';
+import type { CompileTools } from './templates.js';
+import { validatePlan } from './validate-plan.js';
+
+export interface CompiledPlan {
+  plan: Plan;
+  /** sha256 of the canonical JSON of the plan: pinned in `run.started`, checked on replay. */
+  planHash: string;
+}
+
+export const zodIssues = (error: z.ZodError): { path: string; message: string; code: string }[] =>
+  error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code }));
+
+/**
+ * The compile boundary: parse bindings with the blueprint's schema, call its `compile`, parse
+ * the result as a Plan, expand gate templates, apply job-kind SLOs, validate. Deterministic:
+ * the same blueprint and bindings give the same plan and hash.
+ *
+ * Throws `blueprint_bindings_invalid` (zod issues as data), `blueprint_compile_failed`,
+ * `job_kind_unknown` or a `stage_*` code.
+ */
+export const compileBlueprint = (
+  catalog: Catalog,
+  blueprint: AnyBlueprint,
+  rawBindings: unknown,
+): CompiledPlan => {
+  const name = `${blueprint.id}@${blueprint.version}`;
+  const bindings = blueprint.bindings.safeParse(rawBindings ?? {});
+  if (!bindings.success) {
+    throw new LilyError('blueprint_bindings_invalid', `bindings rejected by ${name}`, {
+      blueprint: name,
+      issues: zodIssues(bindings.error),
+    });
+  }
+  let body: unknown;
+  try {
+    body = blueprint.compile(bindings.data, compileTools(catalog, name));
+  } catch (e) {
+    const cause = toLilyError(e, 'blueprint_compile_failed');
+    throw new LilyError(
+      'blueprint_compile_failed',
+      `${name}: compile threw: ${cause.message}`,
+      {
+        blueprint: name,
+        reason: 'compile_threw',
+        error: cause.toJSON(),
+      },
+      { cause: e },
+    );
+  }
+  const parsed = planSchema.safeParse({
+    kind: blueprint.kind,
+    ...(body as object),
+    blueprint: { id: blueprint.id, version: blueprint.version },
+  });
+  if (!parsed.success) {
+    throw new LilyError('blueprint_compile_failed', `${name}: compile returned an invalid plan`, {
+      blueprint: name,
+      reason: 'plan_invalid',
+      issues: zodIssues(parsed.error),
+    });
+  }
+  const plan = applyKindSlo(catalog, expandGateTemplates(catalog, parsed.data, name));
+  validatePlan(plan, catalog);
+  return { plan, planHash: hashJson(plan) };
+};
+
+const expandGateTemplates = (catalog: Catalog, plan: Plan, name: string): Plan => ({
+  ...plan,
+  steps: plan.steps.map((step) => ({
+    ...step,
+    gates: step.gates.map((gate) => {
+      if (gate.template === undefined) return gate;
+      const template = catalog.gateTemplates.get(gate.template);
+      if (!template) {
+        throw new LilyError('blueprint_compile_failed', `${name}: unknown gate template "${gate.template}"`, {
+          blueprint: name,
+          reason: 'unknown_gate_template',
+          step: step.id,
+          gate: gate.id,
+          template: gate.template,
+          known: [...catalog.gateTemplates.keys()].sort(),
+        });
+      }
+      const { template: _expanded, ...rest } = gate;
+      return { ...rest, executor: template.executor, with: { ...(template.with as object), ...gate.with } };
+    }),
+  })),
+});
+
+/** A job kind's default SLO becomes the timeout of every step that sets none. */
+const applyKindSlo = (catalog: Catalog, plan: Plan): Plan => {
+  if (plan.kind === undefined) return plan;
+  const kind = resolveJobKind(catalog.jobKinds, plan.kind);
+  return { ...plan, steps: plan.steps.map((s) => ({ ...s, timeoutMs: s.timeoutMs ?? kind.defaultSloMs })) };
+};
+
+const compileTools = (catalog: Catalog, name: string): CompileTools => {
+  const unknown = (what: string, key: string, known: Iterable<string>) =>
+    new LilyError('blueprint_compile_failed', `${name}: unknown ${what} "${key}"`, {
+      blueprint: name,
+      reason: `unknown_${what.replace(' ', '_')}`,
+      name: key,
+      known: [...known].sort(),
+    });
+  return {
+    stepTemplate: (key, params) => {
+      const template = catalog.stepTemplates.get(key);
+      if (!template) throw unknown('step template', key, catalog.stepTemplates.keys());
+      const parsed = template.params.safeParse(params);
+      if (!parsed.success) {
+        throw new LilyError('blueprint_compile_failed', `${name}: bad params for step template "${key}"`, {
+          blueprint: name,
+          reason: 'template_params_invalid',
+          name: key,
+          issues: zodIssues(parsed.error),
+        });
+      }
+      return template.build(parsed.data);
+    },
+    routingPolicy: (key) => {
+      const policy = catalog.routingPolicies.get(key);
+      if (!policy) throw unknown('routing policy', key, catalog.routingPolicies.keys());
+      return policy.routes;
+    },
+  };
+};

@@ -1,0 +1,13 @@
+export type { AnyBlueprint, Blueprint, PlanBody } from './blueprint.js';
+export * from './builtins/index.js';
+export * from './catalog.js';
+export * from './compile.js';
+export * from './define.js';
+export * from './describe.js';
+export * from './job-kinds.js';
+export * from './packs.js';
+export * from './plan.js';
+export * from './registry.js';
+export * from './schema-registry.js';
+export * from './templates.js';
+export * from './validate-plan.js';
