@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   artifact_not_found: { kind: 'input', summary: 'No artifact with this sha256 or name.' },
   eventstore_version_conflict: { kind: 'failure', summary: 'The stream is not at the expected version.' },
   eventstore_unavailable: { kind: 'failure', summary: 'The event store cannot be opened or written.' },
+  eventstore_batch_invalid: { kind: 'input', summary: 'An append batch repeats an id or partly repeats stored ones.' },
   event_type_unknown: { kind: 'input', summary: 'An event type outside the catalog was appended.' },
   event_data_invalid: { kind: 'input', summary: "Event data does not match its type's schema." },
   bus_unavailable: { kind: 'failure', summary: 'NATS cannot be reached.' },

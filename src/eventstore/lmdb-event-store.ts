@@ -1,0 +1,236 @@
+import type { RootDatabase } from 'lmdb';
+import { LilyError, toLilyError } from '../contracts/errors.js';
+import type { NewEvent, StoredEvent } from '../contracts/events/envelope.js';
+import { assertStreamName, prepareBatch, resolveBatch, storeClosed } from './append-batch.js';
+import {
+  ANY,
+  type AppendOptions,
+  type AppendResult,
+  type EventStore,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type Snapshot,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionHandler,
+} from './event-store.js';
+import { DB_NAMES, openLilyLmdb, openNamedDb } from './lmdb-env.js';
+import { AppendNotifier, startSubscription } from './subscription.js';
+
+export interface LmdbEventStoreOptions {
+  /** Directory of the LMDB environment (`.lily/db`). Ignored when `root` is given. */
+  path?: string;
+  /** An environment opened with `openLilyLmdb`, shared with other stores; not closed by `close()`. */
+  root?: RootDatabase;
+  /**
+   * How often live subscriptions look for appends made by other processes (ms). Appends made
+   * through this store wake subscribers at once. Default 20.
+   */
+  pollIntervalMs?: number;
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 20;
+const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
+type AppendOutcome = AppendResult | { refused: unknown };
+
+/**
+ * The LMDB adapter. One append is one LMDB write transaction (run on lmdb-js's write thread,
+ * holding LMDB's inter-process writer lock), so the read of the stream head and the global
+ * position and the writes that advance them are atomic across every process that opens the
+ * environment. Appends issued in the same event turn share one transaction and one fsync.
+ *
+ * @example
+ * const store = openLmdbEventStore({ path: '.lily/db' });
+ */
+export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore => {
+  if (!options.root && !options.path) {
+    throw new LilyError('eventstore_unavailable', 'openLmdbEventStore needs a path or a root', {});
+  }
+  const ownsRoot = !options.root;
+  const root = options.root ?? openLilyLmdb(options.path as string);
+  const events = openNamedDb<StoredEvent, number>(root, DB_NAMES.events);
+  const streamIndex = openNamedDb<number, [string, number]>(root, DB_NAMES.streamIndex);
+  const heads = openNamedDb<number, string>(root, DB_NAMES.heads);
+  const eventIds = openNamedDb<number, [string, string]>(root, DB_NAMES.eventIds);
+  const snapshots = openNamedDb<unknown, [string, number]>(root, DB_NAMES.snapshots);
+  const meta = openNamedDb<number, string>(root, DB_NAMES.meta);
+  const notifier = new AppendNotifier();
+  const pollMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  let closed = false;
+  let live = 0;
+  let poller: NodeJS.Timeout | undefined;
+  let seenPos = 0;
+
+  const open = (what: string) => {
+    if (closed) throw storeClosed(what);
+  };
+  const lastPos = (): number => meta.get('pos') ?? 0;
+
+  const writeBatch = (stream: string, batch: NewEvent[], expected: AppendOptions['expectedVersion']) => {
+    const version = heads.get(stream) ?? 0;
+    const existing = batch.map((e) => {
+      const pos = eventIds.get([stream, e.id]);
+      return pos === undefined ? undefined : events.get(pos);
+    });
+    let dedupe: AppendResult | undefined;
+    try {
+      dedupe = resolveBatch(stream, batch, existing, expected ?? ANY, version);
+    } catch (refused) {
+      return { refused };
+    }
+    if (dedupe) return dedupe;
+    const base = lastPos();
+    const stored = batch.map(
+      (e, i): StoredEvent => ({ ...e, stream, seq: version + i + 1, pos: base + i + 1 }),
+    );
+    for (const e of stored) {
+      events.put(e.pos, e);
+      streamIndex.put([stream, e.seq], e.pos);
+      eventIds.put([stream, e.id], e.pos);
+    }
+    if (stored.length > 0) {
+      heads.put(stream, version + stored.length);
+      meta.put('pos', base + stored.length);
+    }
+    return { stream, events: stored, version: version + stored.length, deduplicated: false };
+  };
+
+  const durably = async <T>(what: string, write: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await write();
+      await root.flushed;
+      return result;
+    } catch (e) {
+      throw new LilyError(
+        'eventstore_unavailable',
+        `${what} failed: ${(e as Error).message}`,
+        {},
+        { cause: e },
+      );
+    }
+  };
+
+  const readAll = async (o: ReadAllOptions = {}): Promise<StoredEvent[]> => {
+    open('readAll');
+    const range = events.getRange({ start: Math.max(1, o.fromPos ?? 1), limit: o.limit });
+    return [...range.map((entry) => entry.value)];
+  };
+
+  const poll = () => {
+    root.resetReadTxn();
+    const pos = lastPos();
+    if (pos !== seenPos) {
+      seenPos = pos;
+      notifier.notify();
+    }
+  };
+  const startPolling = () => {
+    live += 1;
+    if (poller) return;
+    seenPos = lastPos();
+    poller = setInterval(poll, pollMs);
+    poller.unref();
+  };
+  const stopPolling = () => {
+    live -= 1;
+    if (live > 0 || !poller) return;
+    clearInterval(poller);
+    poller = undefined;
+  };
+
+  return {
+    async append(stream: string, batchIn: readonly NewEvent[], o: AppendOptions = {}): Promise<AppendResult> {
+      open('append');
+      const batch = prepareBatch(stream, batchIn);
+      const outcome: AppendOutcome = await durably('append', () =>
+        root.childTransaction(() => writeBatch(stream, batch, o.expectedVersion)),
+      );
+      if ('refused' in outcome) throw toLilyError(outcome.refused);
+      if (outcome.events.length > 0 && !outcome.deduplicated) notifier.notify();
+      return outcome;
+    },
+
+    async readStream(stream: string, o: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+      open('readStream');
+      assertStreamName(stream);
+      const backward = o.direction === 'backward';
+      const from = o.fromSeq ?? (backward ? MAX_SEQ : 1);
+      const range = streamIndex.getRange({
+        start: [stream, from],
+        end: backward ? [stream, 0] : [stream, MAX_SEQ],
+        reverse: backward,
+        limit: o.limit,
+      });
+      const out: StoredEvent[] = [];
+      for (const { value } of range) {
+        const e = events.get(value);
+        if (e) out.push(e);
+      }
+      return out;
+    },
+
+    readAll,
+
+    subscribe(so: SubscribeOptions, handler: SubscriptionHandler): Subscription {
+      open('subscribe');
+      startPolling();
+      const sub = startSubscription({ readAll, lastPositionNow: lastPos, notifier }, so, handler);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        stopPolling();
+      };
+      sub.done.then(release, release);
+      return sub;
+    },
+
+    async listStreams(prefix = ''): Promise<string[]> {
+      open('listStreams');
+      const out: string[] = [];
+      for (const key of heads.getKeys(prefix ? { start: prefix } : {})) {
+        if (!key.startsWith(prefix)) break;
+        out.push(key);
+      }
+      return out;
+    },
+
+    async streamVersion(stream: string): Promise<number> {
+      open('streamVersion');
+      return heads.get(stream) ?? 0;
+    },
+
+    async lastPosition(): Promise<number> {
+      open('lastPosition');
+      return lastPos();
+    },
+
+    async saveSnapshot<S>(stream: string, seq: number, state: S): Promise<void> {
+      open('saveSnapshot');
+      assertStreamName(stream);
+      await durably('saveSnapshot', () => snapshots.put([stream, seq], state));
+    },
+
+    async loadLatestSnapshot<S>(stream: string): Promise<Snapshot<S> | undefined> {
+      open('loadLatestSnapshot');
+      const range = snapshots.getRange({
+        start: [stream, MAX_SEQ],
+        end: [stream, -1],
+        reverse: true,
+        limit: 1,
+      });
+      for (const { key, value } of range) return { stream, seq: key[1], state: value as S };
+      return undefined;
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      notifier.end();
+      if (poller) clearInterval(poller);
+      await root.flushed;
+      if (ownsRoot) await root.close();
+    },
+  };
+};
