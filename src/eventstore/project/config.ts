@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { parseYaml, validateYaml } from '../../blueprints/jobs/yaml-document.js';
+
+const retentionSchema = z.strictObject({
+  /** Keep at least the last N runs of each job. */
+  keep_last: z.number().int().min(1).optional(),
+  /** Remove runs older than this many days (beyond `keep_last`). */
+  max_age_days: z.number().positive().optional(),
+});
+
+/** `{managed: true}` (lily starts nats-server under .lily/nats/) or `{url}` of a running server. */
+const natsSchema = z
+  .strictObject({
+    managed: z.boolean().optional(),
+    url: z
+      .string()
+      .regex(/^(nats|tls|ws|wss):\/\/\S+$/, 'a NATS url such as nats://127.0.0.1:4222')
+      .optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.url !== undefined && v.managed === true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['managed'],
+        message: 'either `managed: true` or `url`, not both',
+      });
+    }
+  })
+  .transform((v) =>
+    v.url === undefined ? { managed: true as const } : { managed: false as const, url: v.url },
+  );
+
+/**
+ * `.lily/config.yaml`: the project's runtime settings. Every key is optional; unknown keys are
+ * refused with their line.
+ */
+export const configSchema = z.strictObject({
+  /** NATS subject namespace (`lily.<namespace>.…`): letters, digits, `_`, `-`. */
+  namespace: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" or "-" (it is a NATS subject token)')
+    .default('default'),
+  nats: natsSchema.prefault({}),
+  /** Worker processes the engine starts (0: the engine runs executors in-process). */
+  workers: z.number().int().min(0).max(64).default(1),
+  /** Packs to load: paths relative to the project directory (`./packs/x.js`) or package names. */
+  packs: z.array(z.string().min(1)).default([]),
+  /** Run retention defaults; a job's `output.retention` overrides them. */
+  retention: retentionSchema.prefault({}),
+  log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type LilyConfig = z.output<typeof configSchema>;
+
+/** Validates config text. Throws `config_invalid` `{file, issues: [{path, message, line, column}]}`. */
+export const parseConfig = (text: string, file: string): LilyConfig =>
+  validateYaml(parseYaml(text, file, 'config_invalid'), configSchema, file, 'config_invalid');
+
+/** Reads `.lily/config.yaml`; a missing file means every default. Throws `config_invalid`. */
+export const loadConfig = async (file: string): Promise<LilyConfig> => {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as { code?: unknown })?.code === 'ENOENT') return configSchema.parse({});
+    throw e;
+  }
+  return parseConfig(text, file);
+};

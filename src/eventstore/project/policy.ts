@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { parseYaml, validateYaml } from '../../blueprints/jobs/yaml-document.js';
+
+const names = z.array(z.string().min(1)).default([]);
+
+/** What a rule matches; every given field must match (AND), at least one field is required. */
+const matcherShape = {
+  job: z.string().min(1).optional(),
+  step: z.string().min(1).optional(),
+  executor: z.string().min(1).optional(),
+  capability: z.string().min(1).optional(),
+  side_effects: z.enum(['none', 'read', 'write', 'external']).optional(),
+};
+const hasMatcher = (rule: Record<string, unknown>): boolean =>
+  Object.keys(matcherShape).some((k) => rule[k] !== undefined);
+const MATCHER_REQUIRED = `a rule names at least one of ${Object.keys(matcherShape).join(', ')}`;
+
+const approvalRuleSchema = z
+  .strictObject({ ...matcherShape, reason: z.string().min(1).optional() })
+  .refine(hasMatcher, MATCHER_REQUIRED);
+
+const dryRunRuleSchema = z.strictObject(matcherShape).refine(hasMatcher, MATCHER_REQUIRED);
+
+const principalSchema = z.strictObject({ capabilities: names });
+
+/**
+ * `.lily/policy.yaml`: what runs may do. Lists are allowlists; `"*"` allows anything.
+ * Enforced by the PolicyGate actor before every side effect.
+ */
+export const policySchema = z
+  .strictObject({
+    /** The principal runs act as unless one is named (`lily jobs run --as`). */
+    default_principal: z.string().min(1).default('operator'),
+    principals: z.record(z.string().min(1), principalSchema).default({ operator: { capabilities: [] } }),
+    /** Executor names steps may use. */
+    executors: names,
+    /** argv[0] values the `command` executor may run. */
+    commands: names,
+    /** Workspace path globs (relative to the project): deny wins over allow. */
+    workspace: z.strictObject({ allow: names, deny: names }).prefault({}),
+    /** Ceilings for job runtimes: a job asking for more is refused. */
+    caps: z
+      .strictObject({
+        timeout_ms: z.number().int().positive().optional(),
+        max_attempts: z.number().int().min(1).optional(),
+        concurrency: z.number().int().min(1).optional(),
+      })
+      .prefault({}),
+    /** Steps matching a rule wait for a human approval. */
+    approvals: z.array(approvalRuleSchema).default([]),
+    /** Runs with a step matching a rule need a successful dry run of the same plan first. */
+    require_dry_run: z.array(dryRunRuleSchema).default([]),
+  })
+  .superRefine((p, ctx) => {
+    if (!Object.hasOwn(p.principals, p.default_principal)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['default_principal'],
+        message: `"${p.default_principal}" is not one of the principals (${Object.keys(p.principals).join(', ') || 'none'})`,
+      });
+    }
+  });
+
+export type Policy = z.output<typeof policySchema>;
+export type ApprovalRule = Policy['approvals'][number];
+export type DryRunRule = Policy['require_dry_run'][number];
+
+/** Validates policy text. Throws `policy_invalid` `{file, issues: [{path, message, line, column}]}`. */
+export const parsePolicy = (text: string, file: string): Policy =>
+  validateYaml(parseYaml(text, file, 'policy_invalid'), policySchema, file, 'policy_invalid');
+
+/**
+ * Reads `.lily/policy.yaml`. A missing file is the empty policy, which allows no executor and
+ * no command: a project without a policy runs nothing with side effects. Throws `policy_invalid`.
+ */
+export const loadPolicy = async (file: string): Promise<Policy> => {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as { code?: unknown })?.code === 'ENOENT') return policySchema.parse({});
+    throw e;
+  }
+  return parsePolicy(text, file);
+};
