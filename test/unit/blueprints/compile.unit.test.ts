@@ -18,15 +18,27 @@ describe('compileBlueprint: plan validation', () => {
   it('fills defaults, pins the blueprint and hashes the canonical plan', () => {
     const { plan, planHash } = compileRaw({ steps: [echo('a'), echo('b', { needs: ['a'] })] });
     expect(plan.blueprint).toEqual({ id: 'test.raw', version: '1.0.0' });
-    expect(plan.steps[1]?.retry).toEqual({ maxAttempts: 1, backoff: { initialMs: 200, factor: 2, maxMs: 30000, jitter: 0 } });
+    expect(plan.steps[1]?.retry).toEqual({
+      maxAttempts: 1,
+      backoff: { initialMs: 200, factor: 2, maxMs: 30000, jitter: 0 },
+    });
     expect(planHash).toMatch(/^[0-9a-f]{64}$/);
     expect(compileRaw({ steps: [echo('a'), echo('b', { needs: ['a'] })] }).planHash).toBe(planHash);
   });
 
   it('names an unknown step in needs, routes and inputs', () => {
-    expect(failure({ steps: [echo('a', { needs: ['ghost'] })] }).data).toMatchObject({ reason: 'unknown_step', step: 'a', ref: 'ghost' });
-    expect(failure({ steps: [echo('a', { routes: [{ on: 'failed', to: 'ghost' }] })] }).data).toMatchObject({ reason: 'unknown_step', ref: 'ghost' });
-    expect(failure({ steps: [echo('a', { input: { x: { from: 'step', step: 'ghost' } } })] }).data).toMatchObject({ reason: 'unknown_step', input: 'x' });
+    expect(failure({ steps: [echo('a', { needs: ['ghost'] })] }).data).toMatchObject({
+      reason: 'unknown_step',
+      step: 'a',
+      ref: 'ghost',
+    });
+    expect(failure({ steps: [echo('a', { routes: [{ on: 'failed', to: 'ghost' }] })] }).data).toMatchObject({
+      reason: 'unknown_step',
+      ref: 'ghost',
+    });
+    expect(
+      failure({ steps: [echo('a', { input: { x: { from: 'step', step: 'ghost' } } })] }).data,
+    ).toMatchObject({ reason: 'unknown_step', input: 'x' });
   });
 
   it('refuses an input read from a step that is not upstream', () => {
@@ -35,8 +47,13 @@ describe('compileBlueprint: plan validation', () => {
   });
 
   it('refuses duplicate step ids and dependency cycles, naming the cycle', () => {
-    expect(failure({ steps: [echo('a'), echo('a')] }).data).toMatchObject({ reason: 'duplicate_step', step: 'a' });
-    const err = failure({ steps: [echo('a', { needs: ['c'] }), echo('b', { needs: ['a'] }), echo('c', { needs: ['b'] })] });
+    expect(failure({ steps: [echo('a'), echo('a')] }).data).toMatchObject({
+      reason: 'duplicate_step',
+      step: 'a',
+    });
+    const err = failure({
+      steps: [echo('a', { needs: ['c'] }), echo('b', { needs: ['a'] }), echo('c', { needs: ['b'] })],
+    });
     expect(err.data.reason).toBe('cycle');
     expect(err.data.cycle).toEqual(['a', 'b', 'c', 'a']);
   });
@@ -46,7 +63,10 @@ describe('compileBlueprint: plan validation', () => {
       echo('build', maxVisits === undefined ? {} : { maxVisits }),
       echo('test', { needs: ['build'], routes: [{ on: 'failed', to: 'build' }] }),
     ];
-    expect(failure({ steps: steps() }).data).toMatchObject({ reason: 'unbounded_cycle', cycle: ['build', 'test', 'build'] });
+    expect(failure({ steps: steps() }).data).toMatchObject({
+      reason: 'unbounded_cycle',
+      cycle: ['build', 'test', 'build'],
+    });
     expect(compileRaw({ steps: steps(3) }).plan.steps[0]?.maxVisits).toBe(3);
   });
 
@@ -56,18 +76,35 @@ describe('compileBlueprint: plan validation', () => {
       executor: 'teleport',
       known: ['command', 'echo'],
     });
-    expect(failure({ steps: [echo('a', { gates: [{ id: 'g', executor: 'nope' }] })] }).data).toMatchObject({ reason: 'unknown_executor', gate: 'g' });
-    expect(failure({ steps: [echo('a', { partition: { partitioner: 'by_magic' } })] }).data).toMatchObject({ reason: 'unknown_partitioner', partitioner: 'by_magic' });
-    expect(failure({ steps: [echo('a', { outputSchema: 'x@1' })] }).data).toMatchObject({ reason: 'unknown_schema', schema: 'x@1' });
+    expect(failure({ steps: [echo('a', { gates: [{ id: 'g', executor: 'nope' }] })] }).data).toMatchObject({
+      reason: 'unknown_executor',
+      gate: 'g',
+    });
+    expect(failure({ steps: [echo('a', { partition: { partitioner: 'by_magic' } })] }).data).toMatchObject({
+      reason: 'unknown_partitioner',
+      partitioner: 'by_magic',
+    });
+    expect(failure({ steps: [echo('a', { outputSchema: 'x@1' })] }).data).toMatchObject({
+      reason: 'unknown_schema',
+      schema: 'x@1',
+    });
   });
 
   it("checks a step's `with` against its executor's schema", () => {
-    expect(failure({ steps: [{ id: 'a', executor: 'command', with: { argv: [] } }] }).data).toMatchObject({ reason: 'executor_config_invalid', step: 'a' });
+    expect(failure({ steps: [{ id: 'a', executor: 'command', with: { argv: [] } }] }).data).toMatchObject({
+      reason: 'executor_config_invalid',
+      step: 'a',
+    });
   });
 
   it('refuses route-only steps nothing routes to, and shard inputs outside partitions', () => {
-    expect(failure({ steps: [echo('a'), echo('b', { start: 'route' })] }).data).toMatchObject({ reason: 'unreachable_step', step: 'b' });
-    expect(failure({ steps: [echo('a', { input: { s: { from: 'shard' } } })] }).data).toMatchObject({ reason: 'shard_outside_partition' });
+    expect(failure({ steps: [echo('a'), echo('b', { start: 'route' })] }).data).toMatchObject({
+      reason: 'unreachable_step',
+      step: 'b',
+    });
+    expect(failure({ steps: [echo('a', { input: { s: { from: 'shard' } } })] }).data).toMatchObject({
+      reason: 'shard_outside_partition',
+    });
   });
 
   it('wraps a plan that does not parse and a compile that throws', () => {

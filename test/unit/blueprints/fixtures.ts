@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { type Catalog, createBuiltinCatalog, defineBlueprint, type PlanBody } from '../../../src/blueprints/index.js';
+import {
+  type Catalog,
+  createBuiltinCatalog,
+  defineBlueprint,
+  type PlanBody,
+} from '../../../src/blueprints/index.js';
 
 /** A blueprint whose plan is whatever the bindings say: for exercising plan validation. */
 export const rawPlanBlueprint = defineBlueprint({
