@@ -1,0 +1,70 @@
+import type { Status } from '@nats-io/transport-node';
+import type { LogFields, LogLevel } from '../logger.js';
+import type { BusStatus } from './bus.js';
+import { redactUrl } from './nats-errors.js';
+
+export interface StatusReport {
+  level: LogLevel;
+  fields: LogFields;
+  msg: string;
+  /** What `onStatus` listeners hear; undefined for chatter (pings, cluster updates). */
+  status: BusStatus | undefined;
+}
+
+/** How a NATS client status is logged and reported. `close` is reported from `nc.closed()`. */
+export const describeNatsStatus = (s: Status): StatusReport => {
+  switch (s.type) {
+    case 'disconnect': {
+      const server = redactUrl(s.server);
+      const status: BusStatus = { type: 'disconnected', server };
+      return {
+        level: 'warn',
+        fields: { event: 'bus.disconnected', server },
+        msg: 'NATS disconnected',
+        status,
+      };
+    }
+    case 'reconnecting':
+      return {
+        level: 'debug',
+        fields: { event: 'bus.reconnecting' },
+        msg: 'reconnecting',
+        status: { type: 'reconnecting' },
+      };
+    case 'reconnect': {
+      const server = redactUrl(s.server);
+      const status: BusStatus = { type: 'reconnected', server };
+      return { level: 'info', fields: { event: 'bus.reconnected', server }, msg: 'NATS reconnected', status };
+    }
+    case 'error': {
+      const message = s.error.message;
+      const status: BusStatus = { type: 'error', message };
+      return {
+        level: 'error',
+        fields: { event: 'bus.error', error: message },
+        msg: `NATS error: ${message}`,
+        status,
+      };
+    }
+    case 'slowConsumer': {
+      const subject = s.sub.getSubject();
+      const status: BusStatus = { type: 'slow_consumer', subject, pending: s.pending };
+      const fields = { event: 'bus.slow_consumer', subject, pending: s.pending };
+      return { level: 'warn', fields, msg: `slow consumer on ${subject}`, status };
+    }
+    case 'staleConnection':
+      return {
+        level: 'warn',
+        fields: { event: 'bus.stale_connection' },
+        msg: 'NATS connection stale',
+        status: { type: 'stale_connection' },
+      };
+    default:
+      return {
+        level: 'debug',
+        fields: { event: 'bus.status', status: s.type },
+        msg: s.type,
+        status: undefined,
+      };
+  }
+};

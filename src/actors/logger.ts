@@ -1,0 +1,104 @@
+/**
+ * The Logger port: a pino-compatible subset, so actors log structured JSON without knowing
+ * where it goes. High-visibility events are warn/error entries with an `event` field, e.g.
+ * `logger.warn({ event: 'message.rejected', subject, reason }, 'bus message rejected')`.
+ */
+import { type Logger as PinoLogger, pino } from 'pino';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+
+export interface LogFn {
+  (fields: LogFields, msg?: string): void;
+  (msg: string): void;
+}
+
+export interface Logger {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  /** A logger whose entries all carry `bindings` as well. */
+  child(bindings: LogFields): Logger;
+  /** Resolves once buffered entries reached their destination (never rejects). */
+  flush(): Promise<void>;
+}
+
+export interface CreateLoggerOptions {
+  /** Written into every entry as `name` (e.g. `engine`, `worker`). */
+  name: string;
+  /** Minimum level written; default `info`. */
+  level?: LogLevel;
+  /** A file to append JSON lines to (directories are created); default: stderr. */
+  file?: string;
+}
+
+/** Keys never written as they are: tokens and secrets anywhere one level deep. */
+const REDACT = ['token', 'password', 'secret', '*.token', '*.password', '*.secret'];
+
+const fromPino = (p: PinoLogger<never>): Logger => ({
+  debug: p.debug.bind(p) as LogFn,
+  info: p.info.bind(p) as LogFn,
+  warn: p.warn.bind(p) as LogFn,
+  error: p.error.bind(p) as LogFn,
+  child: (bindings) => fromPino(p.child(bindings)),
+  flush: () => new Promise<void>((resolve) => p.flush(() => resolve())),
+});
+
+/**
+ * A pino logger writing JSON lines to `file` (for `.lily/logs/`) or to stderr.
+ *
+ * @example
+ * const log = createLogger({ name: 'engine', file: '.lily/logs/engine.log' });
+ * log.info({ event: 'engine.started', pid: process.pid }, 'engine started');
+ */
+export const createLogger = (opts: CreateLoggerOptions): Logger => {
+  const dest = pino.destination({ dest: opts.file ?? 2, sync: opts.file === undefined, mkdir: true });
+  const p = pino(
+    { name: opts.name, level: opts.level ?? 'info', redact: REDACT, base: { pid: process.pid } },
+    dest,
+  );
+  return fromPino(p);
+};
+
+/** A logger that writes nothing. */
+export const silentLogger = (): Logger => {
+  const noop = (() => {}) as LogFn;
+  const self: Logger = {
+    debug: noop,
+    info: noop,
+    warn: noop,
+    error: noop,
+    child: () => self,
+    flush: () => Promise.resolve(),
+  };
+  return self;
+};
+
+export interface LogEntry extends LogFields {
+  level: LogLevel;
+  msg?: string;
+}
+
+/** A logger that keeps its entries in memory, for tests that assert what was logged. */
+export interface MemoryLogger extends Logger {
+  readonly entries: LogEntry[];
+}
+
+export const memoryLogger = (bindings: LogFields = {}, entries: LogEntry[] = []): MemoryLogger => {
+  const at =
+    (level: LogLevel): LogFn =>
+    (a: LogFields | string, msg?: string) => {
+      if (typeof a === 'string') entries.push({ ...bindings, level, msg: a });
+      else entries.push({ ...bindings, ...a, level, ...(msg === undefined ? {} : { msg }) });
+    };
+  return {
+    entries,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (more) => memoryLogger({ ...bindings, ...more }, entries),
+    flush: () => Promise.resolve(),
+  };
+};
