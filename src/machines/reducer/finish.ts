@@ -1,0 +1,60 @@
+import type { ArtifactRef, ErrorInfo } from '../../contracts/index.js';
+import { resolveMapping } from '../resolve.js';
+import { ACTIVE_STATUSES, type RunOutcome } from '../types.js';
+import type { Tx } from './tx.js';
+
+/** Builds the run's BlueprintRunEnvelope: artifacts of succeeded steps, plan output as payload. */
+const envelopeOf = (tx: Tx, status: RunOutcome['status']): RunOutcome['envelope'] => {
+  const artifacts: ArtifactRef[] = [];
+  for (const id of tx.index.order) {
+    const step = tx.step(id);
+    if (step.status === 'succeeded' && step.artifacts) artifacts.push(...step.artifacts);
+  }
+  const view = tx.view;
+  return {
+    status,
+    artifacts,
+    references: { runId: view.runId, planHash: view.planHash },
+    payload: resolveMapping(tx.index.plan.output, { input: view.input, steps: view.steps }),
+  };
+};
+
+/**
+ * Ends the run once: steps still waiting are skipped (`step.skip`), steps in flight are
+ * cancelled, every pending timer is cancelled, and `run.complete` is emitted last.
+ * A no-op when the run already ended.
+ */
+export const finishRun = (tx: Tx, status: RunOutcome['status'], error?: ErrorInfo): void => {
+  if (!tx.running) return;
+  for (const id of tx.index.order) {
+    const step = tx.step(id);
+    if (step.status === 'waiting') {
+      const reason =
+        status === 'succeeded'
+          ? tx.planStep(id).start === 'route'
+            ? 'not_routed'
+            : 'needs_not_met'
+          : `run_${status}`;
+      tx.setStatus(id, 'skipped');
+      tx.emit({ type: 'step.skip', data: { stepId: id, reason } });
+    } else if (ACTIVE_STATUSES.has(step.status)) {
+      tx.setStatus(id, 'cancelled');
+    }
+  }
+  for (const timerId of Object.keys(tx.view.timers)) {
+    tx.emit({ type: 'timer.cancel', data: { timerId } });
+  }
+  const outcome: RunOutcome = error
+    ? { status, envelope: envelopeOf(tx, status), error }
+    : { status, envelope: envelopeOf(tx, status) };
+  tx.emit({ type: 'run.complete', data: outcome });
+  tx.finish(outcome);
+};
+
+export const failRun = (tx: Tx, message: string, data: Record<string, unknown>): void =>
+  finishRun(tx, 'failed', { code: 'job_execution_failed', message, data });
+
+/** When nothing is active any more, the run is over: skip what never started and succeed. */
+export const settleIfQuiet = (tx: Tx): void => {
+  if (tx.running && tx.view.active === 0) finishRun(tx, 'succeeded');
+};

@@ -1,0 +1,77 @@
+import type { ErrorInfo } from '../../contracts/index.js';
+import { settle } from './settle.js';
+import type { Tx } from './tx.js';
+
+export const gateDispatchId = (runId: string, stepId: string, attempt: number, gateId: string): string =>
+  `${runId}/${stepId}/${attempt}:gate:${gateId}`;
+
+/** Sends `gate.run` for every gate of a step whose work succeeded; the step is `gating`. */
+export const startGates = (tx: Tx, id: string): void => {
+  const plan = tx.planStep(id);
+  const step = tx.step(id);
+  const gates: Record<string, 'pending'> = {};
+  for (const gate of plan.gates) gates[gate.id] = 'pending';
+  tx.patchStep(id, { status: 'gating', gates, gateErrors: {} });
+  for (const gate of plan.gates) {
+    const dispatchId = gateDispatchId(tx.runId, id, step.attempt, gate.id);
+    const input = {
+      with: gate.with,
+      output: step.output ?? null,
+      required: gate.required,
+      ...(gate.timeoutMs !== undefined ? { timeoutMs: gate.timeoutMs } : {}),
+    };
+    tx.emit(
+      {
+        type: 'gate.run',
+        data: {
+          stepId: id,
+          attempt: step.attempt,
+          dispatchId,
+          gateId: gate.id,
+          executor: gate.executor,
+          input,
+        },
+      },
+      dispatchId,
+    );
+    tx.putInflight(dispatchId, { stepId: id, attempt: step.attempt, gateId: gate.id });
+  }
+};
+
+/** The step's own work succeeded: run its gates, or settle as succeeded when it has none. */
+export const afterSuccess = (tx: Tx, id: string): void => {
+  if (tx.planStep(id).gates.length > 0) startGates(tx, id);
+  else settle(tx, id, 'succeeded');
+};
+
+/**
+ * A gate answered. When every gate has answered the step settles: `gate_failed` if a required
+ * gate failed (error `blueprint_execution_failed` naming the gates), else `succeeded`.
+ * Optional gate failures are kept on the step as `gateErrors` and do not fail it.
+ */
+export const onGateAnswer = (tx: Tx, dispatchId: string, passed: boolean, error?: ErrorInfo): void => {
+  const inflight = tx.getInflight(dispatchId);
+  if (!inflight?.gateId) return;
+  const id = inflight.stepId;
+  tx.dropInflight(dispatchId);
+  tx.dropPending(dispatchId);
+  const step = tx.step(id);
+  if (step.status !== 'gating') return;
+  const gates = { ...step.gates, [inflight.gateId]: passed ? 'passed' : 'failed' } as const;
+  const gateErrors = error ? { ...step.gateErrors, [inflight.gateId]: error } : step.gateErrors;
+  tx.patchStep(id, { gates, ...(gateErrors ? { gateErrors } : {}) });
+  if (Object.values(gates).includes('pending')) return;
+  const failed = tx
+    .planStep(id)
+    .gates.filter((g) => g.required && gates[g.id] === 'failed')
+    .map((g) => g.id);
+  if (failed.length === 0) {
+    settle(tx, id, 'succeeded');
+    return;
+  }
+  settle(tx, id, 'gate_failed', {
+    code: 'blueprint_execution_failed',
+    message: `required gate(s) failed: ${failed.join(', ')}`,
+    data: { gates: failed, errors: failed.map((g) => gateErrors?.[g] ?? null) },
+  });
+};
