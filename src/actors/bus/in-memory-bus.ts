@@ -88,10 +88,14 @@ class InMemoryBus extends BaseBus {
     };
   }
 
-  request(subject: string, payload: unknown, opts: RequestOptions): Promise<BusMessage> {
+  async request(subject: string, payload: unknown, opts: RequestOptions): Promise<BusMessage> {
     this.assertOpen('request');
     assertSubject(subject);
     const data = encodeJson(payload);
+    return this.requestBytes(subject, data, opts);
+  }
+
+  private requestBytes(subject: string, data: Uint8Array, opts: RequestOptions): Promise<BusMessage> {
     const inbox = `${this.inboxPrefix}.${++this.nextInbox}`;
     return new Promise<BusMessage>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
