@@ -40,7 +40,8 @@ const matches = (rule: Matcher, r: PolicyRequest): boolean =>
   (rule.capability === undefined || r.capabilities.includes(rule.capability)) &&
   (rule.side_effects === undefined || rule.side_effects === r.sideEffects);
 
-const listed = (list: readonly string[], value: string): boolean => list.includes('*') || list.includes(value);
+const listed = (list: readonly string[], value: string): boolean =>
+  list.includes('*') || list.includes(value);
 
 /** Capability every non-idempotent step needs when it declares none of its own. */
 export const NON_IDEMPOTENT_CAPABILITY = 'lily:non-idempotent';
@@ -56,8 +57,13 @@ export const decidePolicy = (
   r: PolicyRequest,
   checkPath: (path: string, rules: WorkspaceRules) => PathVerdict,
 ): PolicyVerdict => {
-  const deny = (rule: string, reason: string): PolicyVerdict => ({ decision: 'deny', rule, reasons: [reason] });
-  if (!listed(policy.executors, r.executor)) return deny('executors', `executor ${r.executor} is not in the executor allowlist`);
+  const deny = (rule: string, reason: string): PolicyVerdict => ({
+    decision: 'deny',
+    rule,
+    reasons: [reason],
+  });
+  if (!listed(policy.executors, r.executor))
+    return deny('executors', `executor ${r.executor} is not in the executor allowlist`);
   if (r.argv && r.argv.length > 0) {
     const program = r.argv[0] as string;
     if (!listed(policy.commands, program) && !listed(policy.commands, basename(program))) {
@@ -80,7 +86,10 @@ export const decidePolicy = (
   }
   const caps = policy.caps;
   if (caps.timeout_ms !== undefined && (r.timeoutMs === undefined || r.timeoutMs > caps.timeout_ms)) {
-    return deny('caps.timeout_ms', `step timeout ${r.timeoutMs ?? 'unbounded'} exceeds the cap of ${caps.timeout_ms} ms`);
+    return deny(
+      'caps.timeout_ms',
+      `step timeout ${r.timeoutMs ?? 'unbounded'} exceeds the cap of ${caps.timeout_ms} ms`,
+    );
   }
   if (caps.max_attempts !== undefined && r.maxAttempts > caps.max_attempts) {
     return deny('caps.max_attempts', `${r.maxAttempts} attempts exceed the cap of ${caps.max_attempts}`);
@@ -89,9 +98,14 @@ export const decidePolicy = (
     return deny('require_dry_run', 'a succeeded dry run of the same plan and input is required first');
   }
   const approval = policy.approvals.find((rule) => matches(rule, r));
-  if (r.planApproval !== undefined || approval) {
+  // A dry run has no side effects to approve.
+  if (!r.dryRun && (r.planApproval !== undefined || approval)) {
     const reason = r.planApproval ?? approval?.reason ?? `step ${r.stepId} needs an approval`;
-    return { decision: 'approval_required', rule: r.planApproval !== undefined ? 'plan' : 'approvals', reasons: [reason] };
+    return {
+      decision: 'approval_required',
+      rule: r.planApproval !== undefined ? 'plan' : 'approvals',
+      reasons: [reason],
+    };
   }
   return { decision: 'allow', reasons: [] };
 };
