@@ -23,13 +23,15 @@ export interface ResolvedJob {
 export interface ResolveOptions {
   /** Maps spec paths to source lines, so binding issues point into the YAML file. */
   locate?: Locate;
+  /** The spec's file, added to `job_bindings_invalid` data so issues read `file:line:column`. */
+  file?: string;
 }
 
 /**
  * The compile boundary for a job: resolve `target` in the catalog, validate `bindings`, compile.
  *
  * Throws `job_target_unresolved` `{job, target, known}` when no blueprint matches id (+version);
- * `job_bindings_invalid` `{job, blueprint, issues: [{path, message, code, line?, column?}]}` when
+ * `job_bindings_invalid` `{job, file?, blueprint, issues: [{path, message, code, line?, column?}]}` when
  * the bindings fail the blueprint's schema (paths start at `bindings.`); compile failures pass
  * through unchanged (`blueprint_compile_failed`, `job_kind_unknown`, `stage_*`).
  */
@@ -39,14 +41,19 @@ export const resolveJob = (catalog: Catalog, spec: JobSpec, options: ResolveOpti
   const name = `${blueprint.id}@${blueprint.version}`;
   const bindings = blueprint.bindings.safeParse(spec.bindings);
   if (!bindings.success) {
-    throw bindingsInvalid(spec, name, zodToSpecIssues(bindings.error.issues, options.locate, ['bindings']));
+    throw bindingsInvalid(
+      spec,
+      name,
+      zodToSpecIssues(bindings.error.issues, options.locate, ['bindings']),
+      options,
+    );
   }
   let compiled: ReturnType<typeof compileBlueprint>;
   try {
     compiled = compileBlueprint(catalog, blueprint, spec.bindings);
   } catch (e) {
     if (hasErrorCode(e, 'blueprint_bindings_invalid')) {
-      throw bindingsInvalid(spec, name, rebase(e.data.issues, options.locate), e);
+      throw bindingsInvalid(spec, name, rebase(e.data.issues, options.locate), options, e);
     }
     throw e;
   }
@@ -91,6 +98,7 @@ const bindingsInvalid = (
   spec: JobSpec,
   blueprint: string,
   issues: SpecIssue[],
+  options: ResolveOptions,
   cause?: unknown,
 ): LilyError => {
   const first = issues[0];
@@ -100,7 +108,7 @@ const bindingsInvalid = (
   return new LilyError(
     'job_bindings_invalid',
     `job ${spec.id}: bindings rejected by ${blueprint}${detail}`,
-    { job: spec.id, blueprint, issues },
+    { job: spec.id, ...(options.file === undefined ? {} : { file: options.file }), blueprint, issues },
     { cause },
   );
 };

@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { registerBlueprints } from './commands/blueprints.js';
+import { registerInit } from './commands/init.js';
+import { registerJobs } from './commands/jobs.js';
+
+/**
+ * The command groups, in help order. A new group is a `src/cli/commands/<group>.ts` exporting
+ * `register<Group>(program)`, added here; its actions live in `src/cli/actions/<group>.ts` and
+ * are imported lazily (see `lazy` in action.ts).
+ */
+const GROUPS: ((program: Command) => unknown)[] = [registerInit, registerJobs, registerBlueprints];
+
+/**
+ * The `lily` program: global options, every command group, commander errors thrown (not
+ * printed) so `main` can turn them into `usage_invalid` with exit code 2.
+ */
+export const buildProgram = (version: string): Command => {
+  const program = new Command('lily')
+    .description('Lily: an event-sourced actor runtime for blueprint-driven jobs')
+    .version(version, '-V, --version')
+    .option('--dir <path>', 'project directory holding .lily/ (default: the current directory)')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .option('--debug', 'print stack traces of errors')
+    .option('--no-color', 'no colors (NO_COLOR is honoured too)')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .configureOutput({ outputError: () => undefined })
+    .exitOverride();
+  for (const register of GROUPS) register(program);
+  return program;
+};
