@@ -1,0 +1,174 @@
+import { commandWithSchema, echoWithSchema, listWithSchema } from '../../blueprints/builtins/executors.js';
+import type { ArtifactRef } from '../../contracts/events/shared-schemas.js';
+import type { Json, JsonObject } from '../../contracts/json.js';
+import type { ExecutionContext, ExecutorFn, PartitionerFn } from './executor.js';
+import { StepError } from './executor.js';
+import { runProcess } from './run-process.js';
+
+/** Parent environment variables a command inherits; everything else comes from `with.env`. */
+export const ENV_ALLOWLIST = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'USER',
+  'SHELL',
+  'TERM',
+  'NODE_OPTIONS',
+];
+/** Bytes of stdout/stderr kept in the step output; the whole capped stream is an artifact. */
+const OUTPUT_INLINE_BYTES = 4096;
+const OUTPUT_CAP_BYTES = 8 * 1024 * 1024;
+
+const baseEnv = (): Record<string, string> => {
+  const env: Record<string, string> = {};
+  for (const key of ENV_ALLOWLIST) {
+    const v = process.env[key];
+    if (v !== undefined) env[key] = v;
+  }
+  return env;
+};
+
+const storeStream = async (
+  ctx: ExecutionContext,
+  name: string,
+  bytes: Buffer,
+): Promise<ArtifactRef | undefined> => {
+  if (bytes.length === 0) return undefined;
+  const { runId, stepId, attempt } = ctx.request;
+  return ctx.artifacts.putBytes(bytes, {
+    name: `${stepId}.${attempt}.${name}`,
+    producer: 'executor/command',
+    runId,
+    stepId,
+    mediaType: 'text/plain; charset=utf-8',
+  });
+};
+
+/**
+ * `command`: argv without a shell, cwd inside the workspace, the allowlisted environment plus
+ * `with.env`, the resolved input as JSON on stdin and in LILY_INPUT, a timeout that kills the
+ * process group, stdout/stderr as artifacts (capped). Dry run: reports what it would run.
+ */
+export const commandExecutor: ExecutorFn = async (ctx) => {
+  const w = commandWithSchema.parse(ctx.request.with);
+  const cwd = ctx.resolvePath(w.cwd);
+  if (ctx.request.dryRun) {
+    return {
+      output: { dryRun: true, argv: w.argv, cwd: w.cwd, exitCode: 0, durationMs: 0, stdout: '', stderr: '' },
+      artifacts: [],
+    };
+  }
+  const input = JSON.stringify(ctx.request.input ?? null);
+  const env = {
+    ...baseEnv(),
+    ...w.env,
+    LILY_INPUT: input,
+    LILY_RUN_ID: ctx.request.runId,
+    LILY_STEP_ID: ctx.request.stepId,
+    LILY_ATTEMPT: String(ctx.request.attempt),
+  };
+  const result = await runProcess({
+    argv: w.argv,
+    cwd,
+    env,
+    stdin: input,
+    maxOutputBytes: OUTPUT_CAP_BYTES,
+    signal: ctx.signal,
+    ...(ctx.request.timeoutMs === undefined ? {} : { timeoutMs: ctx.request.timeoutMs }),
+  });
+  const data = { argv: w.argv, cwd: w.cwd };
+  if (result.spawnError) {
+    throw new StepError(
+      'blueprint_execution_failed',
+      `cannot start ${w.argv[0]}: ${result.spawnError.message}`,
+      { ...data, errno: result.spawnError.code },
+      { retryable: false },
+    );
+  }
+  const artifacts = (
+    await Promise.all([storeStream(ctx, 'stdout', result.stdout), storeStream(ctx, 'stderr', result.stderr)])
+  ).filter((a): a is ArtifactRef => a !== undefined);
+  const stdout = result.stdout.subarray(0, OUTPUT_INLINE_BYTES).toString('utf8');
+  const stderr = result.stderr.subarray(0, OUTPUT_INLINE_BYTES).toString('utf8');
+  if (result.timedOut || result.aborted) {
+    throw new StepError(
+      'blueprint_execution_failed',
+      `${w.argv[0]} was killed after ${Math.round(result.durationMs)} ms`,
+      { ...data, timedOut: result.timedOut, stderr },
+      { retryable: true },
+    );
+  }
+  const exitCode = result.exitCode ?? -1;
+  if (!w.okExitCodes.includes(exitCode)) {
+    throw new StepError(
+      'blueprint_execution_failed',
+      `${w.argv[0]} exited with ${result.signal ?? exitCode}`,
+      {
+        ...data,
+        exitCode,
+        signal: result.signal,
+        stderr: stderr.slice(-1024),
+        artifacts: artifacts.map((a) => a.sha256),
+      },
+      { retryable: true },
+    );
+  }
+  const output: JsonObject = { exitCode, durationMs: Math.round(result.durationMs), stdout, stderr };
+  if (w.jsonOutput) output.json = parseJsonOutput(stdout, result.stdoutBytes, data);
+  return { output, artifacts };
+};
+
+const parseJsonOutput = (stdout: string, total: number, data: Record<string, unknown>): Json => {
+  if (total > OUTPUT_INLINE_BYTES) {
+    throw new StepError(
+      'blueprint_execution_failed',
+      `stdout is ${total} bytes, over the ${OUTPUT_INLINE_BYTES}-byte JSON output limit`,
+      data,
+      { retryable: false },
+    );
+  }
+  try {
+    return JSON.parse(stdout) as Json;
+  } catch (e) {
+    throw new StepError(
+      'blueprint_execution_failed',
+      'stdout is not JSON (jsonOutput is set)',
+      { ...data, stdout: stdout.slice(0, 200) },
+      { retryable: false, cause: e },
+    );
+  }
+};
+
+/** `echo`: in-process, no side effects: `with.value` merged with the resolved input. */
+export const echoExecutor: ExecutorFn = async (ctx) => {
+  const w = echoWithSchema.parse(ctx.request.with);
+  const input = ctx.request.input;
+  const isObj = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const output: Json =
+    w.value === undefined ? input : isObj(w.value) && isObj(input) ? { ...input, ...w.value } : w.value;
+  return { output: output ?? null, artifacts: [] };
+};
+
+/** `list`: one shard per item of `with.items`, or of the input's `items`. */
+export const listPartitioner: PartitionerFn = async (ctx) => {
+  const w = listWithSchema.parse(ctx.request.with);
+  const fromInput = (ctx.request.input as { items?: unknown } | null)?.items;
+  const items = w.items ?? (Array.isArray(fromInput) ? (fromInput as Json[]) : []);
+  return items.map((item, i) => {
+    const keyed =
+      w.keyField && typeof item === 'object' && item !== null ? (item as JsonObject)[w.keyField] : undefined;
+    return {
+      key: typeof keyed === 'string' || typeof keyed === 'number' ? String(keyed) : String(i),
+      input: item,
+    };
+  });
+};
+
+export const BUILTIN_EXECUTOR_FNS: Record<string, ExecutorFn> = {
+  command: commandExecutor,
+  echo: echoExecutor,
+};
+export const BUILTIN_PARTITIONER_FNS: Record<string, PartitionerFn> = { list: listPartitioner };
