@@ -1,0 +1,126 @@
+import type { ArtifactRef, BlueprintRunEnvelope, ErrorInfo } from '../../contracts/events/shared-schemas.js';
+import type { JsonObject } from '../../contracts/json.js';
+
+export const RECEIPT_SCHEMA = 'lily.run_receipt@1' as const;
+
+export type RunStatus = 'unknown' | 'requested' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type AttemptOutcome =
+  | 'dispatched'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'timed_out'
+  | 'indeterminate';
+export type StepStatus =
+  | 'pending'
+  | 'awaiting_approval'
+  | 'denied'
+  | AttemptOutcome
+  | 'retry_scheduled'
+  | 'partitioned'
+  | 'skipped';
+
+/** One dispatch of a step (one attempt of one shard). */
+export interface AttemptReceipt {
+  attempt: number;
+  dispatchId: string;
+  shard: string | null;
+  executor: string | null;
+  worker: string | null;
+  dispatchedAt: number | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  durationMs: number | null;
+  outcome: AttemptOutcome;
+  retryable: boolean | null;
+  error: ErrorInfo | null;
+  /** sha256 of the artifacts the attempt produced. */
+  artifacts: string[];
+}
+
+export interface GateReceipt {
+  gateId: string;
+  attempt: number;
+  dispatchId: string;
+  executor: string | null;
+  outcome: 'dispatched' | 'passed' | 'failed';
+  required: boolean | null;
+  error: ErrorInfo | null;
+  at: number;
+}
+
+export interface StepReceipt {
+  stepId: string;
+  status: StepStatus;
+  attempts: AttemptReceipt[];
+  gates: GateReceipt[];
+  partition: { partitioner: string; shards: string[] } | null;
+  skipReason: string | null;
+  /** Sum of the attempts' durations. */
+  durationMs: number;
+}
+
+export interface PolicyEntry {
+  stepId: string;
+  attempt: number;
+  decision: 'allow' | 'deny' | 'approval_required';
+  reasons: string[];
+  rule: string | null;
+  grant: string | null;
+  approvalId: string | null;
+  at: number;
+}
+
+export interface ApprovalEntry {
+  approvalId: string;
+  stepId: string;
+  attempt: number;
+  status: 'pending' | 'granted' | 'denied';
+  reason: string;
+  requestedAt: number;
+  decidedAt: number | null;
+  by: string | null;
+  comment: string | null;
+}
+
+/**
+ * `run_receipt.json`: everything a person or a tool needs to know about one run, folded from
+ * its stream. Missing facts are `null`, never absent, so the shape is stable.
+ */
+export interface RunReceipt {
+  schema: typeof RECEIPT_SCHEMA;
+  runId: string | null;
+  jobId: string | null;
+  status: RunStatus;
+  blueprint: { id: string; version: string } | null;
+  planHash: string | null;
+  inputHash: string | null;
+  kernelVersion: string | null;
+  /** The pinned environment and its fingerprint (sha256 of its canonical JSON). */
+  env: { fingerprint: string; vars: Record<string, string> } | null;
+  dryRun: boolean | null;
+  principal: string | null;
+  trigger: JsonObject | null;
+  input: JsonObject | null;
+  parent: { runId: string; fromStep: string | null; gatesOnly: boolean } | null;
+  timestamps: {
+    requestedAt: number | null;
+    startedAt: number | null;
+    completedAt: number | null;
+    durationMs: number | null;
+  };
+  steps: StepReceipt[];
+  artifacts: ArtifactRef[];
+  policy: PolicyEntry[];
+  approvals: ApprovalEntry[];
+  cancel: { by: string; reason: string | null; at: number } | null;
+  error: ErrorInfo | null;
+  envelope: BlueprintRunEnvelope | null;
+  log: {
+    stream: string | null;
+    events: number;
+    firstPos: number | null;
+    lastPos: number | null;
+    lastSeq: number;
+  };
+}
