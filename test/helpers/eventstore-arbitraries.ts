@@ -131,12 +131,10 @@ const runEvent: fc.Arbitrary<{ type: string; data: unknown }> = fc.oneof(
     data: { ...d, gateId: 'lint', executor: 'cmd', input: {} },
   })),
   dispatch.map((d) => ({ type: 'gate.passed', data: { ...d, gateId: 'lint' } })),
-  fc
-    .tuple(dispatch, errorInfo, fc.boolean())
-    .map(([d, error, required]) => ({
-      type: 'gate.failed',
-      data: { ...d, gateId: 'lint', required, error },
-    })),
+  fc.tuple(dispatch, errorInfo, fc.boolean()).map(([d, error, required]) => ({
+    type: 'gate.failed',
+    data: { ...d, gateId: 'lint', required, error },
+  })),
   artifactRef.map((ref) => ({ type: 'artifact.recorded', data: { ref } })),
   fc.constant({ type: 'timer.fired', data: { timerId: 't1', firedAt: 5 } }),
   fc.constant({ type: 'run.cancel_requested', data: { by: 'ops', reason: 'enough' } }),
