@@ -1,0 +1,209 @@
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/lily.js');
+const TRACER = join(ROOT, 'test/fixtures/jobs/trace-imports.mjs');
+/** A stack frame line as Node prints it. */
+const STACK = /\n\s+at .+[:(]/;
+
+let dir: string;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: () => Record<string, unknown>;
+}
+
+const lily = (
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; node?: string[] } = {},
+): Run => {
+  const result: SpawnSyncReturns<string> = spawnSync(
+    process.execPath,
+    [...(options.node ?? []), BIN, ...args],
+    {
+      cwd: options.cwd ?? dir,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
+      timeout: 20_000,
+    },
+  );
+  return {
+    code: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    json: () => JSON.parse(result.stdout) as Record<string, unknown>,
+  };
+};
+
+const writeJob = (id: string, text: string) => writeFileSync(join(dir, '.lily/jobs', `${id}.job.yaml`), text);
+const removeJob = (id: string) => rmSync(join(dir, '.lily/jobs', `${id}.job.yaml`), { force: true });
+
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
+    throw new Error('dist/cli/main.js is missing: run `npm run build` before the e2e tests (npm test does).');
+  }
+  dir = mkdtempSync(join(tmpdir(), 'lily-e2e-'));
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('lily (static commands)', () => {
+  it('--help lists the commands and loads no NATS, LMDB, XState, zod or yaml', () => {
+    const trace = join(dir, 'imports.txt');
+    const run = lily(['--help'], { node: ['--import', TRACER], env: { LILY_TRACE_IMPORTS: trace } });
+    expect(run.code).toBe(0);
+    for (const command of ['init', 'jobs', 'blueprints']) expect(run.stdout).toContain(command);
+    const loaded = readFileSync(trace, 'utf8');
+    expect(loaded).toContain('dist/cli/main.js');
+    expect(loaded).not.toMatch(/node_modules\/(@nats-io|lmdb|xstate|zod|yaml)\//);
+  });
+
+  it('refuses to work outside a project: project_not_initialized, exit 2', () => {
+    const run = lily(['jobs', 'list', '--json']);
+    expect(run.code).toBe(2);
+    expect(run.json()).toMatchObject({ error: { code: 'project_not_initialized' } });
+  });
+
+  it('init creates .lily/ and keeps existing files the second time', () => {
+    const first = lily(['init', '--json']);
+    expect(first.code).toBe(0);
+    const created = (first.json().created as string[]).map((f) => f.slice(dir.length + 1));
+    expect(created.sort()).toEqual([
+      '.lily/.gitignore',
+      '.lily/config.yaml',
+      '.lily/jobs/hello.job.yaml',
+      '.lily/policy.yaml',
+    ]);
+    expect(readFileSync(join(dir, '.lily/.gitignore'), 'utf8')).toMatch(/^db\/$/m);
+    const second = lily(['init', '--json']);
+    expect(second.json()).toMatchObject({ created: [], overwritten: [] });
+    expect(lily(['init', '--force', '--json']).json().overwritten).toHaveLength(4);
+  });
+
+  it('jobs list / show / validate --json on the example job', () => {
+    const list = lily(['jobs', 'list', '--json']);
+    expect(list.code).toBe(0);
+    expect(list.json().jobs).toEqual([
+      expect.objectContaining({ id: 'hello', valid: true, target: { kind: 'blueprint', id: 'pipeline.v1' } }),
+    ]);
+    const show = lily(['jobs', 'show', 'hello', '--json']);
+    expect(show.code).toBe(0);
+    expect(show.json()).toMatchObject({
+      id: 'hello',
+      spec: { trigger: { manual: true }, runtime: { concurrency: 1 } },
+    });
+    const validate = lily(['jobs', 'validate', '--json']);
+    expect(validate.code).toBe(0);
+    expect(validate.json()).toMatchObject({
+      ok: true,
+      jobs: [{ id: 'hello', ok: true, blueprint: 'pipeline.v1@1.0.0' }],
+    });
+  });
+
+  it('--dir selects the project from anywhere', () => {
+    const run = lily(['--dir', dir, 'jobs', 'list', '--json'], { cwd: tmpdir() });
+    expect(run.code).toBe(0);
+    expect((run.json().jobs as unknown[]).length).toBe(1);
+  });
+
+  it('blueprints list --json lists the built-ins; show describes one', () => {
+    const list = lily(['blueprints', 'list', '--json']);
+    expect(list.code).toBe(0);
+    const ids = (list.json().blueprints as { id: string }[]).map((b) => b.id);
+    expect(ids).toEqual(expect.arrayContaining(['command.v1', 'pipeline.v1', 'council.v1']));
+    const show = lily(['blueprints', 'show', 'pipeline.v1', '--json']);
+    expect(show.code).toBe(0);
+    expect(show.json()).toMatchObject({ id: 'pipeline.v1', bindings: { type: 'object' } });
+  });
+
+  it('blueprints plan --json prints the compiled plan and its hash', () => {
+    const run = lily(['blueprints', 'plan', 'hello', '--json']);
+    expect(run.code).toBe(0);
+    const out = run.json() as { planHash: string; plan: { steps: { id: string; needs: string[] }[] } };
+    expect(out.planHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(out.plan.steps.map((s) => s.id)).toEqual(['greet', 'versions', 'done']);
+    expect(out.plan.steps[2]?.needs).toEqual(['greet', 'versions']);
+    expect(lily(['blueprints', 'plan', 'hello', '--json']).json().planHash).toBe(out.planHash);
+  });
+
+  it('wrong bindings: exit 2, job_bindings_invalid with the zod issues and their lines, no stack', () => {
+    writeJob(
+      'bad-bindings',
+      'id: bad-bindings\ntitle: Bad\ntarget: { kind: blueprint, id: pipeline.v1 }\nbindings:\n  steps:\n    - id: one\n      run: "echo hi"\n',
+    );
+    const run = lily(['jobs', 'validate', '--json']);
+    expect(run.code).toBe(2);
+    const jobs = run.json().jobs as {
+      id: string;
+      ok: boolean;
+      error?: { code: string; data: { issues: unknown[] } };
+    }[];
+    const bad = jobs.find((j) => j.id === 'bad-bindings');
+    expect(bad?.error?.code).toBe('job_bindings_invalid');
+    expect(bad?.error?.data.issues).toEqual([
+      expect.objectContaining({ path: 'bindings.steps.0.run', code: 'invalid_type', line: 7, column: 12 }),
+    ]);
+    expect(jobs.find((j) => j.id === 'hello')?.ok).toBe(true);
+    expect(run.stdout + run.stderr).not.toMatch(STACK);
+    removeJob('bad-bindings');
+  });
+
+  it('malformed YAML: exit 2, job_invalid_spec with line numbers, no stack', () => {
+    writeJob('broken', 'id: broken\ntitle: Broken\ntarget:\n  kind: blueprint\n  id: [pipeline.v1\n');
+    const run = lily(['jobs', 'validate', 'broken', '--json']);
+    expect(run.code).toBe(2);
+    const [job] = run.json().jobs as { error: { code: string; data: { issues: { line: number }[] } } }[];
+    expect(job?.error.code).toBe('job_invalid_spec');
+    expect(job?.error.data.issues[0]?.line).toBeGreaterThanOrEqual(5);
+    expect(run.stdout + run.stderr).not.toMatch(STACK);
+    removeJob('broken');
+  });
+
+  it('unknown blueprint: exit 2, job_target_unresolved, no stack (JSON and human)', () => {
+    writeJob('ghost', 'id: ghost\ntitle: Ghost\ntarget: { kind: blueprint, id: ghost.v1 }\n');
+    const json = lily(['jobs', 'validate', 'ghost', '--json']);
+    expect(json.code).toBe(2);
+    expect(json.json()).toMatchObject({
+      ok: false,
+      jobs: [{ id: 'ghost', error: { code: 'job_target_unresolved', data: { target: { id: 'ghost.v1' } } } }],
+    });
+    const human = lily(['blueprints', 'plan', 'ghost']);
+    expect(human.code).toBe(2);
+    expect(human.stderr).toContain('job_target_unresolved');
+    expect(human.stdout + human.stderr).not.toMatch(STACK);
+    removeJob('ghost');
+  });
+
+  it('a blueprint_* error renders the Blueprint Diagnostic panel', () => {
+    const run = lily(['blueprints', 'show', 'nope.v1']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Blueprint Diagnostic');
+    expect(run.stderr).toContain('blueprint_not_found');
+    expect(run.stderr).not.toMatch(STACK);
+  });
+
+  it('usage errors exit 2 with usage_invalid', () => {
+    const run = lily(['jobs', 'show', '--json']);
+    expect(run.code).toBe(2);
+    expect(run.json()).toMatchObject({
+      error: { code: 'usage_invalid', data: { reason: 'missingArgument' } },
+    });
+    expect(lily(['jobs', 'frobnicate']).code).toBe(2);
+  });
+
+  it('job_not_found exits 2; --debug adds the stack', () => {
+    const run = lily(['jobs', 'show', 'missing']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('job_not_found');
+    expect(run.stderr).not.toMatch(STACK);
+    expect(lily(['jobs', 'show', 'missing', '--debug']).stderr).toMatch(STACK);
+  });
+});
