@@ -130,6 +130,7 @@ const runHandlers: Handlers = {
       ? { runId: d.parent.runId, fromStep: d.parent.fromStep ?? null, gatesOnly: d.parent.gatesOnly }
       : null;
     r.timestamps.startedAt = e.at;
+    for (const memo of Object.values(d.memo ?? {})) for (const ref of memo.artifacts) addArtifact(r, ref);
   },
   'run.forked': (r, d) => {
     r.parent = { runId: d.parentRunId, fromStep: d.fromStep ?? null, gatesOnly: d.gatesOnly };
