@@ -3,6 +3,8 @@
  * where it goes. High-visibility events are warn/error entries with an `event` field, e.g.
  * `logger.warn({ event: 'message.rejected', subject, reason }, 'bus message rejected')`.
  */
+import { mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type Logger as PinoLogger, pino } from 'pino';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -46,14 +48,23 @@ const fromPino = (p: PinoLogger<never>): Logger => ({
 });
 
 /**
- * A pino logger writing JSON lines to `file` (for `.lily/logs/`) or to stderr.
+ * A pino logger writing JSON lines to `file` (for `.lily/logs/`) or to stderr. The file is
+ * opened (and its directory created) at once; failure throws the fs error (EACCES, ...).
  *
  * @example
  * const log = createLogger({ name: 'engine', file: '.lily/logs/engine.log' });
  * log.info({ event: 'engine.started', pid: process.pid }, 'engine started');
  */
 export const createLogger = (opts: CreateLoggerOptions): Logger => {
-  const dest = pino.destination({ dest: opts.file ?? 2, sync: opts.file === undefined, mkdir: true });
+  let fd = 2;
+  if (opts.file !== undefined) {
+    // Opened here, synchronously, so a bad path fails now and no entry waits for an async open.
+    mkdirSync(dirname(opts.file), { recursive: true });
+    fd = openSync(opts.file, 'a');
+  }
+  // Synchronous writes: a log line is on disk before the next statement runs, so a crash
+  // never loses the entries that explain it (a few µs per line; logs are not per message).
+  const dest = pino.destination({ dest: fd, sync: true });
   const p = pino(
     { name: opts.name, level: opts.level ?? 'info', redact: REDACT, base: { pid: process.pid } },
     dest,

@@ -122,7 +122,11 @@ export interface Bus {
     schema: S,
     opts: RequestOptions,
   ): Promise<z.output<S>>;
-  /** Resolves when everything published so far has reached the server (NATS) or been delivered (memory). */
+  /**
+   * Resolves when everything published so far has reached the server (NATS) or been handed
+   * to its handlers (memory). Rejects with `bus_unavailable` while NATS is disconnected,
+   * `bus_closed` once closed.
+   */
   flush(): Promise<void>;
   /**
    * Graceful stop: no new subscriptions or requests; every subscription drains (messages

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { LilyError, toLilyError } from '../../contracts/index.js';
+import { isLilyError, LilyError, toLilyError } from '../../contracts/index.js';
 import type { Logger } from '../logger.js';
 import type {
   BusMessage,
@@ -74,9 +74,14 @@ export const typedHandler =
     logger: Logger,
   ): MessageHandler =>
   (msg) => {
-    const decoded = decodeJson(msg.data);
-    if (!decoded.ok) return reject(msg, 'malformed_json', [decoded.error], opts, logger);
-    const parsed = schema.safeParse(decoded.value);
+    let value: unknown;
+    try {
+      value = msg.json(); // cached on the message, so the handler's own msg.json() is free
+    } catch (e) {
+      const error = isLilyError(e) ? String(e.data.error ?? e.message) : String(e);
+      return reject(msg, 'malformed_json', [error], opts, logger);
+    }
+    const parsed = schema.safeParse(value);
     if (!parsed.success) return reject(msg, 'schema_invalid', zodIssues(parsed.error), opts, logger);
     return handler(parsed.data, msg);
   };

@@ -72,7 +72,7 @@ describe('NATS bus across nats-server restarts', () => {
     await server.halt();
     const e = await pub.request('lily.t.ping', 1, { timeoutMs: 200 }).catch((err: unknown) => err);
     expect(hasErrorCode(e, 'bus_timeout')).toBe(true);
-    const back = nextStatus(pub, 'reconnected');
+    const back = Promise.all([nextStatus(sub, 'reconnected'), nextStatus(pub, 'reconnected')]);
     await server.start();
     await back;
     await sub.flush();
