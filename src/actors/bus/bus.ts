@@ -10,6 +10,10 @@
  * - A queue group delivers each message to exactly one of its members.
  * - Payloads are JSON. A handler never crashes the bus: a throw or a rejected promise is
  *   logged (`event: 'bus.handler_failed'`) and the next message is delivered.
+ * - Async handlers are not awaited between messages (as with NATS callbacks): a subscriber
+ *   that needs a concurrency limit keeps it itself. `drain` does await them.
+ * - Batching is a matter of schemas: a message may carry an array of items where its
+ *   schema says so; the bus treats it as one payload.
  * - Typed subscriptions validate every message with zod; a malformed or schema-invalid
  *   message is logged at warn (`event: 'message.rejected'`), handed to `onRejected`, and
  *   dropped.
