@@ -135,6 +135,7 @@ export interface When {
   readonly state: RunState;
   readonly commands: readonly Command[];
   /** Asserts the exact list of command types caused by the event. */
+  // biome-ignore lint/suspicious/noThenProperty: given/when/then is the test vocabulary; a When is never awaited.
   then(types: readonly string[]): When;
   /** Asserts that commands (partially) match, in order. */
   thenMatches(partial: readonly unknown[]): When;
@@ -148,6 +149,7 @@ const whenOf = (program: RunProgram, state: RunState, commands: readonly Command
   const self: When = {
     state,
     commands,
+    // biome-ignore lint/suspicious/noThenProperty: given/when/then is the test vocabulary; a When is never awaited.
     then: (types) => {
       expect(commands.map((c) => c.type)).toEqual(types);
       return self;
