@@ -67,6 +67,7 @@ describe.each(busFactories())('Bus contract: $name', (factory) => {
     await b.flush();
     for (const s of [`${r}.a.end`, `${r}.a.b.end`, `${r}.end`, `${r}.a`, `${r}.a.b.c`]) a.publish(s, s);
     a.publish(`${r}x.a.end`, 'other root');
+    a.publish(r, '> needs at least one more token');
     a.publish(`${r}.done`, 'done');
     await vi.waitFor(() => expect(end.got).toHaveLength(1), WAIT);
     expect(star.got.map((m) => m.subject)).toEqual([`${r}.a.end`]);
