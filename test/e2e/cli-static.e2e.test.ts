@@ -2,6 +2,7 @@ import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -197,6 +198,61 @@ describe('lily (static commands)', () => {
       error: { code: 'usage_invalid', data: { reason: 'missingArgument' } },
     });
     expect(lily(['jobs', 'frobnicate']).code).toBe(2);
+  });
+
+  it('loads the packs listed in config.yaml; an invalid pack is pack_invalid', () => {
+    // The pack must share Lily's zod instance, as it would through a dependency on lily.
+    const zod = pathToFileURL(join(ROOT, 'node_modules/zod/index.js')).href;
+    const pack = [
+      `import { z } from ${JSON.stringify(zod)};`,
+      'export default {',
+      "  name: 'greetings', version: '1.0.0',",
+      '  blueprints: [{',
+      "    id: 'greet.v1', version: '1.0.0', summary: 'Say hello',",
+      '    bindings: z.object({ name: z.string() }), input: z.object({}), output: z.object({}),',
+      "    compile: (b) => ({ steps: [{ id: 'greet', executor: 'echo', with: { text: `hello ${b.name}` } }] }),",
+      '  }],',
+      '};',
+    ].join('\n');
+    writeFileSync(join(dir, 'greetings.mjs'), pack);
+    writeFileSync(join(dir, 'not-a-pack.mjs'), 'export default { nope: true };\n');
+    const config = join(dir, '.lily/config.yaml');
+    const original = readFileSync(config, 'utf8');
+    writeFileSync(config, original.replace('packs: []', 'packs: [./greetings.mjs]'));
+    writeJob(
+      'greet',
+      'id: greet\ntitle: Greet\ntarget: { kind: blueprint, id: greet.v1 }\nbindings: { name: Lily }\n',
+    );
+    const list = lily(['blueprints', 'list', '--json']);
+    expect(list.code).toBe(0);
+    expect((list.json().blueprints as { id: string }[]).map((b) => b.id)).toContain('greet.v1');
+    expect(list.json().packs).toEqual([{ name: 'greetings', version: '1.0.0', source: './greetings.mjs' }]);
+    const plan = lily(['blueprints', 'plan', 'greet', '--json']);
+    expect(plan.code).toBe(0);
+    expect(plan.json()).toMatchObject({ plan: { steps: [{ id: 'greet', with: { text: 'hello Lily' } }] } });
+    writeFileSync(config, original.replace('packs: []', 'packs: [./not-a-pack.mjs]'));
+    const bad = lily(['jobs', 'list', '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.json()).toMatchObject({
+      error: { code: 'pack_invalid', data: { source: './not-a-pack.mjs' } },
+    });
+    writeFileSync(config, original.replace('packs: []', 'packs: [./missing.mjs]'));
+    expect(lily(['jobs', 'list', '--json']).json()).toMatchObject({
+      error: { code: 'pack_invalid', data: { reason: 'import_failed' } },
+    });
+    writeFileSync(config, original);
+    removeJob('greet');
+  });
+
+  it('config_invalid carries line numbers', () => {
+    const config = join(dir, '.lily/config.yaml');
+    const original = readFileSync(config, 'utf8');
+    writeFileSync(config, `${original}workerz: 3\n`);
+    const run = lily(['jobs', 'list', '--json']);
+    expect(run.code).toBe(2);
+    const issues = (run.json().error as { data: { issues: { path: string; line: number }[] } }).data.issues;
+    expect(issues).toEqual([expect.objectContaining({ path: 'workerz', line: original.split('\n').length })]);
+    writeFileSync(config, original);
   });
 
   it('job_not_found exits 2; --debug adds the stack', () => {
