@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import type { RootDatabase } from 'lmdb';
+import type { Clock } from '../contracts/clock.js';
+import type { ArtifactSchemaRegistry, ArtifactStore } from './artifact-store.js';
+import type { EventStore } from './event-store.js';
+import { openFsArtifactStore } from './fs-artifact-store.js';
+import { openLilyLmdb } from './lmdb-env.js';
+import { openLmdbEventStore } from './lmdb-event-store.js';
+
+export interface LilyStorage {
+  root: RootDatabase;
+  events: EventStore;
+  artifacts: ArtifactStore;
+  /** `<dir>/runs`: where `writeReceipts` puts projections. */
+  runsDir: string;
+  /** Closes both stores, then the environment. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a project's storage under its `.lily` directory: one LMDB environment (`<dir>/db`)
+ * shared by the event store and the artifact index, blobs under `<dir>/artifacts`.
+ *
+ * @example
+ * const storage = await openLilyStorage({ dir: '.lily', registry: schemas });
+ */
+export const openLilyStorage = async (options: {
+  dir: string;
+  clock?: Clock;
+  registry?: ArtifactSchemaRegistry;
+  pollIntervalMs?: number;
+}): Promise<LilyStorage> => {
+  const root = openLilyLmdb(join(options.dir, 'db'));
+  const events = openLmdbEventStore({ root, pollIntervalMs: options.pollIntervalMs });
+  const artifacts = await openFsArtifactStore({
+    dir: options.dir,
+    root,
+    clock: options.clock,
+    registry: options.registry,
+  });
+  return {
+    root,
+    events,
+    artifacts,
+    runsDir: join(options.dir, 'runs'),
+    async close() {
+      await events.close();
+      await artifacts.close();
+      await root.close();
+    },
+  };
+};
