@@ -44,6 +44,7 @@ export const createInMemoryEventStore = (): EventStore => {
   };
 
   const write = (stream: string, batch: NewEvent[]): StoredEvent[] => {
+    if (batch.length === 0) return [];
     const list = streams.get(stream) ?? [];
     const byId = ids.get(stream) ?? new Map<string, StoredEvent>();
     const stored = batch.map((e, i) =>

@@ -125,6 +125,14 @@ describe.each(EVENT_STORE_FACTORIES)('EventStore contract: $name', (factory) => 
       expect(await store.streamVersion('run/v')).toBe(4);
     });
 
+    it('an empty batch checks the expected version and writes nothing', async () => {
+      expect((await store.append('run/e', [], { expectedVersion: NO_STREAM })).events).toEqual([]);
+      expect(await codeOf(store.append('run/e', [], { expectedVersion: STREAM_EXISTS }))).toBe(
+        'eventstore_version_conflict',
+      );
+      expect(await store.listStreams()).toEqual([]);
+    });
+
     it('exactly one of several concurrent appenders with the same expected version wins', async () => {
       await store.append('run/c', [ev()]);
       const results = await Promise.allSettled(
