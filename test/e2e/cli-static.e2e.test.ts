@@ -210,6 +210,7 @@ describe('lily (static commands)', () => {
       '  blueprints: [{',
       "    id: 'greet.v1', version: '1.0.0', summary: 'Say hello',",
       '    bindings: z.object({ name: z.string() }), input: z.object({}), output: z.object({}),',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the pack's own source text.
       "    compile: (b) => ({ steps: [{ id: 'greet', executor: 'echo', with: { text: `hello ${b.name}` } }] }),",
       '  }],',
       '};',
