@@ -4,12 +4,14 @@ import { dirname } from 'node:path';
 import { canonicalJson } from '../../contracts/canonical-json.js';
 import { LilyError } from '../../contracts/errors.js';
 
-/** What the policy gate allowed: one dispatch of one executor with one input. */
+/**
+ * What the policy gate allowed: one attempt of one step of one run (its dispatches, shards and
+ * gates), as a dry run or not.
+ */
 export interface GrantClaims {
-  dispatchId: string;
-  executor: string;
-  /** sha256 of the canonical JSON of the dispatch input (and `with`). */
-  inputHash: string;
+  runId: string;
+  stepId: string;
+  attempt: number;
   dryRun: boolean;
 }
 
@@ -18,8 +20,8 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
 /**
  * Signs and verifies grants with HMAC-SHA256 under a key only local processes can read
  * (`.lily/keys/grant.key`, mode 0600). An executor runs a side-effecting dispatch only with a
- * grant that verifies and matches the dispatch exactly, so a message forged on the bus (or an
- * old grant replayed for other input) triggers nothing.
+ * grant that verifies and matches the dispatch's run, step, attempt and dry-run flag, so a
+ * dispatch forged on the bus triggers nothing.
  */
 export class GrantSigner {
   constructor(private readonly key: Buffer) {

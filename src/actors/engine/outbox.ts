@@ -1,0 +1,89 @@
+import type { StoredEvent } from '../../contracts/events/envelope.js';
+import { parseJobId, type RunId } from '../../contracts/ids.js';
+import { commandTarget } from '../../machines/commands.js';
+import type { Command, RunState } from '../../machines/types.js';
+import type { Bus } from '../bus/bus.js';
+import type { ExecItem, PolicyMessage, SchedMessage } from '../messages.js';
+import { eventSubject, execSubject, policySubject, schedSubject } from '../subjects.js';
+import type { RunSlot } from './run-slot.js';
+
+/**
+ * The outbox: after an append, publish what it recorded. Commands go to the actor that acts
+ * on them (executors, the policy gate, the scheduler), batched one message per subject; every
+ * stored event is republished on its `evt` subject for tails and projectors. Publishing is
+ * best-effort: whatever is lost is re-sent from the log on resume.
+ */
+export const publishCommands = (bus: Bus, ns: string, slot: RunSlot, commands: readonly Command[]): void => {
+  const started = slot.started;
+  if (!started || commands.length === 0) return;
+  const exec = new Map<string, ExecItem[]>();
+  const base = { runId: slot.runId, jobId: slot.jobId };
+  const addExec = (executor: string, item: ExecItem) => {
+    const list = exec.get(executor) ?? [];
+    list.push(item);
+    exec.set(executor, list);
+  };
+  for (const command of commands) {
+    switch (commandTarget(command)) {
+      case 'exec':
+        routeExec(command, slot.state, base, addExec);
+        break;
+      case 'policy': {
+        const msg: PolicyMessage = {
+          ...base,
+          principal: started.principal,
+          dryRun: started.dryRun,
+          planHash: started.planHash,
+          inputHash: started.inputHash,
+          command: command as PolicyMessage['command'],
+        };
+        bus.publish(policySubject(ns), msg);
+        break;
+      }
+      case 'sched':
+        bus.publish(schedSubject(ns), { ...command, runId: slot.runId } as SchedMessage);
+        break;
+      default:
+        break;
+    }
+  }
+  for (const [executor, items] of exec) bus.publish(execSubject(ns, executor), { items });
+};
+
+const routeExec = (
+  command: Command,
+  state: RunState | undefined,
+  base: { runId: string; jobId: string },
+  add: (executor: string, item: ExecItem) => void,
+): void => {
+  if (command.type === 'step.dispatch')
+    add(command.data.executor, { kind: 'step', ...base, data: command.data });
+  else if (command.type === 'partition.plan')
+    add(command.data.partitioner, { kind: 'partition', ...base, data: command.data });
+  else if (command.type === 'gate.run') {
+    // Gates run under the grant of the step they check.
+    const grant = state?.steps[command.data.stepId]?.grant;
+    add(command.data.executor, {
+      kind: 'gate',
+      ...base,
+      data: command.data,
+      ...(grant === undefined ? {} : { grant }),
+    });
+  }
+};
+
+export const publishEvents = (
+  bus: Bus,
+  ns: string,
+  jobId: string,
+  runId: RunId,
+  events: readonly StoredEvent[],
+): void => {
+  let job: ReturnType<typeof parseJobId> | null = null;
+  try {
+    job = parseJobId(jobId);
+  } catch {
+    job = null;
+  }
+  for (const e of events) bus.publish(eventSubject(ns, job, runId, e.type), e);
+};

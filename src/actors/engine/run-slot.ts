@@ -1,0 +1,80 @@
+import type { Plan } from '../../blueprints/plan.js';
+import type { EventData } from '../../contracts/events/catalog.js';
+import type { StoredEvent } from '../../contracts/events/envelope.js';
+import { runStream } from '../../contracts/events/streams.js';
+import type { RunId } from '../../contracts/ids.js';
+import type { EventStore } from '../../eventstore/event-store.js';
+import { INBOUND_EVENT_TYPES } from '../../machines/commands.js';
+import { createRunProgram, type RunProgram } from '../../machines/program.js';
+import type { RunState, SchemaLookup } from '../../machines/types.js';
+
+/** What a run host keeps in memory for one live run. */
+export interface RunSlot {
+  runId: RunId;
+  jobId: string;
+  stream: string;
+  /** Set once run.started is in the log. */
+  program?: RunProgram;
+  state?: RunState;
+  started?: EventData<'run.started'>;
+  /** Seq of the last event of the stream. */
+  version: number;
+  /** Ids of inbound events already in the log: a re-sent reply is dropped, not appended twice. */
+  seen: Set<string>;
+}
+
+/** Programs are shared by every run of the same plan. */
+export class ProgramCache {
+  readonly #byHash = new Map<string, RunProgram>();
+  constructor(private readonly schemas: SchemaLookup) {}
+  get(plan: Plan, planHash: string): RunProgram {
+    let program = this.#byHash.get(planHash);
+    if (!program) {
+      program = createRunProgram(plan, { schemas: this.schemas });
+      this.#byHash.set(planHash, program);
+    }
+    return program;
+  }
+}
+
+/** Folds a run's events into a slot: the machine state, the version and the ids seen. */
+export const foldRun = (
+  runId: RunId,
+  events: readonly StoredEvent[],
+  programs: ProgramCache,
+): RunSlot | undefined => {
+  const first = events[0];
+  if (!first) return undefined;
+  const slot: RunSlot = {
+    runId,
+    jobId: (first.data as { jobId?: string }).jobId ?? '',
+    stream: runStream(runId),
+    version: 0,
+    seen: new Set(),
+  };
+  for (const e of events) applyLogged(slot, e, programs);
+  return slot;
+};
+
+/** Applies one event read back from the log (its commands are already in the log too). */
+export const applyLogged = (slot: RunSlot, e: StoredEvent, programs: ProgramCache): void => {
+  slot.version = e.seq;
+  if (!INBOUND_EVENT_TYPES.has(e.type)) return;
+  slot.seen.add(e.id);
+  const runEvent = { type: e.type, at: e.at, data: e.data, seq: e.seq };
+  if (e.type === 'run.started') {
+    const started = e.data as EventData<'run.started'>;
+    slot.started = started;
+    slot.program = programs.get(started.plan as unknown as Plan, started.planHash);
+    slot.state = slot.program.start(runEvent).state;
+    return;
+  }
+  if (slot.program && slot.state) slot.state = slot.program.apply(slot.state, runEvent).state;
+};
+
+/** Loads a run from the log; undefined when its stream does not exist. */
+export const loadRun = async (
+  store: EventStore,
+  runId: RunId,
+  programs: ProgramCache,
+): Promise<RunSlot | undefined> => foldRun(runId, await store.readStream(runStream(runId)), programs);
