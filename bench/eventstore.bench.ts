@@ -98,14 +98,18 @@ const appends = async (dir: string) => {
     );
   });
   const total = await store.lastPosition();
-  const readMs = await time(async () => {
-    for (let pos = 1; pos <= total; pos += 5000) await store.readAll({ fromPos: pos, limit: 5000 });
-  });
+  const readPass = () =>
+    time(async () => {
+      for (let pos = 1; pos <= total; pos += 5000) await store.readAll({ fromPos: pos, limit: 5000 });
+    });
+  const coldReadMs = await readPass();
+  const readMs = await readPass();
   await store.close();
   return {
     appendsPerSecOneAtATimeDurable: perSecond(serial, serialMs),
     appendsPerSec64InFlightDurable: perSecond(concurrent, concurrentMs),
     eventsPerSecBatched20Durable: perSecond(batches * batchSize, batchedMs),
+    readAllEventsPerSecCold: perSecond(total, coldReadMs),
     readAllEventsPerSec: perSecond(total, readMs),
   };
 };
