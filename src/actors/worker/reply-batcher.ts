@@ -1,0 +1,37 @@
+import type { RunId } from '../../contracts/ids.js';
+import type { Bus } from '../bus/bus.js';
+import type { InboundEvent } from '../messages.js';
+import { inboxSubject } from '../subjects.js';
+
+/**
+ * Replies bound for run inboxes, batched: every reply made in one turn of the event loop for
+ * the same run goes out as one message (one `in.<runId>` publish, one append on the host).
+ */
+export class ReplyBatcher {
+  readonly #pending = new Map<string, InboundEvent[]>();
+  #scheduled = false;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly ns: string,
+  ) {}
+
+  send(runId: string, events: readonly InboundEvent[]): void {
+    const list = this.#pending.get(runId) ?? [];
+    list.push(...events);
+    this.#pending.set(runId, list);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    for (const [runId, events] of this.#pending) {
+      if (this.bus.isClosed()) break;
+      this.bus.publish(inboxSubject(this.ns, runId as RunId), { runId, events });
+    }
+    this.#pending.clear();
+  }
+}
