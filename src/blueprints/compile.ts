@@ -55,7 +55,7 @@ export const compileBlueprint = (
     );
   }
   const parsed = planSchema.safeParse({
-    kind: blueprint.kind,
+    ...(blueprint.kind === undefined ? {} : { kind: blueprint.kind }),
     ...(body as object),
     blueprint: { id: blueprint.id, version: blueprint.version },
   });

@@ -42,12 +42,13 @@ export const checkWorkspacePath = (root: string, path: string, rules: WorkspaceR
   if (rules.deny.length > 0 && picomatch(rules.deny as string[], opts)(relPosix)) {
     return { ok: false, reason: `path ${relPosix} matches a deny rule` };
   }
-  if (
-    !(
-      rules.allow.includes('*') ||
-      (rules.allow.length > 0 && picomatch(rules.allow as string[], opts)(relPosix))
-    )
-  ) {
+  // The root itself is allowed by the catch-all globs (`*`, `**`) or by naming it (`.`).
+  const rootAllowed = relPosix === '.' && rules.allow.some((g) => g === '.' || g === '**' || g === '*');
+  const allowed =
+    rootAllowed ||
+    rules.allow.includes('*') ||
+    (rules.allow.length > 0 && picomatch(rules.allow as string[], opts)(relPosix));
+  if (!allowed) {
     return { ok: false, reason: `path ${relPosix} matches no allow rule` };
   }
   return { ok: true, absolute: target, relative: relPosix };

@@ -70,6 +70,8 @@ describe('workspace paths', () => {
       ok: false,
       reason: expect.stringMatching(/no allow/),
     });
+    expect(checkWorkspacePath(root, '.', { allow: ['**'], deny: [] }).ok).toBe(true);
+    expect(checkWorkspacePath(root, '.', rules).ok).toBe(false);
     expect(checkWorkspacePath(root, 'docs/x.md', { allow: ['*'], deny: [] }).ok).toBe(true);
   });
 });

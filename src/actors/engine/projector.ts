@@ -1,0 +1,86 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { StoredEvent } from '../../contracts/events/envelope.js';
+import type { EventStore, Subscription } from '../../eventstore/event-store.js';
+import { writeReceipts } from '../../eventstore/write-receipts.js';
+import { errorInfo } from '../error-info.js';
+import type { Logger } from '../logger.js';
+
+export interface ProjectorOptions {
+  store: EventStore;
+  runsDir: string;
+  /** Where the global position of the last projected event is kept. */
+  checkpointFile: string;
+  log: Logger;
+  /** Called after a run's receipts are written. */
+  onProjected?: (runId: string, dir: string) => void;
+}
+
+/**
+ * Follows the log (catch-up, then live) and writes the receipts of every run that reaches a
+ * final state into `.lily/runs/<job>/<ts>-<runId>/`. Receipts are pure folds of the run's
+ * events, so writing them again is harmless: the projector can restart anywhere (it resumes
+ * after its checkpoint) and `lily runs receipt --rebuild` gives the same bytes.
+ */
+export class Projector {
+  readonly #o: ProjectorOptions;
+  #sub: Subscription | undefined;
+  #saved = 0;
+
+  constructor(options: ProjectorOptions) {
+    this.#o = options;
+  }
+
+  async start(): Promise<void> {
+    const from = (await this.#readCheckpoint()) + 1;
+    this.#sub = this.#o.store.subscribe({ fromPos: from, filter: (e) => e.type === 'run.completed' }, (e) =>
+      this.#project(e),
+    );
+    this.#sub.done.catch((e) =>
+      this.#o.log.error({ event: 'projector.stopped', error: errorInfo(e) }, 'projector stopped'),
+    );
+  }
+
+  async #project(e: StoredEvent): Promise<void> {
+    const events = await this.#o.store.readStream(e.stream);
+    try {
+      const { dir } = await writeReceipts(this.#o.runsDir, events);
+      this.#o.onProjected?.(e.stream.slice(4), dir);
+    } catch (err) {
+      // A receipt that cannot be written is logged; the log still has the run and
+      // `lily runs receipt --rebuild` can write it later.
+      this.#o.log.error(
+        { event: 'projector.write_failed', stream: e.stream, error: errorInfo(err) },
+        'receipt write failed',
+      );
+    }
+    await this.#writeCheckpoint(e.pos);
+  }
+
+  async #readCheckpoint(): Promise<number> {
+    try {
+      const n = Number((await readFile(this.#o.checkpointFile, 'utf8')).trim());
+      return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  async #writeCheckpoint(pos: number): Promise<void> {
+    if (pos <= this.#saved) return;
+    this.#saved = pos;
+    await mkdir(dirname(this.#o.checkpointFile), { recursive: true });
+    const tmp = `${this.#o.checkpointFile}.tmp`;
+    await writeFile(tmp, String(pos));
+    await rename(tmp, this.#o.checkpointFile);
+  }
+
+  /** The global position projected so far. */
+  position(): number {
+    return this.#sub?.position ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    await this.#sub?.close();
+  }
+}
