@@ -18,14 +18,34 @@ export interface RunMachineContext {
 /** Any stored event (its `type`, `at`, `data`) is a machine event. */
 export type RunMachineEvent = RunEvent & { type: string };
 
+/**
+ * Where a step can be after one event, from each status (several moves can happen in one
+ * event: a success that routes back to the same step lands in policy_check). Regions only get
+ * these eventless transitions, which keeps big plans cheap to build and to step.
+ */
+const ONE_EVENT: Record<StepStatus, readonly StepStatus[]> = {
+  waiting: ['policy_check', 'gating', 'succeeded', 'skipped'],
+  policy_check: ['awaiting_approval', 'partitioning', 'dispatched', 'failed', 'cancelled'],
+  awaiting_approval: ['partitioning', 'dispatched', 'failed', 'cancelled', 'policy_check'],
+  partitioning: ['dispatched', 'gating', 'succeeded', 'failed', 'cancelled', 'policy_check'],
+  dispatched: ['gating', 'succeeded', 'failed', 'retry_wait', 'indeterminate', 'cancelled', 'policy_check'],
+  retry_wait: ['dispatched', 'cancelled'],
+  gating: ['succeeded', 'failed', 'cancelled', 'policy_check'],
+  indeterminate: ['dispatched', 'gating', 'succeeded', 'failed', 'retry_wait', 'cancelled', 'policy_check'],
+  succeeded: ['policy_check'],
+  failed: ['policy_check'],
+  skipped: [],
+  cancelled: [],
+};
+
 const regionOf = (index: PlanIndex, stepId: string) => {
   const step = index.byId.get(stepId);
   const statuses = step ? statusesFor(step) : (['waiting'] as StepStatus[]);
   const states: Record<string, object> = {};
   for (const status of statuses) {
     states[status] = {
-      always: statuses
-        .filter((s) => s !== status)
+      always: ONE_EVENT[status]
+        .filter((s) => statuses.includes(s))
         .map((s) => ({ guard: { type: 'stepIs' as const, params: { step: stepId, status: s } }, target: s })),
     };
   }
