@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+
+/** Lily's own version, from its package.json (read once). */
+export const LILY_VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+})();

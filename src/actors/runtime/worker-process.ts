@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import { openProject } from '../../eventstore/project/open.js';
+import { openLilyStorage } from '../../eventstore/storage.js';
+import { systemClock } from '../../eventstore/system-ports.js';
+import type { Bus } from '../bus/bus.js';
+import type { Logger } from '../logger.js';
+import { GrantSigner, loadOrCreateGrantKey } from '../policy/grants.js';
+import { DispatchLedger } from '../worker/dispatch-ledger.js';
+import { Worker } from '../worker/worker.js';
+import { connectTarget, resolveNatsTarget } from './connect.js';
+import { executorFns } from './executor-fns.js';
+import { answerPings } from './sys.js';
+import { LILY_VERSION } from './version.js';
+
+export interface WorkerProcessOptions {
+  dir: string;
+  id: string;
+  log: Logger;
+  /** A NATS url (else LILY_NATS_URL, the config, or the managed server). */
+  nats?: string;
+  /** An already connected bus (in-process deployments); `nats` is then ignored. */
+  bus?: Bus;
+  concurrency?: number;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  bus: Bus;
+  stop(): Promise<void>;
+}
+
+/** Opens the project and its storage, connects, and serves every executor the catalog has. */
+export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<RunningWorker> => {
+  const project = await openProject(o.dir);
+  const storage = await openLilyStorage({ dir: project.paths.root, registry: project.catalog.schemas });
+  const signer = new GrantSigner(await loadOrCreateGrantKey(join(project.paths.keys, 'grant.key')));
+  const ownsBus = !o.bus;
+  const bus =
+    o.bus ??
+    (await connectTarget(
+      await resolveNatsTarget(project.paths, project.config, o.nats),
+      `lily-worker-${o.id}`,
+      o.log,
+    ));
+  const { executors, partitioners } = executorFns(project.catalog);
+  const worker = new Worker({
+    id: o.id,
+    bus,
+    ns: project.config.namespace,
+    clock: systemClock,
+    log: o.log,
+    catalog: project.catalog,
+    executors,
+    partitioners,
+    artifacts: storage.artifacts,
+    signer,
+    ledger: new DispatchLedger(storage.root, o.id),
+    workspace: project.paths.dir,
+    workspaceRules: project.policy.workspace,
+    concurrency: o.concurrency ?? 16,
+  });
+  worker.start();
+  const startedAt = Date.now();
+  const pings = answerPings(bus, project.config.namespace, `worker-${o.id}`, () => ({
+    actor: `worker-${o.id}`,
+    role: 'worker',
+    pid: process.pid,
+    startedAt,
+    version: LILY_VERSION,
+    inFlight: worker.inFlight(),
+    executors: worker.names(),
+  }));
+  o.log.info({ event: 'worker.started', id: o.id, executors: worker.names() }, 'worker started');
+  return {
+    worker,
+    bus,
+    async stop() {
+      for (const p of pings) p.unsubscribe();
+      await worker.stop();
+      if (ownsBus) await bus.drain();
+      await storage.close();
+      o.log.info({ event: 'worker.stopped', id: o.id }, 'worker stopped');
+    },
+  };
+};
