@@ -30,6 +30,12 @@ export const ERROR_CODES = {
   event_type_unknown: { kind: 'input', summary: 'An event type outside the catalog was appended.' },
   event_data_invalid: { kind: 'input', summary: "Event data does not match its type's schema." },
   bus_unavailable: { kind: 'failure', summary: 'NATS cannot be reached.' },
+  nats_server_missing: {
+    kind: 'failure',
+    summary:
+      'No nats-server binary: install it (apt-get install nats-server, or https://github.com/nats-io/nats-server/releases) or set LILY_NATS_SERVER.',
+  },
+  nats_server_start_failed: { kind: 'failure', summary: 'The managed nats-server did not start: see .lily/logs/nats-server.log.' },
   bus_closed: { kind: 'failure', summary: 'The bus connection is closed or draining: nothing more can be sent.' },
   bus_timeout: { kind: 'failure', summary: 'A bus request got no reply within its timeout.' },
   bus_no_responders: { kind: 'failure', summary: 'A bus request found no subscriber for its subject.' },
