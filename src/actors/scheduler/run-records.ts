@@ -1,0 +1,97 @@
+import type { EventData } from '../../contracts/events/catalog.js';
+import type { NewEvent, StoredEvent } from '../../contracts/events/envelope.js';
+import type { ErrorInfo } from '../../contracts/events/shared-schemas.js';
+import { jobStream, runStream } from '../../contracts/events/streams.js';
+import type { JobId, RunId } from '../../contracts/ids.js';
+import type { EventStore } from '../../eventstore/event-store.js';
+import { NO_STREAM } from '../../eventstore/event-store.js';
+
+/** The events the scheduler writes itself: run requests, ticks, and the end of runs that never started. */
+export const requestedEvent = (
+  data: EventData<'run.requested'>,
+  at: number,
+  producer: string,
+): NewEvent<'run.requested'> => ({
+  id: `${data.runId}/requested`,
+  type: 'run.requested',
+  at,
+  data,
+  meta: { correlationId: data.runId, producer },
+});
+
+export const tickEvent = (
+  data: EventData<'schedule.ticked'>,
+  at: number,
+  producer: string,
+): NewEvent<'schedule.ticked'> => ({
+  id: `tick/${data.scheduledAt}`,
+  type: 'schedule.ticked',
+  at,
+  data,
+  meta: { producer, ...(data.runId !== undefined ? { correlationId: data.runId } : {}) },
+});
+
+/**
+ * Writes a run request: first the job's run index (with the tick that caused it, if any, in
+ * the same atomic append), then the run's own stream (`run.requested`, and `run.forked` for a
+ * fork). A crash between the two leaves an index entry without a run stream, which the
+ * scheduler's rebuild completes. `written` is false when the job stream already held these
+ * events (decided before: the caller must not admit the run again); `events` are the stored
+ * events that are new, for publishing.
+ */
+export const writeRunRequest = async (
+  store: EventStore,
+  opts: {
+    requested: EventData<'run.requested'>;
+    forked?: EventData<'run.forked'>;
+    tick?: EventData<'schedule.ticked'>;
+    at: number;
+    producer: string;
+  },
+): Promise<{ written: boolean; events: StoredEvent[] }> => {
+  const { requested, at, producer } = opts;
+  const req = requestedEvent(requested, at, producer);
+  const jobEvents: NewEvent[] = opts.tick ? [tickEvent(opts.tick, at, producer), req] : [req];
+  const job = await store.append(jobStream(requested.jobId as JobId), jobEvents);
+  const runEvents: NewEvent[] = [req];
+  if (opts.forked) {
+    runEvents.push({
+      id: `${requested.runId}/forked`,
+      type: 'run.forked',
+      at,
+      data: opts.forked,
+      meta: { correlationId: requested.runId, producer },
+    });
+  }
+  const run = await store.append(runStream(requested.runId as RunId), runEvents, {
+    expectedVersion: NO_STREAM,
+  });
+  const tick = job.events.find((e) => e.type === 'schedule.ticked');
+  return {
+    written: !job.deduplicated,
+    events: [...(tick && !job.deduplicated ? [tick] : []), ...(run.deduplicated ? [] : run.events)],
+  };
+};
+
+/**
+ * Ends a run that never started (cancelled while queued, or no longer preparable after a
+ * restart) with `run.completed`, so every requested run reaches a final state in its stream.
+ */
+export const closeUnstartedRun = async (
+  store: EventStore,
+  runId: string,
+  status: 'failed' | 'cancelled',
+  at: number,
+  producer: string,
+  error?: ErrorInfo,
+): Promise<StoredEvent[]> => {
+  const data: EventData<'run.completed'> = {
+    status,
+    envelope: { status, artifacts: [], references: {}, payload: null },
+    ...(error ? { error } : {}),
+  };
+  const result = await store.append(runStream(runId as RunId), [
+    { id: `${runId}/completed`, type: 'run.completed', at, data, meta: { correlationId: runId, producer } },
+  ]);
+  return result.deduplicated ? [] : result.events;
+};
