@@ -103,7 +103,7 @@ export const possibleEvents = (
   at: number,
   options: EnvironmentOptions = {},
 ): RunEvent[] => {
-  if (!state || state.status !== 'running') return [];
+  if (state?.status !== 'running') return [];
   const events: RunEvent[] = [];
   for (const command of Object.values(state.pending)) {
     for (const e of answersTo(command, at, options)) {

@@ -151,11 +151,11 @@ export const shortestPathsToFinals = (
   options: GraphOptions = {},
 ): Record<string, string[]> => {
   const t = traversal(program, options);
-  // biome-ignore lint/suspicious/noExplicitAny: xstate/graph's option types are generic over the machine.
-  const paths = getShortestPaths(program.machine, {
-    ...t,
-    toState: (s: { status: string }) => s.status === 'done',
-  } as any);
+  const options_ = { ...t, toState: (s: { status: string }) => s.status === 'done' };
+  const paths = getShortestPaths(
+    program.machine,
+    options_ as unknown as Parameters<typeof getShortestPaths>[1],
+  );
   const best: Record<string, string[]> = {};
   for (const path of paths) {
     const final = String(path.state.value);

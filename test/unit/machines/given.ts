@@ -135,7 +135,6 @@ export interface When {
   readonly state: RunState;
   readonly commands: readonly Command[];
   /** Asserts the exact list of command types caused by the event. */
-  // biome-ignore lint/suspicious/noThenProperty: given/when/then is the test vocabulary; a When is never awaited.
   then(types: readonly string[]): When;
   /** Asserts that commands (partially) match, in order. */
   thenMatches(partial: readonly unknown[]): When;
