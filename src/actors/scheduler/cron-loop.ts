@@ -22,6 +22,8 @@ export interface CronLoopDeps {
   active(jobId: string): number;
   /** Records one decision (and requests its run); must be idempotent per scheduledAt. */
   record(job: CronJob, decision: TickDecision): Promise<void>;
+  /** Told about every evaluation a timer starts (so the owner can await its work). */
+  track?(work: Promise<void>): void;
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -114,7 +116,8 @@ export class CronLoop {
     }
     this.#cancel = this.#d.timers.at(at, () => {
       this.#cancel = undefined;
-      void this.evaluate();
+      const work = this.evaluate();
+      this.#d.track?.(work);
     });
   }
 

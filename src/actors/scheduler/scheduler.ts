@@ -226,6 +226,7 @@ export class Scheduler {
 
   /** Stops cron loops and timers, drains the subscriptions, waits for work in hand. */
   async stop(): Promise<void> {
+    if (this.#stopped) return this.idle();
     this.#stopped = true;
     this.#offStatus?.();
     await Promise.all([...this.#cron.values()].map((l) => l.stop()));
@@ -404,7 +405,8 @@ export class Scheduler {
         timers: this.#timers,
         log: this.#o.log,
         active: (id) => this.#index.activeCount(id),
-        record: (j, d) => this.#track(this.#recordTick(j, d)),
+        record: (j, d) => this.#recordTick(j, d),
+        track: (work) => void this.#track(work),
       });
       this.#cron.set(spec.id, loop);
       await loop.start();
