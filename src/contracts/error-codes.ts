@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   project_not_initialized: { kind: 'input', summary: 'No .lily/ directory here: run `lily init`.' },
   run_not_found: { kind: 'input', summary: 'No run with this id.' },
   approval_not_found: { kind: 'input', summary: 'No pending approval with this id.' },
+  approval_answered: { kind: 'input', summary: 'The approval was already granted or denied.' },
   id_invalid: { kind: 'input', summary: 'An id does not match its format.' },
   usage_invalid: { kind: 'input', summary: 'The command line is invalid.' },
   internal_error: { kind: 'failure', summary: 'An unexpected error (a bug): please report it.' },

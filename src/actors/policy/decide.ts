@@ -24,6 +24,8 @@ export interface PolicyRequest {
   planApproval?: string;
   /** A succeeded dry run of the same plan hash and input hash is in the log. */
   dryRunProven: boolean;
+  /** The step's gates: they run under the step's grant, so their executors and commands are checked too. */
+  gates?: readonly { id: string; executor: string; argv?: readonly string[] }[];
 }
 
 export type PolicyVerdict =
@@ -43,33 +45,43 @@ const matches = (rule: Matcher, r: PolicyRequest): boolean =>
 const listed = (list: readonly string[], value: string): boolean =>
   list.includes('*') || list.includes(value);
 
+/** argv[0] as written, or its basename (`/usr/bin/node` matches `node`). */
+const commandListed = (policy: Policy, program: string): boolean =>
+  listed(policy.commands, program) || listed(policy.commands, basename(program));
+
 /** Capability every non-idempotent step needs when it declares none of its own. */
 export const NON_IDEMPOTENT_CAPABILITY = 'lily:non-idempotent';
 
-/**
- * The policy gate's decision for one step attempt, rule by rule (the first denial wins):
- * executor allowlist, command allowlist (argv[0]), the principal's capabilities (a
- * non-idempotent step needs an explicit one), workspace paths, runtime caps, require_dry_run,
- * then approvals. Pure apart from `checkPath`, which resolves paths on disk.
- */
-export const decidePolicy = (
+type Deny = (rule: string, reason: string) => PolicyVerdict;
+type Check = (
   policy: Policy,
   r: PolicyRequest,
+  deny: Deny,
   checkPath: (path: string, rules: WorkspaceRules) => PathVerdict,
-): PolicyVerdict => {
-  const deny = (rule: string, reason: string): PolicyVerdict => ({
-    decision: 'deny',
-    rule,
-    reasons: [reason],
-  });
+) => PolicyVerdict | undefined;
+
+/** Executor and command allowlists, for the step and for each of its gates. */
+const allowlists: Check = (policy, r, deny) => {
   if (!listed(policy.executors, r.executor))
     return deny('executors', `executor ${r.executor} is not in the executor allowlist`);
-  if (r.argv && r.argv.length > 0) {
-    const program = r.argv[0] as string;
-    if (!listed(policy.commands, program) && !listed(policy.commands, basename(program))) {
-      return deny('commands', `command ${program} is not in the command allowlist`);
+  const program = r.argv?.[0];
+  if (program !== undefined && !commandListed(policy, program)) {
+    return deny('commands', `command ${program} is not in the command allowlist`);
+  }
+  for (const gate of r.gates ?? []) {
+    if (!listed(policy.executors, gate.executor)) {
+      return deny('executors', `gate ${gate.id}: executor ${gate.executor} is not in the executor allowlist`);
+    }
+    const gateProgram = gate.argv?.[0];
+    if (gateProgram !== undefined && !commandListed(policy, gateProgram)) {
+      return deny('commands', `gate ${gate.id}: command ${gateProgram} is not in the command allowlist`);
     }
   }
+  return undefined;
+};
+
+/** The principal exists and holds every capability the step needs. */
+const capabilities: Check = (policy, r, deny) => {
   const held = policy.principals[r.principal]?.capabilities;
   if (!held) return deny('principals', `principal ${r.principal} is not declared in the policy`);
   const needed = [...r.capabilities];
@@ -80,32 +92,67 @@ export const decidePolicy = (
       return deny('capabilities', `principal ${r.principal} lacks capability ${capability}${why}`);
     }
   }
+  return undefined;
+};
+
+const workspace: Check = (policy, r, deny, checkPath) => {
   for (const path of r.paths) {
     const verdict = checkPath(path, policy.workspace);
     if (!verdict.ok) return deny('workspace', verdict.reason);
   }
-  const caps = policy.caps;
-  if (caps.timeout_ms !== undefined && (r.timeoutMs === undefined || r.timeoutMs > caps.timeout_ms)) {
+  return undefined;
+};
+
+const caps: Check = (policy, r, deny) => {
+  const { timeout_ms: timeout, max_attempts: attempts } = policy.caps;
+  if (timeout !== undefined && (r.timeoutMs === undefined || r.timeoutMs > timeout)) {
     return deny(
       'caps.timeout_ms',
-      `step timeout ${r.timeoutMs ?? 'unbounded'} exceeds the cap of ${caps.timeout_ms} ms`,
+      `step timeout ${r.timeoutMs ?? 'unbounded'} exceeds the cap of ${timeout} ms`,
     );
   }
-  if (caps.max_attempts !== undefined && r.maxAttempts > caps.max_attempts) {
-    return deny('caps.max_attempts', `${r.maxAttempts} attempts exceed the cap of ${caps.max_attempts}`);
+  if (attempts !== undefined && r.maxAttempts > attempts) {
+    return deny('caps.max_attempts', `${r.maxAttempts} attempts exceed the cap of ${attempts}`);
   }
-  if (!r.dryRun && !r.dryRunProven && policy.require_dry_run.some((rule) => matches(rule, r))) {
-    return deny('require_dry_run', 'a succeeded dry run of the same plan and input is required first');
-  }
+  return undefined;
+};
+
+const dryRunRequired: Check = (policy, r, deny) =>
+  !r.dryRun && !r.dryRunProven && policy.require_dry_run.some((rule) => matches(rule, r))
+    ? deny('require_dry_run', 'a succeeded dry run of the same plan and input is required first')
+    : undefined;
+
+/** A dry run has no side effects to approve. */
+const approvals: Check = (policy, r) => {
   const approval = policy.approvals.find((rule) => matches(rule, r));
-  // A dry run has no side effects to approve.
-  if (!r.dryRun && (r.planApproval !== undefined || approval)) {
-    const reason = r.planApproval ?? approval?.reason ?? `step ${r.stepId} needs an approval`;
-    return {
-      decision: 'approval_required',
-      rule: r.planApproval !== undefined ? 'plan' : 'approvals',
-      reasons: [reason],
-    };
+  if (r.dryRun || (r.planApproval === undefined && !approval)) return undefined;
+  const reason = r.planApproval ?? approval?.reason ?? `step ${r.stepId} needs an approval`;
+  return {
+    decision: 'approval_required',
+    rule: r.planApproval !== undefined ? 'plan' : 'approvals',
+    reasons: [reason],
+  };
+};
+
+/** The rules in the order they are applied. */
+const POLICY_RULE_ORDER = [allowlists, capabilities, workspace, caps, dryRunRequired, approvals];
+
+/**
+ * The policy gate's decision for one step attempt, rule by rule (the first denial wins):
+ * executor allowlist, command allowlist (argv[0]), the same two for every gate of the step,
+ * the principal's capabilities (a non-idempotent step needs an explicit one), workspace
+ * paths, runtime caps, require_dry_run, then approvals. Pure apart from `checkPath`, which
+ * resolves paths on disk.
+ */
+export const decidePolicy = (
+  policy: Policy,
+  r: PolicyRequest,
+  checkPath: (path: string, rules: WorkspaceRules) => PathVerdict,
+): PolicyVerdict => {
+  const deny: Deny = (rule, reason) => ({ decision: 'deny', rule, reasons: [reason] });
+  for (const check of POLICY_RULE_ORDER) {
+    const verdict = check(policy, r, deny, checkPath);
+    if (verdict) return verdict;
   }
   return { decision: 'allow', reasons: [] };
 };

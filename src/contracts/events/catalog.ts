@@ -55,7 +55,13 @@ export const EVENT_DATA_SCHEMAS = {
     grant: z.string().optional(),
     approvalId: z.string().optional(),
   }),
-  'approval.requested': stepRefSchema.extend({ approvalId: z.string(), reason: z.string() }),
+  'approval.requested': stepRefSchema.extend({
+    approvalId: z.string(),
+    reason: z.string(),
+    /** Set in the `approval/<id>` stream (by the policy gate), so approvals can be listed and answered. */
+    runId: z.string().optional(),
+    jobId: z.string().optional(),
+  }),
   'approval.granted': stepRefSchema.extend({ approvalId: z.string(), by: principal, comment: z.string().optional() }),
   'approval.denied': stepRefSchema.extend({ approvalId: z.string(), by: principal, reason: z.string() }),
   'step.dispatched': dispatchRefSchema.extend({

@@ -1,0 +1,46 @@
+import type { EventData } from '../../contracts/events/catalog.js';
+import { jobStream, runStream } from '../../contracts/events/streams.js';
+import { isRunId, type JobId } from '../../contracts/ids.js';
+import type { EventStore } from '../../eventstore/event-store.js';
+
+/**
+ * `require_dry_run` proofs, from the log only: a run of the same job whose `run.started` has
+ * `dryRun: true`, the same plan hash and the same input hash, and whose `run.completed` has
+ * status `succeeded`. Candidates come from the job's run index (`job/<id>`), newest first.
+ * Positive answers are cached (a succeeded run stays succeeded); negative ones are not.
+ */
+export class DryRunProofs {
+  readonly #proven = new Set<string>();
+  readonly #store: EventStore;
+
+  constructor(store: EventStore) {
+    this.#store = store;
+  }
+
+  async proven(jobId: string, planHash: string, inputHash: string): Promise<boolean> {
+    const key = `${jobId}\n${planHash}\n${inputHash}`;
+    if (this.#proven.has(key)) return true;
+    const index = await this.#store.readStream(jobStream(jobId as JobId));
+    for (let i = index.length - 1; i >= 0; i--) {
+      const e = index[i];
+      if (e?.type !== 'run.requested') continue;
+      const requested = e.data as EventData<'run.requested'>;
+      if (!requested.dryRun || !isRunId(requested.runId)) continue;
+      if (await this.#succeededDryRun(requested.runId, planHash, inputHash)) {
+        this.#proven.add(key);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  async #succeededDryRun(runId: string, planHash: string, inputHash: string): Promise<boolean> {
+    const stream = runStream(runId as never);
+    const [last] = await this.#store.readStream(stream, { direction: 'backward', limit: 1 });
+    if (last?.type !== 'run.completed') return false;
+    if ((last.data as EventData<'run.completed'>).status !== 'succeeded') return false;
+    const head = await this.#store.readStream(stream, { limit: 5 });
+    const started = head.find((e) => e.type === 'run.started')?.data as EventData<'run.started'> | undefined;
+    return started?.dryRun === true && started.planHash === planHash && started.inputHash === inputHash;
+  }
+}

@@ -1,0 +1,249 @@
+import type { Catalog } from '../../blueprints/catalog.js';
+import type { Clock } from '../../contracts/clock.js';
+import type { EventData } from '../../contracts/events/catalog.js';
+import { approvalStream } from '../../contracts/events/streams.js';
+import { isRunId, parseRunId } from '../../contracts/ids.js';
+import type { EventStore } from '../../eventstore/event-store.js';
+import type { Policy } from '../../eventstore/project/policy.js';
+import type { Bus, BusSubscription } from '../bus/bus.js';
+import { errorInfo } from '../error-info.js';
+import type { Logger } from '../logger.js';
+import { type InboundEvent, type PolicyMessage, policyMessageSchema } from '../messages.js';
+import { inboxSubject, POLICY_QUEUE, policySubject } from '../subjects.js';
+import { answerFact, findAnswer } from './approvals.js';
+import { decidePolicy } from './decide.js';
+import { DryRunProofs } from './dry-run-proof.js';
+import type { GrantSigner } from './grants.js';
+import { buildPolicyRequest } from './policy-request.js';
+import { RunFactsCache } from './run-facts.js';
+import { checkWorkspacePath, type PathVerdict, type WorkspaceRules } from './workspace.js';
+
+export interface PolicyGateOptions {
+  store: EventStore;
+  bus: Bus;
+  ns: string;
+  clock: Clock;
+  log: Logger;
+  /** `.lily/policy.yaml`, loaded (`setPolicy` replaces it). */
+  policy: Policy;
+  signer: GrantSigner;
+  /** The project directory: workspace paths resolve inside it. */
+  workspace: string;
+  /** Executors' declared side effects (the worse of step and executor counts). */
+  catalog?: Pick<Catalog, 'executors'>;
+  /** Path check; default `checkWorkspacePath(workspace, …)` (follows symlinks on disk). */
+  checkPath?: (path: string, rules: WorkspaceRules) => PathVerdict;
+  producer?: string;
+}
+
+/** The approval id of one attempt of one step: deterministic, so re-sent checks agree. */
+export const approvalIdFor = (runId: string, stepId: string, attempt: number): string =>
+  `${runId}.${stepId}.${attempt}`;
+
+/**
+ * The PolicyGate actor (kernel layer 4). Answers `policy.check` with `policy.decided` (allow
+ * with a signed grant, deny with the rule and reasons, or approval_required), judged on the
+ * plan pinned in the run's log and `.lily/policy.yaml`; records `approval.request`s in
+ * `approval/<id>` and delivers answers already there. Replies are facts sent to the run's
+ * inbox with deterministic ids, so re-sent checks are harmless.
+ */
+export class PolicyGate {
+  readonly #o: PolicyGateOptions;
+  readonly #facts: RunFactsCache;
+  readonly #proofs: DryRunProofs;
+  readonly #work = new Set<Promise<unknown>>();
+  readonly #producer: string;
+  #policy: Policy;
+  #sub: BusSubscription | undefined;
+
+  constructor(options: PolicyGateOptions) {
+    this.#o = options;
+    this.#policy = options.policy;
+    this.#producer = options.producer ?? 'engine/policy-gate';
+    this.#facts = new RunFactsCache(options.store);
+    this.#proofs = new DryRunProofs(options.store);
+  }
+
+  /** Subscribes to `cmd.policy` in the policy queue group. */
+  start(): void {
+    this.#sub = this.#o.bus.subscribeTyped(
+      policySubject(this.#o.ns),
+      policyMessageSchema,
+      (msg) => {
+        const work = this.handle(msg).catch((e) =>
+          this.#o.log.error(
+            { event: 'policy.failed', runId: msg.runId, error: errorInfo(e) },
+            'policy message not handled; the run host re-sends it on resume',
+          ),
+        );
+        this.#work.add(work);
+        void work.finally(() => this.#work.delete(work));
+        return work;
+      },
+      { queue: POLICY_QUEUE },
+    );
+  }
+
+  /** Replaces the policy (a reloaded `.lily/policy.yaml`); later checks use it. */
+  setPolicy(policy: Policy): void {
+    this.#policy = policy;
+  }
+
+  /** Handles one message (what the subscription calls). Throws only on storage failures. */
+  async handle(msg: PolicyMessage): Promise<void> {
+    if (!isRunId(msg.runId)) {
+      this.#o.log.warn({ event: 'message.rejected', reason: 'run id invalid', runId: msg.runId });
+      return;
+    }
+    if (msg.command.type === 'policy.check') await this.#check(msg.runId, msg.command.data);
+    else await this.#approval(msg.runId, msg.command.data);
+  }
+
+  /** The decision for one attempt of one step, or undefined when the run has no run.started. */
+  async decide(
+    runId: string,
+    d: EventData<'policy.requested'>,
+  ): Promise<EventData<'policy.decided'> | undefined> {
+    const facts = await this.#facts.get(runId);
+    if (!facts) return undefined;
+    const ref = { stepId: d.stepId, attempt: d.attempt };
+    const step = facts.steps.get(d.stepId);
+    if (!step || step.executor !== d.executor) {
+      return {
+        ...ref,
+        decision: 'deny',
+        rule: 'plan',
+        reasons: [`step ${d.stepId} is not in the run's plan`],
+      };
+    }
+    const policy = this.#policy;
+    const dryRunProven =
+      !facts.dryRun && policy.require_dry_run.length > 0
+        ? await this.#proofs.proven(facts.jobId, facts.planHash, facts.inputHash)
+        : false;
+    const request = buildPolicyRequest(facts, step, {
+      dryRunProven,
+      ...(this.#o.catalog ? { executors: this.#o.catalog.executors } : {}),
+    });
+    const checkPath = this.#o.checkPath ?? ((p, rules) => checkWorkspacePath(this.#o.workspace, p, rules));
+    const verdict = decidePolicy(policy, request, checkPath);
+    if (verdict.decision === 'deny')
+      return { ...ref, decision: 'deny', reasons: verdict.reasons, rule: verdict.rule };
+    // The grant covers this attempt; with approval_required the run holds it until a human grants.
+    const grant = this.#o.signer.sign({ runId, stepId: d.stepId, attempt: d.attempt, dryRun: facts.dryRun });
+    return verdict.decision === 'allow'
+      ? { ...ref, decision: 'allow', reasons: verdict.reasons, grant }
+      : {
+          ...ref,
+          decision: 'approval_required',
+          reasons: verdict.reasons,
+          rule: verdict.rule,
+          grant,
+          approvalId: approvalIdFor(runId, d.stepId, d.attempt),
+        };
+  }
+
+  async #check(runId: string, d: EventData<'policy.requested'>): Promise<void> {
+    const decided = await this.decide(runId, d);
+    if (!decided) {
+      this.#o.log.warn(
+        { event: 'message.rejected', reason: 'run_not_found', runId },
+        'policy check for an unknown run',
+      );
+      return;
+    }
+    const facts = await this.#facts.get(runId);
+    const fields = { runId, jobId: facts?.jobId, stepId: d.stepId, attempt: d.attempt, rule: decided.rule };
+    if (decided.decision === 'deny') {
+      this.#o.log.warn(
+        { event: 'policy.denied', ...fields, reasons: decided.reasons },
+        `policy denied ${d.stepId}: ${decided.reasons.join('; ')}`,
+      );
+    } else {
+      this.#o.log.info({ event: 'policy.decided', ...fields, decision: decided.decision }, 'policy decided');
+    }
+    this.#deliver(runId, {
+      id: `${runId}/${d.stepId}/${d.attempt}/policy`,
+      type: 'policy.decided',
+      at: this.#o.clock.now(),
+      data: decided,
+      producer: this.#producer,
+    });
+  }
+
+  /**
+   * Records the request in `approval/<id>` (once), or delivers the answer a human already
+   * gave. A dry run's approval is granted at once by `lily:dry-run` (no side effects).
+   */
+  async #approval(runId: string, d: EventData<'approval.requested'>): Promise<void> {
+    const store = this.#o.store;
+    const stream = approvalStream(d.approvalId);
+    const events = await store.readStream(stream);
+    const answer = findAnswer(events);
+    if (answer) {
+      this.#deliver(runId, answerFact(answer, this.#producer));
+      return;
+    }
+    const facts = await this.#facts.get(runId);
+    const at = this.#o.clock.now();
+    const meta = { producer: this.#producer, correlationId: runId };
+    const requested = {
+      id: `${d.approvalId}/requested`,
+      type: 'approval.requested' as const,
+      at,
+      data: { ...d, runId, ...(facts ? { jobId: facts.jobId } : {}) },
+      meta,
+    };
+    if (facts?.dryRun) {
+      const granted = {
+        id: `${d.approvalId}/granted`,
+        type: 'approval.granted' as const,
+        at,
+        data: {
+          stepId: d.stepId,
+          attempt: d.attempt,
+          approvalId: d.approvalId,
+          by: 'lily:dry-run',
+          comment: 'a dry run has no side effects to approve',
+        },
+        meta,
+      };
+      const batch = events.length === 0 ? [requested, granted] : [granted];
+      await store.append(stream, batch);
+      this.#deliver(runId, answerFact(granted, this.#producer));
+      return;
+    }
+    if (events.length === 0) await store.append(stream, [requested]);
+    this.#o.log.warn(
+      {
+        event: 'approval.requested',
+        runId,
+        jobId: facts?.jobId,
+        stepId: d.stepId,
+        approvalId: d.approvalId,
+        reason: d.reason,
+      },
+      `approval needed: lily approvals grant ${d.approvalId}`,
+    );
+  }
+
+  #deliver(runId: string, event: InboundEvent): void {
+    try {
+      this.#o.bus.publish(inboxSubject(this.#o.ns, parseRunId(runId)), { runId, events: [event] });
+    } catch (e) {
+      this.#o.log.error({ event: 'policy.publish_failed', runId, type: event.type, error: errorInfo(e) });
+    }
+  }
+
+  /** Resolves when the messages in hand are handled. */
+  async idle(): Promise<void> {
+    while (this.#work.size > 0) await Promise.allSettled([...this.#work]);
+  }
+
+  /** Drains the subscription and waits for the messages in hand. */
+  async stop(): Promise<void> {
+    await this.#sub?.drain();
+    this.#sub = undefined;
+    await this.idle();
+  }
+}

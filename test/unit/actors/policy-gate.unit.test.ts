@@ -1,0 +1,337 @@
+import { describe, expect, it } from 'vitest';
+import { createInMemoryBus } from '../../../src/actors/bus/in-memory-bus.js';
+import { memoryLogger } from '../../../src/actors/logger.js';
+import type { InboxMessage } from '../../../src/actors/messages.js';
+import { answerApproval, listApprovals, readApproval } from '../../../src/actors/policy/approvals.js';
+import { GrantSigner } from '../../../src/actors/policy/grants.js';
+import { PolicyGate } from '../../../src/actors/policy/policy-gate.js';
+import { allInboxesPattern, policySubject } from '../../../src/actors/subjects.js';
+import { type PlanInput, planSchema } from '../../../src/blueprints/plan.js';
+import { hashJson } from '../../../src/contracts/canonical-json.js';
+import { SimulatedClock } from '../../../src/contracts/clock.js';
+import type { JsonObject } from '../../../src/contracts/json.js';
+import { createInMemoryEventStore } from '../../../src/eventstore/in-memory-event-store.js';
+import { policySchema } from '../../../src/eventstore/project/policy.js';
+import { createUlidGenerator } from '../../../src/eventstore/system-ports.js';
+
+const NS = 't';
+const T0 = Date.UTC(2026, 0, 1);
+const KEY = Buffer.alloc(32, 7);
+
+const basePolicy = {
+  principals: { operator: { capabilities: ['deploy'] }, admin: { capabilities: ['*'] } },
+  executors: ['command', 'echo'],
+  commands: ['node', 'npm'],
+  workspace: { allow: ['**'], deny: ['secrets/**'] },
+};
+
+type StepIn = PlanInput['steps'][number];
+const step = (over: Partial<StepIn> = {}): StepIn => ({
+  id: 'build',
+  executor: 'command',
+  with: { argv: ['node', 'build.js'] },
+  timeoutMs: 1_000,
+  ...over,
+});
+
+const setup = async (policy: Record<string, unknown> = {}) => {
+  const clock = new SimulatedClock(T0);
+  const store = createInMemoryEventStore();
+  const bus = createInMemoryBus();
+  const log = memoryLogger();
+  const signer = new GrantSigner(KEY);
+  const ids = createUlidGenerator(clock);
+  const gate = new PolicyGate({
+    store,
+    bus,
+    ns: NS,
+    clock,
+    log,
+    policy: policySchema.parse({ ...basePolicy, ...policy }),
+    signer,
+    workspace: '/lily-policy-test-root',
+  });
+  gate.start();
+  const inbox: InboxMessage[] = [];
+  bus.subscribe(allInboxesPattern(NS), (m) => {
+    inbox.push(m.json() as InboxMessage);
+  });
+
+  /** Appends a run (requested + started) as the scheduler and run host would. */
+  const run = async (
+    steps: StepIn[],
+    opts: {
+      dryRun?: boolean;
+      input?: JsonObject;
+      principal?: string;
+      completed?: string;
+      timeoutMs?: number;
+    } = {},
+  ) => {
+    const runId = ids.runId();
+    const parsed = planSchema.parse({
+      blueprint: { id: 'p.v1', version: '1' },
+      steps,
+      timeoutMs: opts.timeoutMs,
+    });
+    const plan = JSON.parse(JSON.stringify(parsed)) as typeof parsed;
+    const input = opts.input ?? {};
+    const dryRun = opts.dryRun ?? false;
+    const principal = opts.principal ?? 'operator';
+    const meta = { producer: 'test' };
+    const requested = { runId, jobId: 'build', trigger: { kind: 'manual' }, input, dryRun, principal };
+    await store.append('job/build', [
+      { id: `${runId}/requested`, type: 'run.requested', at: T0, data: requested, meta },
+    ]);
+    const started = {
+      runId,
+      jobId: 'build',
+      blueprint: plan.blueprint,
+      bindings: {},
+      plan: plan as unknown as JsonObject,
+      planHash: hashJson(plan),
+      input,
+      inputHash: hashJson(input),
+      dryRun,
+      kernelVersion: 't',
+      env: {},
+      principal,
+    };
+    await store.append(`run/${runId}`, [
+      { id: `${runId}/requested`, type: 'run.requested', at: T0, data: requested, meta },
+      { id: `${runId}/started`, type: 'run.started', at: T0, data: started, meta },
+    ]);
+    if (opts.completed) {
+      const status = opts.completed;
+      await store.append(`run/${runId}`, [
+        {
+          id: `${runId}/done`,
+          type: 'run.completed',
+          at: T0,
+          data: { status, envelope: { status, artifacts: [], references: {}, payload: null } },
+          meta,
+        },
+      ]);
+    }
+    return { runId, started };
+  };
+
+  const settle = async () => {
+    await bus.flush();
+    await gate.idle();
+    await bus.flush();
+  };
+
+  const check = async (runId: string, stepId = 'build', attempt = 1, executor = 'command') => {
+    bus.publish(policySubject(NS), {
+      runId,
+      jobId: 'build',
+      principal: 'forged-admin',
+      dryRun: true,
+      planHash: 'x',
+      inputHash: 'y',
+      command: { type: 'policy.check', data: { stepId, attempt, executor, request: {} } },
+    });
+    await settle();
+    const fact = inbox.flatMap((m) => m.events).find((e) => e.id === `${runId}/${stepId}/${attempt}/policy`);
+    return fact?.data as Record<string, unknown> & { decision: string; rule?: string; grant?: string };
+  };
+
+  const requestApproval = async (runId: string, approvalId: string, stepId = 'build') => {
+    bus.publish(policySubject(NS), {
+      runId,
+      jobId: 'build',
+      principal: 'operator',
+      dryRun: false,
+      planHash: 'x',
+      inputHash: 'y',
+      command: { type: 'approval.request', data: { stepId, attempt: 1, approvalId, reason: 'prod' } },
+    });
+    await settle();
+  };
+
+  return { clock, store, bus, log, signer, gate, inbox, run, check, settle, requestApproval };
+};
+
+describe('PolicyGate: policy.check', () => {
+  it('allows with a grant that verifies for exactly this attempt, judged on the log, not the message', async () => {
+    const t = await setup();
+    const { runId } = await t.run([step()]);
+    const decided = await t.check(runId);
+    expect(decided).toMatchObject({ stepId: 'build', attempt: 1, decision: 'allow', reasons: [] });
+    // The message claimed dryRun true and another principal: the log says otherwise.
+    expect(
+      t.signer.check(decided.grant, { runId, stepId: 'build', attempt: 1, dryRun: false }),
+    ).toBeUndefined();
+    expect(t.signer.check(decided.grant, { runId, stepId: 'build', attempt: 2, dryRun: false })).toBe(
+      'grant does not match the dispatch',
+    );
+    expect(t.signer.check(decided.grant, { runId, stepId: 'build', attempt: 1, dryRun: true })).toBeDefined();
+  });
+
+  const denials: [
+    string,
+    StepIn[],
+    Record<string, unknown>,
+    { principal?: string; stepId?: string; executor?: string },
+  ][] = [
+    ['executors', [step({ executor: 'sql', with: {} })], {}, { executor: 'sql' }],
+    ['commands', [step({ with: { argv: ['rm', '-rf', '/'] } })], {}, {}],
+    ['commands', [step({ gates: [{ id: 'lint', with: { argv: ['curl', 'evil'] } }] })], {}, {}],
+    ['executors', [step({ gates: [{ id: 'g', executor: 'sql', with: {} }] })], {}, {}],
+    ['principals', [step()], {}, { principal: 'mallory' }],
+    ['capabilities', [step({ capabilities: ['prod:write'] })], {}, {}],
+    ['capabilities', [step({ idempotent: false })], {}, {}],
+    ['workspace', [step({ paths: ['secrets/key'] })], {}, {}],
+    ['workspace', [step({ with: { argv: ['node'], cwd: '../elsewhere' } })], {}, {}],
+    ['caps.timeout_ms', [step({ timeoutMs: 5_000 })], { caps: { timeout_ms: 2_000 } }, {}],
+    ['caps.timeout_ms', [step({ timeoutMs: undefined })], { caps: { timeout_ms: 2_000 } }, {}],
+    ['caps.max_attempts', [step({ retry: { maxAttempts: 5 } })], { caps: { max_attempts: 3 } }, {}],
+    ['plan', [step()], {}, { stepId: 'not-in-plan' }],
+  ];
+  it.each(denials)('denies by rule %s with a warn log', async (rule, steps, policy, opts) => {
+    const t = await setup(policy);
+    const { runId } = await t.run(steps, opts.principal ? { principal: opts.principal } : {});
+    const decided = await t.check(runId, opts.stepId, 1, opts.executor);
+    expect(decided).toMatchObject({ decision: 'deny', rule });
+    expect(decided.grant).toBeUndefined();
+    expect((decided.reasons as string[])[0]).toEqual(expect.any(String));
+    if (rule !== 'plan') {
+      expect(t.log.entries).toContainEqual(
+        expect.objectContaining({ level: 'warn', event: 'policy.denied', rule, runId }),
+      );
+    }
+  });
+
+  it('a run timeout bounds a step without its own under caps.timeout_ms', async () => {
+    const t = await setup({ caps: { timeout_ms: 2_000 } });
+    const bounded = await t.run([step({ timeoutMs: undefined })], { timeoutMs: 1_500 });
+    expect((await t.check(bounded.runId)).decision).toBe('allow');
+    const unbounded = await t.run([step({ timeoutMs: undefined })], { timeoutMs: 60_000 });
+    expect(await t.check(unbounded.runId)).toMatchObject({ decision: 'deny', rule: 'caps.timeout_ms' });
+  });
+
+  it('require_dry_run is satisfied only by a succeeded dry run of the same plan hash and input hash', async () => {
+    const t = await setup({ require_dry_run: [{ job: 'build' }] });
+    const input = { target: 'prod' };
+    const real = async () => (await t.check((await t.run([step()], { input })).runId)).decision;
+    expect(await real()).toBe('deny');
+    // A dry run itself is allowed (it is the proof being made).
+    const dry = await t.run([step()], { input, dryRun: true });
+    expect((await t.check(dry.runId)).decision).toBe('allow');
+    // Not proofs: a dry run still running, a failed one, one with other input, one of another plan,
+    // a real run that succeeded.
+    await t.run([step()], { input, dryRun: true, completed: 'failed' });
+    await t.run([step()], { input: { target: 'dev' }, dryRun: true, completed: 'succeeded' });
+    await t.run([step({ timeoutMs: 999 })], { input, dryRun: true, completed: 'succeeded' });
+    await t.run([step()], { input, dryRun: false, completed: 'succeeded' });
+    expect(await real()).toBe('deny');
+    expect(t.log.entries).toContainEqual(
+      expect.objectContaining({ event: 'policy.denied', rule: 'require_dry_run' }),
+    );
+    await t.run([step()], { input, dryRun: true, completed: 'succeeded' });
+    expect(await real()).toBe('allow');
+  });
+
+  it('never crashes on malformed messages', async () => {
+    const t = await setup();
+    t.bus.publish(policySubject(NS), { nonsense: true });
+    t.bus.publishBytes(policySubject(NS), new TextEncoder().encode('{not json'));
+    await t.settle();
+    const { runId } = await t.run([step()]);
+    expect((await t.check(runId)).decision).toBe('allow');
+    // A check for a run that does not exist gets no reply (there is no run to tell).
+    await t.check('01ARZ3NDEKTSV4RRFFQ69G5FAV');
+    expect(t.inbox.flatMap((m) => m.events)).toHaveLength(1);
+  });
+});
+
+describe('PolicyGate: approvals', () => {
+  it('asks for approval with a deterministic id, records the request, and delivers the answer', async () => {
+    const t = await setup({ approvals: [{ step: 'deploy', reason: 'production deploy' }] });
+    const { runId } = await t.run([step({ id: 'deploy' })]);
+    const decided = await t.check(runId, 'deploy');
+    const approvalId = `${runId}.deploy.1`;
+    expect(decided).toMatchObject({
+      decision: 'approval_required',
+      rule: 'approvals',
+      reasons: ['production deploy'],
+      approvalId,
+    });
+    expect(
+      t.signer.check(decided.grant, { runId, stepId: 'deploy', attempt: 1, dryRun: false }),
+    ).toBeUndefined();
+
+    await t.requestApproval(runId, approvalId, 'deploy');
+    await t.requestApproval(runId, approvalId, 'deploy'); // re-sent: recorded once
+    const stream = await t.store.readStream(`approval/${approvalId}`);
+    expect(stream.map((e) => e.type)).toEqual(['approval.requested']);
+    expect(stream[0]?.data).toMatchObject({ runId, jobId: 'build', stepId: 'deploy', approvalId });
+    expect(await listApprovals(t.store, { status: 'pending' })).toMatchObject([
+      { approvalId, runId, status: 'pending' },
+    ]);
+    expect(t.log.entries).toContainEqual(
+      expect.objectContaining({ level: 'warn', event: 'approval.requested' }),
+    );
+
+    const answered = await answerApproval(t.store, t.bus, NS, approvalId, {
+      granted: true,
+      by: 'alice',
+      comment: 'go',
+    });
+    expect(answered).toMatchObject({ status: 'granted', by: 'alice', note: 'go' });
+    await t.settle();
+    const facts = t.inbox.flatMap((m) => m.events).filter((e) => e.type === 'approval.granted');
+    expect(facts).toEqual([
+      expect.objectContaining({
+        id: `${approvalId}/granted`,
+        data: { stepId: 'deploy', attempt: 1, approvalId, by: 'alice', comment: 'go' },
+      }),
+    ]);
+    await expect(
+      answerApproval(t.store, t.bus, NS, approvalId, { granted: false, by: 'bob' }),
+    ).rejects.toMatchObject({ code: 'approval_answered', data: { status: 'granted' } });
+    await expect(
+      answerApproval(t.store, undefined, NS, 'nope', { granted: true, by: 'x' }),
+    ).rejects.toMatchObject({
+      code: 'approval_not_found',
+    });
+    expect(await listApprovals(t.store)).toMatchObject([{ status: 'granted' }]);
+  });
+
+  it('an answer given while the engine was down is delivered when the request is re-sent', async () => {
+    const t = await setup({ approvals: [{ step: 'deploy' }] });
+    const { runId } = await t.run([step({ id: 'deploy' })]);
+    const approvalId = `${runId}.deploy.1`;
+    await t.requestApproval(runId, approvalId, 'deploy');
+    t.inbox.length = 0;
+    await answerApproval(t.store, undefined, NS, approvalId, {
+      granted: false,
+      by: 'bob',
+      reason: 'not today',
+    });
+    await t.settle();
+    expect(t.inbox).toEqual([]);
+    await t.requestApproval(runId, approvalId, 'deploy'); // the engine resumed and re-sent it
+    expect(t.inbox.flatMap((m) => m.events)).toEqual([
+      expect.objectContaining({
+        id: `${approvalId}/denied`,
+        type: 'approval.denied',
+        data: { stepId: 'deploy', attempt: 1, approvalId, by: 'bob', reason: 'not today' },
+      }),
+    ]);
+    expect(await readApproval(t.store, approvalId)).toMatchObject({ status: 'denied', note: 'not today' });
+  });
+
+  it('a step whose plan asks for approval gets approval_required; in a dry run the approval is granted at once', async () => {
+    const t = await setup();
+    const { runId } = await t.run([step({ approval: { reason: 'plan says so' } })]);
+    expect(await t.check(runId)).toMatchObject({ decision: 'approval_required', rule: 'plan' });
+    const dry = await t.run([step({ approval: { reason: 'plan says so' } })], { dryRun: true });
+    expect((await t.check(dry.runId)).decision).toBe('allow');
+    await t.requestApproval(dry.runId, `${dry.runId}.build.1`);
+    expect(t.inbox.flatMap((m) => m.events).filter((e) => e.type === 'approval.granted')).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ by: 'lily:dry-run' }) }),
+    ]);
+  });
+});
