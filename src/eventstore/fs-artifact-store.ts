@@ -5,7 +5,7 @@ import { createArtifactStore } from './artifact-core.js';
 import type { ArtifactIndex } from './artifact-parts.js';
 import type { ArtifactSchemaRegistry, ArtifactStore } from './artifact-store.js';
 import { createFsBlobStore } from './fs-blob-store.js';
-import { DB_NAMES, openLilyLmdb, openNamedDb } from './lmdb-env.js';
+import { DB_NAMES, durableWrite, openLilyLmdb, openNamedDb } from './lmdb-env.js';
 
 export interface FsArtifactStoreOptions {
   /** The `.lily` directory: blobs go to `<dir>/artifacts/sha256/…`. */
@@ -38,15 +38,14 @@ export const createLmdbArtifactIndex = (root: RootDatabase, ownsRoot: boolean): 
     },
     all: async () => [...records.getRange({}).map((e) => e.value)],
     async put(key, ref) {
-      await root.childTransaction(() => {
+      await durableWrite(root, 'artifact index put', () => {
         if (records.doesExist([ref.sha256, key])) return;
         records.put([ref.sha256, key], ref);
         if (ref.runId !== undefined) runs.put([ref.runId, ref.sha256, key], 1);
       });
-      await root.flushed;
     },
     async removeSha(s) {
-      const removed = await root.childTransaction(() => {
+      return durableWrite(root, 'artifact index remove', () => {
         const entries = [...records.getRange({ start: [s, ''], end: [s, MAX] })];
         for (const { key, value } of entries) {
           records.remove(key);
@@ -54,8 +53,6 @@ export const createLmdbArtifactIndex = (root: RootDatabase, ownsRoot: boolean): 
         }
         return entries.length;
       });
-      await root.flushed;
-      return removed;
     },
     async close() {
       if (ownsRoot) await root.close();

@@ -64,3 +64,41 @@ export const openLilyLmdb = (path: string): RootDatabase => {
 
 export const openNamedDb = <V, K extends Key>(root: RootDatabase, name: string): Database<V, K> =>
   root.openDB<V, K>(name, DB_OPTIONS);
+
+const ignore = (): void => undefined;
+
+/** The OS error behind lmdb-js's "Commit failed" (its `commitError`), if known by the next turn. */
+const osError = async (e: unknown): Promise<unknown> => {
+  const commitError = (e as { commitError?: Promise<unknown> } | undefined)?.commitError;
+  if (commitError === undefined) return undefined;
+  let os: unknown;
+  commitError.then(ignore, (c: unknown) => {
+    os = c;
+  });
+  // It is rejected together with the failed commit; never wait on it longer than this.
+  await new Promise((resolve) => setImmediate(resolve));
+  return os;
+};
+
+/**
+ * Runs `write` in a child transaction of `root` and resolves once it is flushed. Any failure
+ * (a full disk: ENOSPC, EIO, EFBIG; a closed environment) becomes `eventstore_unavailable`
+ * `{what}`, and nothing is left to crash the process: when a commit fails, lmdb-js also rejects
+ * promises no caller holds (the event-turn batch's commit promise and `error.commitError`,
+ * which carries the OS error), so they are handled here. The transaction is all or nothing.
+ */
+export const durableWrite = async <T>(root: RootDatabase, what: string, write: () => T): Promise<T> => {
+  try {
+    const result = await root.childTransaction(() => {
+      // `committed` is, at this point, the commit promise of the batch this transaction is in.
+      root.committed.then(undefined, ignore);
+      return write();
+    });
+    await root.flushed;
+    return result as T;
+  } catch (e) {
+    const cause = (await osError(e)) ?? e;
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw new LilyError('eventstore_unavailable', `${what} failed: ${detail}`, { what }, { cause });
+  }
+};

@@ -14,7 +14,7 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from './event-store.js';
-import { DB_NAMES, openLilyLmdb, openNamedDb } from './lmdb-env.js';
+import { DB_NAMES, durableWrite, openLilyLmdb, openNamedDb } from './lmdb-env.js';
 import { AppendNotifier, startSubscription } from './subscription.js';
 
 export interface LmdbEventStoreOptions {
@@ -96,21 +96,6 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     return { stream, events: stored, version: version + stored.length, deduplicated: false };
   };
 
-  const durably = async <T>(what: string, write: () => Promise<T>): Promise<T> => {
-    try {
-      const result = await write();
-      await root.flushed;
-      return result;
-    } catch (e) {
-      throw new LilyError(
-        'eventstore_unavailable',
-        `${what} failed: ${(e as Error).message}`,
-        {},
-        { cause: e },
-      );
-    }
-  };
-
   const readAll = async (o: ReadAllOptions = {}): Promise<StoredEvent[]> => {
     open('readAll');
     const range = events.getRange({ start: Math.max(1, o.fromPos ?? 1), limit: o.limit });
@@ -143,8 +128,8 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     async append(stream: string, batchIn: readonly NewEvent[], o: AppendOptions = {}): Promise<AppendResult> {
       open('append');
       const batch = prepareBatch(stream, batchIn);
-      const outcome: AppendOutcome = await durably('append', () =>
-        root.childTransaction(() => writeBatch(stream, batch, o.expectedVersion)),
+      const outcome: AppendOutcome = await durableWrite(root, 'append', () =>
+        writeBatch(stream, batch, o.expectedVersion),
       );
       if ('refused' in outcome) throw toLilyError(outcome.refused);
       if (outcome.events.length > 0 && !outcome.deduplicated) notifier.notify();
@@ -209,7 +194,9 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     async saveSnapshot<S>(stream: string, seq: number, state: S): Promise<void> {
       open('saveSnapshot');
       assertStreamName(stream);
-      await durably('saveSnapshot', () => snapshots.put([stream, seq], state));
+      await durableWrite(root, 'saveSnapshot', () => {
+        snapshots.put([stream, seq], state);
+      });
     },
 
     async loadLatestSnapshot<S>(stream: string): Promise<Snapshot<S> | undefined> {
