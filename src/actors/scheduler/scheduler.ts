@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import type { Catalog } from '../../blueprints/catalog.js';
 import type { JobRepository } from '../../blueprints/jobs/repository.js';
-import { isCronTrigger } from '../../blueprints/jobs/spec.js';
 import type { Clock } from '../../contracts/clock.js';
 import { LilyError } from '../../contracts/errors.js';
 import type { EventData } from '../../contracts/events/catalog.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
-import { jobStream, runStream } from '../../contracts/events/streams.js';
-import { type IdGenerator, isJobId, isRunId, type JobId, parseRunId } from '../../contracts/ids.js';
+import { runStream } from '../../contracts/events/streams.js';
+import { type IdGenerator, isJobId, isRunId, parseRunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import type { Policy } from '../../eventstore/project/policy.js';
 import type { Bus, BusMessage, BusSubscription } from '../bus/bus.js';
@@ -15,8 +14,7 @@ import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';
 import { type InboundEvent, type SchedMessage, schedMessageSchema } from '../messages.js';
 import { eventSubject, eventTypePattern, inboxSubject, SCHED_QUEUE, schedSubject } from '../subjects.js';
-import { type CronJob, CronLoop, cronRunId } from './cron-loop.js';
-import type { TickDecision } from './cron-plan.js';
+import { CronScheduler } from './cron-scheduler.js';
 import { envFingerprint } from './env-fingerprint.js';
 import {
   type PrepareDeps,
@@ -26,7 +24,7 @@ import {
   requestFromRecord,
 } from './prepare-run.js';
 import { type QueuedRun, RunIndex, rebuildRunIndex, runProgress } from './run-index.js';
-import { closeUnstartedRun, requestedEvent, tickEvent, writeRunRequest } from './run-records.js';
+import { closeUnstartedRun, requestedEvent, writeRunRequest } from './run-records.js';
 import { RunTimers } from './run-timers.js';
 import { systemTimers, type TimerService } from './timers.js';
 
@@ -71,7 +69,7 @@ export class Scheduler {
   readonly #index = new RunIndex();
   readonly #timers: TimerService;
   readonly #runTimers: RunTimers;
-  readonly #cron = new Map<string, CronLoop>();
+  readonly #cron: CronScheduler;
   readonly #subs: BusSubscription[] = [];
   readonly #work = new Set<Promise<unknown>>();
   readonly #pumps = new Map<string, Promise<void>>();
@@ -85,6 +83,19 @@ export class Scheduler {
     this.#producer = options.producer ?? 'engine/scheduler';
     this.#timers = options.timers ?? systemTimers(options.clock);
     this.#runTimers = new RunTimers(this.#timers, (runId, timerId) => this.#fireTimer(runId, timerId));
+    this.#cron = new CronScheduler({
+      store: options.store,
+      jobs: options.jobs,
+      clock: options.clock,
+      timers: this.#timers,
+      log: options.log,
+      producer: this.#producer,
+      active: (jobId) => this.#index.activeCount(jobId),
+      prepare: (runId, req) => prepareRun(this.#requireStarted(), runId, req),
+      admit: (prepared, force) => this.#admit(prepared, force),
+      publish: (jobId, events) => this.#publishStored(jobId, events),
+      track: (work) => void this.#track(work),
+    });
   }
 
   /** Rebuilds from the log, subscribes to `cmd.sched` (and run completions), starts queued runs and cron loops. */
@@ -126,7 +137,7 @@ export class Scheduler {
       'scheduler started',
     );
     for (const jobId of this.#index.queuedJobs()) this.#pump(jobId);
-    if (o.cron !== false) await this.#startCron(rebuilt.cursors);
+    if (o.cron !== false) await this.#cron.start(rebuilt.cursors);
   }
 
   /**
@@ -207,11 +218,8 @@ export class Scheduler {
   }
 
   /** Reloads the job specs and restarts the cron loops (keeping their cursors). */
-  async reloadJobs(): Promise<void> {
-    const cursors = new Map([...this.#cron].map(([id, loop]) => [id, loop.cursor]));
-    await Promise.all([...this.#cron.values()].map((l) => l.stop()));
-    this.#cron.clear();
-    await this.#startCron(cursors);
+  reloadJobs(): Promise<void> {
+    return this.#cron.reload();
   }
 
   /** Counts for health and status. */
@@ -229,7 +237,7 @@ export class Scheduler {
     if (this.#stopped) return this.idle();
     this.#stopped = true;
     this.#offStatus?.();
-    await Promise.all([...this.#cron.values()].map((l) => l.stop()));
+    await this.#cron.stop();
     this.#runTimers.clear();
     await Promise.all(this.#subs.map((s) => s.drain()));
     await this.idle();
@@ -377,76 +385,6 @@ export class Scheduler {
       this.#publishStored(run.jobId, events);
       return undefined;
     }
-  }
-
-  async #startCron(cursors: Map<string, number>): Promise<void> {
-    for (const result of await this.#o.jobs.loadAll()) {
-      if (!result.ok) {
-        this.#o.log.warn({ event: 'cron.job_invalid', jobId: result.id, error: result.error.toJSON() });
-        continue;
-      }
-      const { spec } = result.job;
-      if (!isCronTrigger(spec.trigger) || !isJobId(spec.id)) continue;
-      let cursor = cursors.get(spec.id);
-      if (cursor === undefined) {
-        // The first time this job is scheduled: record where scheduling began, so a restart
-        // catches up from here rather than from its own start time.
-        cursor = this.#o.clock.now();
-        await this.#appendTick({
-          jobId: spec.id,
-          scheduledAt: cursor,
-          decision: 'skip',
-          reason: 'scheduling began',
-        });
-      }
-      const job: CronJob = { jobId: spec.id, trigger: spec.trigger, concurrency: spec.runtime.concurrency };
-      const loop = new CronLoop(job, cursor, {
-        clock: this.#o.clock,
-        timers: this.#timers,
-        log: this.#o.log,
-        active: (id) => this.#index.activeCount(id),
-        record: (j, d) => this.#recordTick(j, d),
-        track: (work) => void this.#track(work),
-      });
-      this.#cron.set(spec.id, loop);
-      await loop.start();
-    }
-  }
-
-  async #appendTick(tick: EventData<'schedule.ticked'>): Promise<void> {
-    const event = tickEvent(tick, this.#o.clock.now(), this.#producer);
-    const result = await this.#o.store.append(jobStream(tick.jobId as JobId), [event]);
-    if (!result.deduplicated) this.#publishStored(tick.jobId, result.events);
-  }
-
-  /** Records one cron decision and requests its run (`run`/`queue`); idempotent per tick. */
-  async #recordTick(job: CronJob, d: TickDecision): Promise<void> {
-    const base = { jobId: job.jobId, scheduledAt: d.scheduledAt, decision: d.decision };
-    if (d.decision === 'skip')
-      return this.#appendTick({ ...base, ...(d.reason ? { reason: d.reason } : {}) });
-    const runId = cronRunId(job.jobId, d.scheduledAt);
-    let prepared: PreparedRun;
-    try {
-      prepared = await prepareRun(this.#requireStarted(), runId, {
-        jobId: job.jobId,
-        trigger: { kind: 'cron', at: d.scheduledAt },
-      });
-    } catch (e) {
-      const error = errorInfo(e);
-      this.#o.log.warn(
-        { event: 'cron.tick_refused', jobId: job.jobId, error },
-        `cron run refused: ${error.message}`,
-      );
-      return this.#appendTick({ ...base, decision: 'skip', reason: `${error.code}: ${error.message}` });
-    }
-    const { written, events } = await writeRunRequest(this.#o.store, {
-      requested: prepared.requested,
-      tick: { ...base, ...(d.reason ? { reason: d.reason } : {}), runId },
-      at: this.#o.clock.now(),
-      producer: this.#producer,
-    });
-    this.#publishStored(job.jobId, events);
-    if (written) this.#admit(prepared, d.decision === 'run' && job.trigger.overlap === 'allow');
   }
 
   /** Republishes events the scheduler appended on their `evt` subjects (as the run host does). */
