@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { type CliContext, globalOptions, type Outcome } from './context.js';
 import { processUi } from './render/ui.js';
 
+const writeStdout = (bytes: Uint8Array): Promise<void> =>
+  new Promise((resolve, reject) => process.stdout.write(bytes, (e) => (e ? reject(e) : resolve())));
+
 /** An action implementation: positional arguments and the command's own options, then the context. */
 export type ActionImpl<A extends unknown[]> = (ctx: CliContext, ...args: A) => Promise<Outcome>;
 
@@ -29,7 +32,8 @@ export const lazy =
     try {
       const impl = await load();
       const outcome = await impl(ctx, ...args);
-      if (ctx.json) ui.out(JSON.stringify(outcome.data, null, 2));
+      if (ctx.json) ui.out(outcome.jsonText ? outcome.jsonText() : JSON.stringify(outcome.data, null, 2));
+      else if (outcome.bytes) await writeStdout(outcome.bytes);
       else ui.out(outcome.human(ui));
       process.exitCode = outcome.exitCode ?? 0;
     } catch (e) {

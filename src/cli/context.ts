@@ -28,6 +28,10 @@ export interface Outcome {
   data: unknown;
   human(ui: Ui): string;
   exitCode?: 0 | 1 | 2;
+  /** Replaces the pretty JSON document with this text under `--json` (e.g. JSON lines). */
+  jsonText?: () => string;
+  /** Raw bytes for stdout instead of `human()` (e.g. `artifacts get` without `--output`). */
+  bytes?: Uint8Array;
 }
 
 export const globalOptions = (command: Command): GlobalOptions => command.optsWithGlobals<GlobalOptions>();

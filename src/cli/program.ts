@@ -1,14 +1,28 @@
 import { Command } from 'commander';
+import { registerArtifacts } from './commands/artifacts.js';
 import { registerBlueprints } from './commands/blueprints.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerGc } from './commands/gc.js';
 import { registerInit } from './commands/init.js';
 import { registerJobs } from './commands/jobs.js';
+import { registerRun } from './commands/run.js';
+import { registerRuns } from './commands/runs.js';
 
 /**
  * The command groups, in help order. A new group is a `src/cli/commands/<group>.ts` exporting
  * `register<Group>(program)`, added here; its actions live in `src/cli/actions/<group>.ts` and
  * are imported lazily (see `lazy` in action.ts).
  */
-const GROUPS: ((program: Command) => unknown)[] = [registerInit, registerJobs, registerBlueprints];
+const GROUPS: ((program: Command) => unknown)[] = [
+  registerInit,
+  registerJobs,
+  registerBlueprints,
+  registerRuns,
+  registerArtifacts,
+  registerRun,
+  registerGc,
+  registerDoctor,
+];
 
 /**
  * The `lily` program: global options, every command group, commander errors thrown (not

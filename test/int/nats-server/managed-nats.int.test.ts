@@ -151,7 +151,9 @@ describe('daemon records', () => {
       nats: { managed: false, url: 'nats://127.0.0.1:4222' },
       processes: [record],
     });
-    expect(await readDeploymentState(root)).toMatchObject({ processes: [{ id: 'worker-1', pid: record.pid }] });
+    expect(await readDeploymentState(root)).toMatchObject({
+      processes: [{ id: 'worker-1', pid: record.pid }],
+    });
 
     const pid = stranger();
     expect(daemonAlive({ pid, cmdlineMarker: marker })).toBe(false);

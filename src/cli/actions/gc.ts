@@ -1,0 +1,94 @@
+import type { JobLoadResult } from '../../blueprints/jobs/repository.js';
+import type { LilyConfig } from '../../eventstore/project/config.js';
+import { openProject } from '../../eventstore/project/open.js';
+import { applyRetention, planRetention, type RetentionPolicy } from '../../eventstore/retention.js';
+import { openLilyStorage } from '../../eventstore/storage.js';
+import { systemClock } from '../../eventstore/system-ports.js';
+import type { CliContext, Outcome } from '../context.js';
+import { formatBytes, shortSha } from '../render/format.js';
+import { renderFields, renderTable } from '../render/table.js';
+
+type Retention = { keep_last?: number; max_age_days?: number };
+
+const toPolicy = (r: Retention): RetentionPolicy => ({
+  ...(r.keep_last === undefined ? {} : { keepLast: r.keep_last }),
+  ...(r.max_age_days === undefined ? {} : { keepDays: r.max_age_days }),
+});
+
+/**
+ * Per job: its `output.retention`, key by key over the config's `retention` defaults. Jobs
+ * whose spec is gone or invalid get the defaults.
+ */
+export const retentionPolicies = (
+  config: LilyConfig,
+  jobs: readonly JobLoadResult[],
+): ((jobId: string) => RetentionPolicy) => {
+  const byJob = new Map<string, Retention>();
+  for (const r of jobs) if (r.ok) byJob.set(r.id, r.job.spec.output.retention);
+  return (jobId) => toPolicy({ ...config.retention, ...stripUndefined(byJob.get(jobId) ?? {}) });
+};
+
+const stripUndefined = (r: Retention): Retention =>
+  Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as Retention;
+
+/**
+ * `lily gc [--dry-run]`: retention. Expired runs lose their projection directories and the
+ * blobs nothing kept refers to; events are never deleted. JSON: the RetentionReport
+ * `{dryRun, plan: {kept, expired, projectionDirs, blobs, bytes}, deletedDirs, deletedBlobs, bytesFreed, errors}`.
+ * Exit 1 when some deletion failed.
+ */
+export const gc = async (ctx: CliContext, options: { dryRun?: boolean }): Promise<Outcome> => {
+  const project = await openProject(ctx.dir);
+  const policyFor = retentionPolicies(project.config, await project.jobs.loadAll());
+  const storage = await openLilyStorage({ dir: project.paths.root });
+  const report = await (async () => {
+    try {
+      const plan = await planRetention({
+        events: storage.events,
+        artifacts: storage.artifacts,
+        runsDir: storage.runsDir,
+        policyFor,
+        now: systemClock.now(),
+      });
+      return await applyRetention(plan, { artifacts: storage.artifacts, dryRun: options.dryRun === true });
+    } finally {
+      await storage.close();
+    }
+  })();
+  const { plan } = report;
+  return {
+    data: report,
+    exitCode: report.errors.length > 0 ? 1 : 0,
+    human: ({ colors: c }) => {
+      const verb = report.dryRun ? 'would delete' : 'deleted';
+      const lines = [
+        renderFields(c, [
+          ['runs kept', String(plan.kept.length)],
+          ['runs expired', String(plan.expired.length)],
+          [
+            `projections ${verb}`,
+            String(report.dryRun ? plan.projectionDirs.length : report.deletedDirs.length),
+          ],
+          [`blobs ${verb}`, String(report.dryRun ? plan.blobs.length : report.deletedBlobs.length)],
+          [
+            report.dryRun ? 'bytes to free' : 'bytes freed',
+            formatBytes(report.dryRun ? plan.bytes : report.bytesFreed),
+          ],
+        ]),
+      ];
+      if (plan.expired.length > 0) {
+        lines.push(
+          '',
+          renderTable(
+            c,
+            ['EXPIRED RUN', 'JOB', 'ARTIFACTS'],
+            plan.expired.map((r) => [r.runId, r.jobId ?? '', r.artifacts.map(shortSha).join(' ')]),
+          ),
+        );
+      }
+      for (const e of report.errors) lines.push(c.red(`✗ ${e.target}: ${e.message}`));
+      if (report.dryRun) lines.push(c.dim('dry run: nothing was deleted; run `lily gc` to delete'));
+      return lines.join('\n');
+    },
+  };
+};
