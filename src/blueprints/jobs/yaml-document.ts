@@ -68,7 +68,30 @@ export const parseYaml = (text: string, file: string, code: ErrorCode): ParsedYa
     const message = e instanceof Error ? e.message : String(e);
     throw invalid(code, file, [{ path: '', message, code: 'yaml_aliases', ...MISSING_KEY_POSITION }], e);
   }
+  if (hasCycle(value)) {
+    const message = 'an alias refers to a node that contains it: the value would be infinite';
+    throw invalid(code, file, [{ path: '', message, code: 'yaml_aliases', ...MISSING_KEY_POSITION }]);
+  }
   return { value, locate: (path, options) => locateIn(doc, path, position, options?.key === true) };
+};
+
+/** True when an object contains itself (`&a {self: *a}`); iterative, so depth cannot overflow. */
+const hasCycle = (root: unknown): boolean => {
+  const onPath = new Set<object>();
+  const stack: [unknown, boolean][] = [[root, false]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [value, leaving] = top;
+    if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) continue;
+    if (leaving) {
+      onPath.delete(value);
+      continue;
+    }
+    if (onPath.has(value)) return true;
+    onPath.add(value);
+    stack.push([value, true]);
+    for (const child of Object.values(value)) stack.push([child, false]);
+  }
+  return false;
 };
 
 /**
