@@ -68,8 +68,11 @@ const runInput = (
   base: JsonObject,
   input: JsonObject | undefined,
 ): JsonObject => {
-  const merged = { ...base, ...input };
   const name = `${blueprint.id}@${blueprint.version}`;
+  if (input !== undefined && !isObject(input)) {
+    throw inputInvalid(spec.id, name, [{ path: '', message: 'the run input must be an object' }]);
+  }
+  const merged = { ...base, ...input };
   const result = blueprint.input.safeParse(merged) as
     | { success: true; data: unknown }
     | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
