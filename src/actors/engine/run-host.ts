@@ -22,9 +22,19 @@ export interface RunHostOptions {
   log: Logger;
   programs: ProgramCache;
   producer?: string;
+  /** How often unanswered commands are looked at for redelivery (default 500 ms). */
+  sweepMs?: number;
   /** Called when a run reaches a final state (after its run.completed is durable). */
   onFinished?: (slot: RunSlot) => void;
 }
+
+/** Commands worth re-sending when unanswered: their receivers dedupe on the dispatch/step attempt. */
+const REDELIVERED: ReadonlySet<string> = new Set([
+  'step.dispatch',
+  'gate.run',
+  'partition.plan',
+  'policy.check',
+]);
 
 interface Mailbox {
   events: InboundEvent[];
@@ -47,6 +57,7 @@ export class RunHost {
   readonly #producer: string;
   #sub: BusSubscription | undefined;
   #stopped = false;
+  #sweeper: NodeJS.Timeout | undefined;
   #offStatus: (() => void) | undefined;
 
   constructor(options: RunHostOptions) {
@@ -66,6 +77,8 @@ export class RunHost {
       }
       this.deliver(msg.runId, msg.events);
     });
+    this.#sweeper = setInterval(() => this.#sweep(), this.#o.sweepMs ?? 500);
+    this.#sweeper.unref();
     // Publishes made while NATS was away were dropped: re-send what every live run awaits.
     this.#offStatus = this.#o.bus.onStatus((status) => {
       if (status.type === 'reconnected') this.resendOutstanding();
@@ -83,6 +96,39 @@ export class RunHost {
     }
     this.#o.log.info({ event: 'run_host.resent', commands: sent }, 'outstanding commands re-sent');
     return sent;
+  }
+
+  /**
+   * Redelivery: NATS drops a dispatch published while no worker listens (a worker still
+   * starting, a restart). Every `sweepMs` the host re-sends commands that have waited longer
+   * than their backoff (1 s, 2 s, 4 s … 30 s) without an answer or an acknowledgement.
+   * Receivers dedupe, so a redelivery is never a second effect.
+   */
+  #sweep(): void {
+    const now = this.#o.clock.now();
+    for (const slot of this.#slots.values()) {
+      const pending = slot.state?.status === 'running' ? slot.state.pending : {};
+      for (const key of slot.sent.keys()) if (!(key in pending)) slot.sent.delete(key);
+      const due: Command[] = [];
+      for (const [key, command] of Object.entries(pending)) {
+        if (!REDELIVERED.has(command.type)) continue;
+        const dispatchId = (command.data as { dispatchId?: string }).dispatchId;
+        if (dispatchId !== undefined && slot.acked.has(dispatchId)) continue;
+        const sent = slot.sent.get(key);
+        if (!sent) slot.sent.set(key, { at: now, tries: 0 });
+        else if (now - sent.at >= Math.min(30_000, 1_000 * 2 ** sent.tries)) {
+          slot.sent.set(key, { at: now, tries: sent.tries + 1 });
+          due.push(command);
+        }
+      }
+      if (due.length > 0) {
+        this.#o.log.info(
+          { event: 'run_host.redelivered', runId: slot.runId, commands: due.map((c) => c.type) },
+          'unanswered commands re-sent',
+        );
+        publishCommands(this.#o.bus, this.#o.ns, slot, due);
+      }
+    }
   }
 
   /** Runs loaded in memory and not final. */
@@ -147,7 +193,10 @@ export class RunHost {
     try {
       const result = await this.#o.store.append(slot.stream, toAppend, { expectedVersion: slot.version });
       Object.assign(slot, next, { version: result.version });
-      for (const e of toAppend) slot.seen.add(e.id);
+      for (const e of toAppend) {
+        slot.seen.add(e.id);
+        if (e.type === 'step.started') slot.acked.add((e.data as { dispatchId: string }).dispatchId);
+      }
       publishEvents(this.#o.bus, this.#o.ns, slot.jobId, runId, result.events);
       publishCommands(this.#o.bus, this.#o.ns, slot, commands);
       if (slot.state && slot.state.status !== 'running') this.#retire(slot);
@@ -265,6 +314,7 @@ export class RunHost {
 
   /** Stops taking facts and waits for the ones in hand to be durable. */
   async stop(): Promise<void> {
+    clearInterval(this.#sweeper);
     this.#offStatus?.();
     await this.#sub?.drain();
     this.#stopped = true;

@@ -21,6 +21,10 @@ export interface RunSlot {
   version: number;
   /** Ids of inbound events already in the log: a re-sent reply is dropped, not appended twice. */
   seen: Set<string>;
+  /** Redelivery bookkeeping of pending commands (by pending key): when last sent, how often. */
+  sent: Map<string, { at: number; tries: number }>;
+  /** Dispatch ids a worker has acknowledged (step.started): not re-sent; their timeout covers them. */
+  acked: Set<string>;
 }
 
 /** Programs are shared by every run of the same plan. */
@@ -51,6 +55,8 @@ export const foldRun = (
     stream: runStream(runId),
     version: 0,
     seen: new Set(),
+    sent: new Map(),
+    acked: new Set(),
   };
   for (const e of events) applyLogged(slot, e, programs);
   return slot;
@@ -61,6 +67,7 @@ export const applyLogged = (slot: RunSlot, e: StoredEvent, programs: ProgramCach
   slot.version = e.seq;
   if (!INBOUND_EVENT_TYPES.has(e.type)) return;
   slot.seen.add(e.id);
+  if (e.type === 'step.started') slot.acked.add((e.data as { dispatchId: string }).dispatchId);
   const runEvent = { type: e.type, at: e.at, data: e.data, seq: e.seq };
   if (e.type === 'run.started') {
     const started = e.data as EventData<'run.started'>;

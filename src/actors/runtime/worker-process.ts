@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { openProject } from '../../eventstore/project/open.js';
-import { openLilyStorage } from '../../eventstore/storage.js';
+import { openProject, type Project } from '../../eventstore/project/open.js';
+import { type LilyStorage, openLilyStorage } from '../../eventstore/storage.js';
 import { systemClock } from '../../eventstore/system-ports.js';
 import type { Bus } from '../bus/bus.js';
 import type { Logger } from '../logger.js';
@@ -21,6 +21,8 @@ export interface WorkerProcessOptions {
   /** An already connected bus (in-process deployments); `nats` is then ignored. */
   bus?: Bus;
   concurrency?: number;
+  /** The project and storage of the engine this worker runs inside (one-process deployments). */
+  shared?: { project: Project; storage: LilyStorage };
 }
 
 export interface RunningWorker {
@@ -31,8 +33,10 @@ export interface RunningWorker {
 
 /** Opens the project and its storage, connects, and serves every executor the catalog has. */
 export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<RunningWorker> => {
-  const project = await openProject(o.dir);
-  const storage = await openLilyStorage({ dir: project.paths.root, registry: project.catalog.schemas });
+  const project = o.shared?.project ?? (await openProject(o.dir));
+  const storage =
+    o.shared?.storage ??
+    (await openLilyStorage({ dir: project.paths.root, registry: project.catalog.schemas }));
   const signer = new GrantSigner(await loadOrCreateGrantKey(join(project.paths.keys, 'grant.key')));
   const ownsBus = !o.bus;
   const bus =
@@ -78,7 +82,7 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
       for (const p of pings) p.unsubscribe();
       await worker.stop();
       if (ownsBus) await bus.drain();
-      await storage.close();
+      if (!o.shared) await storage.close();
       o.log.info({ event: 'worker.stopped', id: o.id }, 'worker stopped');
     },
   };

@@ -1,0 +1,168 @@
+import { unwatchFile, watchFile } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../../contracts/clock.js';
+import { openProject, type Project } from '../../eventstore/project/open.js';
+import { loadPolicy } from '../../eventstore/project/policy.js';
+import { type LilyStorage, openLilyStorage } from '../../eventstore/storage.js';
+import { createUlidGenerator, systemClock } from '../../eventstore/system-ports.js';
+import type { Bus } from '../bus/bus.js';
+import { Projector } from '../engine/projector.js';
+import { RunHost } from '../engine/run-host.js';
+import { ProgramCache } from '../engine/run-slot.js';
+import { errorInfo } from '../error-info.js';
+import type { Logger } from '../logger.js';
+import { GrantSigner, loadOrCreateGrantKey } from '../policy/grants.js';
+import { PolicyGate } from '../policy/policy-gate.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { connectTarget, resolveNatsTarget } from './connect.js';
+import { answerPings } from './sys.js';
+import { LILY_VERSION } from './version.js';
+import { type RunningWorker, startWorkerProcess } from './worker-process.js';
+
+export interface EngineProcessOptions {
+  dir: string;
+  log: Logger;
+  nats?: string;
+  /** An already connected bus (tests, ephemeral runs); `nats` is then ignored. */
+  bus?: Bus;
+  clock?: Clock;
+  /** Also serve executors in this process (a one-process deployment). */
+  worker?: { id: string; concurrency?: number };
+  /** Run cron loops (default true). */
+  cron?: boolean;
+}
+
+export interface RunningEngine {
+  project: Project;
+  storage: LilyStorage;
+  bus: Bus;
+  host: RunHost;
+  scheduler: Scheduler;
+  gate: PolicyGate;
+  projector: Projector;
+  worker?: RunningWorker;
+  stop(): Promise<void>;
+}
+
+/**
+ * The engine: run host, scheduler, policy gate and projector over one LMDB log and one bus.
+ * Start order matters: the host subscribes to run inboxes and resumes live runs before the
+ * scheduler starts new ones; the projector catches up last.
+ */
+export const startEngineProcess = async (o: EngineProcessOptions): Promise<RunningEngine> => {
+  const clock = o.clock ?? systemClock;
+  const project = await openProject(o.dir);
+  const { paths, config, catalog } = project;
+  const storage = await openLilyStorage({ dir: paths.root, registry: catalog.schemas, clock });
+  const signer = new GrantSigner(await loadOrCreateGrantKey(join(paths.keys, 'grant.key')));
+  const ownsBus = !o.bus;
+  const bus =
+    o.bus ?? (await connectTarget(await resolveNatsTarget(paths, config, o.nats), 'lily-engine', o.log));
+  const ns = config.namespace;
+  const store = storage.events;
+  let scheduler: Scheduler | undefined;
+  const host = new RunHost({
+    store,
+    bus,
+    ns,
+    clock,
+    log: o.log.child({ actor: 'run-host' }),
+    programs: new ProgramCache(catalog.schemas),
+    onFinished: (slot) => scheduler?.runFinished(slot.runId),
+  });
+  const gate = new PolicyGate({
+    store,
+    bus,
+    ns,
+    clock,
+    log: o.log.child({ actor: 'policy-gate' }),
+    policy: project.policy,
+    signer,
+    workspace: paths.dir,
+    catalog,
+  });
+  scheduler = new Scheduler({
+    store,
+    bus,
+    ns,
+    clock,
+    log: o.log.child({ actor: 'scheduler' }),
+    jobs: project.jobs,
+    catalog,
+    ids: createUlidGenerator(clock),
+    kernelVersion: LILY_VERSION,
+    policy: project.policy,
+    projectDir: paths.dir,
+    cron: o.cron ?? true,
+  });
+  const projector = new Projector({
+    store,
+    runsDir: storage.runsDir,
+    checkpointFile: join(paths.root, 'runs', '.projector-checkpoint'),
+    log: o.log.child({ actor: 'projector' }),
+  });
+  host.start();
+  gate.start();
+  const resumed = await host.resume();
+  await scheduler.start();
+  await projector.start();
+  const worker = o.worker
+    ? await startWorkerProcess({
+        dir: o.dir,
+        id: o.worker.id,
+        log: o.log.child({ actor: 'worker' }),
+        bus,
+        concurrency: o.worker.concurrency,
+        shared: { project, storage },
+      })
+    : undefined;
+  // Policy edits apply without a restart: a file that no longer parses keeps the old policy.
+  const reloadPolicy = () => {
+    loadPolicy(paths.policy)
+      .then((p) => {
+        gate.setPolicy(p);
+        o.log.info({ event: 'policy.reloaded' }, 'policy reloaded');
+      })
+      .catch((e) =>
+        o.log.error(
+          { event: 'policy.reload_failed', error: errorInfo(e) },
+          'policy.yaml is invalid; keeping the previous policy',
+        ),
+      );
+  };
+  watchFile(paths.policy, { interval: 1_000, persistent: false }, reloadPolicy);
+  const startedAt = Date.now();
+  const pings = answerPings(bus, ns, 'engine', () => ({
+    actor: 'engine',
+    role: 'engine',
+    pid: process.pid,
+    startedAt,
+    version: LILY_VERSION,
+    inFlight: host.inFlight(),
+    executors: worker?.worker.names() ?? [],
+    details: { ...scheduler.stats(), projected: projector.position() },
+  }));
+  o.log.info({ event: 'engine.started', ns, resumed }, 'engine started');
+  return {
+    project,
+    storage,
+    bus,
+    host,
+    scheduler,
+    gate,
+    projector,
+    ...(worker ? { worker } : {}),
+    async stop() {
+      unwatchFile(paths.policy, reloadPolicy);
+      for (const p of pings) p.unsubscribe();
+      await scheduler.stop();
+      await worker?.stop();
+      await host.stop();
+      await gate.stop();
+      await projector.stop();
+      if (ownsBus) await bus.drain();
+      await storage.close();
+      o.log.info({ event: 'engine.stopped' }, 'engine stopped');
+    },
+  };
+};
