@@ -28,7 +28,9 @@ export const fsJobSource = (dir: string): JobSource => {
     list,
     read: async (id) => {
       const file = join(dir, `${id}${JOB_FILE_SUFFIX}`);
-      const plain = /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id) && !id.includes('..');
+      // Any name that stays inside `dir` is read, so a listed file with a bad id (`héllo`)
+      // is reported by the spec parser (job_invalid_spec), not as missing.
+      const plain = /^[^./\\\0][^/\\\0]{0,199}$/.test(id) && !id.includes('..');
       try {
         if (!plain) throw Object.assign(new Error('not a job id'), { code: 'ENOENT' });
         return { text: await readFile(file, 'utf8'), file };
