@@ -177,6 +177,18 @@ export const onTimerFired = (tx: Tx, d: EventData<'timer.fired'>): void => {
   tx.dropPending(dispatchId);
   const timeoutMs = timer.timeoutMs ?? 0;
   tx.emit({ type: 'step.time_out', data: { stepId, attempt: inflight.attempt, dispatchId, timeoutMs } });
+  if (!tx.planStep(stepId).idempotent) {
+    // Whether a non-idempotent effect happened is unknown (its worker may have died mid-way):
+    // never retried blindly, it waits for an operator to answer for this dispatch id.
+    tx.putInflight(dispatchId, {
+      stepId,
+      attempt: inflight.attempt,
+      ...(inflight.shard !== undefined ? { shard: inflight.shard } : {}),
+    });
+    if (inflight.shard !== undefined) updateShard(tx, stepId, inflight.shard, { status: 'indeterminate' });
+    tx.setStatus(stepId, 'indeterminate');
+    return;
+  }
   const error = {
     code: 'blueprint_execution_failed',
     message: `${stepId} timed out after ${timeoutMs} ms`,

@@ -51,8 +51,16 @@ export const finishRun = (tx: Tx, status: RunOutcome['status'], error?: ErrorInf
   tx.finish(outcome);
 };
 
-export const failRun = (tx: Tx, message: string, data: Record<string, unknown>): void =>
-  finishRun(tx, 'failed', { code: 'job_execution_failed', message, data });
+/**
+ * Fails the run. A step the policy gate denied fails it with `job_policy_denied` (the runbook's
+ * code for "inspect capability and approval requirements"); anything else is
+ * `job_execution_failed`. The step's own error is in `data.error`.
+ */
+export const failRun = (tx: Tx, message: string, data: Record<string, unknown>): void => {
+  const cause = (data.error as { code?: unknown } | undefined)?.code;
+  const code = cause === 'job_policy_denied' ? 'job_policy_denied' : 'job_execution_failed';
+  finishRun(tx, 'failed', { code, message, data });
+};
 
 /** When nothing is active any more, the run is over: skip what never started and succeed. */
 export const settleIfQuiet = (tx: Tx): void => {

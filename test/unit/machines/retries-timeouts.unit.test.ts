@@ -90,7 +90,7 @@ describe('retries, backoff and timeouts', () => {
       .then([]);
   });
 
-  it('given a non-idempotent step times out, it is not retried: timed_out routes apply', () => {
+  it('given a non-idempotent step times out, it is not retried: it becomes indeterminate', () => {
     const p = plan([
       {
         id: 'a',
@@ -98,13 +98,24 @@ describe('retries, backoff and timeouts', () => {
         idempotent: false,
         timeoutMs: 50,
         retry: { maxAttempts: 3 },
-        routes: [{ on: 'timed_out', to: 'b' }],
+        routes: [{ on: 'failed', to: 'b' }],
       },
       { id: 'b', executor: 'x', start: 'route' },
     ]);
     given(p, [ev.allow('a')])
       .when(ev.fired(`${dispatchId('a')}/timeout`))
-      .then(['step.time_out', 'policy.check'])
+      .then(['step.time_out'])
+      .thenStatus({ a: 'indeterminate', b: 'waiting' });
+  });
+
+  it('given a timed-out non-idempotent step, an operator answer for its dispatch settles it', () => {
+    const p = plan([
+      { id: 'a', executor: 'x', idempotent: false, timeoutMs: 50, routes: [{ on: 'failed', to: 'b' }] },
+      { id: 'b', executor: 'x', start: 'route' },
+    ]);
+    given(p, [ev.allow('a'), ev.fired(`${dispatchId('a')}/timeout`)])
+      .when(ev.fail('a', false))
+      .then(['policy.check'])
       .thenStatus({ a: 'failed', b: 'policy_check' });
   });
 
