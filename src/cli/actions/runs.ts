@@ -18,8 +18,8 @@ export interface ListRunsOptions {
 
 const parseLimit = (raw: string | undefined): number => {
   if (raw === undefined) return 20;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN; // no 0x10, 1e2, " 5"
+  if (!Number.isSafeInteger(n) || n < 1) {
     throw new LilyError('usage_invalid', `--limit must be a positive integer, not ${raw}`, {
       reason: 'invalidArgument',
       option: '--limit',
