@@ -36,6 +36,8 @@ const REDELIVERED: ReadonlySet<string> = new Set([
   'policy.check',
 ]);
 
+const ACKED_RECHECK_MS = 30_000;
+
 interface Mailbox {
   events: InboundEvent[];
   running: boolean;
@@ -113,10 +115,12 @@ export class RunHost {
       for (const [key, command] of Object.entries(pending)) {
         if (!REDELIVERED.has(command.type)) continue;
         const dispatchId = (command.data as { dispatchId?: string }).dispatchId;
-        if (dispatchId !== undefined && slot.acked.has(dispatchId)) continue;
+        // A dispatch a worker acknowledged is only checked on slowly: its reply may have been
+        // lost in a NATS outage (the worker's ledger answers a re-send with the stored reply).
+        const acked = dispatchId !== undefined && slot.acked.has(dispatchId);
         const sent = slot.sent.get(key);
         if (!sent) slot.sent.set(key, { at: now, tries: 0 });
-        else if (now - sent.at >= Math.min(30_000, 1_000 * 2 ** sent.tries)) {
+        else if (now - sent.at >= (acked ? ACKED_RECHECK_MS : Math.min(30_000, 1_000 * 2 ** sent.tries))) {
           slot.sent.set(key, { at: now, tries: sent.tries + 1 });
           due.push(command);
         }

@@ -10,11 +10,26 @@ import { inboxSubject } from '../subjects.js';
 export class ReplyBatcher {
   readonly #pending = new Map<string, InboundEvent[]>();
   #scheduled = false;
+  #connected = true;
+  readonly #off: () => void;
 
   constructor(
     private readonly bus: Bus,
     private readonly ns: string,
-  ) {}
+  ) {
+    // NATS drops publishes made while disconnected: hold replies until the connection is back.
+    this.#off = bus.onStatus((s) => {
+      if (s.type === 'disconnected' || s.type === 'reconnecting') this.#connected = false;
+      if (s.type === 'reconnected') {
+        this.#connected = true;
+        this.flush();
+      }
+    });
+  }
+
+  close(): void {
+    this.#off();
+  }
 
   send(runId: string, events: readonly InboundEvent[]): void {
     const list = this.#pending.get(runId) ?? [];
@@ -28,6 +43,7 @@ export class ReplyBatcher {
 
   flush(): void {
     this.#scheduled = false;
+    if (!this.#connected) return;
     for (const [runId, events] of this.#pending) {
       if (this.bus.isClosed()) break;
       this.bus.publish(inboxSubject(this.ns, runId as RunId), { runId, events });

@@ -282,6 +282,7 @@ export class Worker {
       clearTimeout(timer);
     }
     this.#replies.flush();
+    this.#replies.close();
   }
 }
 
