@@ -1,6 +1,6 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { posix } from 'node:path';
+import { join, posix } from 'node:path';
 import picomatch from 'picomatch';
 import type { ExecutionContext } from '../../../actors/executors/executor.js';
 import type { ListedFile } from '../model/plan-types.js';
@@ -20,7 +20,7 @@ export const normalizeRoot = (root: string): string => {
   return n === '' ? '.' : n;
 };
 
-const join = (dir: string, name: string) => (dir === '.' ? name : `${dir}/${name}`);
+const joinPosix = (dir: string, name: string) => (dir === '.' ? name : `${dir}/${name}`);
 
 /** Whether the policy lets a step touch `path`; denied paths are skipped, not fatal. */
 const allowed = (ctx: ExecutionContext, path: string): boolean => {
@@ -39,20 +39,18 @@ interface Walk {
   denied: number;
 }
 
-const walk = async (w: Walk, root: string, dir: string): Promise<void> => {
-  let entries: Dirent[];
-  try {
-    entries = await readdir(w.ctx.resolvePath(dir), { withFileTypes: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && dir === root) return;
-    throw e;
-  }
+/**
+ * Walks `dir` (workspace-relative, at `abs` on disk) without following symlinks, so it never
+ * leaves the root the policy accepted; each file is then checked on its own.
+ */
+const walk = async (w: Walk, root: string, dir: string, abs: string): Promise<void> => {
+  const entries: Dirent[] = await readdir(abs, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
-    const path = join(dir, entry.name);
+    const path = joinPosix(dir, entry.name);
     if (entry.isDirectory()) {
       if (PRUNED.has(entry.name) || path === '.lily') continue;
-      await walk(w, root, path);
+      await walk(w, root, path, join(abs, entry.name));
     } else if (entry.isFile() && !w.out.has(path) && w.keep(path)) {
       if (!allowed(w.ctx, path)) {
         w.denied++;
@@ -81,7 +79,7 @@ export const listFiles = async (ctx: ExecutionContext, config: PartitionConfig):
     if (info?.isFile()) {
       if (!w.out.has(root) && w.keep(root))
         w.out.set(root, { path: root, size: info.size, root: posix.dirname(root) });
-    } else if (info?.isDirectory()) await walk(w, root, root);
+    } else if (info?.isDirectory()) await walk(w, root, root, ctx.resolvePath(root));
   }
   if (w.denied > 0)
     ctx.log.warn(
