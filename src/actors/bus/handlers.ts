@@ -81,7 +81,13 @@ export const typedHandler =
       const error = isLilyError(e) ? String(e.data.error ?? e.message) : String(e);
       return reject(msg, 'malformed_json', [error], opts, logger);
     }
-    const parsed = schema.safeParse(value);
+    let parsed: z.ZodSafeParseResult<z.output<S>>;
+    try {
+      parsed = schema.safeParse(value);
+    } catch (e) {
+      // A payload nested deeper than the stack (zod recurses) is invalid, not a handler failure.
+      return reject(msg, 'schema_invalid', [`(root): ${toLilyError(e).message}`], opts, logger);
+    }
     if (!parsed.success) return reject(msg, 'schema_invalid', zodIssues(parsed.error), opts, logger);
     return handler(parsed.data, msg);
   };
@@ -119,7 +125,16 @@ export const parseReply = <S extends z.ZodType>(subject: string, msg: BusMessage
       issues: [decoded.error],
     });
   }
-  const parsed = schema.safeParse(decoded.value);
+  let parsed: z.ZodSafeParseResult<z.output<S>>;
+  try {
+    parsed = schema.safeParse(decoded.value);
+  } catch (e) {
+    throw new LilyError('message_invalid', `reply to ${subject} could not be validated`, {
+      subject,
+      reason: 'schema_invalid',
+      issues: [toLilyError(e).message],
+    });
+  }
   if (parsed.success) return parsed.data;
   const issues = zodIssues(parsed.error);
   throw new LilyError('message_invalid', `reply to ${subject} does not match its schema: ${issues[0]}`, {
