@@ -252,6 +252,14 @@ export class RunHost {
         );
         continue;
       }
+      if (t.state === state && t.commands.length === 0 && inbound.type !== 'step.started') {
+        // A stale or replayed answer (its dispatch is closed): the log keeps the first one only.
+        this.#o.log.info(
+          { event: 'fact.ignored', runId: slot.runId, type: inbound.type, id: inbound.id },
+          'a fact that changes nothing was dropped',
+        );
+        continue;
+      }
       const meta = { causationId: inbound.id, correlationId: slot.runId, producer: inbound.producer };
       toAppend.push({ id: inbound.id, type: inbound.type as NewEvent['type'], at, data: inbound.data, meta });
       t.commands.forEach((command, i) => {
