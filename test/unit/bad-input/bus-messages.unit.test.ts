@@ -1,0 +1,351 @@
+/**
+ * Hostile bus messages against the engine's run host and a worker (in-memory bus and stores):
+ * garbage bytes, wrong schemas, payloads near and over the max payload, replayed facts, and
+ * forged grants. Nothing of it may reach the log, crash a subscriber, or run a command; a valid
+ * run afterwards still completes.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type Bus,
+  createInMemoryBus,
+  DEFAULT_MAX_PAYLOAD,
+  InMemoryBroker,
+} from '../../../src/actors/bus/index.js';
+import { RunHost } from '../../../src/actors/engine/run-host.js';
+import { ProgramCache } from '../../../src/actors/engine/run-slot.js';
+import {
+  BUILTIN_EXECUTOR_FNS,
+  BUILTIN_PARTITIONER_FNS,
+} from '../../../src/actors/executors/builtin-executors.js';
+import { memoryLogger } from '../../../src/actors/logger.js';
+import { inboxMessageSchema, policyMessageSchema } from '../../../src/actors/messages.js';
+import { GrantSigner } from '../../../src/actors/policy/grants.js';
+import { execSubject, inboxSubject, policySubject } from '../../../src/actors/subjects.js';
+import { Worker } from '../../../src/actors/worker/worker.js';
+import { compileBlueprint, createBuiltinCatalog, pipelineBlueprint } from '../../../src/blueprints/index.js';
+import { hashJson, type RunId, runStream } from '../../../src/contracts/index.js';
+import {
+  createInMemoryArtifactStore,
+  createInMemoryEventStore,
+  createUlidGenerator,
+  systemClock,
+} from '../../../src/eventstore/index.js';
+
+const ns = 'bad';
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const setup = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lily-bad-bus-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const log = memoryLogger();
+  const broker = new InMemoryBroker();
+  const bus = createInMemoryBus({ broker, logger: log });
+  const attacker = createInMemoryBus({ broker });
+  const store = createInMemoryEventStore();
+  const catalog = createBuiltinCatalog();
+  const signer = new GrantSigner(Buffer.alloc(32, 1));
+  const host = new RunHost({
+    store,
+    bus,
+    ns,
+    clock: systemClock,
+    log,
+    programs: new ProgramCache(catalog.schemas),
+  });
+  const worker = new Worker({
+    id: 'w1',
+    bus: createInMemoryBus({ broker, logger: log }),
+    ns,
+    clock: systemClock,
+    log,
+    catalog,
+    executors: BUILTIN_EXECUTOR_FNS,
+    partitioners: BUILTIN_PARTITIONER_FNS,
+    artifacts: createInMemoryArtifactStore(),
+    signer,
+    workspace: dir,
+    workspaceRules: { allow: ['**'], deny: [] },
+    concurrency: 4,
+  });
+  // Allow-all policy with real grants (the PolicyGate actor is tested on its own).
+  bus.subscribeTyped(policySubject(ns), policyMessageSchema, (m) => {
+    if (m.command.type !== 'policy.check') return;
+    const { stepId, attempt } = m.command.data;
+    const grant = signer.sign({ runId: m.runId, stepId, attempt, dryRun: m.dryRun });
+    bus.publish(inboxSubject(ns, m.runId as RunId), {
+      runId: m.runId,
+      events: [
+        {
+          id: `${m.runId}/${stepId}/${attempt}/policy`,
+          type: 'policy.decided',
+          at: 0,
+          data: { stepId, attempt, decision: 'allow', reasons: [], grant },
+          producer: 'test/policy',
+        },
+      ],
+    });
+  });
+  host.start();
+  worker.start();
+  cleanups.push(async () => {
+    await worker.stop();
+    await host.stop();
+    await attacker.close();
+    await bus.close();
+  });
+  return { store, bus, attacker, broker, host, catalog, dir, log, signer };
+};
+type Ctx = ReturnType<typeof setup>;
+
+const startRun = async (ctx: Ctx, steps: unknown[]) => {
+  const bindings = { steps };
+  const { plan, planHash } = compileBlueprint(ctx.catalog, pipelineBlueprint, bindings);
+  const runId = createUlidGenerator().runId();
+  const meta = { producer: 'test', correlationId: runId };
+  const input = {};
+  const requested = {
+    runId,
+    jobId: 'demo',
+    trigger: { kind: 'manual' },
+    input,
+    dryRun: false,
+    principal: 'operator',
+  };
+  await ctx.store.append(runStream(runId), [
+    { id: `${runId}/requested`, type: 'run.requested', at: Date.now(), data: requested, meta },
+  ]);
+  const started = {
+    runId,
+    jobId: 'demo',
+    blueprint: plan.blueprint,
+    bindings,
+    plan,
+    planHash,
+    input,
+    inputHash: hashJson(input),
+    dryRun: false,
+    kernelVersion: '0.1.0',
+    env: {},
+    principal: 'operator',
+  };
+  await ctx.host.deliver(runId, [
+    { id: `${runId}/started`, type: 'run.started', at: Date.now(), data: started, producer: 'test' },
+  ]);
+  return runId;
+};
+
+const waitCompleted = async (ctx: Ctx, runId: RunId) => {
+  for (let i = 0; i < 500; i++) {
+    const events = await ctx.store.readStream(runStream(runId));
+    const done = events.find((e) => e.type === 'run.completed');
+    if (done) return { done, events };
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`run ${runId} did not complete`);
+};
+
+const settle = async (ctx: Ctx) => {
+  await ctx.attacker.flush();
+  await ctx.bus.flush();
+  await new Promise((r) => setTimeout(r, 20));
+};
+
+const ECHO = [{ id: 'a', executor: 'echo', with: { value: { n: 1 } } }];
+const rejected = (ctx: Ctx) => ctx.log.entries.filter((e) => e.event === 'message.rejected');
+const handlerFailures = (ctx: Ctx) => ctx.log.entries.filter((e) => e.event === 'bus.handler_failed');
+
+describe('garbage and wrong schemas on the inbox and exec subjects', () => {
+  it('drops them as message.rejected, appends nothing, and keeps serving runs', async () => {
+    const ctx = setup();
+    const runId = await startRun(ctx, ECHO);
+    await waitCompleted(ctx, runId);
+    const before = await ctx.store.lastPosition();
+    const inbox = inboxSubject(ns, runId);
+    const exec = execSubject(ns, 'command');
+    const garbage = [
+      new Uint8Array([0xff, 0xfe, 0x00, 0x01]),
+      new TextEncoder().encode('{"runId": '),
+      new TextEncoder().encode('null'),
+      new Uint8Array(0),
+      new TextEncoder().encode(`${'['.repeat(50_000)}${']'.repeat(50_000)}`),
+    ];
+    for (const subject of [inbox, exec])
+      for (const bytes of garbage) ctx.attacker.publishBytes(subject, bytes);
+    const wrong: unknown[] = [
+      { runId, events: [] },
+      { runId, events: [{ id: 'x', type: 'step.succeeded' }] },
+      { runId: 42, events: 'all of them' },
+      { items: [{ kind: 'step', runId, jobId: 'demo', data: { stepId: 'a' } }] },
+      { items: [{ kind: 'nuke', runId }] },
+    ];
+    const deep = `{"runId":"${runId}","events":[{"id":"x","type":"step.succeeded","at":0,"producer":"p","data":${'['.repeat(20_000)}${']'.repeat(20_000)}}]}`;
+    ctx.attacker.publishBytes(inbox, new TextEncoder().encode(deep));
+    const deepItems = `{"items":[{"kind":"step","runId":"${runId}","jobId":"d","data":{"input":${'['.repeat(20_000)}${']'.repeat(20_000)}}}]}`;
+    ctx.attacker.publishBytes(exec, new TextEncoder().encode(deepItems));
+    for (const subject of [inbox, exec]) for (const payload of wrong) ctx.attacker.publish(subject, payload);
+    await settle(ctx);
+    expect(handlerFailures(ctx)).toEqual([]);
+    expect(rejected(ctx).length).toBeGreaterThanOrEqual((garbage.length + wrong.length) * 2 - 2);
+    expect(await ctx.store.lastPosition()).toBe(before);
+    const next = await startRun(ctx, ECHO);
+    expect((await waitCompleted(ctx, next)).done.data).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('refuses to send a payload over the max payload (bus_payload_too_large); one just under it is rejected by schema', async () => {
+    const ctx = setup();
+    const runId = await startRun(ctx, ECHO);
+    await waitCompleted(ctx, runId);
+    const before = await ctx.store.lastPosition();
+    const inbox = inboxSubject(ns, runId);
+    const filler = (bytes: number) => ({ runId, events: [], pad: 'x'.repeat(bytes) });
+    const overhead = JSON.stringify(filler(0)).length;
+    expect(() => ctx.attacker.publish(inbox, filler(DEFAULT_MAX_PAYLOAD - overhead + 1))).toThrow(
+      expect.objectContaining({ code: 'bus_payload_too_large' }),
+    );
+    ctx.attacker.publish(inbox, filler(DEFAULT_MAX_PAYLOAD - overhead));
+    await settle(ctx);
+    expect(rejected(ctx).at(-1)).toMatchObject({ reason: 'schema_invalid', bytes: DEFAULT_MAX_PAYLOAD });
+    expect(await ctx.store.lastPosition()).toBe(before);
+  });
+
+  it('a fact for an unknown run, or an unknown type for a live run, is dropped', async () => {
+    const ctx = setup();
+    const runId = await startRun(ctx, ECHO);
+    await waitCompleted(ctx, runId);
+    const before = await ctx.store.lastPosition();
+    const ghost = createUlidGenerator().runId();
+    const fact = { id: 'f1', type: 'step.succeeded', at: 0, producer: 'evil', data: {} };
+    ctx.attacker.publish(inboxSubject(ns, ghost), { runId: ghost, events: [fact] });
+    ctx.attacker.publish(inboxSubject(ns, runId), { runId: '../../etc', events: [fact] });
+    await settle(ctx);
+    expect(await ctx.store.lastPosition()).toBe(before);
+    expect(inboxMessageSchema.safeParse({ runId, events: [fact] }).success).toBe(true);
+  });
+});
+
+describe('replayed facts', () => {
+  it('a re-sent step.succeeded for a finished dispatch is dropped, under its id or a new one', async () => {
+    const ctx = setup();
+    const runId = await startRun(ctx, [...ECHO, { id: 'b', executor: 'echo', with: { value: 2 } }]);
+    const { events } = await waitCompleted(ctx, runId);
+    const first = events.find((e) => e.type === 'step.succeeded') as (typeof events)[number];
+    const replay = (id: string) => ({
+      id,
+      type: 'step.succeeded',
+      at: 0,
+      data: first.data,
+      producer: 'replayer',
+    });
+    ctx.attacker.publish(inboxSubject(ns, runId), {
+      runId,
+      events: [replay(first.id), replay(`${first.id}-again`)],
+    });
+    await ctx.host.deliver(runId, [replay(first.id), replay(`${first.id}-again`)]);
+    await settle(ctx);
+    expect(await ctx.store.readStream(runStream(runId))).toHaveLength(events.length);
+  });
+
+  it('a replayed earlier step.succeeded while the run is still going is not appended twice', async () => {
+    const ctx = setup();
+    const slow = [...ECHO, { id: 'b', run: [process.execPath, '-e', 'setTimeout(() => {}, 300)'] }];
+    const runId = await startRun(ctx, slow);
+    let events = await ctx.store.readStream(runStream(runId));
+    for (
+      let i = 0;
+      i < 300 &&
+      !events.some((e) => e.type === 'step.started' && (e.data as { stepId: string }).stepId === 'b');
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 10));
+      events = await ctx.store.readStream(runStream(runId));
+    }
+    const a = events.find((e) => e.type === 'step.succeeded') as (typeof events)[number];
+    await ctx.host.deliver(runId, [
+      { id: `${a.id}-replayed`, type: 'step.succeeded', at: 0, data: a.data, producer: 'replayer' },
+    ]);
+    const done = await waitCompleted(ctx, runId);
+    expect(done.done.data).toMatchObject({ status: 'succeeded' });
+    const succeededA = done.events.filter(
+      (e) => e.type === 'step.succeeded' && (e.data as { stepId: string }).stepId === 'a',
+    );
+    expect(succeededA).toHaveLength(1);
+  });
+});
+
+describe('forged grants', () => {
+  const dispatch = (ctx: Ctx, runId: string, file: string, grant: string | undefined, attempt = 1) => ({
+    items: [
+      {
+        kind: 'step',
+        runId,
+        jobId: 'demo',
+        data: {
+          stepId: 'evil',
+          attempt,
+          dispatchId: `${runId}/evil/${attempt}`,
+          executor: 'command',
+          input: null,
+          idempotent: true,
+          dryRun: false,
+          with: {
+            argv: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(file)}, 'pwned')`],
+          },
+          ...(grant === undefined ? {} : { grant }),
+        },
+      },
+    ],
+  });
+
+  /** Publishes one dispatch and returns the facts the worker sent back to the run's inbox. */
+  const attempt = async (ctx: Ctx, runId: RunId, file: string, grant: string | undefined) => {
+    const facts: { type: string; data: { error?: { code?: string } } }[] = [];
+    const sub = ctx.attacker.subscribe(inboxSubject(ns, runId), (m) => {
+      facts.push(...(m.json() as { events: typeof facts }).events);
+    });
+    ctx.attacker.publish(execSubject(ns, 'command'), dispatch(ctx, runId, file, grant));
+    for (
+      let i = 0;
+      i < 300 && !facts.some((f) => f.type === 'step.failed' || f.type === 'step.succeeded');
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    sub.unsubscribe();
+    return facts;
+  };
+
+  it('refuses a dispatch with no grant, a grant of another key, run, attempt or dry-run flag; runs a valid one', async () => {
+    const ctx = setup();
+    const runId = createUlidGenerator().runId();
+    const otherRun = createUlidGenerator().runId();
+    const claims = { runId, stepId: 'evil', attempt: 1, dryRun: false };
+    const forged = {
+      none: undefined,
+      garbage: 'not.a.grant',
+      otherKey: new GrantSigner(Buffer.alloc(32, 9)).sign(claims),
+      otherRun: ctx.signer.sign({ ...claims, runId: otherRun }),
+      otherAttempt: ctx.signer.sign({ ...claims, attempt: 2 }),
+      dryRunGrant: ctx.signer.sign({ ...claims, dryRun: true }),
+    };
+    for (const [name, grant] of Object.entries(forged)) {
+      const file = join(ctx.dir, `${name}.txt`);
+      const facts = await attempt(ctx, runId, file, grant);
+      expect(
+        facts.map((f) => f.type),
+        name,
+      ).toEqual(['step.failed']);
+      expect(facts[0]?.data.error?.code, name).toBe('job_policy_denied');
+      expect(existsSync(file), `${name}: the command ran`).toBe(false);
+    }
+    const file = join(ctx.dir, 'valid.txt');
+    const facts = await attempt(ctx, runId, file, ctx.signer.sign(claims));
+    expect(facts.map((f) => f.type)).toContain('step.succeeded');
+    expect(existsSync(file)).toBe(true);
+  });
+});
