@@ -154,7 +154,7 @@ describe('bad job specs and bindings through the CLI', () => {
     for (const c of jobs)
       copyFileSync(join(BAD_DIR, c.file as string), join(dir, '.lily/jobs', caseFileName(c)));
     const runs = await pool(picked, 3, (c) => lily(['blueprints', 'plan', idOf(c), '--json'], dir));
-    picked.forEach((c, i) => expectClean(c, runs[i] as Run, dir));
+    for (const [i, c] of picked.entries()) expectClean(c, runs[i] as Run, dir);
   });
 
   it(`jobs validate --json reports each of the ${jobs.length} bad jobs with its code, exit 2`, async () => {
@@ -194,7 +194,7 @@ describe('bad config and policy files through the CLI', () => {
   it(`jobs list --json refuses ${files.length} of them (one per code, and the alias bombs)`, async () => {
     const dirs = files.map((c) => project({ [`${c.kind}.yaml`]: caseText(c) }));
     const runs = await pool(dirs, 3, (dir) => lily(['jobs', 'list', '--json'], dir));
-    files.forEach((c, i) => expectClean(c, runs[i] as Run, dirs[i] as string));
+    for (const [i, c] of files.entries()) expectClean(c, runs[i] as Run, dirs[i] as string);
   });
 
   it('the human error panel carries the file and line, and no stack', async () => {
@@ -226,9 +226,9 @@ describe('bad command lines', () => {
     const db = dbState(withDb);
     const dirOf = (c: BadCase) => (c.requires === 'runs' ? withDb : dir);
     const runs = await pool(runnable, 4, (c) => lily(['--json', ...(c.args as string[])], dirOf(c)));
-    runnable.forEach((c, i) =>
-      expectClean(c, runs[i] as Run, dirOf(c), c.requires === 'runs' ? db : 'absent'),
-    );
+    for (const [i, c] of runnable.entries()) {
+      expectClean(c, runs[i] as Run, dirOf(c), c.requires === 'runs' ? db : 'absent');
+    }
     const skipped = all.filter((c) => !runnable.includes(c)).map((c) => c.id);
     expect(skipped, `cases whose command group is missing: ${skipped.join(', ')}`).toEqual([]);
   });

@@ -8,12 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type Bus,
-  createInMemoryBus,
-  DEFAULT_MAX_PAYLOAD,
-  InMemoryBroker,
-} from '../../../src/actors/bus/index.js';
+import { createInMemoryBus, DEFAULT_MAX_PAYLOAD, InMemoryBroker } from '../../../src/actors/bus/index.js';
 import { RunHost } from '../../../src/actors/engine/run-host.js';
 import { ProgramCache } from '../../../src/actors/engine/run-slot.js';
 import {
@@ -279,7 +274,7 @@ describe('replayed facts', () => {
 });
 
 describe('forged grants', () => {
-  const dispatch = (ctx: Ctx, runId: string, file: string, grant: string | undefined, attempt = 1) => ({
+  const dispatch = (runId: string, file: string, grant: string | undefined, attempt = 1) => ({
     items: [
       {
         kind: 'step',
@@ -308,7 +303,7 @@ describe('forged grants', () => {
     const sub = ctx.attacker.subscribe(inboxSubject(ns, runId), (m) => {
       facts.push(...(m.json() as { events: typeof facts }).events);
     });
-    ctx.attacker.publish(execSubject(ns, 'command'), dispatch(ctx, runId, file, grant));
+    ctx.attacker.publish(execSubject(ns, 'command'), dispatch(runId, file, grant));
     for (
       let i = 0;
       i < 300 && !facts.some((f) => f.type === 'step.failed' || f.type === 'step.succeeded');
