@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -37,7 +38,7 @@ describe('sql_migrate on embedded PGlite', () => {
       [0, 3, false, true],
       [1, 6, false, true],
     ]);
-    expect(await withDb('db', tables)).toEqual([]);
+    expect(existsSync(join(ws.dir, 'db'))).toBe(false);
 
     const apply = await runStage(ws.dir, 'hxo.deploy-migrate.v1', bindings);
     expect(apply.outputs.map((o) => [o.batch_id, o.rows_affected, o.already_applied])).toEqual([
@@ -58,6 +59,8 @@ describe('sql_migrate on embedded PGlite', () => {
       ]);
     });
 
+    const dryAgain = await runStage(ws.dir, 'hxo.deploy-migrate.v1', bindings, { dryRun: true });
+    expect(dryAgain.outputs.map((o) => o.already_applied)).toEqual([true, true]);
     const again = await runStage(ws.dir, 'hxo.deploy-migrate.v1', bindings);
     expect(again.outputs.map((o) => [o.rows_affected, o.already_applied])).toEqual([
       [0, true],
@@ -86,6 +89,24 @@ describe('sql_migrate on embedded PGlite', () => {
     expect(isLilyError(outOfOrder) && outOfOrder.data).toMatchObject({
       reason: 'out_of_order',
       pending: ['migrations/001_users.sql', 'migrations/002_seed_users.sql'],
+    });
+    expect(await withDb('db2', tables)).toEqual([]);
+    // A dry run against the existing database replays batches 0-1 first, then rolls everything back.
+    const dry = await executorOf(
+      c,
+      'sql_migrate',
+    )(
+      context(ws.dir, {
+        with: { ...w, partitioner: 'by_sql_batch', pglite_dir: 'db2' },
+        input: shards[2]?.input ?? null,
+        dryRun: true,
+      }),
+    );
+    expect(dry.output).toMatchObject({
+      batch_id: 2,
+      rows_affected: 3,
+      already_applied: false,
+      dry_run: true,
     });
     expect(await withDb('db2', tables)).toEqual([]);
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ExecutionContext, ExecutorFn } from '../../../actors/executors/executor.js';
@@ -107,9 +108,10 @@ const runBatch = async (db: SqlSession, run: BatchRun) => {
   }
 };
 
-const connect = async (ctx: ExecutionContext, w: z.output<typeof migrateWithSchema>) => {
+/** A dry run against a PGlite directory that does not exist yet uses an empty in-memory database: the same answer, nothing created. */
+const connect = async (w: z.output<typeof migrateWithSchema>, pgliteDir: string | undefined) => {
   try {
-    return await (w.database_url ? openPostgres(w.database_url) : openPglite(ctx.resolvePath(w.pglite_dir)));
+    return await (w.database_url ? openPostgres(w.database_url) : openPglite(pgliteDir));
   } catch (e) {
     throw transient('database_unavailable', `cannot open the database: ${(e as Error).message}`, {}, e);
   }
@@ -136,17 +138,20 @@ export const sqlMigrate: ExecutorFn = async (ctx) => {
     ),
     dryRun: ctx.request.dryRun,
   };
+  const dir = ctx.resolvePath(w.pglite_dir);
+  const pgliteDir = run.dryRun && !existsSync(dir) ? undefined : dir;
   const migrate = async () => {
-    const db = await connect(ctx, w);
+    const db = await connect(w, pgliteDir);
     try {
       return await runBatch(db, run);
     } finally {
       await db.close();
     }
   };
-  const result = w.database_url
-    ? await migrate()
-    : await withFileLock(`${ctx.resolvePath(w.pglite_dir)}.lock`, ctx.signal, migrate);
+  const result =
+    w.database_url || pgliteDir === undefined
+      ? await migrate()
+      : await withFileLock(`${pgliteDir}.lock`, ctx.signal, migrate);
   return {
     output: {
       status: 'migrated',

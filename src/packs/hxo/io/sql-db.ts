@@ -8,11 +8,11 @@ export interface SqlSession {
   close(): Promise<void>;
 }
 
-/** An embedded PGlite database whose data lives in `dir` (created on first use). */
-export const openPglite = async (dir: string): Promise<SqlSession> => {
-  await mkdir(dir, { recursive: true });
+/** An embedded PGlite database whose data lives in `dir` (created on first use), or in memory without one. */
+export const openPglite = async (dir?: string): Promise<SqlSession> => {
+  if (dir !== undefined) await mkdir(dir, { recursive: true });
   const { PGlite } = await import('@electric-sql/pglite');
-  const db = new PGlite(dir);
+  const db = dir === undefined ? new PGlite() : new PGlite(dir);
   return {
     // PGlite reports affectedRows cumulatively over the statements of one exec: the last holds the total.
     exec: async (sql) => (await db.exec(sql)).at(-1)?.affectedRows ?? 0,
