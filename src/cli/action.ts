@@ -28,6 +28,7 @@ export const lazy =
       json: g.json === true,
       debug: g.debug === true,
       ui,
+      ...(g.nats ? { nats: g.nats } : {}),
     };
     try {
       const impl = await load();

@@ -9,6 +9,8 @@ export interface GlobalOptions {
   debug?: boolean;
   /** False with `--no-color`. */
   color?: boolean;
+  /** `--nats <url>`: an existing NATS instead of the project's deployment. */
+  nats?: string;
 }
 
 /** What an action gets: resolved global options and the Ui to write to. */
@@ -17,6 +19,8 @@ export interface CliContext {
   json: boolean;
   debug: boolean;
   ui: Ui;
+  /** `--nats <url>` (live commands only; LILY_NATS_URL is read where the target is resolved). */
+  nats?: string;
 }
 
 /**

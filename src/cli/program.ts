@@ -1,7 +1,10 @@
 import { Command } from 'commander';
+import { registerApprovals } from './commands/approvals.js';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerBlueprints } from './commands/blueprints.js';
+import { registerDeploy } from './commands/deploy.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerEvents } from './commands/events.js';
 import { registerGc } from './commands/gc.js';
 import { registerInit } from './commands/init.js';
 import { registerJobs } from './commands/jobs.js';
@@ -15,9 +18,12 @@ import { registerRuns } from './commands/runs.js';
  */
 const GROUPS: ((program: Command) => unknown)[] = [
   registerInit,
+  registerDeploy,
   registerJobs,
-  registerBlueprints,
   registerRuns,
+  registerApprovals,
+  registerEvents,
+  registerBlueprints,
   registerArtifacts,
   registerRun,
   registerGc,
@@ -36,6 +42,7 @@ export const buildProgram = (version: string): Command => {
     .option('--json', 'print machine-readable JSON on stdout')
     .option('--debug', 'print stack traces of errors')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
+    .option('--nats <url>', 'live commands: use this NATS (else LILY_NATS_URL, the config, the deployment)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .configureOutput({ outputError: () => undefined })
     .exitOverride();

@@ -36,6 +36,10 @@ export const ERROR_CODES = {
       'No nats-server binary: install it (apt-get install nats-server, or https://github.com/nats-io/nats-server/releases) or set LILY_NATS_SERVER.',
   },
   nats_server_start_failed: { kind: 'failure', summary: 'The managed nats-server did not start: see .lily/logs/nats-server.log.' },
+  deployment_start_failed: {
+    kind: 'failure',
+    summary: 'A process of `lily up` exited or did not answer sys.ping in time: see its log in .lily/logs/.',
+  },
   bus_closed: { kind: 'failure', summary: 'The bus connection is closed or draining: nothing more can be sent.' },
   bus_timeout: { kind: 'failure', summary: 'A bus request got no reply within its timeout.' },
   bus_no_responders: { kind: 'failure', summary: 'A bus request found no subscriber for its subject.' },

@@ -8,7 +8,7 @@ const str = (v: unknown): string | undefined =>
   typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
 
 /** The few fields of an event's data a person scans for, as `key=value` words. */
-const details = (c: Colors, e: StoredEvent): string[] => {
+export const eventDetails = (c: Colors, e: StoredEvent): string[] => {
   const d = (e.data ?? {}) as Data;
   const words: string[] = [];
   const step = str(d.stepId);
@@ -34,5 +34,7 @@ const details = (c: Colors, e: StoredEvent): string[] => {
 /** `  12  03:04:05.006  step.succeeded  fetch#2 9ms` */
 export const eventLine = (c: Colors, e: StoredEvent): string => {
   const time = new Date(e.at).toISOString().slice(11, 23);
-  return [String(e.seq).padStart(4), c.dim(time), e.type.padEnd(22), ...details(c, e)].join('  ').trimEnd();
+  return [String(e.seq).padStart(4), c.dim(time), e.type.padEnd(22), ...eventDetails(c, e)]
+    .join('  ')
+    .trimEnd();
 };

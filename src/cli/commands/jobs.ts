@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { lazy } from '../action.js';
+import { registerJobsLive } from './jobs-live.js';
 
-/** `lily jobs list | show <id> | validate [id]`. */
+/** `lily jobs list | show <id> | validate [id] | run <id> | tail <id>`. */
 export const registerJobs = (program: Command): Command => {
   const jobs = program.command('jobs').description('job specs in .lily/jobs/');
   jobs
@@ -20,5 +21,6 @@ export const registerJobs = (program: Command): Command => {
     )
     .argument('[id]', 'job id')
     .action(lazy(async () => (await import('../actions/jobs.js')).validateJobs));
+  registerJobsLive(jobs);
   return jobs;
 };

@@ -1,9 +1,15 @@
 import type { Command } from 'commander';
 import { lazy } from '../action.js';
+import { registerRunsLive } from './runs-live.js';
 
-/** `lily runs list | show | events | receipt | replay`: read the log directly (no NATS, no engine). */
+/**
+ * `lily runs list | show | events | receipt | replay` read the log directly (no NATS, no
+ * engine); `rerun | cancel | resolve` talk to the engine.
+ */
 export const registerRuns = (program: Command): Command => {
-  const runs = program.command('runs').description('runs in the event log (read directly; no engine needed)');
+  const runs = program
+    .command('runs')
+    .description('runs in the event log (read directly), rerun, cancel, resolve');
   runs
     .command('list')
     .description('list runs, newest first')
@@ -33,5 +39,6 @@ export const registerRuns = (program: Command): Command => {
     .argument('<runId>', 'run id')
     .option('--verify', 'check every recorded command and the machine; exit 1 on divergence')
     .action(lazy(async () => (await import('../actions/runs-replay.js')).replayRun));
+  registerRunsLive(runs);
   return runs;
 };
