@@ -86,7 +86,7 @@ describe('garbage on a real nats-server', () => {
     engineBus.subscribeTyped(policySubject(ns), policyMessageSchema, (m) => {
       if (m.command.type !== 'policy.check') return;
       const { stepId, attempt } = m.command.data;
-      const grant = signer.sign({ runId: m.runId, stepId, attempt, dryRun: m.dryRun });
+      const grant = signer.sign({ runId: m.runId, stepId, dryRun: m.dryRun });
       const data = { stepId, attempt, decision: 'allow', reasons: [], grant };
       const fact = {
         id: `${m.runId}/${stepId}/${attempt}/policy`,

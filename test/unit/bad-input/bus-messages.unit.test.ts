@@ -72,7 +72,7 @@ const setup = () => {
   bus.subscribeTyped(policySubject(ns), policyMessageSchema, (m) => {
     if (m.command.type !== 'policy.check') return;
     const { stepId, attempt } = m.command.data;
-    const grant = signer.sign({ runId: m.runId, stepId, attempt, dryRun: m.dryRun });
+    const grant = signer.sign({ runId: m.runId, stepId, dryRun: m.dryRun });
     bus.publish(inboxSubject(ns, m.runId as RunId), {
       runId: m.runId,
       events: [
@@ -315,17 +315,17 @@ describe('forged grants', () => {
     return facts;
   };
 
-  it('refuses a dispatch with no grant, a grant of another key, run, attempt or dry-run flag; runs a valid one', async () => {
+  it('refuses a dispatch with no grant, a grant of another key, run, step or dry-run flag; runs a valid one', async () => {
     const ctx = setup();
     const runId = createUlidGenerator().runId();
     const otherRun = createUlidGenerator().runId();
-    const claims = { runId, stepId: 'evil', attempt: 1, dryRun: false };
+    const claims = { runId, stepId: 'evil', dryRun: false };
     const forged = {
       none: undefined,
       garbage: 'not.a.grant',
       otherKey: new GrantSigner(Buffer.alloc(32, 9)).sign(claims),
       otherRun: ctx.signer.sign({ ...claims, runId: otherRun }),
-      otherAttempt: ctx.signer.sign({ ...claims, attempt: 2 }),
+      otherStep: ctx.signer.sign({ ...claims, stepId: 'innocent' }),
       dryRunGrant: ctx.signer.sign({ ...claims, dryRun: true }),
     };
     for (const [name, grant] of Object.entries(forged)) {
