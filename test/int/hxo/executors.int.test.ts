@@ -85,6 +85,9 @@ describe('pack_backend', () => {
 describe('warm_registry and prime_caches', () => {
   it('warm_registry records modules once; a second run over unchanged sources writes nothing', async () => {
     const bindings = { executor: 'warm_registry', roots: ['src'] };
+    const dry = await runStage(ws.dir, 'hxo.deploy-prime.v1', bindings, { dryRun: true });
+    expect(dry.outputs.reduce((n, o) => n + Number(o.written), 0)).toBe(6);
+    expect(existsSync(join(ws.dir, '.lily', 'hxo', 'registry'))).toBe(false);
     const first = await runStage(ws.dir, 'hxo.deploy-prime.v1', bindings);
     expect(first.outputs.reduce((n, o) => n + Number(o.written), 0)).toBe(6);
     expect(first.outputs.every((o) => o.status === 'warmed')).toBe(true);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { ExecutorFn } from '../../../actors/executors/executor.js';
 import { canonicalJson } from '../../../contracts/canonical-json.js';
@@ -33,21 +34,23 @@ export const warmRegistry: ExecutorFn = async (ctx) => {
   const w = parseOr(registryWithSchema, ctx.request.with, 'with for warm_registry');
   const { shard, files, plan } = await resolveShard(ctx);
   const modules = await scanModules(ctx, files, plan.files);
-  const db = await openRegistry(ctx.resolvePath(w.registry_dir));
-  const entries: Record<string, RegistryEntry> = {};
+  const dir = ctx.resolvePath(w.registry_dir);
+  const entries: Record<string, RegistryEntry> = Object.fromEntries(
+    modules.map((m) => [m.path, { sha256: m.sha256, imports: m.imports }]),
+  );
+  // A dry run never creates the registry: one that does not exist yet holds nothing.
+  const db = ctx.request.dryRun && !existsSync(dir) ? undefined : await openRegistry(dir);
   let written = 0;
   try {
-    for (const m of modules) {
-      const entry: RegistryEntry = { sha256: m.sha256, imports: m.imports };
-      entries[m.path] = entry;
-      const current = db.get(m.path);
+    for (const [path, entry] of Object.entries(entries)) {
+      const current = db?.get(path);
       if (current !== undefined && canonicalJson(current) === canonicalJson(entry)) continue;
       written++;
-      if (!ctx.request.dryRun) await db.put(m.path, entry);
+      if (!ctx.request.dryRun) await db?.put(path, entry);
     }
-    await db.flushed;
+    await db?.flushed;
   } finally {
-    await db.close();
+    await db?.close();
   }
   const module = String(shard.input.module);
   const output = {
