@@ -5,13 +5,12 @@ import { canonicalJson } from '../../contracts/canonical-json.js';
 import { LilyError } from '../../contracts/errors.js';
 
 /**
- * What the policy gate allowed: one attempt of one step of one run (its dispatches, shards and
- * gates), as a dry run or not.
+ * What the policy gate allowed: one step of one run (its attempts, shards and gates), as a dry
+ * run or not. Retries within a visit reuse the grant: the policy is checked once per visit.
  */
 export interface GrantClaims {
   runId: string;
   stepId: string;
-  attempt: number;
   dryRun: boolean;
 }
 
@@ -20,7 +19,7 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
 /**
  * Signs and verifies grants with HMAC-SHA256 under a key only local processes can read
  * (`.lily/keys/grant.key`, mode 0600). An executor runs a side-effecting dispatch only with a
- * grant that verifies and matches the dispatch's run, step, attempt and dry-run flag, so a
+ * grant that verifies and matches the dispatch's run, step and dry-run flag, so a
  * dispatch forged on the bus triggers nothing.
  */
 export class GrantSigner {

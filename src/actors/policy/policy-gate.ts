@@ -129,8 +129,9 @@ export class PolicyGate {
     const verdict = decidePolicy(policy, request, checkPath);
     if (verdict.decision === 'deny')
       return { ...ref, decision: 'deny', reasons: verdict.reasons, rule: verdict.rule };
-    // The grant covers this attempt; with approval_required the run holds it until a human grants.
-    const grant = this.#o.signer.sign({ runId, stepId: d.stepId, attempt: d.attempt, dryRun: facts.dryRun });
+    // The grant covers this visit of the step (its retries too); with approval_required the run
+    // holds it until a human grants.
+    const grant = this.#o.signer.sign({ runId, stepId: d.stepId, dryRun: facts.dryRun });
     return verdict.decision === 'allow'
       ? { ...ref, decision: 'allow', reasons: verdict.reasons, grant }
       : {

@@ -113,7 +113,6 @@ export class Worker {
       const why = this.#o.signer.check(grant, {
         runId: item.runId,
         stepId: item.data.stepId,
-        attempt: item.data.attempt,
         dryRun: item.kind === 'step' ? item.data.dryRun : false,
       });
       if (why && !(item.kind === 'gate' && this.#gateGrantOk(item))) {
@@ -153,7 +152,7 @@ export class Worker {
 
   /** A gate's grant is the grant of the step attempt it checks; the dry-run flag is the run's. */
   #gateGrantOk(item: Extract<ExecItem, { kind: 'gate' }>): boolean {
-    const claims = { runId: item.runId, stepId: item.data.stepId, attempt: item.data.attempt };
+    const claims = { runId: item.runId, stepId: item.data.stepId };
     return this.#o.signer.check(item.grant, { ...claims, dryRun: true }) === undefined;
   }
 

@@ -68,7 +68,7 @@ const setup = () => {
   bus.subscribeTyped(policySubject(ns), policyMessageSchema, (m) => {
     if (m.command.type !== 'policy.check') return;
     const { stepId, attempt } = m.command.data;
-    const grant = signer.sign({ runId: m.runId, stepId, attempt, dryRun: m.dryRun });
+    const grant = signer.sign({ runId: m.runId, stepId, dryRun: m.dryRun });
     bus.publish(inboxSubject(ns, m.runId as RunId), {
       runId: m.runId,
       events: [

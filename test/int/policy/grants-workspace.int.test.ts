@@ -9,7 +9,7 @@ const dir = mkdtempSync(join(tmpdir(), 'lily-policy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('grants', () => {
-  const claims = { runId: 'R', stepId: 's', attempt: 1, dryRun: false };
+  const claims = { runId: 'R', stepId: 's', dryRun: false };
 
   it('creates the key once, mode 0600, and signs grants that verify', async () => {
     const file = join(dir, 'keys', 'grant.key');
@@ -29,7 +29,7 @@ describe('grants', () => {
     const [body, mac] = grant.split('.') as [string, string];
     const forgedBody = Buffer.from(JSON.stringify({ ...claims, dryRun: true })).toString('base64url');
     expect(signer.check(`${forgedBody}.${mac}`, { ...claims, dryRun: true })).toBe('bad signature');
-    expect(signer.check(`${body}.${mac}`, { ...claims, attempt: 2 })).toBe(
+    expect(signer.check(`${body}.${mac}`, { ...claims, stepId: 't' })).toBe(
       'grant does not match the dispatch',
     );
     expect(signer.check('garbage', claims)).toBe('malformed grant');

@@ -144,7 +144,7 @@ describe('Scheduler and PolicyGate over NATS with LMDB', () => {
     expect(decided).toMatchObject({ type: 'policy.decided', producer: 'engine/policy-gate' });
     const d = decided.data as { decision: string; grant: string };
     expect(d.decision).toBe('allow');
-    expect(signer.check(d.grant, { runId, stepId: 'command', attempt: 1, dryRun: false })).toBeUndefined();
+    expect(signer.check(d.grant, { runId, stepId: 'command', dryRun: false })).toBeUndefined();
   });
 
   it('refuses an unknown job over the bus and writes nothing', async () => {
