@@ -8,6 +8,7 @@ import { LilyError } from '../../contracts/errors.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { projectReceipt } from '../../eventstore/projections/receipt.js';
+import type { RunReceipt } from '../../eventstore/projections/receipt-types.js';
 import { type LilyStorage, openLilyStorage } from '../../eventstore/storage.js';
 import { receiptRelativeDir } from '../../eventstore/write-receipts.js';
 import type { CliContext, Outcome } from '../context.js';
@@ -48,12 +49,10 @@ const release = async (engine: Engine): Promise<void> => {
 const refused = (error: { code: string; message: string; data: Record<string, unknown> }): LilyError =>
   new LilyError(isErrorCode(error.code) ? error.code : 'internal_error', error.message, error.data);
 
-/** Waits (at most 5 s) until the ephemeral engine's projector has written the run's receipt. */
-const projected = async (engine: Engine, last: StoredEvent): Promise<void> => {
-  const projector = engine.ephemeral?.engine.projector;
-  for (let i = 0; projector && projector.position() < last.pos && i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Waits (at most 3 s) until the engine's projector has written the run's receipt directory. */
+const projected = async (settings: ProjectSettings, events: StoredEvent[]): Promise<void> => {
+  const dir = join(settings.paths.runs, receiptRelativeDir(projectReceipt(events)));
+  for (let i = 0; !existsSync(dir) && i < 60; i++) await new Promise((r) => setTimeout(r, 50));
 };
 
 /** The outcome of a followed run: summary and exit code; a failed run throws its error (panel). */
@@ -62,14 +61,7 @@ const finished = (ctx: CliContext, settings: ProjectSettings, events: StoredEven
   const dir = join(settings.paths.runs, receiptRelativeDir(receipt));
   const receiptDir = existsSync(dir) ? dir : undefined;
   if (!ctx.json) ctx.ui.out(renderRunSummary(ctx.ui.colors, receipt, receiptDir));
-  if (receipt.status === 'failed') {
-    const error = receipt.error ?? { code: 'job_execution_failed', message: 'the run failed', data: {} };
-    throw new LilyError(isErrorCode(error.code) ? error.code : 'job_execution_failed', error.message, {
-      runId: receipt.runId,
-      jobId: receipt.jobId,
-      ...error.data,
-    });
-  }
+  if (receipt.status === 'failed') throw runFailed(receipt);
   const data = {
     runId: receipt.runId,
     jobId: receipt.jobId,
@@ -83,6 +75,21 @@ const finished = (ctx: CliContext, settings: ProjectSettings, events: StoredEven
     human: () => '',
     exitCode: receipt.status === 'succeeded' ? 0 : 1,
   } satisfies Outcome;
+};
+
+/** A failed run as its error: the step's own error (a policy rule and reasons, ...) lifted into message and data. */
+const runFailed = (receipt: RunReceipt): LilyError => {
+  const error = receipt.error ?? { code: 'job_execution_failed', message: 'the run failed', data: {} };
+  const { error: inner, ...rest } = error.data as {
+    error?: { message?: string; data?: Record<string, unknown> };
+  };
+  const message = inner?.message ? `${error.message}: ${inner.message}` : error.message;
+  return new LilyError(isErrorCode(error.code) ? error.code : 'job_execution_failed', message, {
+    runId: receipt.runId,
+    jobId: receipt.jobId,
+    ...rest,
+    ...(inner?.data ?? {}),
+  });
 };
 
 const onInterrupt = (engine: Engine): (() => void) => {
@@ -151,8 +158,7 @@ export const submitRun = async (
     if (showProgress) ctx.ui.out(ctx.ui.colors.dim(`run ${runId} of job ${jobId} (engine: ${engine.mode})`));
     try {
       const events = await follower.follow(runId);
-      const last = events[events.length - 1] as StoredEvent;
-      await projected(engine, last);
+      await projected(settings, events);
       return finished(ctx, settings, events, engine.mode);
     } finally {
       progress?.stop();
