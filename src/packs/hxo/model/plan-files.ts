@@ -60,7 +60,6 @@ const dirOf = (path: string): string => {
 /** The module a file belongs to: its deepest package folder under its root, else its root's top-level folder. */
 const moduleResolver = (files: readonly ListedFile[]) => {
   const packages = files
-    .filter((f) => f.path.endsWith('package.json') && extensionOf(f.path) === '.json')
     .filter((f) => f.path === 'package.json' || f.path.endsWith('/package.json'))
     .map((f) => ({ dir: dirOf(f.path), root: f.root }))
     .filter((p) => p.dir !== p.root)
