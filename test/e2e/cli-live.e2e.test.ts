@@ -1,0 +1,119 @@
+/**
+ * Live commands without a deployment: `jobs run` brings up an ephemeral engine (managed
+ * nats-server, engine and worker in the CLI process) and takes it down again; the commands
+ * that need a running engine say `bus_unavailable` and how to get one.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lily, requireBuild } from './cli-live-process.js';
+
+let dir: string;
+const at = (args: string[], env?: Record<string, string | undefined>) =>
+  lily([...args, '--dir', dir], { env });
+
+const nothingRunning = () => {
+  expect(existsSync(join(dir, '.lily', 'nats', 'state.json'))).toBe(false);
+  expect(existsSync(join(dir, '.lily', 'deployment.json'))).toBe(false);
+};
+
+beforeAll(() => {
+  requireBuild();
+  dir = mkdtempSync(join(tmpdir(), 'lily-e2e-live-'));
+  expect(at(['init']).code).toBe(0);
+  writeFileSync(
+    join(dir, '.lily', 'jobs', 'badbind.job.yaml'),
+    'id: badbind\ntitle: bindings the blueprint refuses\ntarget: { kind: blueprint, id: pipeline.v1 }\nbindings:\n  steps: "not a list"\n',
+  );
+}, 60_000);
+
+afterAll(() => {
+  if (!dir) return;
+  at(['down', '--grace-ms', '2000']);
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe('jobs run without a deployment (ephemeral engine)', () => {
+  it('follows hello on a fresh project to completion, then leaves nothing running', () => {
+    const run = at(['jobs', 'run', 'hello', '--follow']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/engine: ephemeral/);
+    for (const step of ['greet', 'versions', 'done']) {
+      expect(run.stdout).toMatch(new RegExp(`▸ ${step}\\s+running #1`));
+      expect(run.stdout).toMatch(new RegExp(`✓ ${step}\\s+succeeded #1`));
+    }
+    expect(run.stdout).toMatch(/status\s+succeeded/);
+    expect(run.stdout).toMatch(/steps\s+3\/3 succeeded/);
+    nothingRunning();
+    expect(readdirSync(join(dir, '.lily', 'runs', 'hello'))).toHaveLength(1);
+  }, 60_000);
+
+  it('without --follow waits anyway (the engine dies with the command); --json has the outcome and input', () => {
+    const run = at(['jobs', 'run', 'hello', '--input', 'n=3', '--input', 'who=lily', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const doc = run.json() as { runId: string; engine: string; status: string; receipt: { input: unknown } };
+    expect(doc).toMatchObject({ engine: 'ephemeral', status: 'succeeded' });
+    expect(doc.receipt.input).toMatchObject({ n: 3, who: 'lily' });
+    nothingRunning();
+    const rerun = at(['runs', 'rerun', doc.runId, '--from-step', 'done', '--json']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.json()).toMatchObject({ status: 'succeeded', receipt: { parent: { runId: doc.runId } } });
+    expect(at(['runs', 'replay', doc.runId, '--verify']).code).toBe(0);
+  }, 60_000);
+
+  it('refuses bad bindings (2, job_bindings_invalid) and an unknown job (2, job_not_found)', () => {
+    const bad = at(['jobs', 'run', 'badbind', '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.json()).toMatchObject({ error: { code: 'job_bindings_invalid' } });
+    const unknown = at(['jobs', 'run', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/job_not_found/);
+    nothingRunning();
+  }, 60_000);
+
+  it('says how to install nats-server when there is none', () => {
+    const env = { LILY_NATS_SERVER: '/nonexistent/nats-server', PATH: dirname(process.execPath) };
+    const run = at(['jobs', 'run', 'hello', '--json'], env);
+    expect(run.code).toBe(1);
+    const doc = run.json() as { error: { code: string; message: string } };
+    expect(doc.error.code).toBe('nats_server_missing');
+    expect(doc.error.message).toMatch(/apt-get install nats-server|LILY_NATS_SERVER/);
+    const up = at(['up'], env);
+    expect(up.code).toBe(1);
+    expect(up.stderr).toMatch(/nats_server_missing/);
+    nothingRunning();
+  });
+
+  it('bad command lines are usage_invalid (2)', () => {
+    expect(at(['jobs', 'run', 'hello', '--input', 'novalue']).code).toBe(2);
+    expect(at(['jobs', 'run', 'hello', '--input-file', join(dir, 'missing.yaml')]).code).toBe(2);
+    expect(at(['up', '--workers', 'many']).code).toBe(2);
+    expect(at(['down', '--grace-ms', '-1']).code).toBe(2);
+  });
+});
+
+describe('commands that need a running engine', () => {
+  it('cancel, resolve and tail say bus_unavailable and point at lily up', () => {
+    const runId = (at(['runs', 'list', '--json']).json() as { runs: { runId: string }[] }).runs[0]
+      ?.runId as string;
+    const cancel = at(['runs', 'cancel', runId, '--json']);
+    expect(cancel.code).toBe(1);
+    expect(cancel.json()).toMatchObject({ error: { code: 'bus_unavailable' } });
+    expect((cancel.json() as { error: { message: string } }).error.message).toMatch(/lily up/);
+    const tail = at(['jobs', 'tail', 'hello']);
+    expect(tail.code).toBe(1);
+    expect(tail.stderr).toMatch(/bus_unavailable/);
+    const resolve = at(['runs', 'resolve', runId, `${runId}/done/1`]);
+    expect(resolve.code).toBe(2); // neither --succeeded nor --failed
+  });
+
+  it('status without a deployment exits 1; approvals list reads the log', () => {
+    const status = at(['status', '--json']);
+    expect(status.code).toBe(1);
+    expect(status.json()).toMatchObject({ up: false, processes: [] });
+    const approvals = at(['approvals', 'list', '--json']);
+    expect(approvals.code).toBe(0);
+    expect(approvals.json()).toEqual({ approvals: [] });
+  });
+});
