@@ -23,7 +23,13 @@ const files = readdirSync(here)
   .sort();
 
 const report: Record<string, unknown> = {
-  machine: { node: process.version, platform: platform(), arch: arch(), cpus: cpus().length, memBytes: totalmem() },
+  machine: {
+    node: process.version,
+    platform: platform(),
+    arch: arch(),
+    cpus: cpus().length,
+    memBytes: totalmem(),
+  },
   startedAt: new Date().toISOString(),
   sections: {},
 };

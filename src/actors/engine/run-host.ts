@@ -5,7 +5,7 @@ import { isRunId, type RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { isVersionConflict } from '../../eventstore/event-store.js';
 import { commandToEvents, INBOUND_EVENT_TYPES } from '../../machines/commands.js';
-import type { Command, Transition } from '../../machines/types.js';
+import type { Command, CommandOf, Transition } from '../../machines/types.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';
@@ -22,6 +22,8 @@ export interface RunHostOptions {
   log: Logger;
   programs: ProgramCache;
   producer?: string;
+  /** The engine's own policy gate, asked in-process (see #decideWithLocalPolicy). */
+  localPolicy?: LocalPolicy;
   /** How often unanswered commands are looked at for redelivery (default 500 ms). */
   sweepMs?: number;
   /** Called when a run reaches a final state (after its run.completed is durable). */
@@ -37,6 +39,21 @@ const REDELIVERED: ReadonlySet<string> = new Set([
 ]);
 
 const ACKED_RECHECK_MS = 30_000;
+
+interface Decision {
+  toAppend: NewEvent[];
+  commands: Command[];
+  next: Pick<RunSlot, 'state' | 'program' | 'started'>;
+}
+
+/** A policy gate in the same process (the engine's): answers checks without the bus. */
+export interface LocalPolicy {
+  checkLocal(
+    runId: string,
+    data: CommandOf<'policy.check'>['data'],
+    started?: RunSlot['started'],
+  ): Promise<InboundEvent | undefined>;
+}
 
 interface Mailbox {
   events: InboundEvent[];
@@ -91,7 +108,7 @@ export class RunHost {
   resendOutstanding(): number {
     let sent = 0;
     for (const slot of this.#slots.values()) {
-      if (!slot.state || slot.state.status !== 'running') continue;
+      if (slot.state?.status !== 'running') continue;
       const pending = Object.values(slot.state.pending);
       sent += pending.length;
       publishCommands(this.#o.bus, this.#o.ns, slot, pending);
@@ -192,7 +209,7 @@ export class RunHost {
     }
     if (slot.state && slot.state.status !== 'running') return this.#retire(slot);
     this.#slots.set(runId, slot);
-    const { toAppend, commands, next } = this.#decide(slot, batch);
+    const { toAppend, commands, next } = await this.#decideWithLocalPolicy(slot, batch);
     if (toAppend.length === 0) return;
     try {
       const result = await this.#o.store.append(slot.stream, toAppend, { expectedVersion: slot.version });
@@ -214,13 +231,51 @@ export class RunHost {
     }
   }
 
+  /**
+   * Decides a batch; when the policy gate lives in this process, its answers to the checks the
+   * batch caused are fed back in the same batch, so a step's check, decision and dispatch are
+   * one append (one flush) instead of two and a bus hop. Checks it does not answer go out on
+   * the bus as usual.
+   */
+  async #decideWithLocalPolicy(slot: RunSlot, batch: InboundEvent[]): Promise<Decision> {
+    let acc = this.#decide(slot, batch, {
+      toAppend: [],
+      commands: [],
+      next: { state: slot.state, program: slot.program, started: slot.started },
+    });
+    const local = this.#o.localPolicy;
+    if (!local) return acc;
+    const answered = new Set<Command>();
+    for (let round = 0; round < 100; round++) {
+      const checks = acc.commands.filter(
+        (c): c is CommandOf<'policy.check'> => c.type === 'policy.check' && !answered.has(c),
+      );
+      if (checks.length === 0) break;
+      const facts: InboundEvent[] = [];
+      for (const check of checks) {
+        answered.add(check);
+        try {
+          const fact = await local.checkLocal(slot.runId, check.data, acc.next.started);
+          if (fact) facts.push(fact);
+        } catch (e) {
+          this.#o.log.warn(
+            { event: 'policy.local_failed', runId: slot.runId, error: errorInfo(e) },
+            'local policy check failed; sent on the bus',
+          );
+          answered.delete(check);
+        }
+      }
+      if (facts.length === 0) break;
+      acc = this.#decide(slot, facts, acc);
+    }
+    return { ...acc, commands: acc.commands.filter((c) => !answered.has(c)) };
+  }
+
   /** Feeds a batch to the machine without touching the slot; returns what to append and publish. */
-  #decide(slot: RunSlot, batch: InboundEvent[]) {
-    const toAppend: NewEvent[] = [];
-    const commands: Command[] = [];
-    let state = slot.state;
-    let program = slot.program;
-    let started = slot.started;
+  #decide(slot: RunSlot, batch: InboundEvent[], acc: Decision): Decision {
+    const toAppend = [...acc.toAppend];
+    const commands = [...acc.commands];
+    let { state, program, started } = acc.next;
     for (const inbound of batch) {
       if (slot.seen.has(inbound.id) || toAppend.some((e) => e.id === inbound.id)) continue;
       const at = this.#o.clock.now();

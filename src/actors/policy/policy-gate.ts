@@ -145,13 +145,29 @@ export class PolicyGate {
   }
 
   async #check(runId: string, d: EventData<'policy.requested'>): Promise<void> {
+    const fact = await this.checkLocal(runId, d);
+    if (fact) this.#deliver(runId, fact);
+  }
+
+  /**
+   * Decides a check and returns the `policy.decided` fact instead of publishing it: a run host
+   * in the same process feeds it to the run in the same append as the check (one flush, no
+   * bus hop). `started` primes the run's facts when its `run.started` is not durable yet.
+   * Undefined when the run is unknown (logged).
+   */
+  async checkLocal(
+    runId: string,
+    d: EventData<'policy.requested'>,
+    started?: EventData<'run.started'>,
+  ): Promise<InboundEvent | undefined> {
+    if (started) this.#facts.prime(runId, started);
     const decided = await this.decide(runId, d);
     if (!decided) {
       this.#o.log.warn(
         { event: 'message.rejected', reason: 'run_not_found', runId },
         'policy check for an unknown run',
       );
-      return;
+      return undefined;
     }
     const facts = await this.#facts.get(runId);
     const fields = { runId, jobId: facts?.jobId, stepId: d.stepId, attempt: d.attempt, rule: decided.rule };
@@ -161,15 +177,15 @@ export class PolicyGate {
         `policy denied ${d.stepId}: ${decided.reasons.join('; ')}`,
       );
     } else {
-      this.#o.log.info({ event: 'policy.decided', ...fields, decision: decided.decision }, 'policy decided');
+      this.#o.log.debug({ event: 'policy.decided', ...fields, decision: decided.decision }, 'policy decided');
     }
-    this.#deliver(runId, {
+    return {
       id: `${runId}/${d.stepId}/${d.attempt}/policy`,
       type: 'policy.decided',
       at: this.#o.clock.now(),
       data: decided,
       producer: this.#producer,
-    });
+    };
   }
 
   /**

@@ -58,6 +58,11 @@ export class RunFactsCache {
     return facts;
   }
 
+  /** Records a run's facts from its `run.started` (a co-located host hands it over before it is durable). */
+  prime(runId: string, started: EventData<'run.started'>): void {
+    if (!this.#runs.has(runId)) this.#runs.set(runId, this.#facts(started));
+  }
+
   /** Forgets a run (it completed). */
   forget(runId: string): void {
     this.#runs.delete(runId);

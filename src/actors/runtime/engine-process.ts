@@ -61,15 +61,6 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   const ns = config.namespace;
   const store = storage.events;
   let scheduler: Scheduler | undefined;
-  const host = new RunHost({
-    store,
-    bus,
-    ns,
-    clock,
-    log: o.log.child({ actor: 'run-host' }),
-    programs: new ProgramCache(catalog.schemas),
-    onFinished: (slot) => scheduler?.runFinished(slot.runId),
-  });
   const gate = new PolicyGate({
     store,
     bus,
@@ -80,6 +71,16 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     signer,
     workspace: paths.dir,
     catalog,
+  });
+  const host = new RunHost({
+    store,
+    bus,
+    ns,
+    clock,
+    log: o.log.child({ actor: 'run-host' }),
+    programs: new ProgramCache(catalog.schemas),
+    localPolicy: gate,
+    onFinished: (slot) => scheduler?.runFinished(slot.runId),
   });
   scheduler = new Scheduler({
     store,

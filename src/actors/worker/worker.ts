@@ -182,7 +182,7 @@ export class Worker {
     };
     const startedFact =
       item.kind === 'step'
-        ? [this.#fact(item, `${dispatchId}/started`, 'step.started', { ...base(item), worker: this.#o.id })]
+        ? [this.#fact(`${dispatchId}/started`, 'step.started', { ...base(item), worker: this.#o.id })]
         : [];
     if (startedFact.length > 0) this.#replies.send(item.runId, startedFact);
     try {
@@ -198,7 +198,7 @@ export class Worker {
         const shards = await fn(ctx);
         const { stepId, attempt, partitioner } = item.data;
         return [
-          this.#fact(item, `${dispatchId}/planned`, 'partition.planned', {
+          this.#fact(`${dispatchId}/planned`, 'partition.planned', {
             stepId,
             attempt,
             partitioner,
@@ -218,7 +218,7 @@ export class Worker {
       const durationMs = Math.round(performance.now() - started);
       if (item.kind === 'gate') {
         return [
-          this.#fact(item, `${dispatchId}/passed`, 'gate.passed', {
+          this.#fact(`${dispatchId}/passed`, 'gate.passed', {
             ...base(item),
             gateId: item.data.gateId,
             output: result.output,
@@ -226,7 +226,7 @@ export class Worker {
         ];
       }
       const done = { ...base(item), output: result.output, artifacts: result.artifacts, durationMs };
-      return [...startedFact, this.#fact(item, `${dispatchId}/succeeded`, 'step.succeeded', done)];
+      return [...startedFact, this.#fact(`${dispatchId}/succeeded`, 'step.succeeded', done)];
     } catch (e) {
       return [...startedFact, this.#failure(item, e, Math.round(performance.now() - started))];
     }
@@ -238,7 +238,7 @@ export class Worker {
     const retryable = isStepError(e) ? e.retryable : true;
     if (item.kind === 'gate') {
       const required = (item.data.input as { required?: boolean } | null)?.required ?? true;
-      return this.#fact(item, `${dispatchId}/failed`, 'gate.failed', {
+      return this.#fact(`${dispatchId}/failed`, 'gate.failed', {
         ...base(item),
         gateId: item.data.gateId,
         required,
@@ -247,7 +247,7 @@ export class Worker {
     }
     if (item.kind === 'partition') {
       const { stepId, attempt } = item.data;
-      return this.#fact(item, `${dispatchId}/failed`, 'step.failed', {
+      return this.#fact(`${dispatchId}/failed`, 'step.failed', {
         stepId,
         attempt,
         dispatchId,
@@ -256,7 +256,7 @@ export class Worker {
         durationMs,
       });
     }
-    return this.#fact(item, `${dispatchId}/failed`, 'step.failed', {
+    return this.#fact(`${dispatchId}/failed`, 'step.failed', {
       ...base(item),
       error,
       retryable,
@@ -264,7 +264,7 @@ export class Worker {
     });
   }
 
-  #fact(item: ExecItem, id: string, type: string, data: unknown): InboundEvent {
+  #fact(id: string, type: string, data: unknown): InboundEvent {
     return { id, type, at: this.#o.clock.now(), data, producer: `worker/${this.#o.id}` };
   }
 

@@ -23,7 +23,9 @@ export const EVENT_DATA_SCHEMAS = {
   'run.requested': z.object({
     runId: z.string(),
     jobId: z.string(),
-    trigger: z.object({ kind: z.enum(['manual', 'cron', 'rerun', 'api']), at: z.number().optional() }).loose(),
+    trigger: z
+      .object({ kind: z.enum(['manual', 'cron', 'rerun', 'api']), at: z.number().optional() })
+      .loose(),
     input: jsonObjectSchema,
     dryRun: z.boolean(),
     principal,
@@ -41,7 +43,9 @@ export const EVENT_DATA_SCHEMAS = {
     kernelVersion: z.string(),
     env: z.record(z.string(), z.string()),
     principal,
-    parent: z.object({ runId: z.string(), fromStep: z.string().optional(), gatesOnly: z.boolean() }).optional(),
+    parent: z
+      .object({ runId: z.string(), fromStep: z.string().optional(), gatesOnly: z.boolean() })
+      .optional(),
     /** Forks: outputs of steps memoized from the parent run (step id -> recorded result). */
     memo: z
       .record(z.string(), z.object({ output: jsonSchema, artifacts: z.array(artifactRefSchema).default([]) }))
@@ -62,7 +66,11 @@ export const EVENT_DATA_SCHEMAS = {
     runId: z.string().optional(),
     jobId: z.string().optional(),
   }),
-  'approval.granted': stepRefSchema.extend({ approvalId: z.string(), by: principal, comment: z.string().optional() }),
+  'approval.granted': stepRefSchema.extend({
+    approvalId: z.string(),
+    by: principal,
+    comment: z.string().optional(),
+  }),
   'approval.denied': stepRefSchema.extend({ approvalId: z.string(), by: principal, reason: z.string() }),
   'step.dispatched': dispatchRefSchema.extend({
     executor: z.string(),
@@ -106,9 +114,17 @@ export const EVENT_DATA_SCHEMAS = {
     partitioner: z.string(),
     shards: z.array(z.object({ key: z.string(), input: jsonSchema })),
   }),
-  'gate.dispatched': dispatchRefSchema.extend({ gateId: z.string(), executor: z.string(), input: jsonSchema }),
+  'gate.dispatched': dispatchRefSchema.extend({
+    gateId: z.string(),
+    executor: z.string(),
+    input: jsonSchema,
+  }),
   'gate.passed': dispatchRefSchema.extend({ gateId: z.string(), output: jsonSchema.optional() }),
-  'gate.failed': dispatchRefSchema.extend({ gateId: z.string(), required: z.boolean(), error: errorInfoSchema }),
+  'gate.failed': dispatchRefSchema.extend({
+    gateId: z.string(),
+    required: z.boolean(),
+    error: errorInfoSchema,
+  }),
   'artifact.recorded': z.object({ ref: artifactRefSchema }),
   'timer.scheduled': z.object({
     timerId: z.string(),
@@ -139,7 +155,11 @@ export const EVENT_DATA_SCHEMAS = {
     runId: z.string().optional(),
   }),
   'system.started': z.object({ process: z.string(), pid: z.number().int(), version: z.string() }),
-  'message.rejected': z.object({ subject: z.string(), reason: z.string(), issues: z.array(z.string()).default([]) }),
+  'message.rejected': z.object({
+    subject: z.string(),
+    reason: z.string(),
+    issues: z.array(z.string()).default([]),
+  }),
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA_SCHEMAS;

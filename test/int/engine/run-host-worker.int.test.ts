@@ -159,7 +159,7 @@ describe('run host + worker (in-memory bus and store)', () => {
     const b = events.find(
       (e) => e.type === 'step.succeeded' && (e.data as { stepId: string }).stepId === 'b',
     );
-    expect((b?.data as { output: unknown }).output).toEqual({ prev: 1 });
+    expect(b?.data).toMatchObject({ output: { prev: 1 } });
     // Each seq exactly once, ids unique: nothing duplicated.
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);

@@ -160,9 +160,7 @@ describe('PolicyGate: policy.check', () => {
     const decided = await t.check(runId);
     expect(decided).toMatchObject({ stepId: 'build', attempt: 1, decision: 'allow', reasons: [] });
     // The message claimed dryRun true and another principal: the log says otherwise.
-    expect(
-      t.signer.check(decided.grant, { runId, stepId: 'build', dryRun: false }),
-    ).toBeUndefined();
+    expect(t.signer.check(decided.grant, { runId, stepId: 'build', dryRun: false })).toBeUndefined();
     expect(t.signer.check(decided.grant, { runId, stepId: 'deploy', dryRun: false })).toBe(
       'grant does not match the dispatch',
     );
@@ -258,9 +256,7 @@ describe('PolicyGate: approvals', () => {
       reasons: ['production deploy'],
       approvalId,
     });
-    expect(
-      t.signer.check(decided.grant, { runId, stepId: 'deploy', dryRun: false }),
-    ).toBeUndefined();
+    expect(t.signer.check(decided.grant, { runId, stepId: 'deploy', dryRun: false })).toBeUndefined();
 
     await t.requestApproval(runId, approvalId, 'deploy');
     await t.requestApproval(runId, approvalId, 'deploy'); // re-sent: recorded once
