@@ -23,6 +23,8 @@ export class RunProgress {
   readonly #c: Colors;
   readonly #sink: ProgressSink;
   readonly #running = new Map<string, number>();
+  /** Dispatch ids of non-idempotent dispatches: a timeout leaves them indeterminate. */
+  readonly #nonIdempotent = new Set<string>();
   #t0: number | undefined;
   #frame = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -71,11 +73,16 @@ export class RunProgress {
       }
       case 'step.retry_scheduled':
         return `${c.yellow('↻')} ${step}${shard}  retry #${s(d.nextAttempt)} in ${formatDuration(Number(d.delayMs ?? 0))}`;
-      case 'step.timed_out':
+      case 'step.dispatched':
+        if (d.idempotent === false) this.#nonIdempotent.add(s(d.dispatchId));
+        return undefined;
+      case 'step.timed_out': {
         this.#running.delete(`${s(d.stepId)}${shard}`);
-        return `${c.red('⏱')} ${step}${shard}  timed out ${attempt} after ${formatDuration(Number(d.timeoutMs ?? 0))}`;
+        const line = `${c.red('⏱')} ${step}${shard}  timed out ${attempt} after ${formatDuration(Number(d.timeoutMs ?? 0))}`;
+        return this.#nonIdempotent.has(s(d.dispatchId)) ? `${line}\n${this.#indeterminate(e, d)}` : line;
+      }
       case 'step.indeterminate':
-        return `${c.magenta('?')} ${step}  indeterminate (dispatch ${s(d.dispatchId)}): answer with \`lily runs resolve ${e.stream.slice(4)} ${s(d.dispatchId)} --succeeded | --failed --reason <text>\``;
+        return this.#indeterminate(e, d);
       case 'step.skipped':
         return `${c.dim('-')} ${step}  skipped${d.reason ? c.dim(`  ${s(d.reason)}`) : ''}`;
       case 'policy.decided':
@@ -97,6 +104,11 @@ export class RunProgress {
       default:
         return undefined;
     }
+  }
+
+  #indeterminate(e: StoredEvent, d: Data): string {
+    const run = e.stream.slice(4);
+    return `${this.#c.magenta('?')} ${this.#c.bold(s(d.stepId))}  indeterminate (dispatch ${s(d.dispatchId)}): answer with \`lily runs resolve ${run} ${s(d.dispatchId)} --succeeded | --failed --reason <text>\``;
   }
 
   #policy(d: Data, step: string, attempt: string): string | undefined {
