@@ -51,11 +51,15 @@ export const renderReceiptFiles = (events: readonly StoredEvent[]) => {
   };
 };
 
-const writeDurable = async (path: string, text: string): Promise<void> => {
+/**
+ * Receipts are projections: the log is durable, they are not fsynced (three fsyncs per run
+ * bounded the whole engine's throughput). A crash of the process loses nothing (the page cache
+ * survives it); after a power loss `lily runs receipt --rebuild` rewrites any that were lost.
+ */
+const writeFresh = async (path: string, text: string): Promise<void> => {
   const handle = await open(path, 'wx');
   try {
     await handle.writeFile(text);
-    await handle.sync();
   } finally {
     await handle.close();
   }
@@ -80,7 +84,7 @@ export const writeReceipts = async (
   const temp = join(parent, `.tmp-${suffix}`);
   await mkdir(temp, { recursive: true });
   try {
-    for (const [name, text] of Object.entries(files)) await writeDurable(join(temp, name), text);
+    for (const [name, text] of Object.entries(files)) await writeFresh(join(temp, name), text);
     const old = join(parent, `.old-${suffix}`);
     const hadOld = await rename(dir, old).then(
       () => true,

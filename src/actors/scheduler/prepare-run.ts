@@ -117,6 +117,8 @@ const loadParent = async (store: EventStore, parentRunId: string, jobId: string)
  * `run_not_found` (no such parent), `usage_invalid` (parent of another job, unknown
  * `fromStep`, input given to a fork), `replay_plan_drift`.
  */
+const resolvedBySpec = new WeakMap<object, ReturnType<typeof resolveJob>>();
+
 export const prepareRun = async (deps: PrepareDeps, runId: string, req: RunRequest): Promise<PreparedRun> => {
   if (!isJobId(req.jobId)) {
     throw new LilyError('job_not_found', `no job "${req.jobId}"`, { id: req.jobId });
@@ -175,7 +177,13 @@ export const prepareRun = async (deps: PrepareDeps, runId: string, req: RunReque
     };
   }
 
-  const resolved = resolveJob(deps.catalog, spec, { locate, file });
+  // Compiling is deterministic: an unchanged spec (the repository returns the same object for
+  // an unchanged file) reuses its plan and hash.
+  let resolved = resolvedBySpec.get(spec);
+  if (!resolved) {
+    resolved = resolveJob(deps.catalog, spec, { locate, file });
+    resolvedBySpec.set(spec, resolved);
+  }
   const specInput = isObject(spec.input) ? spec.input : {};
   const input = req.inputIsFinal
     ? runInput(spec, resolved.blueprint, {}, req.input)

@@ -34,6 +34,7 @@ export interface JobRepositoryOptions {
 export class JobRepository {
   readonly #source: JobSource;
   readonly #checks: readonly JobSpecCheck[];
+  readonly #parsed = new Map<string, { text: string; file: string; job: ParsedJob }>();
 
   constructor(source: JobSource, options: JobRepositoryOptions = {}) {
     this.#source = source;
@@ -51,7 +52,13 @@ export class JobRepository {
    */
   async load(id: string): Promise<ParsedJob> {
     const { text, file } = await this.#source.read(id);
-    return parseJobSpec(text, { file, expectedId: id, checks: this.#checks });
+    // Parsing is pure: the same text gives the same spec, so a run request for an unchanged
+    // file skips YAML and schema work (the scheduler loads the job for every request).
+    const cached = this.#parsed.get(id);
+    if (cached && cached.text === text && cached.file === file) return cached.job;
+    const job = parseJobSpec(text, { file, expectedId: id, checks: this.#checks });
+    this.#parsed.set(id, { text, file, job });
+    return job;
   }
 
   /** Every job, each valid or with its error, in id order. Never throws for one bad file. */
