@@ -27,10 +27,21 @@ principals:
 # Executors steps may use, and argv[0] values the command executor may run ("*" = any).
 executors: [command, echo]
 commands: [node, echo]
-# Workspace paths (globs relative to the project); deny wins.
+# Workspace paths (globs relative to the project); deny wins. Lily's own state and settings
+# are denied; packs may keep theirs under .lily/<pack>/ (the HXO pack uses .lily/hxo/).
 workspace:
   allow: ["**"]
-  deny: [".git/**", ".lily/**", "**/.env"]
+  deny:
+    - ".git/**"
+    - ".lily/db/**"
+    - ".lily/nats/**"
+    - ".lily/keys/**"
+    - ".lily/artifacts/**"
+    - ".lily/runs/**"
+    - ".lily/logs/**"
+    - ".lily/jobs/**"
+    - ".lily/*.yaml"
+    - "**/.env"
 # Ceilings for job runtimes.
 caps:
   timeout_ms: 3600000
