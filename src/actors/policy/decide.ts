@@ -24,6 +24,8 @@ export interface PolicyRequest {
   planApproval?: string;
   /** A succeeded dry run of the same plan hash and input hash is in the log. */
   dryRunProven: boolean;
+  /** The plan's job kind (`deploy.migrate@1`) when its safety policy requires a dry run first. */
+  kindRequiresDryRun?: string;
   /** The step's gates: they run under the step's grant, so their executors and commands are checked too. */
   gates?: readonly { id: string; executor: string; argv?: readonly string[] }[];
 }
@@ -117,10 +119,33 @@ const caps: Check = (policy, r, deny) => {
   return undefined;
 };
 
-const dryRunRequired: Check = (policy, r, deny) =>
-  !r.dryRun && !r.dryRunProven && policy.require_dry_run.some((rule) => matches(rule, r))
-    ? deny('require_dry_run', 'a succeeded dry run of the same plan and input is required first')
-    : undefined;
+/**
+ * Whether this step needs a succeeded dry run of the same plan and input before it may run,
+ * proven or not: a `require_dry_run` rule of the policy, or the safety policy of the plan's job
+ * kind (even when policy.yaml has no rule). Undefined for a dry run itself.
+ */
+export const dryRunRequirement = (
+  policy: Policy,
+  r: PolicyRequest,
+): { rule: string; reason: string } | undefined => {
+  if (r.dryRun) return undefined;
+  if (policy.require_dry_run.some((rule) => matches(rule, r)))
+    return {
+      rule: 'require_dry_run',
+      reason: 'a succeeded dry run of the same plan and input is required first',
+    };
+  if (r.kindRequiresDryRun !== undefined)
+    return {
+      rule: 'kind.require_dry_run',
+      reason: `job kind ${r.kindRequiresDryRun} requires a succeeded dry run of the same plan and input first`,
+    };
+  return undefined;
+};
+
+const dryRunRequired: Check = (policy, r, deny) => {
+  const needed = r.dryRunProven ? undefined : dryRunRequirement(policy, r);
+  return needed ? deny(needed.rule, needed.reason) : undefined;
+};
 
 /** A dry run has no side effects to approve. */
 const approvals: Check = (policy, r) => {
@@ -141,7 +166,7 @@ const POLICY_RULE_ORDER = [allowlists, capabilities, workspace, caps, dryRunRequ
  * The policy gate's decision for one step attempt, rule by rule (the first denial wins):
  * executor allowlist, command allowlist (argv[0]), the same two for every gate of the step,
  * the principal's capabilities (a non-idempotent step needs an explicit one), workspace
- * paths, runtime caps, require_dry_run, then approvals. Pure apart from `checkPath`, which
+ * paths, runtime caps, require_dry_run (policy rules, then the job kind's safety), then approvals. Pure apart from `checkPath`, which
  * resolves paths on disk.
  */
 export const decidePolicy = (

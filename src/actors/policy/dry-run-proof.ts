@@ -10,7 +10,7 @@ import type { EventStore } from '../../eventstore/event-store.js';
  * Positive answers are cached (a succeeded run stays succeeded); negative ones are not.
  */
 export class DryRunProofs {
-  readonly #proven = new Set<string>();
+  readonly #proven = new Map<string, string>();
   readonly #store: EventStore;
 
   constructor(store: EventStore) {
@@ -18,8 +18,14 @@ export class DryRunProofs {
   }
 
   async proven(jobId: string, planHash: string, inputHash: string): Promise<boolean> {
+    return (await this.proof(jobId, planHash, inputHash)) !== undefined;
+  }
+
+  /** The run id of the newest succeeded dry run of this plan and input, or undefined. */
+  async proof(jobId: string, planHash: string, inputHash: string): Promise<string | undefined> {
     const key = `${jobId}\n${planHash}\n${inputHash}`;
-    if (this.#proven.has(key)) return true;
+    const cached = this.#proven.get(key);
+    if (cached !== undefined) return cached;
     const index = await this.#store.readStream(jobStream(jobId as JobId));
     for (let i = index.length - 1; i >= 0; i--) {
       const e = index[i];
@@ -27,11 +33,11 @@ export class DryRunProofs {
       const requested = e.data as EventData<'run.requested'>;
       if (!requested.dryRun || !isRunId(requested.runId)) continue;
       if (await this.#succeededDryRun(requested.runId, planHash, inputHash)) {
-        this.#proven.add(key);
-        return true;
+        this.#proven.set(key, requested.runId);
+        return requested.runId;
       }
     }
-    return false;
+    return undefined;
   }
 
   async #succeededDryRun(runId: string, planHash: string, inputHash: string): Promise<boolean> {

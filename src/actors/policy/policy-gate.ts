@@ -1,4 +1,6 @@
 import type { Catalog } from '../../blueprints/catalog.js';
+import { resolveJobKind } from '../../blueprints/job-kinds.js';
+import type { Plan } from '../../blueprints/plan.js';
 import type { Clock } from '../../contracts/clock.js';
 import type { EventData } from '../../contracts/events/catalog.js';
 import { approvalStream } from '../../contracts/events/streams.js';
@@ -11,7 +13,7 @@ import type { Logger } from '../logger.js';
 import { type InboundEvent, type PolicyMessage, policyMessageSchema } from '../messages.js';
 import { inboxSubject, POLICY_QUEUE, policySubject } from '../subjects.js';
 import { answerFact, findAnswer } from './approvals.js';
-import { decidePolicy } from './decide.js';
+import { decidePolicy, dryRunRequirement } from './decide.js';
 import { DryRunProofs } from './dry-run-proof.js';
 import type { GrantSigner } from './grants.js';
 import { buildPolicyRequest } from './policy-request.js';
@@ -29,8 +31,11 @@ export interface PolicyGateOptions {
   signer: GrantSigner;
   /** The project directory: workspace paths resolve inside it. */
   workspace: string;
-  /** Executors' declared side effects (the worse of step and executor counts). */
-  catalog?: Pick<Catalog, 'executors'>;
+  /**
+   * Executors' declared side effects (the worse of step and executor counts) and job kinds
+   * (a kind whose safety policy requires a dry run is enforced here, rule `kind.require_dry_run`).
+   */
+  catalog?: Pick<Catalog, 'executors'> & Partial<Pick<Catalog, 'jobKinds'>>;
   /** Path check; default `checkWorkspacePath(workspace, …)` (follows symlinks on disk). */
   checkPath?: (path: string, rules: WorkspaceRules) => PathVerdict;
   producer?: string;
@@ -117,14 +122,25 @@ export class PolicyGate {
       };
     }
     const policy = this.#policy;
-    const dryRunProven =
-      !facts.dryRun && policy.require_dry_run.length > 0
-        ? await this.#proofs.proven(facts.jobId, facts.planHash, facts.inputHash)
-        : false;
-    const request = buildPolicyRequest(facts, step, {
-      dryRunProven,
+    const kind = this.#kindOf(facts.plan);
+    if (kind.unknown !== undefined) {
+      return {
+        ...ref,
+        decision: 'deny',
+        rule: 'kind',
+        reasons: [`job kind ${kind.unknown} of the run's plan is not registered (is its pack loaded?)`],
+      };
+    }
+    const unproven = buildPolicyRequest(facts, step, {
+      dryRunProven: false,
       ...(this.#o.catalog ? { executors: this.#o.catalog.executors } : {}),
+      ...(kind.requiresDryRun !== undefined ? { kindRequiresDryRun: kind.requiresDryRun } : {}),
     });
+    // The log is read for a proof only when a policy rule or the job kind asks for one.
+    const dryRunProof = dryRunRequirement(policy, unproven)
+      ? await this.#proofs.proof(facts.jobId, facts.planHash, facts.inputHash)
+      : undefined;
+    const request = { ...unproven, dryRunProven: dryRunProof !== undefined };
     const checkPath = this.#o.checkPath ?? ((p, rules) => checkWorkspacePath(this.#o.workspace, p, rules));
     const verdict = decidePolicy(policy, request, checkPath);
     if (verdict.decision === 'deny')
@@ -132,8 +148,9 @@ export class PolicyGate {
     // The grant covers this visit of the step (its retries too); with approval_required the run
     // holds it until a human grants.
     const grant = this.#o.signer.sign({ runId, stepId: d.stepId, dryRun: facts.dryRun });
+    const proof = dryRunProof !== undefined ? { dryRunProof } : {};
     return verdict.decision === 'allow'
-      ? { ...ref, decision: 'allow', reasons: verdict.reasons, grant }
+      ? { ...ref, decision: 'allow', reasons: verdict.reasons, grant, ...proof }
       : {
           ...ref,
           decision: 'approval_required',
@@ -141,7 +158,20 @@ export class PolicyGate {
           rule: verdict.rule,
           grant,
           approvalId: approvalIdFor(runId, d.stepId, d.attempt),
+          ...proof,
         };
+  }
+
+  /** The plan's job kind as far as policy goes: whether it requires a dry run, or that it is unknown. */
+  #kindOf(plan: Plan): { requiresDryRun?: string; unknown?: string } {
+    const kinds = this.#o.catalog?.jobKinds;
+    if (plan.kind === undefined || kinds === undefined) return {};
+    try {
+      const kind = resolveJobKind(kinds, plan.kind);
+      return kind.safety.requireDryRun ? { requiresDryRun: `${kind.id}@${kind.version}` } : {};
+    } catch {
+      return { unknown: plan.kind };
+    }
   }
 
   async #check(runId: string, d: EventData<'policy.requested'>): Promise<void> {

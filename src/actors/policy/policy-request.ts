@@ -21,7 +21,12 @@ const stringArray = (v: unknown): string[] | undefined =>
 export const buildPolicyRequest = (
   facts: RunFacts,
   step: PlanStep,
-  opts: { dryRunProven: boolean; executors?: ReadonlyMap<string, Pick<ExecutorInfo, 'sideEffects'>> },
+  opts: {
+    dryRunProven: boolean;
+    executors?: ReadonlyMap<string, Pick<ExecutorInfo, 'sideEffects'>>;
+    /** The plan's job kind, when its safety policy requires a dry run first. */
+    kindRequiresDryRun?: string;
+  },
 ): PolicyRequest => {
   const argv = stringArray(step.with.argv);
   const paths = [...step.paths];
@@ -47,6 +52,7 @@ export const buildPolicyRequest = (
     dryRun: facts.dryRun,
     ...(step.approval ? { planApproval: step.approval.reason } : {}),
     dryRunProven: opts.dryRunProven,
+    ...(opts.kindRequiresDryRun !== undefined ? { kindRequiresDryRun: opts.kindRequiresDryRun } : {}),
     gates,
   };
 };

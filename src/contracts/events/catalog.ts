@@ -58,6 +58,8 @@ export const EVENT_DATA_SCHEMAS = {
     rule: z.string().optional(),
     grant: z.string().optional(),
     approvalId: z.string().optional(),
+    /** The succeeded dry run (run id) an allow relied on, when a dry run was required. */
+    dryRunProof: z.string().optional(),
   }),
   'approval.requested': stepRefSchema.extend({
     approvalId: z.string(),

@@ -2,6 +2,7 @@ import { hashJson } from '../../contracts/canonical-json.js';
 import type { EventData, EventType } from '../../contracts/events/catalog.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import type { ArtifactRef, ErrorInfo } from '../../contracts/events/shared-schemas.js';
+import type { JsonObject } from '../../contracts/json.js';
 import type { AttemptReceipt, RunReceipt, StepReceipt } from './receipt-types.js';
 import { RECEIPT_SCHEMA } from './receipt-types.js';
 
@@ -25,6 +26,7 @@ export const initialReceiptState = (): ReceiptState => ({
   parent: null,
   timestamps: { requestedAt: null, startedAt: null, completedAt: null, durationMs: null },
   steps: [],
+  slos: {},
   artifacts: [],
   policy: [],
   approvals: [],
@@ -45,6 +47,8 @@ const stepOf = (r: ReceiptState, stepId: string): StepReceipt => {
       partition: null,
       skipReason: null,
       durationMs: 0,
+      timeoutMs: r.slos[stepId] ?? null,
+      sloBreached: false,
     };
     r.steps.push(step);
   }
@@ -97,7 +101,24 @@ const finishAttempt = (
   const step = stepOf(r, d.stepId);
   step.status = outcome;
   step.durationMs = step.attempts.reduce((n, x) => n + (x.durationMs ?? 0), 0);
+  const slo = step.timeoutMs;
+  if (outcome === 'timed_out' || (slo !== null && a.durationMs !== null && a.durationMs > slo))
+    step.sloBreached = true;
   return a;
+};
+
+/** Each step's timeout from the pinned plan (the step's, else the run's): its SLO. */
+const recordSlos = (r: ReceiptState, plan: JsonObject): void => {
+  const runTimeout = typeof plan.timeoutMs === 'number' ? plan.timeoutMs : undefined;
+  const steps = Array.isArray(plan.steps) ? plan.steps : [];
+  for (const s of steps) {
+    if (s === null || typeof s !== 'object' || Array.isArray(s) || typeof s.id !== 'string') continue;
+    const timeout = typeof s.timeoutMs === 'number' ? s.timeoutMs : runTimeout;
+    if (timeout === undefined) continue;
+    r.slos[s.id] = timeout;
+    const known = r.steps.find((x) => x.stepId === s.id);
+    if (known) known.timeoutMs = timeout;
+  }
 };
 
 type Handler<T extends EventType> = (r: ReceiptState, data: EventData<T>, e: StoredEvent) => void;
@@ -130,6 +151,7 @@ const runHandlers: Handlers = {
       ? { runId: d.parent.runId, fromStep: d.parent.fromStep ?? null, gatesOnly: d.parent.gatesOnly }
       : null;
     r.timestamps.startedAt = e.at;
+    recordSlos(r, d.plan);
     for (const memo of Object.values(d.memo ?? {})) for (const ref of memo.artifacts) addArtifact(r, ref);
   },
   'run.forked': (r, d) => {
@@ -160,6 +182,7 @@ const policyHandlers: Handlers = {
       rule: d.rule ?? null,
       grant: d.grant ?? null,
       approvalId: d.approvalId ?? null,
+      dryRunProof: d.dryRunProof ?? null,
       at: e.at,
     });
     if (d.decision === 'deny') stepOf(r, d.stepId).status = 'denied';

@@ -58,6 +58,10 @@ export interface StepReceipt {
   skipReason: string | null;
   /** Sum of the attempts' durations. */
   durationMs: number;
+  /** The step's timeout (its SLO) from the pinned plan, or the run's; null when unbounded. */
+  timeoutMs: number | null;
+  /** An attempt timed out or ran longer than `timeoutMs`. */
+  sloBreached: boolean;
 }
 
 export interface PolicyEntry {
@@ -68,6 +72,8 @@ export interface PolicyEntry {
   rule: string | null;
   grant: string | null;
   approvalId: string | null;
+  /** The succeeded dry run (run id) a required-dry-run check relied on. */
+  dryRunProof: string | null;
   at: number;
 }
 
@@ -110,6 +116,8 @@ export interface RunReceipt {
     durationMs: number | null;
   };
   steps: StepReceipt[];
+  /** Step timeouts (SLOs) from the pinned plan: step id -> ms; each step's `sloBreached` is judged on them. */
+  slos: Record<string, number>;
   artifacts: ArtifactRef[];
   policy: PolicyEntry[];
   approvals: ApprovalEntry[];

@@ -49,13 +49,19 @@ const steps = (r: RunReceipt): string[] =>
         '',
         '## Steps',
         '',
-        '| Step | Status | Attempts | Duration | Gates |',
-        '|---|---|---|---|---|',
+        '| Step | Status | Attempts | Duration | SLO | Gates |',
+        '|---|---|---|---|---|---|',
         ...r.steps.map(
           (s) =>
-            `| ${cell(s.stepId)} | ${s.status} | ${s.attempts.length} | ${duration(s.durationMs)} | ${cell(gatesText(s))} |`,
+            `| ${cell(s.stepId)} | ${s.status} | ${s.attempts.length} | ${duration(s.durationMs)} | ${sloText(s)} | ${cell(gatesText(s))} |`,
         ),
       ];
+
+/** The step's timeout, and whether an attempt broke it. */
+const sloText = (s: StepReceipt): string => {
+  if (s.timeoutMs === null) return '-';
+  return s.sloBreached ? `**breached** (${duration(s.timeoutMs)})` : duration(s.timeoutMs);
+};
 
 const failure = (r: RunReceipt): string[] => {
   if (!r.error) return [];
@@ -70,6 +76,20 @@ const failure = (r: RunReceipt): string[] => {
   ];
 };
 
+/** The dry runs that required-dry-run checks relied on, once per proof. */
+const dryRunProofs = (r: RunReceipt): string[] => {
+  const steps = new Map<string, Set<string>>();
+  for (const p of r.policy) {
+    if (p.dryRunProof === null) continue;
+    const set = steps.get(p.dryRunProof) ?? new Set<string>();
+    set.add(p.stepId);
+    steps.set(p.dryRunProof, set);
+  }
+  return [...steps].map(
+    ([runId, ids]) => `- dry run ${cell(runId)} proved ${[...ids].map(cell).join(', ')} (required dry run)`,
+  );
+};
+
 const governance = (r: RunReceipt): string[] => {
   const lines = [
     ...r.policy
@@ -77,6 +97,7 @@ const governance = (r: RunReceipt): string[] => {
       .map(
         (p) => `- policy ${p.decision} for ${p.stepId}#${p.attempt}: ${cell(p.reasons.join('; ') || '-')}`,
       ),
+    ...dryRunProofs(r),
     ...r.approvals.map(
       (a) => `- approval ${a.approvalId} for ${a.stepId}: ${a.status}${a.by ? ` by ${cell(a.by)}` : ''}`,
     ),
