@@ -106,6 +106,9 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   gate.start();
   const resumed = await host.resume();
   await scheduler.start();
+  // resume() re-sent the outstanding `timer.schedule`s before the scheduler subscribed to
+  // cmd.sched, so they were dropped (a run waiting on a retry backoff hung): send them again.
+  if (resumed.resumed > 0) host.resendOutstanding();
   await projector.start();
   const worker = o.worker
     ? await startWorkerProcess({
