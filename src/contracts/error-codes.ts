@@ -21,6 +21,10 @@ export const ERROR_CODES = {
   job_policy_denied: { kind: 'failure', summary: 'The policy gate denied a step of the run.' },
   job_execution_failed: { kind: 'failure', summary: 'The run failed while executing.' },
   job_kind_unknown: { kind: 'input', summary: 'The plan names a job kind that is not registered.' },
+  job_upgrade_ambiguous: {
+    kind: 'input',
+    summary: "Several blueprints implement the kind that replaces the job's deprecated kind.",
+  },
   stage_partitioner_not_allowed: { kind: 'input', summary: 'The job kind does not allow this partitioner.' },
   stage_executor_not_allowed: { kind: 'input', summary: 'The job kind does not allow this executor.' },
   stage_non_idempotent_denied: {

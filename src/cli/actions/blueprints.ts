@@ -7,6 +7,7 @@ import { catalogFor, openProject } from '../../eventstore/project/open.js';
 import type { CliContext, Outcome } from '../context.js';
 import { renderFields, renderTable } from '../render/table.js';
 import type { Colors } from '../render/ui.js';
+import { deprecationWarnings } from './kind-deprecation.js';
 
 const entry = (bp: AnyBlueprint) => ({
   id: bp.id,
@@ -80,13 +81,15 @@ const stepRows = (c: Colors, plan: Plan) =>
 
 /**
  * `lily blueprints plan <job-id>`: JSON `{job, blueprint: {id, version}, planHash,
- * blueprintPlanHash, plan}`. Throws what `load` and `resolveJob` throw.
+ * blueprintPlanHash, plan, warnings}` (`warnings`: deprecations, e.g. an old job kind version).
+ * Throws what `load` and `resolveJob` throw.
  */
 export const planJob = async (ctx: CliContext, jobId: string): Promise<Outcome> => {
   const project = await openProject(ctx.dir);
   const job = await project.jobs.load(jobId);
   const resolved = resolveJob(project.catalog, job.spec, { locate: job.locate, file: job.file });
   const { plan } = resolved;
+  const warnings = deprecationWarnings(project.catalog, job.spec.id, plan.kind);
   return {
     data: {
       job: job.spec.id,
@@ -94,9 +97,11 @@ export const planJob = async (ctx: CliContext, jobId: string): Promise<Outcome> 
       planHash: resolved.planHash,
       blueprintPlanHash: resolved.blueprintPlanHash,
       plan,
+      warnings,
     },
     human: ({ colors: c }) =>
       [
+        ...warnings.map((w) => c.yellow(`warning: ${w}`)),
         renderFields(c, [
           ['job', c.bold(job.spec.id)],
           ['blueprint', `${plan.blueprint.id}@${plan.blueprint.version}`],

@@ -8,6 +8,7 @@ import type { CliContext, Outcome } from '../context.js';
 import { exitCodeFor } from '../exit.js';
 import { renderErrorPanel } from '../render/panel.js';
 import { renderFields, renderTable } from '../render/table.js';
+import { deprecationWarnings } from './kind-deprecation.js';
 
 const targetText = (spec: JobSpec): string =>
   spec.target.version === undefined ? spec.target.id : `${spec.target.id}@${spec.target.version}`;
@@ -80,24 +81,34 @@ interface Validation {
   ok: boolean;
   blueprint?: string;
   planHash?: string;
+  /** Deprecations (an old job kind version): the job still runs. */
+  warnings: string[];
   error?: LilyError;
 }
 
 const validateOne = (project: Project, r: JobLoadResult): Validation => {
   if (!r.ok)
-    return { id: r.id, ...(r.file === undefined ? {} : { file: r.file }), ok: false, error: r.error };
+    return {
+      id: r.id,
+      ...(r.file === undefined ? {} : { file: r.file }),
+      ok: false,
+      warnings: [],
+      error: r.error,
+    };
   try {
     const resolved = resolveJob(project.catalog, r.job.spec, { locate: r.job.locate, file: r.job.file });
     const blueprint = `${resolved.blueprint.id}@${resolved.blueprint.version}`;
-    return { id: r.id, file: r.job.file, ok: true, blueprint, planHash: resolved.planHash };
+    const warnings = deprecationWarnings(project.catalog, r.id, resolved.plan.kind);
+    return { id: r.id, file: r.job.file, ok: true, blueprint, planHash: resolved.planHash, warnings };
   } catch (e) {
-    return { id: r.id, file: r.job.file, ok: false, error: toLilyError(e) };
+    return { id: r.id, file: r.job.file, ok: false, warnings: [], error: toLilyError(e) };
   }
 };
 
 /**
  * `lily jobs validate [id]`: spec, target, bindings and compile of one job or every job.
- * JSON `{ok, jobs: [{id, file, ok, blueprint?, planHash?, error?: {code, message, data}}]}`.
+ * JSON `{ok, jobs: [{id, file, ok, blueprint?, planHash?, warnings, error?: {code, message, data}}]}`
+ * (`warnings`: deprecations, e.g. an old job kind version; the job stays valid).
  * Exit 2 when any job is invalid (1 when an error is a failure rather than bad input).
  */
 export const validateJobs = async (ctx: CliContext, id: string | undefined): Promise<Outcome> => {
@@ -120,6 +131,7 @@ export const validateJobs = async (ctx: CliContext, id: string | undefined): Pro
       ]);
       const table = renderTable(c, ['JOB', 'RESULT', 'BLUEPRINT', 'PLAN HASH'], rows);
       const panels = errors.map((e) => renderErrorPanel(c, e));
+      panels.push(...results.flatMap((r) => r.warnings.map((w) => c.yellow(`warning: ${w}`))));
       const summary = ok
         ? c.green(`${results.length} valid`)
         : c.red(`${errors.length} of ${results.length} invalid`);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { lazy } from '../action.js';
 import { registerJobsLive } from './jobs-live.js';
 
-/** `lily jobs list | show <id> | validate [id] | run <id> | tail <id>`. */
+/** `lily jobs list | show <id> | validate [id] | upgrade <id> | run <id> | tail <id>`. */
 export const registerJobs = (program: Command): Command => {
   const jobs = program.command('jobs').description('job specs in .lily/jobs/');
   jobs
@@ -21,6 +21,14 @@ export const registerJobs = (program: Command): Command => {
     )
     .argument('[id]', 'job id')
     .action(lazy(async () => (await import('../actions/jobs.js')).validateJobs));
+  jobs
+    .command('upgrade')
+    .description(
+      'rewrite a job spec from a deprecated job kind or an older blueprint version to the current one: shows the diff; writes with --yes',
+    )
+    .argument('<id>', 'job id')
+    .option('--yes', 'write the upgraded spec (without it: print the diff only)')
+    .action(lazy(async () => (await import('../actions/jobs-upgrade.js')).upgradeJob));
   registerJobsLive(jobs);
   return jobs;
 };
