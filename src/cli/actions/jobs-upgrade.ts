@@ -1,4 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { isScalar, parse, parseDocument, Scalar } from 'yaml';
 import type { AnyBlueprint } from '../../blueprints/blueprint.js';
 import type { Catalog } from '../../blueprints/catalog.js';
@@ -103,10 +104,8 @@ export const upgradeJob = async (ctx: CliContext, id: string, opts: { yes?: bool
   // The upgraded spec must be valid and compile before anything is written.
   const parsed = parseJobSpec(upgraded, { file: job.file, expectedId: id });
   resolveJob(project.catalog, parsed.spec, { locate: parsed.locate, file: job.file });
-  const diff = unifiedDiff(text, upgraded, {
-    from: `${job.file} (${current.id})`,
-    to: `${job.file} (${next.id})`,
-  });
+  const shown = relative(project.paths.dir, job.file);
+  const diff = unifiedDiff(text, upgraded, { from: `${shown} (${current.id})`, to: `${shown} (${next.id})` });
   const written = opts.yes === true;
   if (written) {
     const tmp = `${job.file}.upgrade-${process.pid}`;

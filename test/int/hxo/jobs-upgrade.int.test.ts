@@ -84,7 +84,7 @@ describe('deprecated job kinds: warnings, and lily jobs upgrade', () => {
       to: { id: 'hxo.docs-index.v2', version: '2.0.0', kind: 'docs.index@2' },
     });
     const diff = String(data.diff);
-    expect(diff).toMatch(/^--- .*docs-old\.job\.yaml/);
+    expect(diff).toMatch(/^--- \.lily\/jobs\/docs-old\.job\.yaml \(hxo\.docs-index\.v1\)\n/);
     expect(diff).toContain('-target: { kind: blueprint, id: hxo.docs-index.v1 }');
     expect(diff).toContain('+target: { kind: blueprint, id: hxo.docs-index.v2 }');
     expect(diff).toContain('@@ -1,6 +1,6 @@');
