@@ -47,7 +47,11 @@ export const publishCommands = (bus: Bus, ns: string, slot: RunSlot, commands: r
         break;
     }
   }
-  for (const [executor, items] of exec) bus.publish(execSubject(ns, executor), { items });
+  // One message per dispatch: the queue group then spreads parallel steps and shards over the
+  // workers (a batch would land on one worker whole).
+  for (const [executor, items] of exec) {
+    for (const item of items) bus.publish(execSubject(ns, executor), { items: [item] });
+  }
 };
 
 const routeExec = (
