@@ -24,9 +24,9 @@ import {
   deploymentState,
   killStrays,
   lilyCli,
+  memoryMb,
   recordOf,
   restartDaemon,
-  rssMb,
   sleep,
 } from './soak/deployment.js';
 import { analyzeEffects, parseEffects } from './soak/effects.js';
@@ -148,16 +148,16 @@ const main = async () => {
   if (!(await waitFinal(tracker, Date.now() + 90_000, 0))) throw new Error('warm-up runs did not finish');
   await sleep(5_000);
   const firstEngine = await enginePid();
-  const baseline = rssMb(firstEngine);
-  note(`warm-up done; engine pid ${firstEngine} idle RSS ${baseline} MB`);
+  const baseline = memoryMb(firstEngine);
+  note(`warm-up done; engine pid ${firstEngine} idle memory ${JSON.stringify(baseline)} MB`);
 
   const loadStart = Date.now();
   const until = loadStart + durationMs;
   chaos.start(until, loadStart + durationMs * 0.7);
-  let peak = baseline ?? 0;
+  let peak = baseline?.rss ?? 0;
   const monitor = setInterval(() => {
     void (async () => {
-      const rss = rssMb(await enginePid().catch(() => 0));
+      const rss = memoryMb(await enginePid().catch(() => 0))?.rss;
       if (rss !== undefined) peak = Math.max(peak, rss);
       const open = await tracker.reconcile(5_000);
       await resolveStuck(open, tracker);
@@ -187,7 +187,7 @@ const main = async () => {
   const drained = Date.now();
   await sleep(10_000); // idle: the projector catches up, the engine settles
   const lastEngine = recordOf(await deploymentState(lilyRoot), 'engine');
-  const end = rssMb(lastEngine.pid);
+  const end = memoryMb(lastEngine.pid);
   const endEngineUptimeS = Math.round((Date.now() - lastEngine.startedAt) / 1000);
   await bus.close();
   await storage.close();
@@ -227,7 +227,15 @@ const main = async () => {
     requestErrors: tracker.requestErrors,
     requestsWithSeveralRuns: findings.seqsWithSeveralRuns,
     skippedTicksAtInFlightCap: tracker.skippedTicks,
-    engineRssMb: { baseline, peak, end, engines: chaos.enginePids.length, endEngineUptimeS },
+    engineRssMb: {
+      baseline: baseline?.rss,
+      peak,
+      end: end?.rss,
+      engines: chaos.enginePids.length,
+      endEngineUptimeS,
+    },
+    engineAnonMb: { baseline: baseline?.anon, end: end?.anon },
+    engineFileMappedMb: { baseline: baseline?.file, end: end?.file },
     lmdbBytes: statSync(join(lilyRoot, 'db', 'data.mdb')).size,
     eventsTotal: findings.eventsTotal,
     throughputRunsPerSec: Math.round((findings.final / ((drained - loadStart) / 1000)) * 10) / 10,

@@ -54,11 +54,19 @@ export const recordOf = (state: DeploymentState, id: string): DaemonRecord => {
   return record;
 };
 
-/** Resident set size of a process in MB (VmRSS of /proc/<pid>/status); undefined when gone. */
-export const rssMb = (pid: number): number | undefined => {
+/**
+ * Memory of a process in MB from /proc/<pid>/status: `rss` (VmRSS), split into `anon` (its own
+ * heap and stacks: RssAnon) and `file` (file-backed pages mapped in, mostly the LMDB map:
+ * RssFile). Undefined when the process is gone.
+ */
+export const memoryMb = (pid: number): { rss: number; anon: number; file: number } | undefined => {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : undefined;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) =>
+      Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN);
+    const mb = (n: number) => Math.round((n / 1024) * 10) / 10;
+    const rss = kb('VmRSS');
+    return Number.isNaN(rss) ? undefined : { rss: mb(rss), anon: mb(kb('RssAnon')), file: mb(kb('RssFile')) };
   } catch {
     return undefined;
   }
