@@ -89,6 +89,11 @@ export class PolicyGate {
     );
   }
 
+  /** Drops what the gate cached about a run that reached a final state. */
+  runFinished(runId: string): void {
+    this.#facts.forget(runId);
+  }
+
   /** Replaces the policy (a reloaded `.lily/policy.yaml`); later checks use it. */
   setPolicy(policy: Policy): void {
     this.#policy = policy;

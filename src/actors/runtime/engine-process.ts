@@ -80,7 +80,10 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     log: o.log.child({ actor: 'run-host' }),
     programs: new ProgramCache(catalog.schemas),
     localPolicy: gate,
-    onFinished: (slot) => scheduler?.runFinished(slot.runId),
+    onFinished: (slot) => {
+      scheduler?.runFinished(slot.runId);
+      gate.runFinished(slot.runId);
+    },
   });
   scheduler = new Scheduler({
     store,
