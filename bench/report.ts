@@ -197,16 +197,24 @@ ${table}
 
 ## What the numbers say
 
-- **Durability bounds latency.** Every append is flushed before it is acknowledged, and a flush
-  costs one fsync: about 4 ms on this machine's disk (the "one flushed LMDB put" raw limit). A W3
-  run one at a time needs at least five sequential flushes (request, start, and one per step since
-  the policy decision rides in the same append as the step's completion, see
-  docs/decisions/002), so its floor here is ≈ 20 ms; the design's 3 ms target assumes a disk with
-  sub-millisecond fsync.
-- **Group commit bounds throughput.** Concurrent runs share flushes; throughput then depends on
-  CPU per event (validation, msgpack, JSON on the bus) on two cores shared by the engine, the
-  worker and nats-server.
-- **Replay** uses the pure fold (docs/decisions/001), ≈ 10 µs per event on W3.
+- **Targets met:** engine memory per active run (${n(p.memory?.bytesPerActiveRun)} bytes against 50,000),
+  receipt rebuild (${n(es.receiptRebuild?.eventsPerSec)} events/s against 100,000). Replay
+  (${n(m.w3?.foldEventsPerSec)} events/s) is at the speed of a bare XState live send and near the
+  200,000 target; \`lily --help\` is ${n(c.helpColdMedianMs)} ms, of which ${n(c.nodeStartMedianMs)} ms is
+  Node's own start.
+- **Targets missed: W3 latency and throughput.** One run at a time takes ${n(p.oneAtATime?.p50Ms, 1)} ms
+  (p50). Its durability floor is about five sequential flushes (the request, the start, and one
+  per step, since the policy decision rides in the same append as the step's completion:
+  docs/decisions/002), ${n(5 * (1000 / (es.rawLmdb?.putsPerSecOneAtATimeFlushed ?? Number.NaN)), 1)} ms at the flush time measured in this run,
+  plus three NATS round trips (${n((s.nats?.raw?.requestReply?.sequentialP50Us ?? Number.NaN) / 1000, 2)} ms each): the
+  rest is processing per step (${n(p.stepToStepP50Ms)} ms step to step). At 64 in flight W3 reaches
+  ${n(at(64).runsPerSec)} runs/s, ${ratio(at(64).runsPerSec, (rr.natsRequestReply64InFlightPerSec ?? 0) / 3)} of the NATS-bound ceiling: the engine, the worker
+  and nats-server share two cores, and a CPU profile spreads the engine's time over JSON
+  encoding of bus messages (every event is republished), zod validation (at the host and again
+  at append), msgpack and LMDB writes, and the projector. Closing the gap means batching further
+  (several runs' events per bus message, one validation per event) — not a faster disk.
+- **Group commit works:** 64 concurrent durable appends reach ${n(es.eventStore?.appendsPerSec64InFlightDurable)}/s against
+  ${n(es.eventStore?.appendsPerSecOneAtATimeDurable)}/s one at a time.
 
 The full JSON of the run this page was made from is reproduced by the command above; the
 sections are \`pipeline\`, \`nats\`, \`eventstore\`, \`machines\` and \`cli\`.
