@@ -171,7 +171,8 @@ const svgRows = [...bars, { label: 'NATS ceiling', value: ceiling }]
     return `<text x="10" y="${y + 17}" font-size="13">${b.label}</text><rect x="120" y="${y}" width="${barW(b.value)}" height="24" fill="${fill}"/><text x="${126 + barW(b.value)}" y="${y + 17}" font-size="13">${Math.round(b.value)} runs/s</text>`;
   })
   .join('\n');
-const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${60 + 5 * 36}" font-family="sans-serif">
+const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${60 + 5 * 36}" font-family="sans-serif" role="img">
+<title>W3 runs per second at 1, 16, 64 and 256 runs in flight, next to the NATS-bound ceiling</title>
 <text x="10" y="22" font-size="15" font-weight="bold">W3 runs/s through engine + worker over NATS (${report.machine?.cpus} cores)</text>
 ${svgRows}
 </svg>
