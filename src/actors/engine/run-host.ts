@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import { type InboundEvent, inboxMessageSchema } from '../messages.js';
 import { allInboxesPattern } from '../subjects.js';
 import { publishCommands, publishEvents } from './outbox.js';
+import { dueForRedelivery } from './redelivery.js';
 import { loadRun, type ProgramCache, type RunSlot } from './run-slot.js';
 
 export interface RunHostOptions {
@@ -29,16 +30,6 @@ export interface RunHostOptions {
   /** Called when a run reaches a final state (after its run.completed is durable). */
   onFinished?: (slot: RunSlot) => void;
 }
-
-/** Commands worth re-sending when unanswered: their receivers dedupe on the dispatch/step attempt. */
-const REDELIVERED: ReadonlySet<string> = new Set([
-  'step.dispatch',
-  'gate.run',
-  'partition.plan',
-  'policy.check',
-]);
-
-const ACKED_RECHECK_MS = 30_000;
 
 interface Decision {
   toAppend: NewEvent[];
@@ -126,22 +117,7 @@ export class RunHost {
   #sweep(): void {
     const now = this.#o.clock.now();
     for (const slot of this.#slots.values()) {
-      const pending = slot.state?.status === 'running' ? slot.state.pending : {};
-      for (const key of slot.sent.keys()) if (!(key in pending)) slot.sent.delete(key);
-      const due: Command[] = [];
-      for (const [key, command] of Object.entries(pending)) {
-        if (!REDELIVERED.has(command.type)) continue;
-        const dispatchId = (command.data as { dispatchId?: string }).dispatchId;
-        // A dispatch a worker acknowledged is only checked on slowly: its reply may have been
-        // lost in a NATS outage (the worker's ledger answers a re-send with the stored reply).
-        const acked = dispatchId !== undefined && slot.acked.has(dispatchId);
-        const sent = slot.sent.get(key);
-        if (!sent) slot.sent.set(key, { at: now, tries: 0 });
-        else if (now - sent.at >= (acked ? ACKED_RECHECK_MS : Math.min(30_000, 1_000 * 2 ** sent.tries))) {
-          slot.sent.set(key, { at: now, tries: sent.tries + 1 });
-          due.push(command);
-        }
-      }
+      const due = dueForRedelivery(slot, now);
       if (due.length > 0) {
         this.#o.log.info(
           { event: 'run_host.redelivered', runId: slot.runId, commands: due.map((c) => c.type) },
