@@ -97,7 +97,7 @@ export const commandExecutor: ExecutorFn = async (ctx) => {
     throw new StepError(
       'blueprint_execution_failed',
       `${w.argv[0]} was killed after ${Math.round(result.durationMs)} ms`,
-      { ...data, timedOut: result.timedOut, stderr },
+      { ...data, timedOut: result.timedOut, killed: true, stderr },
       { retryable: true },
     );
   }

@@ -256,6 +256,14 @@ export class Worker {
         durationMs,
       });
     }
+    if (!item.data.idempotent && isStepError(e) && e.data.killed === true) {
+      // A non-idempotent command killed mid-way may or may not have had its effect: it is
+      // indeterminate (an operator answers it), never retried blindly.
+      return this.#fact(`${dispatchId}/indeterminate`, 'step.indeterminate', {
+        ...base(item),
+        reason: `killed mid-step: ${error.message}`,
+      });
+    }
     return this.#fact(`${dispatchId}/failed`, 'step.failed', {
       ...base(item),
       error,
