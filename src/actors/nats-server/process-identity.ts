@@ -13,9 +13,19 @@ export const isAlive = (pid: number): boolean => {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as { code?: string }).code === 'EPERM';
+  }
+  return !isZombie(pid);
+};
+
+/** An exited process its parent has not reaped yet (Linux); it holds a pid but runs nothing. */
+const isZombie = (pid: number): boolean => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
   }
 };
 
@@ -57,7 +67,13 @@ export const waitForExit = async (
 ): Promise<boolean> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!isOurProcess(pid, markers)) return true;
+    if (!isOurProcess(pid, markers)) {
+      // Its command line goes blank while it exits: wait (briefly) until it is really gone,
+      // so that a later look at the pid does not mistake the dying process for a stranger.
+      const until = Math.min(deadline, Date.now() + 1_000);
+      while (isAlive(pid) && Date.now() < until) await sleep(10);
+      return true;
+    }
     if (Date.now() >= deadline) return false;
     await sleep(25);
   }
