@@ -71,3 +71,14 @@ export const streamProblems = (events: StoredEvent[]): string[] => {
   if (new Set(answers).size !== answers.length) problems.push('a dispatch succeeded twice');
   return problems;
 };
+
+/** Waits until a Lily process (`engine`, `worker-<id>`) answers its sys.ping. */
+export const answering = (bus: Bus, actor: string, ns = 'default') =>
+  waitUntil(`${actor} answering`, async () => {
+    try {
+      await bus.request(`lily.${ns}.sys.ping.${actor}`, {}, { timeoutMs: 500 });
+      return true;
+    } catch {
+      return undefined;
+    }
+  });

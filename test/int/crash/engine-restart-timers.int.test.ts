@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus } from '../../../src/actors/bus/bus.js';
 import { connectNatsBus } from '../../../src/actors/bus/index.js';
 import { type LilyStorage, openLilyStorage } from '../../../src/eventstore/storage.js';
-import { CRASH_POLICY, requestRun, runEvents, streamProblems, waitUntil } from '../../helpers/crash-kit.js';
+import {
+  answering,
+  CRASH_POLICY,
+  requestRun,
+  runEvents,
+  streamProblems,
+  waitUntil,
+} from '../../helpers/crash-kit.js';
 import { spawnDaemon, stopChild, tempProject } from '../../helpers/lily-project.js';
 import { type NatsServerHandle, startNatsServer } from '../../helpers/nats-server.js';
 
@@ -14,16 +21,6 @@ let project: Awaited<ReturnType<typeof tempProject>>;
 let client: Bus;
 let storage: LilyStorage;
 const children: ReturnType<typeof spawnDaemon>[] = [];
-
-const answering = (actor: string) =>
-  waitUntil(`${actor} answering`, async () => {
-    try {
-      await client.request(`lily.default.sys.ping.${actor}`, {}, { timeoutMs: 500 });
-      return true;
-    } catch {
-      return undefined;
-    }
-  });
 
 beforeAll(async () => {
   nats = await startNatsServer({});
@@ -56,7 +53,7 @@ describe('SIGKILL the engine while a run waits on a retry backoff', () => {
   it('the restarted engine re-arms the retry timer and the run completes', async () => {
     const engine = spawnDaemon('engine', { dir: project.dir, nats: nats.url });
     children.push(engine);
-    await answering('engine');
+    await answering(client, 'engine');
     const runId = await requestRun(client, 'flaky');
     await waitUntil('retry scheduled', async () =>
       (await runEvents(storage.events, runId)).some((e) => e.type === 'step.retry_scheduled')

@@ -4,6 +4,7 @@ import { connectNatsBus } from '../../../src/actors/bus/index.js';
 import type { RunId } from '../../../src/contracts/index.js';
 import { type LilyStorage, openLilyStorage } from '../../../src/eventstore/storage.js';
 import {
+  answering,
   CRASH_POLICY,
   effectStep,
   effects,
@@ -58,14 +59,7 @@ describe('SIGKILL the engine in the middle of 50 concurrent runs', () => {
   it('every run completes after a restart; nothing lost or duplicated; no dispatch runs twice', async () => {
     let engine = spawnDaemon('engine', { dir: project.dir, nats: nats.url });
     children.push(engine);
-    await waitUntil('engine answering', async () => {
-      try {
-        await client.request('lily.default.sys.ping.engine', {}, { timeoutMs: 500 });
-        return true;
-      } catch {
-        return undefined;
-      }
-    });
+    await answering(client, 'engine');
     const runIds: RunId[] = [];
     for (let i = 0; i < RUNS; i++) runIds.push(await requestRun(client, 'effects'));
     // Kill it once some steps are done and others are in flight.

@@ -4,6 +4,7 @@ import { connectNatsBus } from '../../../src/actors/bus/index.js';
 import type { RunId } from '../../../src/contracts/index.js';
 import { type LilyStorage, openLilyStorage } from '../../../src/eventstore/storage.js';
 import {
+  answering,
   CRASH_POLICY,
   effectStep,
   effects,
@@ -20,16 +21,6 @@ let project: Awaited<ReturnType<typeof tempProject>>;
 let client: Bus;
 let storage: LilyStorage;
 const children: ReturnType<typeof spawnDaemon>[] = [];
-
-const answering = (actor: string) =>
-  waitUntil(`${actor} answering`, async () => {
-    try {
-      await client.request(`lily.default.sys.ping.${actor}`, {}, { timeoutMs: 500 });
-      return true;
-    } catch {
-      return undefined;
-    }
-  });
 
 beforeAll(async () => {
   nats = await startNatsServer({});
@@ -52,8 +43,8 @@ bindings:
   children.push(spawnDaemon('worker', { dir: project.dir, nats: nats.url, id: 'w1' }));
   client = await connectNatsBus({ servers: nats.url, name: 'crash-test' });
   storage = await openLilyStorage({ dir: `${project.dir}/.lily` });
-  await answering('engine');
-  await answering('worker-w1');
+  await answering(client, 'engine');
+  await answering(client, 'worker-w1');
 }, 60_000);
 
 afterAll(async () => {

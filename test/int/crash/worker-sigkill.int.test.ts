@@ -5,6 +5,7 @@ import { schedSubject } from '../../../src/actors/subjects.js';
 import type { StoredEvent } from '../../../src/contracts/index.js';
 import { type LilyStorage, openLilyStorage } from '../../../src/eventstore/storage.js';
 import {
+  answering,
   CRASH_POLICY,
   effects,
   requestRun,
@@ -46,18 +47,8 @@ bindings:
   children.push(spawnDaemon('engine', { dir: project.dir, nats: nats.url }));
   client = await connectNatsBus({ servers: nats.url, name: 'crash-test' });
   storage = await openLilyStorage({ dir: `${project.dir}/.lily` });
-  await answering('engine');
+  await answering(client, 'engine');
 }, 60_000);
-
-const answering = (actor: string) =>
-  waitUntil(`${actor} answering`, async () => {
-    try {
-      await client.request(`lily.default.sys.ping.${actor}`, {}, { timeoutMs: 500 });
-      return true;
-    } catch {
-      return undefined;
-    }
-  });
 
 afterAll(async () => {
   for (const c of children) await stopChild(c, 'SIGKILL');
@@ -67,10 +58,15 @@ afterAll(async () => {
   project?.remove();
 });
 
+const workers: ReturnType<typeof spawnDaemon>[] = [];
+
 const killWorkerMidStep = async (jobId: string, workerId: string) => {
+  // Only this test's worker may take the dispatch: stop the ones earlier tests left running.
+  for (const w of workers.splice(0)) await stopChild(w, 'SIGKILL');
   const worker = spawnDaemon('worker', { dir: project.dir, nats: nats.url, id: workerId });
   children.push(worker);
-  await answering(`worker-${workerId}`);
+  workers.push(worker);
+  await answering(client, `worker-${workerId}`);
   const runId = await requestRun(client, jobId);
   await waitUntil('step started', async () =>
     (await runEvents(storage.events, runId)).some((e) => e.type === 'step.started') ? true : undefined,
@@ -85,8 +81,10 @@ const killWorkerMidStep = async (jobId: string, workerId: string) => {
   await sleep(200);
   worker.kill('SIGKILL');
   await stopChild(worker, 'SIGKILL');
-  children.push(spawnDaemon('worker', { dir: project.dir, nats: nats.url, id: `${workerId}b` }));
-  await answering(`worker-${workerId}b`);
+  const next = spawnDaemon('worker', { dir: project.dir, nats: nats.url, id: `${workerId}b` });
+  children.push(next);
+  workers.push(next);
+  await answering(client, `worker-${workerId}b`);
   return runId;
 };
 
