@@ -15,18 +15,18 @@ import {
   BUILTIN_PARTITIONER_FNS,
 } from '../../src/actors/executors/builtin-executors.js';
 import { memoryLogger } from '../../src/actors/logger.js';
-import { policyMessageSchema } from '../../src/actors/messages.js';
 import { GrantSigner } from '../../src/actors/policy/grants.js';
-import { execSubject, inboxSubject, policySubject } from '../../src/actors/subjects.js';
+import { execSubject, inboxSubject } from '../../src/actors/subjects.js';
 import { Worker } from '../../src/actors/worker/worker.js';
 import { compileBlueprint, createBuiltinCatalog, pipelineBlueprint } from '../../src/blueprints/index.js';
-import { hashJson, type RunId, runStream } from '../../src/contracts/index.js';
+import { hashJson, runStream } from '../../src/contracts/index.js';
 import {
   createInMemoryArtifactStore,
   createInMemoryEventStore,
   createUlidGenerator,
   systemClock,
 } from '../../src/eventstore/index.js';
+import { allowAllPolicy } from '../helpers/allow-all-policy.js';
 import { type NatsServerHandle, startNatsServer } from '../helpers/nats-server.js';
 
 const ns = 'badnats';
@@ -83,20 +83,7 @@ describe('garbage on a real nats-server', () => {
       workspaceRules: { allow: ['**'], deny: [] },
       concurrency: 2,
     });
-    engineBus.subscribeTyped(policySubject(ns), policyMessageSchema, (m) => {
-      if (m.command.type !== 'policy.check') return;
-      const { stepId, attempt } = m.command.data;
-      const grant = signer.sign({ runId: m.runId, stepId, dryRun: m.dryRun });
-      const data = { stepId, attempt, decision: 'allow', reasons: [], grant };
-      const fact = {
-        id: `${m.runId}/${stepId}/${attempt}/policy`,
-        type: 'policy.decided',
-        at: 0,
-        data,
-        producer: 'p',
-      };
-      engineBus.publish(inboxSubject(ns, m.runId as RunId), { runId: m.runId, events: [fact] });
-    });
+    allowAllPolicy(engineBus, ns, signer);
     host.start();
     worker.start();
     await engineBus.flush();

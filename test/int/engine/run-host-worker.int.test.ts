@@ -10,9 +10,7 @@ import {
   BUILTIN_PARTITIONER_FNS,
 } from '../../../src/actors/executors/builtin-executors.js';
 import { memoryLogger } from '../../../src/actors/logger.js';
-import { policyMessageSchema } from '../../../src/actors/messages.js';
 import { GrantSigner } from '../../../src/actors/policy/grants.js';
-import { inboxSubject, policySubject } from '../../../src/actors/subjects.js';
 import { Worker } from '../../../src/actors/worker/worker.js';
 import { compileBlueprint, createBuiltinCatalog, pipelineBlueprint } from '../../../src/blueprints/index.js';
 import { hashJson, type RunId, runStream } from '../../../src/contracts/index.js';
@@ -22,6 +20,7 @@ import {
   createUlidGenerator,
   systemClock,
 } from '../../../src/eventstore/index.js';
+import { allowAllPolicy } from '../../helpers/allow-all-policy.js';
 
 const ns = 'test';
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -64,24 +63,7 @@ const setup = () => {
     workspaceRules: { allow: ['**'], deny: [] },
     concurrency: 4,
   });
-  // Allow-all policy responder with a real grant (the PolicyGate actor is tested on its own).
-  bus.subscribeTyped(policySubject(ns), policyMessageSchema, (m) => {
-    if (m.command.type !== 'policy.check') return;
-    const { stepId, attempt } = m.command.data;
-    const grant = signer.sign({ runId: m.runId, stepId, dryRun: m.dryRun });
-    bus.publish(inboxSubject(ns, m.runId as RunId), {
-      runId: m.runId,
-      events: [
-        {
-          id: `${m.runId}/${stepId}/${attempt}/policy`,
-          type: 'policy.decided',
-          at: 0,
-          data: { stepId, attempt, decision: 'allow', reasons: [], grant },
-          producer: 'test/policy',
-        },
-      ],
-    });
-  });
+  allowAllPolicy(bus, ns, signer);
   host.start();
   worker.start();
   cleanups.push(async () => {
