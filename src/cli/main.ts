@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
+import { LILY_VERSION } from '../actors/runtime/version.js';
 import { argvWantsDebug, argvWantsJson } from './context.js';
 import { buildProgram } from './program.js';
 
@@ -7,17 +7,6 @@ import { buildProgram } from './program.js';
  * The `lily` entry point (bin/lily.js imports dist/cli/main.js). Kept light: commander and the
  * command registrations only; every implementation is imported when its command runs.
  */
-const version = (): string => {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-};
-
 const HELP_SHOWN = new Set(['commander.helpDisplayed', 'commander.version']);
 
 const usageError = async (error: CommanderError, argv: readonly string[]): Promise<number> => {
@@ -36,7 +25,7 @@ const usageError = async (error: CommanderError, argv: readonly string[]): Promi
 };
 
 const main = async (argv: string[]): Promise<void> => {
-  const program = buildProgram(version());
+  const program = buildProgram(LILY_VERSION);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import { LILY_VERSION } from '../../actors/runtime/version.js';
 import { LilyError } from '../../contracts/errors.js';
 import type { ArtifactRef } from '../../contracts/events/shared-schemas.js';
 import { createUlidGenerator, systemClock } from '../../eventstore/system-ports.js';
 import type { CliContext, Outcome } from '../context.js';
-import { kernelVersion } from '../kernel-version.js';
 import { renderFields } from '../render/table.js';
 import { withStorage } from './run-store.js';
 
@@ -47,7 +47,7 @@ export const newRun = async (ctx: CliContext, options: { workOrder?: string }): 
     const manifest: RunManifest = {
       runId,
       createdAt,
-      kernelVersion: kernelVersion(),
+      kernelVersion: LILY_VERSION,
       ...(workOrder ? { workOrder } : {}),
     };
     const ref = await artifacts.putJson(manifest, {
