@@ -9,9 +9,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeLoopbackPort } from '../../src/actors/nats-server/network.js';
 
 export interface NatsServerOptions {
   /** Enable JetStream with its store in the server's temp dir. */
@@ -45,16 +46,7 @@ export interface NatsServerHandle {
 
 const LOG_TAIL = 8_000;
 
-export const freeLoopbackPort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+export { freeLoopbackPort };
 
 /** Resolves once a TCP client on `port` receives the server's INFO line. */
 const acceptsConnections = (port: number): Promise<boolean> =>
