@@ -1,10 +1,15 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bus } from '../../src/actors/bus/bus.js';
+import { connectNatsBus } from '../../src/actors/bus/index.js';
 import { runRequestReplySchema } from '../../src/actors/messages.js';
 import { schedSubject } from '../../src/actors/subjects.js';
 import { type RunId, runStream, type StoredEvent } from '../../src/contracts/index.js';
 import type { EventStore } from '../../src/eventstore/event-store.js';
+import { type LilyStorage, openLilyStorage } from '../../src/eventstore/storage.js';
+import { stopChild, tempProject } from './lily-project.js';
+import { type NatsServerHandle, startNatsServer } from './nats-server.js';
 
 /** A policy allowing node commands, high concurrency caps, and non-idempotent steps for the operator. */
 export const CRASH_POLICY = `default_principal: operator
@@ -82,3 +87,37 @@ export const answering = (bus: Bus, actor: string, ns = 'default') =>
       return undefined;
     }
   });
+
+/** What every crash test stands on: a nats-server, a project with CRASH_POLICY, a client, the log. */
+export interface CrashRig {
+  nats: NatsServerHandle;
+  project: Awaited<ReturnType<typeof tempProject>>;
+  client: Bus;
+  storage: LilyStorage;
+  /** Daemons the test started; all SIGKILLed by `close`. */
+  children: ChildProcess[];
+  close(): Promise<void>;
+}
+
+export const openCrashRig = async (prefix: string): Promise<CrashRig> => {
+  const nats = await startNatsServer({});
+  const project = await tempProject(prefix);
+  project.file('policy.yaml', CRASH_POLICY);
+  const client = await connectNatsBus({ servers: nats.url, name: 'crash-test' });
+  const storage = await openLilyStorage({ dir: `${project.dir}/.lily` });
+  const children: ChildProcess[] = [];
+  return {
+    nats,
+    project,
+    client,
+    storage,
+    children,
+    async close() {
+      for (const c of children) await stopChild(c, 'SIGKILL');
+      await client.close();
+      await storage.close();
+      await nats.stop();
+      project.remove();
+    },
+  };
+};

@@ -1,37 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bus } from '../../../src/actors/bus/bus.js';
-import { connectNatsBus } from '../../../src/actors/bus/index.js';
 import { schedSubject } from '../../../src/actors/subjects.js';
 import type { StoredEvent } from '../../../src/contracts/index.js';
-import { type LilyStorage, openLilyStorage } from '../../../src/eventstore/storage.js';
 import {
   answering,
-  CRASH_POLICY,
+  type CrashRig,
   effects,
+  openCrashRig,
   requestRun,
   runEvents,
   sleep,
   streamProblems,
   waitUntil,
 } from '../../helpers/crash-kit.js';
-import { spawnDaemon, stopChild, tempProject } from '../../helpers/lily-project.js';
-import { type NatsServerHandle, startNatsServer } from '../../helpers/nats-server.js';
+import { spawnDaemon, stopChild } from '../../helpers/lily-project.js';
 
 // The first attempt records itself and hangs (its worker is killed under it); later attempts finish at once.
 const HANG_FIRST = `require('fs').appendFileSync('effects.log', process.env.LILY_RUN_ID + '/' + process.env.LILY_ATTEMPT + String.fromCharCode(10)); if (process.env.LILY_ATTEMPT === '1') setTimeout(() => {}, 600000)`;
 
-let nats: NatsServerHandle;
-let project: Awaited<ReturnType<typeof tempProject>>;
-let client: Bus;
-let storage: LilyStorage;
-const children: ReturnType<typeof spawnDaemon>[] = [];
+let rig: CrashRig;
 
 beforeAll(async () => {
-  nats = await startNatsServer({});
-  project = await tempProject('lily-crash-worker-');
-  project.file('policy.yaml', CRASH_POLICY);
+  rig = await openCrashRig('lily-crash-worker-');
   const job = (id: string, idempotent: boolean) =>
-    project.job(
+    rig.project.job(
       id,
       `id: ${id}
 title: a step whose worker dies
@@ -44,35 +35,27 @@ bindings:
     );
   job('idem', true);
   job('nonidem', false);
-  children.push(spawnDaemon('engine', { dir: project.dir, nats: nats.url }));
-  client = await connectNatsBus({ servers: nats.url, name: 'crash-test' });
-  storage = await openLilyStorage({ dir: `${project.dir}/.lily` });
-  await answering(client, 'engine');
+  rig.children.push(spawnDaemon('engine', { dir: rig.project.dir, nats: rig.nats.url }));
+  await answering(rig.client, 'engine');
 }, 60_000);
 
-afterAll(async () => {
-  for (const c of children) await stopChild(c, 'SIGKILL');
-  await client?.close();
-  await storage?.close();
-  await nats?.stop();
-  project?.remove();
-});
+afterAll(() => rig?.close());
 
 const workers: ReturnType<typeof spawnDaemon>[] = [];
 
 const killWorkerMidStep = async (jobId: string, workerId: string) => {
   // Only this test's worker may take the dispatch: stop the ones earlier tests left running.
   for (const w of workers.splice(0)) await stopChild(w, 'SIGKILL');
-  const worker = spawnDaemon('worker', { dir: project.dir, nats: nats.url, id: workerId });
-  children.push(worker);
+  const worker = spawnDaemon('worker', { dir: rig.project.dir, nats: rig.nats.url, id: workerId });
+  rig.children.push(worker);
   workers.push(worker);
-  await answering(client, `worker-${workerId}`);
-  const runId = await requestRun(client, jobId);
+  await answering(rig.client, `worker-${workerId}`);
+  const runId = await requestRun(rig.client, jobId);
   await waitUntil('step started', async () =>
-    (await runEvents(storage.events, runId)).some((e) => e.type === 'step.started') ? true : undefined,
+    (await runEvents(rig.storage.events, runId)).some((e) => e.type === 'step.started') ? true : undefined,
   ).catch(async (e) => {
     console.log(
-      (await runEvents(storage.events, runId))
+      (await runEvents(rig.storage.events, runId))
         .map((x) => `${x.type} ${JSON.stringify(x.data).slice(0, 400)}`)
         .join('\n'),
     );
@@ -81,10 +64,10 @@ const killWorkerMidStep = async (jobId: string, workerId: string) => {
   await sleep(200);
   worker.kill('SIGKILL');
   await stopChild(worker, 'SIGKILL');
-  const next = spawnDaemon('worker', { dir: project.dir, nats: nats.url, id: `${workerId}b` });
-  children.push(next);
+  const next = spawnDaemon('worker', { dir: rig.project.dir, nats: rig.nats.url, id: `${workerId}b` });
+  rig.children.push(next);
   workers.push(next);
-  await answering(client, `worker-${workerId}b`);
+  await answering(rig.client, `worker-${workerId}b`);
   return runId;
 };
 
@@ -96,7 +79,7 @@ describe('SIGKILL a worker in the middle of a step', () => {
     const events = await waitUntil(
       'run completed',
       async () => {
-        const ev = await runEvents(storage.events, runId);
+        const ev = await runEvents(rig.storage.events, runId);
         return ev.some((e) => e.type === 'run.completed') ? ev : undefined;
       },
       60_000,
@@ -112,24 +95,24 @@ describe('SIGKILL a worker in the middle of a step', () => {
   it('a non-idempotent step becomes indeterminate instead of running again', async () => {
     const runId = await killWorkerMidStep('nonidem', 'k2');
     const events = await waitUntil('timed out', async () => {
-      const ev = await runEvents(storage.events, runId);
+      const ev = await runEvents(rig.storage.events, runId);
       return ev.some((e) => e.type === 'step.timed_out') ? ev : undefined;
     });
     await sleep(1_500);
-    const after = await runEvents(storage.events, runId);
+    const after = await runEvents(rig.storage.events, runId);
     expect(after.filter((e) => e.type === 'step.dispatched')).toHaveLength(1);
     expect(types(after)).not.toContain('run.completed');
-    expect(effects(project.dir).filter((l) => l.startsWith(runId))).toEqual([`${runId}/1`]);
+    expect(effects(rig.project.dir).filter((l) => l.startsWith(runId))).toEqual([`${runId}/1`]);
     expect(events.length).toBeGreaterThan(0);
     // The operator gives up on it: cancelling ends the run.
-    client.publish(schedSubject('default'), {
+    rig.client.publish(schedSubject('default'), {
       type: 'run.cancel',
       runId,
       by: 'operator',
       reason: 'effect unknown',
     });
     const done = await waitUntil('cancelled', async () =>
-      (await runEvents(storage.events, runId)).find((e) => e.type === 'run.completed'),
+      (await runEvents(rig.storage.events, runId)).find((e) => e.type === 'run.completed'),
     );
     expect(done.data).toMatchObject({ status: 'cancelled' });
   }, 90_000);
