@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Bus } from '../src/actors/bus/bus.js';
 import { connectNatsBus } from '../src/actors/bus/index.js';
-import { daemonAlive, managedNatsConnection } from '../src/actors/nats-server/index.js';
+import { daemonAlive, managedNatsConnection } from '../src/deployment/nats-server/index.js';
 import { openLilyStorage } from '../src/eventstore/storage.js';
 import { Chaos } from './soak/chaos.js';
 import { checkRuns } from './soak/checks.js';

@@ -4,13 +4,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { type ExecutorFn, type PartitionerFn, StepError } from '../../src/actors/executors/executor.js';
 import { silentLogger } from '../../src/actors/logger.js';
 import { checkWorkspacePath } from '../../src/actors/policy/workspace.js';
 import { createBuiltinCatalog } from '../../src/blueprints/builtins/index.js';
 import { compileBlueprint } from '../../src/blueprints/compile.js';
 import { jobSpecSchema } from '../../src/blueprints/jobs/spec.js';
 import { installPack } from '../../src/blueprints/packs.js';
+import { type ExecutorFn, type PartitionerFn, StepError } from '../../src/contracts/executor.js';
 import type { Json } from '../../src/contracts/json.js';
 import { createInMemoryArtifactStore } from '../../src/eventstore/in-memory-artifact-store.js';
 import hxoPack from '../../src/packs/hxo/index.js';

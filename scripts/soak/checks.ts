@@ -9,11 +9,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plan } from '../../src/blueprints/plan.js';
 import type { EventData, StoredEvent } from '../../src/contracts/index.js';
-import { catalogFor } from '../../src/eventstore/project/open.js';
 import { openLilyStorage } from '../../src/eventstore/storage.js';
 import { receiptRelativeDir, renderReceiptFiles } from '../../src/eventstore/write-receipts.js';
 import { createRunProgram } from '../../src/machines/program.js';
 import { verify } from '../../src/machines/replay.js';
+import { catalogFor } from '../../src/project/open.js';
 
 export interface RunFindings {
   runsInLog: number;

@@ -1,7 +1,7 @@
 /**
  * The soak's deployment: `lily up` / `lily down` through the built CLI, and the chaos actions
  * on its processes. A killed engine or worker is started again with the very command `lily up`
- * used (`node dist/actors/runtime/daemon-main.js <role> --dir …`), and `.lily/deployment.json`
+ * used (`node dist/deployment/daemon-main.js <role> --dir …`), and `.lily/deployment.json`
  * is updated so `lily down` and `lily status` still find it. nats-server is restarted on the
  * same port with the same config (same token), and `.lily/nats/state.json` gets its new pid.
  */
@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { writeJsonFileAtomic } from '../../src/actors/nats-server/files.js';
+import { writeJsonFileAtomic } from '../../src/deployment/nats-server/files.js';
 import {
   type DaemonRecord,
   type DeploymentState,
@@ -22,12 +22,12 @@ import {
   stopProcess,
   waitForExit,
   writeDeploymentState,
-} from '../../src/actors/nats-server/index.js';
+} from '../../src/deployment/nats-server/index.js';
 
 const run = promisify(execFile);
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(REPO_ROOT, 'bin/lily.js');
-const DAEMON_MAIN = join(REPO_ROOT, 'dist/actors/runtime/daemon-main.js');
+const DAEMON_MAIN = join(REPO_ROOT, 'dist/deployment/daemon-main.js');
 
 /** Runs the built CLI with `--json --dir <dir>`; resolves with its parsed stdout. */
 export const lilyCli = async (dir: string, args: string[], timeoutMs = 120_000): Promise<unknown> => {

@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initProject } from '../../src/eventstore/project/init.js';
+import { initProject } from '../../src/project/init.js';
 
 export const EFFECTS_FILE = 'effects.log';
 

@@ -1,30 +1,11 @@
-/**
- * The Logger port: a pino-compatible subset, so actors log structured JSON without knowing
- * where it goes. High-visibility events are warn/error entries with an `event` field, e.g.
- * `logger.warn({ event: 'message.rejected', subject, reason }, 'bus message rejected')`.
- */
+/** Logger adapters: pino (JSON lines to a file or stderr), silent, and in-memory for tests. */
 import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Logger as PinoLogger, pino } from 'pino';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type LogFields = Record<string, unknown>;
+import type { LogFields, LogFn, Logger, LogLevel } from '../contracts/logger.js';
 
-export interface LogFn {
-  (fields: LogFields, msg?: string): void;
-  (msg: string): void;
-}
-
-export interface Logger {
-  debug: LogFn;
-  info: LogFn;
-  warn: LogFn;
-  error: LogFn;
-  /** A logger whose entries all carry `bindings` as well. */
-  child(bindings: LogFields): Logger;
-  /** Resolves once buffered entries reached their destination (never rejects). */
-  flush(): Promise<void>;
-}
+export type { LogFields, LogFn, Logger, LogLevel } from '../contracts/logger.js';
 
 export interface CreateLoggerOptions {
   /** Written into every entry as `name` (e.g. `engine`, `worker`). */

@@ -1,16 +1,16 @@
-import { canonicalJson, hashJson, sha256Hex } from '../contracts/canonical-json.js';
-import type { Clock } from '../contracts/clock.js';
-import { LilyError } from '../contracts/errors.js';
-import type { ArtifactRef } from '../contracts/events/shared-schemas.js';
-import { walkLineage } from './artifact-lineage.js';
-import type { ArtifactIndex, BlobStore } from './artifact-parts.js';
 import type {
   ArtifactFilter,
   ArtifactSchemaRegistry,
   ArtifactStore,
   PutArtifactOptions,
   PutJsonOptions,
-} from './artifact-store.js';
+} from '../contracts/artifact-store.js';
+import { canonicalJson, hashJson, sha256Hex } from '../contracts/canonical-json.js';
+import type { Clock } from '../contracts/clock.js';
+import { LilyError } from '../contracts/errors.js';
+import type { ArtifactRef } from '../contracts/events/shared-schemas.js';
+import { walkLineage } from './artifact-lineage.js';
+import type { ArtifactIndex, BlobStore } from './artifact-parts.js';
 import { systemClock } from './system-ports.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;

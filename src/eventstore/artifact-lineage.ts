@@ -1,5 +1,5 @@
+import type { Lineage, LineageNode } from '../contracts/artifact-store.js';
 import type { ArtifactRef } from '../contracts/events/shared-schemas.js';
-import type { Lineage, LineageNode } from './artifact-store.js';
 
 /**
  * Walks inputs breadth-first from `root`. Each sha is visited once, so shared ancestors appear

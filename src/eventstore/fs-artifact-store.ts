@@ -1,9 +1,9 @@
 import type { RootDatabase } from 'lmdb';
+import type { ArtifactSchemaRegistry, ArtifactStore } from '../contracts/artifact-store.js';
 import type { Clock } from '../contracts/clock.js';
 import type { ArtifactRef } from '../contracts/events/shared-schemas.js';
 import { createArtifactStore } from './artifact-core.js';
 import type { ArtifactIndex } from './artifact-parts.js';
-import type { ArtifactSchemaRegistry, ArtifactStore } from './artifact-store.js';
 import { createFsBlobStore } from './fs-blob-store.js';
 import { DB_NAMES, durableWrite, openLilyLmdb, openNamedDb } from './lmdb-env.js';
 

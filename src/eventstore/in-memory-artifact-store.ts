@@ -1,13 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ArtifactSchemaRegistry, ArtifactStore } from '../contracts/artifact-store.js';
 import { sha256Hex } from '../contracts/canonical-json.js';
 import type { Clock } from '../contracts/clock.js';
 import { LilyError } from '../contracts/errors.js';
 import type { ArtifactRef } from '../contracts/events/shared-schemas.js';
 import { createArtifactStore } from './artifact-core.js';
 import type { ArtifactIndex, BlobStore } from './artifact-parts.js';
-import type { ArtifactSchemaRegistry, ArtifactStore } from './artifact-store.js';
 
 const createMemoryBlobStore = (): BlobStore => {
   const blobs = new Map<string, Uint8Array>();

@@ -1,5 +1,5 @@
+export * from '../contracts/artifact-store.js';
 export { parseSha256 } from './artifact-core.js';
-export * from './artifact-store.js';
 export * from './event-store.js';
 export { type FsArtifactStoreOptions, openFsArtifactStore } from './fs-artifact-store.js';
 export { createInMemoryArtifactStore } from './in-memory-artifact-store.js';

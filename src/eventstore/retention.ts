@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ArtifactStore } from '../contracts/artifact-store.js';
 import { isJobId } from '../contracts/ids.js';
-import type { ArtifactStore } from './artifact-store.js';
 import type { EventStore } from './event-store.js';
 import { projectReceipt } from './projections/receipt.js';
 import type { RunStatus } from './projections/receipt-types.js';

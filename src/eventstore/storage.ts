@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { RootDatabase } from 'lmdb';
+import type { ArtifactSchemaRegistry, ArtifactStore } from '../contracts/artifact-store.js';
 import type { Clock } from '../contracts/clock.js';
-import type { ArtifactSchemaRegistry, ArtifactStore } from './artifact-store.js';
 import type { EventStore } from './event-store.js';
 import { openFsArtifactStore } from './fs-artifact-store.js';
 import { openLilyLmdb } from './lmdb-env.js';

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ArtifactStore } from '../../src/contracts/artifact-store.js';
 import { canonicalJson, hashJson, sha256Hex } from '../../src/contracts/canonical-json.js';
 import type { SimulatedClock } from '../../src/contracts/clock.js';
-import type { ArtifactStore } from '../../src/eventstore/artifact-store.js';
 import { tempDir } from '../helpers/eventstore.js';
 import { ARTIFACT_STORE_FACTORIES, TEST_SCHEMAS } from '../helpers/eventstore-artifacts.js';
 

@@ -9,11 +9,11 @@ import type { Plan } from '../../src/blueprints/plan.js';
 import { hashJson } from '../../src/contracts/canonical-json.js';
 import type { NewEvent } from '../../src/contracts/events/envelope.js';
 import type { ArtifactRef } from '../../src/contracts/events/shared-schemas.js';
-import { openProject } from '../../src/eventstore/project/open.js';
 import { openLilyStorage } from '../../src/eventstore/storage.js';
 import { commandToEvents } from '../../src/machines/commands.js';
 import { createRunProgram } from '../../src/machines/program.js';
 import type { Command, RunEvent, RunState } from '../../src/machines/types.js';
+import { openProject } from '../../src/project/open.js';
 
 export interface SeedOptions {
   runId: string;

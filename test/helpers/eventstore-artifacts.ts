@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { ArtifactSchemaRegistry, ArtifactStore } from '../../src/contracts/artifact-store.js';
 import { SimulatedClock } from '../../src/contracts/clock.js';
-import type { ArtifactSchemaRegistry, ArtifactStore } from '../../src/eventstore/artifact-store.js';
 import { openFsArtifactStore } from '../../src/eventstore/fs-artifact-store.js';
 import { createInMemoryArtifactStore } from '../../src/eventstore/in-memory-artifact-store.js';
 import { tempDir } from './eventstore.js';

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { initProject } from '../../src/eventstore/project/init.js';
+import { initProject } from '../../src/project/init.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -35,7 +35,7 @@ export const spawnDaemon = (
   const argv = [
     '--import',
     'tsx',
-    join(REPO_ROOT, 'src/actors/runtime/daemon-main.ts'),
+    join(REPO_ROOT, 'src/deployment/daemon-main.ts'),
     role,
     '--dir',
     args.dir,

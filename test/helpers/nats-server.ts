@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeLoopbackPort } from '../../src/actors/nats-server/network.js';
+import { freeLoopbackPort } from '../../src/deployment/nats-server/network.js';
 
 export interface NatsServerOptions {
   /** Enable JetStream with its store in the server's temp dir. */

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { parseJobSpec } from '../../src/blueprints/jobs/parse.js';
 import { hashJson } from '../../src/contracts/canonical-json.js';
 import { isLilyError } from '../../src/contracts/errors.js';
-import { HELLO_JOB_TEMPLATE } from '../../src/eventstore/project/templates.js';
+import { HELLO_JOB_TEMPLATE } from '../../src/project/templates.js';
 
 const FILE = '/p/.lily/jobs/hello.job.yaml';
 

@@ -1,8 +1,8 @@
 import { commandWithSchema, echoWithSchema, listWithSchema } from '../../blueprints/builtins/executors.js';
 import type { ArtifactRef } from '../../contracts/events/shared-schemas.js';
+import type { ExecutionContext, ExecutorFn, PartitionerFn } from '../../contracts/executor.js';
+import { StepError } from '../../contracts/executor.js';
 import type { Json, JsonObject } from '../../contracts/json.js';
-import type { ExecutionContext, ExecutorFn, PartitionerFn } from './executor.js';
-import { StepError } from './executor.js';
 import { runProcess } from './run-process.js';
 
 /** Parent environment variables a command inherits; everything else comes from `with.env`. */

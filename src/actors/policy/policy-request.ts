@@ -1,6 +1,6 @@
 import type { ExecutorInfo } from '../../blueprints/catalog.js';
 import type { PlanStep } from '../../blueprints/plan.js';
-import type { PolicyRequest } from './decide.js';
+import type { PolicyRequest } from '../../policy/decide.js';
 import type { RunFacts } from './run-facts.js';
 
 type SideEffects = PolicyRequest['sideEffects'];

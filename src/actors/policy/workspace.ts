@@ -2,12 +2,9 @@ import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 
-export interface WorkspaceRules {
-  allow: readonly string[];
-  deny: readonly string[];
-}
+import type { PathVerdict, WorkspaceRules } from '../../policy/decide.js';
 
-export type PathVerdict = { ok: true; absolute: string; relative: string } | { ok: false; reason: string };
+export type { PathVerdict, WorkspaceRules } from '../../policy/decide.js';
 
 /** The real path of `p`, or of its nearest existing ancestor joined with the rest (for paths not yet created). */
 const realpathLoose = (p: string): string => {

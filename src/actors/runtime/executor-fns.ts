@@ -1,6 +1,6 @@
 import type { Catalog } from '../../blueprints/catalog.js';
+import type { ExecutorFn, PartitionerFn } from '../../contracts/executor.js';
 import { BUILTIN_EXECUTOR_FNS, BUILTIN_PARTITIONER_FNS } from '../executors/builtin-executors.js';
-import type { ExecutorFn, PartitionerFn } from '../executors/executor.js';
 
 /** The implementations a worker runs: the built-ins plus every pack executor/partitioner with a `run`. */
 export const executorFns = (

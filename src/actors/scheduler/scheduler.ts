@@ -8,7 +8,7 @@ import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { runStream } from '../../contracts/events/streams.js';
 import { type IdGenerator, isJobId, isRunId, parseRunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
-import type { Policy } from '../../eventstore/project/policy.js';
+import type { Policy } from '../../policy/schema.js';
 import type { Bus, BusMessage, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';

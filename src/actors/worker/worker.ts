@@ -1,17 +1,17 @@
 import type { Catalog } from '../../blueprints/catalog.js';
+import type { ArtifactStore } from '../../contracts/artifact-store.js';
 import type { Clock } from '../../contracts/clock.js';
+import type { ExecutionRequest, ExecutorFn, PartitionerFn } from '../../contracts/executor.js';
+import { isStepError, StepError } from '../../contracts/executor.js';
 import type { Json } from '../../contracts/json.js';
-import type { ArtifactStore } from '../../eventstore/artifact-store.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
-import type { ExecutionRequest, ExecutorFn, PartitionerFn } from '../executors/executor.js';
-import { isStepError, StepError } from '../executors/executor.js';
+import type { DispatchLedger } from '../ledger/lmdb-dispatch-ledger.js';
 import type { Logger } from '../logger.js';
 import { type ExecItem, execMessageSchema, type InboundEvent } from '../messages.js';
 import type { GrantSigner } from '../policy/grants.js';
 import { checkWorkspacePath, type WorkspaceRules } from '../policy/workspace.js';
 import { execQueue, execSubject } from '../subjects.js';
-import type { DispatchLedger } from './dispatch-ledger.js';
 import { ReplyBatcher } from './reply-batcher.js';
 
 export interface WorkerOptions {

@@ -20,7 +20,7 @@ const isTimeZone = (tz: string): boolean => {
 
 /**
  * The cron expression is only shape-checked here (blueprints is pure and may not import
- * croner); `src/eventstore/project/cron-check.ts` checks it with croner when jobs are loaded
+ * croner); `src/project/cron-check.ts` checks it with croner when jobs are loaded
  * from a project, and reports problems at the same path and line.
  */
 const cronExpression = z

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { ArtifactStore, Lineage } from '../../contracts/artifact-store.js';
 import { LilyError } from '../../contracts/errors.js';
 import type { ArtifactRef } from '../../contracts/events/shared-schemas.js';
-import type { ArtifactStore, Lineage } from '../../eventstore/artifact-store.js';
 import type { CliContext, Outcome } from '../context.js';
 import { formatBytes, formatTime, shortSha } from '../render/format.js';
 import { renderTable } from '../render/table.js';

@@ -2,9 +2,9 @@ import { compileBlueprint } from '../../blueprints/compile.js';
 import { resolveJob } from '../../blueprints/jobs/resolve.js';
 import type { Plan } from '../../blueprints/plan.js';
 import { hasErrorCode, LilyError } from '../../contracts/errors.js';
-import { catalogFor, openProject } from '../../eventstore/project/open.js';
 import { toDot, toMermaid } from '../../machines/graph-export.js';
 import { createRunProgram } from '../../machines/program.js';
+import { catalogFor, openProject } from '../../project/open.js';
 import type { CliContext, Outcome } from '../context.js';
 
 export interface GraphOptions {

@@ -3,7 +3,7 @@ import type { AnyBlueprint } from '../../blueprints/blueprint.js';
 import { describeBlueprint } from '../../blueprints/describe.js';
 import { resolveJob } from '../../blueprints/jobs/resolve.js';
 import type { Plan } from '../../blueprints/plan.js';
-import { catalogFor, openProject } from '../../eventstore/project/open.js';
+import { catalogFor, openProject } from '../../project/open.js';
 import type { CliContext, Outcome } from '../context.js';
 import { renderFields, renderTable } from '../render/table.js';
 import type { Colors } from '../render/ui.js';

@@ -1,3 +1,4 @@
+import { LilyError } from '../../contracts/errors.js';
 import {
   type DaemonRecord,
   DEFAULT_GRACE_MS,
@@ -6,8 +7,7 @@ import {
   type StopOutcome,
   stopDaemon,
   stopManagedNats,
-} from '../../actors/nats-server/index.js';
-import { LilyError } from '../../contracts/errors.js';
+} from '../../deployment/nats-server/index.js';
 import type { CliContext, Outcome } from '../context.js';
 import { renderTable } from '../render/table.js';
 import { projectSettings } from './live-target.js';

@@ -4,7 +4,7 @@ import {
   daemonAlive,
   managedNatsStatus,
   readDeploymentState,
-} from '../../actors/nats-server/index.js';
+} from '../../deployment/nats-server/index.js';
 import type { CliContext, Outcome } from '../context.js';
 import { colorStatus, formatDuration } from '../render/format.js';
 import { renderFields, renderTable } from '../render/table.js';

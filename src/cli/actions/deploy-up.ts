@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Bus } from '../../actors/bus/bus.js';
+import { LilyError } from '../../contracts/errors.js';
+import { resolveNatsTarget } from '../../deployment/connect.js';
 import {
   type DaemonRecord,
   type DeploymentState,
@@ -12,9 +14,7 @@ import {
   stopDaemon,
   stopManagedNats,
   writeDeploymentState,
-} from '../../actors/nats-server/index.js';
-import { resolveNatsTarget } from '../../actors/runtime/connect.js';
-import { LilyError } from '../../contracts/errors.js';
+} from '../../deployment/nats-server/index.js';
 import type { CliContext, Outcome } from '../context.js';
 import { renderFields, renderTable } from '../render/table.js';
 import { actorOf, deploymentBus, pingActor, planDaemons } from './deployment.js';

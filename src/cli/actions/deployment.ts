@@ -2,17 +2,17 @@ import { fileURLToPath } from 'node:url';
 import type { Bus } from '../../actors/bus/bus.js';
 import { silentLogger } from '../../actors/logger.js';
 import { type PingReply, pingReplySchema } from '../../actors/messages.js';
+import { sysSubject } from '../../actors/subjects.js';
+import { connectTarget } from '../../deployment/connect.js';
 import {
   type DaemonRecord,
   type DeploymentState,
   managedNatsConnection,
-} from '../../actors/nats-server/index.js';
-import { connectTarget } from '../../actors/runtime/connect.js';
-import { sysSubject } from '../../actors/subjects.js';
+} from '../../deployment/nats-server/index.js';
 
-/** `dist/actors/runtime/daemon-main.js`: the entry point of engine and worker daemons. */
+/** `dist/deployment/daemon-main.js`: the entry point of engine and worker daemons. */
 export const daemonMainPath = (): string =>
-  fileURLToPath(new URL('../../actors/runtime/daemon-main.js', import.meta.url));
+  fileURLToPath(new URL('../../deployment/daemon-main.js', import.meta.url));
 
 /** The sys.ping actor name of a deployment process (`engine`, `worker-<id>`). */
 export const actorOf = (record: Pick<DaemonRecord, 'id'>): string => record.id;

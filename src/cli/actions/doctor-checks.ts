@@ -2,11 +2,11 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveJob } from '../../blueprints/jobs/resolve.js';
 import { toLilyError } from '../../contracts/errors.js';
-import { loadConfig } from '../../eventstore/project/config.js';
-import { openProject } from '../../eventstore/project/open.js';
-import { isProject, type ProjectPaths, projectPaths } from '../../eventstore/project/paths.js';
-import { loadPolicy } from '../../eventstore/project/policy.js';
 import { openLilyStorage } from '../../eventstore/storage.js';
+import { loadConfig } from '../../project/config.js';
+import { openProject } from '../../project/open.js';
+import { isProject, type ProjectPaths, projectPaths } from '../../project/paths.js';
+import { loadPolicy } from '../../project/policy.js';
 import { formatBytes } from '../render/format.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';

@@ -1,3 +1,4 @@
+import { toLilyError } from '../../contracts/errors.js';
 import {
   type DeploymentState,
   daemonAlive,
@@ -7,10 +8,9 @@ import {
   natsServerVersion,
   readDeploymentState,
   readManagedNatsState,
-} from '../../actors/nats-server/index.js';
-import { toLilyError } from '../../contracts/errors.js';
-import { loadConfig } from '../../eventstore/project/config.js';
-import { isProject, type ProjectPaths, projectPaths } from '../../eventstore/project/paths.js';
+} from '../../deployment/nats-server/index.js';
+import { loadConfig } from '../../project/config.js';
+import { isProject, type ProjectPaths, projectPaths } from '../../project/paths.js';
 import type { CliContext, Outcome } from '../context.js';
 import { colorStatus } from '../render/format.js';
 import { renderTable } from '../render/table.js';

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import type { Bus } from '../../actors/bus/bus.js';
 import { connectNatsBus } from '../../actors/bus/nats-bus.js';
 import { createLogger } from '../../actors/logger.js';
-import { startManagedNats, stopManagedNats } from '../../actors/nats-server/index.js';
-import { type RunningEngine, startEngineProcess } from '../../actors/runtime/engine-process.js';
-import type { ProjectPaths } from '../../eventstore/project/paths.js';
+import { type RunningEngine, startEngineProcess } from '../../deployment/engine-process.js';
+import { startManagedNats, stopManagedNats } from '../../deployment/nats-server/index.js';
+import type { ProjectPaths } from '../../project/paths.js';
 
 /** An engine with an in-process worker, on the project's managed nats-server, for one command. */
 export interface EphemeralEngine {

@@ -1,7 +1,7 @@
-import { openProject } from '../../eventstore/project/open.js';
 import { applyRetention, planRetention } from '../../eventstore/retention.js';
 import { openLilyStorage } from '../../eventstore/storage.js';
 import { systemClock } from '../../eventstore/system-ports.js';
+import { openProject } from '../../project/open.js';
 import type { CliContext, Outcome } from '../context.js';
 import { formatBytes, shortSha } from '../render/format.js';
 import { renderFields, renderTable } from '../render/table.js';

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { initProject } from '../../eventstore/project/init.js';
+import { initProject } from '../../project/init.js';
 import type { CliContext, Outcome } from '../context.js';
 
 /** `lily init [--force]`: JSON `{dir, created, overwritten, kept}` (absolute paths). */

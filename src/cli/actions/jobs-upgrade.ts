@@ -7,7 +7,7 @@ import { parseJobSpec } from '../../blueprints/jobs/parse.js';
 import { resolveJob } from '../../blueprints/jobs/resolve.js';
 import type { JobSpec } from '../../blueprints/jobs/spec.js';
 import { LilyError } from '../../contracts/errors.js';
-import { openProject } from '../../eventstore/project/open.js';
+import { openProject } from '../../project/open.js';
 import type { CliContext, Outcome } from '../context.js';
 import type { Colors } from '../render/ui.js';
 import { unifiedDiff } from '../render/unified-diff.js';

@@ -3,7 +3,7 @@ import type { JobLoadResult } from '../../blueprints/jobs/repository.js';
 import { resolveJob } from '../../blueprints/jobs/resolve.js';
 import { isCronTrigger, type JobSpec } from '../../blueprints/jobs/spec.js';
 import { type LilyError, toLilyError } from '../../contracts/errors.js';
-import { openProject } from '../../eventstore/project/open.js';
+import { openProject } from '../../project/open.js';
 import type { CliContext, Outcome } from '../context.js';
 import { exitCodeFor } from '../exit.js';
 import { renderErrorPanel } from '../render/panel.js';

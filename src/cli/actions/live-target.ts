@@ -1,10 +1,10 @@
 import type { Bus } from '../../actors/bus/bus.js';
 import { silentLogger } from '../../actors/logger.js';
-import { daemonAlive, managedNatsStatus, readDeploymentState } from '../../actors/nats-server/index.js';
-import { connectTarget, type NatsTarget, resolveNatsTarget } from '../../actors/runtime/connect.js';
 import { LilyError } from '../../contracts/errors.js';
-import { type LilyConfig, loadConfig } from '../../eventstore/project/config.js';
-import { type ProjectPaths, requireProject } from '../../eventstore/project/paths.js';
+import { connectTarget, type NatsTarget, resolveNatsTarget } from '../../deployment/connect.js';
+import { daemonAlive, managedNatsStatus, readDeploymentState } from '../../deployment/nats-server/index.js';
+import { type LilyConfig, loadConfig } from '../../project/config.js';
+import { type ProjectPaths, requireProject } from '../../project/paths.js';
 import type { CliContext } from '../context.js';
 
 /** Where a live command finds an engine: an explicit NATS (flag, env, config url) or the deployment. */

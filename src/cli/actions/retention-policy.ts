@@ -1,6 +1,6 @@
 import type { JobLoadResult } from '../../blueprints/jobs/repository.js';
-import type { LilyConfig } from '../../eventstore/project/config.js';
 import type { RetentionPolicy } from '../../eventstore/retention.js';
+import type { LilyConfig } from '../../project/config.js';
 
 type Retention = { keep_last?: number; max_age_days?: number };
 

@@ -2,9 +2,9 @@ import { LilyError } from '../../contracts/errors.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { isRunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
-import { type ProjectPaths, requireProject } from '../../eventstore/project/paths.js';
 import type { RunReceipt } from '../../eventstore/projections/receipt-types.js';
 import { type LilyStorage, openLilyStorage } from '../../eventstore/storage.js';
+import { type ProjectPaths, requireProject } from '../../project/paths.js';
 
 /**
  * Opens the project's storage (LMDB directly: no NATS, no engine needed), runs `fn`, closes.

@@ -1,11 +1,11 @@
 import type { Bus } from '../../actors/bus/bus.js';
 import { silentLogger } from '../../actors/logger.js';
-import { managedNatsStatus } from '../../actors/nats-server/index.js';
-import { connectTarget, resolveNatsTarget } from '../../actors/runtime/connect.js';
 import { jobEventsPattern, namespacePattern } from '../../actors/subjects.js';
 import { LilyError } from '../../contracts/errors.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { isJobId, isRunId, parseJobId } from '../../contracts/ids.js';
+import { connectTarget, resolveNatsTarget } from '../../deployment/connect.js';
+import { managedNatsStatus } from '../../deployment/nats-server/index.js';
 import { openLilyStorage } from '../../eventstore/storage.js';
 import type { CliContext, Outcome } from '../context.js';
 import type { Colors } from '../render/ui.js';

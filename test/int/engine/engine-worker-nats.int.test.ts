@@ -5,9 +5,9 @@ import type { Bus } from '../../../src/actors/bus/bus.js';
 import { connectNatsBus } from '../../../src/actors/bus/index.js';
 import { memoryLogger } from '../../../src/actors/logger.js';
 import { runRequestReplySchema } from '../../../src/actors/messages.js';
-import { type RunningEngine, startEngineProcess } from '../../../src/actors/runtime/engine-process.js';
 import { eventSubject, jobEventsPattern, schedSubject } from '../../../src/actors/subjects.js';
 import { parseJobId, type RunId, runStream, type StoredEvent } from '../../../src/contracts/index.js';
+import { type RunningEngine, startEngineProcess } from '../../../src/deployment/engine-process.js';
 import { spawnDaemon, stopChild, tempProject } from '../../helpers/lily-project.js';
 import { type NatsServerHandle, startNatsServer } from '../../helpers/nats-server.js';
 

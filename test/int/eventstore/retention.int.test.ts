@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ArtifactStore } from '../../../src/contracts/artifact-store.js';
 import type { NewEvent } from '../../../src/contracts/events/envelope.js';
 import type { ArtifactRef } from '../../../src/contracts/events/shared-schemas.js';
-import type { ArtifactStore } from '../../../src/eventstore/artifact-store.js';
 import type { EventStore } from '../../../src/eventstore/event-store.js';
 import { openFsArtifactStore } from '../../../src/eventstore/fs-artifact-store.js';
 import { openLilyLmdb } from '../../../src/eventstore/lmdb-env.js';

@@ -1,8 +1,6 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExecutionContext, ExecutorFn, PartitionerFn } from '../../../src/actors/executors/executor.js';
-import { StepError } from '../../../src/actors/executors/executor.js';
 import { silentLogger } from '../../../src/actors/logger.js';
 import { checkWorkspacePath, type WorkspaceRules } from '../../../src/actors/policy/workspace.js';
 import { createBuiltinCatalog } from '../../../src/blueprints/builtins/index.js';
@@ -11,8 +9,10 @@ import { compileBlueprint } from '../../../src/blueprints/compile.js';
 import { resolveJobKind } from '../../../src/blueprints/job-kinds.js';
 import { installPack } from '../../../src/blueprints/packs.js';
 import type { Plan } from '../../../src/blueprints/plan.js';
+import type { ArtifactStore } from '../../../src/contracts/artifact-store.js';
+import type { ExecutionContext, ExecutorFn, PartitionerFn } from '../../../src/contracts/executor.js';
+import { StepError } from '../../../src/contracts/executor.js';
 import type { Json, JsonObject } from '../../../src/contracts/json.js';
-import type { ArtifactStore } from '../../../src/eventstore/artifact-store.js';
 import { createInMemoryArtifactStore } from '../../../src/eventstore/in-memory-artifact-store.js';
 import hxoPack from '../../../src/packs/hxo/index.js';
 

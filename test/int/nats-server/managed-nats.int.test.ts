@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNatsBus } from '../../../src/actors/bus/nats-bus.js';
+import { hasErrorCode } from '../../../src/contracts/errors.js';
 import {
   daemonAlive,
   findNatsServer,
@@ -18,8 +19,7 @@ import {
   stopDaemon,
   stopManagedNats,
   writeDeploymentState,
-} from '../../../src/actors/nats-server/index.js';
-import { hasErrorCode } from '../../../src/contracts/errors.js';
+} from '../../../src/deployment/nats-server/index.js';
 
 let root: string;
 const strangers: ChildProcess[] = [];

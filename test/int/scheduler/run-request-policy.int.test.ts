@@ -18,8 +18,8 @@ import { createBuiltinCatalog } from '../../../src/blueprints/builtins/index.js'
 import { JobRepository, memoryJobSource } from '../../../src/blueprints/jobs/repository.js';
 import type { EventStore } from '../../../src/eventstore/event-store.js';
 import { openLmdbEventStore } from '../../../src/eventstore/lmdb-event-store.js';
-import { policySchema } from '../../../src/eventstore/project/policy.js';
 import { createUlidGenerator, systemClock } from '../../../src/eventstore/system-ports.js';
+import { policySchema } from '../../../src/project/policy.js';
 import { type NatsServerHandle, startNatsServer } from '../../helpers/nats-server.js';
 
 const NS = 'int';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decidePolicy, type PolicyRequest } from '../../../src/actors/policy/decide.js';
 import type { PathVerdict } from '../../../src/actors/policy/workspace.js';
-import { policySchema } from '../../../src/eventstore/project/policy.js';
+import { decidePolicy, type PolicyRequest } from '../../../src/policy/decide.js';
+import { policySchema } from '../../../src/project/policy.js';
 
 const policy = (over: Record<string, unknown> = {}) =>
   policySchema.parse({

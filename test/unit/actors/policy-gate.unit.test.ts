@@ -11,8 +11,8 @@ import { hashJson } from '../../../src/contracts/canonical-json.js';
 import { SimulatedClock } from '../../../src/contracts/clock.js';
 import type { JsonObject } from '../../../src/contracts/json.js';
 import { createInMemoryEventStore } from '../../../src/eventstore/in-memory-event-store.js';
-import { policySchema } from '../../../src/eventstore/project/policy.js';
 import { createUlidGenerator } from '../../../src/eventstore/system-ports.js';
+import { policySchema } from '../../../src/project/policy.js';
 
 const NS = 't';
 const T0 = Date.UTC(2026, 0, 1);

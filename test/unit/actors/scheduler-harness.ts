@@ -14,8 +14,8 @@ import { SimulatedClock } from '../../../src/contracts/clock.js';
 import { parseJobId, parseRunId } from '../../../src/contracts/ids.js';
 import type { EventStore } from '../../../src/eventstore/event-store.js';
 import { createInMemoryEventStore } from '../../../src/eventstore/in-memory-event-store.js';
-import { cronCheck } from '../../../src/eventstore/project/cron-check.js';
 import { createUlidGenerator } from '../../../src/eventstore/system-ports.js';
+import { cronCheck } from '../../../src/project/cron-check.js';
 
 export const NS = 't';
 export const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);

@@ -17,10 +17,10 @@ import { resolveJob } from '../../../src/blueprints/jobs/resolve.js';
 import { isLilyError, type LilyError } from '../../../src/contracts/errors.js';
 import type { JsonObject } from '../../../src/contracts/json.js';
 import { createInMemoryEventStore } from '../../../src/eventstore/in-memory-event-store.js';
-import { parseConfig } from '../../../src/eventstore/project/config.js';
-import { cronCheck } from '../../../src/eventstore/project/cron-check.js';
-import { openProject } from '../../../src/eventstore/project/open.js';
-import { parsePolicy } from '../../../src/eventstore/project/policy.js';
+import { parseConfig } from '../../../src/project/config.js';
+import { cronCheck } from '../../../src/project/cron-check.js';
+import { openProject } from '../../../src/project/open.js';
+import { parsePolicy } from '../../../src/project/policy.js';
 import {
   type BadCase,
   caseFileName,

@@ -5,7 +5,7 @@ import { lineageMermaid } from '../../../src/cli/actions/artifacts.js';
 import { eventLine } from '../../../src/cli/actions/event-line.js';
 import { retentionPolicies } from '../../../src/cli/actions/retention-policy.js';
 import { formatBytes, formatDuration, formatTime } from '../../../src/cli/render/format.js';
-import { configSchema } from '../../../src/eventstore/project/config.js';
+import { configSchema } from '../../../src/project/config.js';
 import { storedSample } from '../../helpers/eventstore-runs.js';
 
 const c = pc.createColors(false);

@@ -5,10 +5,10 @@ import { createBuiltinCatalog } from '../../../src/blueprints/builtins/index.js'
 import { parseJobSpec } from '../../../src/blueprints/jobs/parse.js';
 import { resolveJob } from '../../../src/blueprints/jobs/resolve.js';
 import { isCronTrigger } from '../../../src/blueprints/jobs/spec.js';
-import { policyCapsCheck } from '../../../src/eventstore/project/caps-check.js';
-import { cronCheck } from '../../../src/eventstore/project/cron-check.js';
-import { parsePolicy } from '../../../src/eventstore/project/policy.js';
-import { POLICY_TEMPLATE } from '../../../src/eventstore/project/templates.js';
+import { policyCapsCheck } from '../../../src/project/caps-check.js';
+import { cronCheck } from '../../../src/project/cron-check.js';
+import { parsePolicy } from '../../../src/project/policy.js';
+import { POLICY_TEMPLATE } from '../../../src/project/templates.js';
 
 const doc = readFileSync(resolve(import.meta.dirname, '../../../docs/jobs.md'), 'utf8');
 const example = doc.match(/```yaml\n([\s\S]*?)```/)?.[1];

@@ -4,15 +4,11 @@ import { parseJobSpec } from '../../../src/blueprints/jobs/parse.js';
 import { resolveJob } from '../../../src/blueprints/jobs/resolve.js';
 import type { ErrorCode } from '../../../src/contracts/error-codes.js';
 import { hasErrorCode } from '../../../src/contracts/errors.js';
-import { policyCapsCheck } from '../../../src/eventstore/project/caps-check.js';
-import { parseConfig } from '../../../src/eventstore/project/config.js';
-import { cronCheck } from '../../../src/eventstore/project/cron-check.js';
-import { parsePolicy } from '../../../src/eventstore/project/policy.js';
-import {
-  CONFIG_TEMPLATE,
-  HELLO_JOB_TEMPLATE,
-  POLICY_TEMPLATE,
-} from '../../../src/eventstore/project/templates.js';
+import { policyCapsCheck } from '../../../src/project/caps-check.js';
+import { parseConfig } from '../../../src/project/config.js';
+import { cronCheck } from '../../../src/project/cron-check.js';
+import { parsePolicy } from '../../../src/project/policy.js';
+import { CONFIG_TEMPLATE, HELLO_JOB_TEMPLATE, POLICY_TEMPLATE } from '../../../src/project/templates.js';
 
 const issuesOf = (fn: () => unknown, code: ErrorCode) => {
   try {

@@ -1,8 +1,8 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { ExecutorFn } from '../../../actors/executors/executor.js';
 import { sha256Hex } from '../../../contracts/canonical-json.js';
+import type { ExecutorFn } from '../../../contracts/executor.js';
 import type { Json } from '../../../contracts/json.js';
 import { imageSize } from '../model/image-size.js';
 import { bucketOf, mediaTypeOf } from '../model/media-types.js';

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { ExecutionContext, ExecutorFn } from '../../../actors/executors/executor.js';
 import { sha256Hex } from '../../../contracts/canonical-json.js';
+import type { ExecutionContext, ExecutorFn } from '../../../contracts/executor.js';
 import type { ListedFile } from '../model/plan-types.js';
 import { executorBaseSchema } from '../model/schemas.js';
 import { withFileLock } from './file-lock.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { ExecutorFn } from '../../../actors/executors/executor.js';
 import { sha256Hex } from '../../../contracts/canonical-json.js';
+import type { ExecutorFn } from '../../../contracts/executor.js';
 import type { JsonObject } from '../../../contracts/json.js';
 import { resolveShard } from './shards.js';
 import { gzipReproducible, tarBytes } from './tar.js';

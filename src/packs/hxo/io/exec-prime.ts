@@ -1,8 +1,8 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ExecutorFn } from '../../../actors/executors/executor.js';
 import { hashJson, sha256Hex } from '../../../contracts/canonical-json.js';
+import type { ExecutorFn } from '../../../contracts/executor.js';
 import { isScript } from '../model/plan-dag.js';
 import { extensionOf } from '../model/plan-types.js';
 import { executorBaseSchema } from '../model/schemas.js';

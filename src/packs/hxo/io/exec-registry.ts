@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import type { ExecutorFn } from '../../../actors/executors/executor.js';
 import { canonicalJson } from '../../../contracts/canonical-json.js';
+import type { ExecutorFn } from '../../../contracts/executor.js';
 import type { Json } from '../../../contracts/json.js';
 import { executorBaseSchema } from '../model/schemas.js';
 import { scanModules } from './import-graph.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { ExecutionContext } from '../../../actors/executors/executor.js';
 import { sha256Hex } from '../../../contracts/canonical-json.js';
+import type { ExecutionContext } from '../../../contracts/executor.js';
 import { isScript } from '../model/plan-dag.js';
 import { extensionOf, type ListedFile } from '../model/plan-types.js';
 import { terminal } from './step-errors.js';

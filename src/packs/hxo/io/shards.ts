@@ -1,5 +1,5 @@
-import type { ExecutionContext, PartitionerFn } from '../../../actors/executors/executor.js';
 import { canonicalJson } from '../../../contracts/canonical-json.js';
+import type { ExecutionContext, PartitionerFn } from '../../../contracts/executor.js';
 import { planByDagDepth } from '../model/plan-dag.js';
 import {
   planByAssetBucket,

@@ -1,4 +1,4 @@
-import { StepError } from '../../../actors/executors/executor.js';
+import { StepError } from '../../../contracts/executor.js';
 
 /** A terminal failure (bad config, a changed workspace, a broken migration): retrying cannot help. */
 export const terminal = (

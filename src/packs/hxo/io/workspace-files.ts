@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import picomatch from 'picomatch';
-import type { ExecutionContext } from '../../../actors/executors/executor.js';
+import type { ExecutionContext } from '../../../contracts/executor.js';
 import type { ListedFile } from '../model/plan-types.js';
 import { ALWAYS_EXCLUDED, type PartitionConfig } from '../model/schemas.js';
 import { terminal } from './step-errors.js';

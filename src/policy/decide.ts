@@ -1,6 +1,14 @@
-import { basename } from 'node:path';
-import type { Policy } from '../../eventstore/project/policy.js';
-import type { PathVerdict, WorkspaceRules } from './workspace.js';
+import type { Policy } from './schema.js';
+
+/** Workspace allow/deny globs (relative to the project). */
+export interface WorkspaceRules {
+  allow: readonly string[];
+  deny: readonly string[];
+}
+
+export type PathVerdict = { ok: true; absolute: string; relative: string } | { ok: false; reason: string };
+
+const basename = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
 /** What the policy gate is asked about one attempt of one step. */
 export interface PolicyRequest {

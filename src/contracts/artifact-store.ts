@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import type { ArtifactRef } from '../contracts/events/shared-schemas.js';
+import type { ArtifactRef } from './events/shared-schemas.js';
 
 /** Where typed-artifact schemas come from (`name@version` -> zod schema); the blueprints' SchemaRegistry fits. */
 export interface ArtifactSchemaRegistry {

@@ -1,16 +1,16 @@
 import { join } from 'node:path';
-import { openProject, type Project } from '../../eventstore/project/open.js';
-import { type LilyStorage, openLilyStorage } from '../../eventstore/storage.js';
-import { systemClock } from '../../eventstore/system-ports.js';
-import type { Bus } from '../bus/bus.js';
-import type { Logger } from '../logger.js';
-import { GrantSigner, loadOrCreateGrantKey } from '../policy/grants.js';
-import { DispatchLedger } from '../worker/dispatch-ledger.js';
-import { Worker } from '../worker/worker.js';
+import type { Bus } from '../actors/bus/bus.js';
+import { DispatchLedger } from '../actors/ledger/lmdb-dispatch-ledger.js';
+import type { Logger } from '../actors/logger.js';
+import { GrantSigner, loadOrCreateGrantKey } from '../actors/policy/grants.js';
+import { executorFns } from '../actors/runtime/executor-fns.js';
+import { answerPings } from '../actors/runtime/sys.js';
+import { LILY_VERSION } from '../actors/runtime/version.js';
+import { Worker } from '../actors/worker/worker.js';
+import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
+import { systemClock } from '../eventstore/system-ports.js';
+import { openProject, type Project } from '../project/open.js';
 import { connectTarget, resolveNatsTarget } from './connect.js';
-import { executorFns } from './executor-fns.js';
-import { answerPings } from './sys.js';
-import { LILY_VERSION } from './version.js';
 
 export interface WorkerProcessOptions {
   dir: string;

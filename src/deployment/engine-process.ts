@@ -1,22 +1,22 @@
 import { unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
-import type { Clock } from '../../contracts/clock.js';
-import { openProject, type Project } from '../../eventstore/project/open.js';
-import { loadPolicy } from '../../eventstore/project/policy.js';
-import { type LilyStorage, openLilyStorage } from '../../eventstore/storage.js';
-import { createUlidGenerator, systemClock } from '../../eventstore/system-ports.js';
-import type { Bus } from '../bus/bus.js';
-import { Projector } from '../engine/projector.js';
-import { RunHost } from '../engine/run-host.js';
-import { ProgramCache } from '../engine/run-slot.js';
-import { errorInfo } from '../error-info.js';
-import type { Logger } from '../logger.js';
-import { GrantSigner, loadOrCreateGrantKey } from '../policy/grants.js';
-import { PolicyGate } from '../policy/policy-gate.js';
-import { Scheduler } from '../scheduler/scheduler.js';
+import type { Bus } from '../actors/bus/bus.js';
+import { Projector } from '../actors/engine/projector.js';
+import { RunHost } from '../actors/engine/run-host.js';
+import { ProgramCache } from '../actors/engine/run-slot.js';
+import { errorInfo } from '../actors/error-info.js';
+import type { Logger } from '../actors/logger.js';
+import { GrantSigner, loadOrCreateGrantKey } from '../actors/policy/grants.js';
+import { PolicyGate } from '../actors/policy/policy-gate.js';
+import { answerPings } from '../actors/runtime/sys.js';
+import { LILY_VERSION } from '../actors/runtime/version.js';
+import { Scheduler } from '../actors/scheduler/scheduler.js';
+import type { Clock } from '../contracts/clock.js';
+import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
+import { createUlidGenerator, systemClock } from '../eventstore/system-ports.js';
+import { openProject, type Project } from '../project/open.js';
+import { loadPolicy } from '../project/policy.js';
 import { connectTarget, resolveNatsTarget } from './connect.js';
-import { answerPings } from './sys.js';
-import { LILY_VERSION } from './version.js';
 import { type RunningWorker, startWorkerProcess } from './worker-process.js';
 
 export interface EngineProcessOptions {

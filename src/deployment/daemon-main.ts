@@ -1,17 +1,17 @@
 /**
  * Entry point of Lily's background processes (`lily up` starts them):
  *
- *   node dist/actors/runtime/daemon-main.js engine --dir <project> [--nats <url>] [--with-worker]
- *   node dist/actors/runtime/daemon-main.js worker --dir <project> --id <n> [--nats <url>] [--concurrency <n>]
+ *   node dist/deployment/daemon-main.js engine --dir <project> [--nats <url>] [--with-worker]
+ *   node dist/deployment/daemon-main.js worker --dir <project> --id <n> [--nats <url>] [--concurrency <n>]
  *
  * Logs are JSON lines in `.lily/logs/<role>[-<id>].log`. SIGTERM or SIGINT drains and exits 0;
  * a second signal exits at once with 1.
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { projectPaths } from '../../eventstore/project/paths.js';
-import { errorInfo } from '../error-info.js';
-import { createLogger } from '../logger.js';
+import { errorInfo } from '../actors/error-info.js';
+import { createLogger } from '../actors/logger.js';
+import { projectPaths } from '../project/paths.js';
 import { startEngineProcess } from './engine-process.js';
 import { startWorkerProcess } from './worker-process.js';
 

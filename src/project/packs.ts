@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Catalog } from '../../blueprints/catalog.js';
-import { installPack } from '../../blueprints/packs.js';
-import { LilyError } from '../../contracts/errors.js';
+import type { Catalog } from '../blueprints/catalog.js';
+import { installPack } from '../blueprints/packs.js';
+import { LilyError } from '../contracts/errors.js';
 import type { LilyConfig } from './config.js';
 
 const isPath = (entry: string): boolean => entry.startsWith('.') || isAbsolute(entry);

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LilyError } from '../../contracts/errors.js';
+import { LilyError } from '../contracts/errors.js';
 
 /** The `.lily/` layout of a project (design.md §5). Every path is absolute. */
 export interface ProjectPaths {

@@ -1,8 +1,8 @@
-import { LilyError } from '../../contracts/errors.js';
-import type { ArtifactRef } from '../../contracts/events/shared-schemas.js';
-import type { Json } from '../../contracts/json.js';
-import type { ArtifactStore } from '../../eventstore/artifact-store.js';
-import type { Logger } from '../logger.js';
+import type { ArtifactStore } from './artifact-store.js';
+import { LilyError } from './errors.js';
+import type { ArtifactRef } from './events/shared-schemas.js';
+import type { Json } from './json.js';
+import type { Logger } from './logger.js';
 
 /** One dispatch as an executor sees it. */
 export interface ExecutionRequest {

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LilyError } from '../../contracts/errors.js';
-import type { LilyConfig } from '../../eventstore/project/config.js';
-import type { ProjectPaths } from '../../eventstore/project/paths.js';
-import type { Bus } from '../bus/bus.js';
-import { connectNatsBus } from '../bus/nats-bus.js';
-import type { Logger } from '../logger.js';
+import type { Bus } from '../actors/bus/bus.js';
+import { connectNatsBus } from '../actors/bus/nats-bus.js';
+import type { Logger } from '../actors/logger.js';
+import { LilyError } from '../contracts/errors.js';
+import type { LilyConfig } from '../project/config.js';
+import type { ProjectPaths } from '../project/paths.js';
 
 export interface NatsTarget {
   url: string;

@@ -1,4 +1,4 @@
-import type { JobSpecCheck } from '../../blueprints/jobs/parse.js';
+import type { JobSpecCheck } from '../blueprints/jobs/parse.js';
 import type { Policy } from './policy.js';
 
 /**

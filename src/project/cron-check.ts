@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
-import type { JobSpecCheck } from '../../blueprints/jobs/parse.js';
-import { isCronTrigger } from '../../blueprints/jobs/spec.js';
+import type { JobSpecCheck } from '../blueprints/jobs/parse.js';
+import { isCronTrigger } from '../blueprints/jobs/spec.js';
 
 /**
  * Checks a cron trigger with croner (the scheduler's parser), so `lily jobs validate` refuses

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { parseYaml, validateYaml } from '../../blueprints/jobs/yaml-document.js';
+import { parseYaml, validateYaml } from '../blueprints/jobs/yaml-document.js';
 
 const retentionSchema = z.strictObject({
   /** Keep at least the last N runs of each job. */

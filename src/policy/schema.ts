@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { parseYaml, validateYaml } from '../../blueprints/jobs/yaml-document.js';
+import { parseYaml, validateYaml } from '../blueprints/jobs/yaml-document.js';
 
 const names = z.array(z.string().min(1)).default([]);
 
@@ -69,18 +68,3 @@ export type DryRunRule = Policy['require_dry_run'][number];
 /** Validates policy text. Throws `policy_invalid` `{file, issues: [{path, message, line, column}]}`. */
 export const parsePolicy = (text: string, file: string): Policy =>
   validateYaml(parseYaml(text, file, 'policy_invalid'), policySchema, file, 'policy_invalid');
-
-/**
- * Reads `.lily/policy.yaml`. A missing file is the empty policy, which allows no executor and
- * no command: a project without a policy runs nothing with side effects. Throws `policy_invalid`.
- */
-export const loadPolicy = async (file: string): Promise<Policy> => {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as { code?: unknown })?.code === 'ENOENT') return policySchema.parse({});
-    throw e;
-  }
-  return parsePolicy(text, file);
-};

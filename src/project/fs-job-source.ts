@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JOB_FILE_SUFFIX } from '../../blueprints/jobs/parse.js';
-import type { JobSource } from '../../blueprints/jobs/repository.js';
-import { LilyError } from '../../contracts/errors.js';
+import { JOB_FILE_SUFFIX } from '../blueprints/jobs/parse.js';
+import type { JobSource } from '../blueprints/jobs/repository.js';
+import { LilyError } from '../contracts/errors.js';
 
 const isMissing = (e: unknown): boolean => (e as { code?: unknown })?.code === 'ENOENT';
 

@@ -1,6 +1,6 @@
-import { createBuiltinCatalog } from '../../blueprints/builtins/index.js';
-import type { Catalog } from '../../blueprints/catalog.js';
-import { JobRepository } from '../../blueprints/jobs/repository.js';
+import { createBuiltinCatalog } from '../blueprints/builtins/index.js';
+import type { Catalog } from '../blueprints/catalog.js';
+import { JobRepository } from '../blueprints/jobs/repository.js';
 import { policyCapsCheck } from './caps-check.js';
 import { type LilyConfig, loadConfig } from './config.js';
 import { cronCheck } from './cron-check.js';
