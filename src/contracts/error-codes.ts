@@ -51,6 +51,11 @@ export const ERROR_CODES = {
   artifact_not_found: { kind: 'input', summary: 'No artifact with this sha256 or name.' },
   eventstore_version_conflict: { kind: 'failure', summary: 'The stream is not at the expected version.' },
   eventstore_unavailable: { kind: 'failure', summary: 'The event store cannot be opened or written.' },
+  eventstore_corrupt: {
+    kind: 'failure',
+    summary:
+      'The event store is damaged (truncated or unreadable data.mdb): restore .lily/db from a backup; `lily doctor` names the damage.',
+  },
   eventstore_batch_invalid: {
     kind: 'input',
     summary: 'An append batch repeats an id or partly repeats stored ones.',

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Database, type Key, open, type RootDatabase, type RootDatabaseOptions } from 'lmdb';
 import { LilyError } from '../contracts/errors.js';
+import { checkLmdbFile } from './lmdb-integrity.js';
 
 /**
  * The options every process opens `.lily/db` with. They must be identical in all processes that
@@ -47,8 +48,13 @@ export const DB_NAMES = Object.freeze({
 
 export const DB_OPTIONS = Object.freeze({ cache: false, compression: false, encoding: 'msgpack' } as const);
 
-/** Opens (creating if needed) the shared LMDB environment at `path`. Throws `eventstore_unavailable`. */
+/**
+ * Opens (creating if needed) the shared LMDB environment at `path`. Throws `eventstore_corrupt`
+ * for a damaged or truncated `data.mdb` (checked before it is mapped), `eventstore_unavailable`
+ * when it cannot be opened.
+ */
 export const openLilyLmdb = (path: string): RootDatabase => {
+  checkLmdbFile(path);
   try {
     mkdirSync(path, { recursive: true });
     return open({ path, ...LMDB_OPEN_OPTIONS });

@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveJob } from '../../blueprints/jobs/resolve.js';
 import { toLilyError } from '../../contracts/errors.js';
-import { openLilyStorage } from '../../eventstore/storage.js';
+import { checkStoreIsolated } from '../../deployment/store-check.js';
 import { loadConfig } from '../../project/config.js';
 import { openProject } from '../../project/open.js';
 import { isProject, type ProjectPaths, projectPaths } from '../../project/paths.js';
@@ -92,21 +93,24 @@ const jobsCheck = async (paths: ProjectPaths): Promise<Check> => {
 };
 
 export const lmdbCheck = async (paths: ProjectPaths): Promise<Check> => {
+  if (!existsSync(join(paths.db, 'data.mdb'))) return check('lmdb', 'ok', `${paths.db}: no events yet`);
   try {
-    const storage = await openLilyStorage({ dir: paths.root });
-    try {
-      const pos = await storage.events.lastPosition();
-      const size = (await stat(join(paths.db, 'data.mdb')).catch(() => undefined))?.size ?? 0;
-      return check('lmdb', 'ok', `${paths.db}: ${pos} events, ${formatBytes(size)}`);
-    } finally {
-      await storage.close();
-    }
+    const { events, streams } = await checkStoreIsolated(paths.root);
+    const size = (await stat(join(paths.db, 'data.mdb')).catch(() => undefined))?.size ?? 0;
+    return check(
+      'lmdb',
+      'ok',
+      `${paths.db}: ${events} events in ${streams} streams, ${formatBytes(size)}, verified`,
+    );
   } catch (e) {
+    const corrupt = toLilyError(e).code === 'eventstore_corrupt';
     return check(
       'lmdb',
       'fail',
       message(e),
-      `check permissions and free space of ${paths.db}; stop other Lily processes if it is locked`,
+      corrupt
+        ? `stop every Lily process, move ${paths.db} aside and restore it from a backup`
+        : `check permissions and free space of ${paths.db}; stop other Lily processes if it is locked`,
     );
   }
 };
