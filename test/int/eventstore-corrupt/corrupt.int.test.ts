@@ -60,7 +60,7 @@ beforeAll(async () => {
       `run/r${run}`,
       Array.from({ length: 5 }, (_, i) => ({
         id: `e${run}-${i}`,
-        type: 'timer.fired',
+        type: 'timer.fired' as const,
         at: 1_000 + i,
         data: { timerId: `t${run}-${i}-${'x'.repeat(64)}`, firedAt: 1_000 + i },
         meta: { causationId: 'c', correlationId: 'c', producer: 'test' },

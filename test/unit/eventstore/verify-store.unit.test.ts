@@ -6,7 +6,7 @@ import { verifyEventStore } from '../../../src/eventstore/verify-store.js';
 
 const fired = (id: string) => ({
   id,
-  type: 'timer.fired',
+  type: 'timer.fired' as const,
   at: 1,
   data: { timerId: id, firedAt: 1 },
   meta: { causationId: id, correlationId: id, producer: 'test' },
