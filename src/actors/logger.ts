@@ -54,7 +54,9 @@ export const createLogger = (opts: CreateLoggerOptions): Logger => {
     if (failing) return;
     failing = true;
     try {
-      process.stderr.write(`lily: cannot write the log (${e.code ?? e.message}); entries are held or dropped\n`);
+      process.stderr.write(
+        `lily: cannot write the log (${e.code ?? e.message}); entries are held or dropped\n`,
+      );
     } catch {
       // stderr is gone too: nothing more to say.
     }

@@ -7,6 +7,8 @@ import { approvalStream } from '../../contracts/events/streams.js';
 import { isRunId, parseRunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { decidePolicy, dryRunRequirement } from '../../policy/decide.js';
+import { fixForDenial } from '../../policy/fixes.js';
+import { buildPolicyRequest } from '../../policy/request.js';
 import type { Policy } from '../../policy/schema.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
@@ -16,7 +18,6 @@ import { inboxSubject, POLICY_QUEUE, policySubject } from '../subjects.js';
 import { answerFact, findAnswer } from './approvals.js';
 import { DryRunProofs } from './dry-run-proof.js';
 import type { GrantSigner } from './grants.js';
-import { buildPolicyRequest } from './policy-request.js';
 import { RunFactsCache } from './run-facts.js';
 import { checkWorkspacePath, type PathVerdict, type WorkspaceRules } from './workspace.js';
 
@@ -148,8 +149,10 @@ export class PolicyGate {
     const request = { ...unproven, dryRunProven: dryRunProof !== undefined };
     const checkPath = this.#o.checkPath ?? ((p, rules) => checkWorkspacePath(this.#o.workspace, p, rules));
     const verdict = decidePolicy(policy, request, checkPath);
-    if (verdict.decision === 'deny')
-      return { ...ref, decision: 'deny', reasons: verdict.reasons, rule: verdict.rule };
+    if (verdict.decision === 'deny') {
+      const fix = fixForDenial(verdict.rule, request, policy.caps);
+      return { ...ref, decision: 'deny', reasons: verdict.reasons, rule: verdict.rule, fix };
+    }
     // The grant covers this visit of the step (its retries too); with approval_required the run
     // holds it until a human grants.
     const grant = this.#o.signer.sign({ runId, stepId: d.stepId, dryRun: facts.dryRun });

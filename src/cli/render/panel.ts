@@ -51,7 +51,7 @@ const renderData = (c: Colors, data: Record<string, unknown>): string[] => {
 /**
  * A LilyError as a framed panel: "Blueprint Diagnostic" for compile-boundary codes, "Error"
  * otherwise, with code, message, data (issues as `file:line:column path message`) and the
- * code's summary as a hint. No stack: that is `--debug`'s job.
+ * error's own `fix` (a policy denial's) or the code's summary as a hint. No stack: that is `--debug`'s job.
  */
 export const renderErrorPanel = (c: Colors, error: LilyError): string => {
   const diagnostic = isBlueprintDiagnostic(error.code);
@@ -60,11 +60,13 @@ export const renderErrorPanel = (c: Colors, error: LilyError): string => {
   const entry = ERROR_CODES[error.code];
   const exit = entry.kind === 'input' ? 2 : 1;
   const bar = tone('┃');
+  // A denial says what to change: that is the hint, rather than the code's summary.
+  const { fix, ...data } = error.data;
   const body = [
     `${c.dim('code   ')} ${c.bold(tone(error.code))} ${c.dim(`(${entry.kind}, exit ${exit})`)}`,
     `${c.dim('message')} ${error.message}`,
-    ...(Object.keys(error.data).length > 0 ? [c.dim('data'), ...renderData(c, error.data)] : []),
-    `${c.dim('hint   ')} ${entry.summary}`,
+    ...(Object.keys(data).length > 0 ? [c.dim('data'), ...renderData(c, data)] : []),
+    `${c.dim('hint   ')} ${typeof fix === 'string' ? fix : entry.summary}`,
   ];
   const top = tone(`┏━━${c.bold(title)}${'━'.repeat(Math.max(4, WIDTH - title.length - 3))}`);
   const bottom = tone(`┗${'━'.repeat(WIDTH - 1)}`);

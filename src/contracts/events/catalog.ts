@@ -60,6 +60,8 @@ export const EVENT_DATA_SCHEMAS = {
     approvalId: z.string().optional(),
     /** The succeeded dry run (run id) an allow relied on, when a dry run was required. */
     dryRunProof: z.string().optional(),
+    /** For a denial: what to change (the job or the policy) so that the step may run. */
+    fix: z.string().optional(),
   }),
   'approval.requested': stepRefSchema.extend({
     approvalId: z.string(),

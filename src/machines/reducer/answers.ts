@@ -25,7 +25,11 @@ export const onPolicyDecided = (tx: Tx, d: EventData<'policy.decided'>): void =>
       tx,
       d.stepId,
       'failed',
-      denied(reason, { reasons: d.reasons, ...(d.rule ? { rule: d.rule } : {}) }),
+      denied(reason, {
+        reasons: d.reasons,
+        ...(d.rule ? { rule: d.rule } : {}),
+        ...(d.fix ? { fix: d.fix } : {}),
+      }),
     );
     return;
   }

@@ -1,12 +1,19 @@
-import type { ExecutorInfo } from '../../blueprints/catalog.js';
-import type { PlanStep } from '../../blueprints/plan.js';
-import type { PolicyRequest } from '../../policy/decide.js';
-import type { RunFacts } from './run-facts.js';
+import type { ExecutorInfo } from '../blueprints/catalog.js';
+import type { Plan, PlanStep } from '../blueprints/plan.js';
+import type { PolicyRequest } from './decide.js';
 
 type SideEffects = PolicyRequest['sideEffects'];
 const SEVERITY: readonly SideEffects[] = ['none', 'read', 'write', 'external'];
 const worst = (a: SideEffects, b: SideEffects | undefined): SideEffects =>
   b !== undefined && SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a;
+
+/** What a policy request needs to know about the run: from its `run.started`, or a job about to run. */
+export interface RunFactsForPolicy {
+  jobId: string;
+  principal: string;
+  dryRun: boolean;
+  plan: { timeoutMs?: Plan['timeoutMs'] };
+}
 
 const stringArray = (v: unknown): string[] | undefined =>
   Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined;
@@ -19,7 +26,7 @@ const stringArray = (v: unknown): string[] | undefined =>
  * its executor declare.
  */
 export const buildPolicyRequest = (
-  facts: RunFacts,
+  facts: RunFactsForPolicy,
   step: PlanStep,
   opts: {
     dryRunProven: boolean;
