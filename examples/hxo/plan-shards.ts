@@ -3,6 +3,7 @@
 //   npx tsx examples/hxo/plan-shards.ts [--dry-run] [job-id ...]
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import hxoPack from '@lily/hxo';
 import { parse } from 'yaml';
 import { silentLogger } from '../../src/actors/logger.js';
 import { checkWorkspacePath } from '../../src/actors/policy/workspace.js';
@@ -13,7 +14,6 @@ import { installPack } from '../../src/blueprints/packs.js';
 import { type ExecutorFn, type PartitionerFn, StepError } from '../../src/contracts/executor.js';
 import type { Json } from '../../src/contracts/json.js';
 import { createInMemoryArtifactStore } from '../../src/eventstore/in-memory-artifact-store.js';
-import hxoPack from '../../src/packs/hxo/index.js';
 
 const workspace = process.cwd();
 const args = process.argv.slice(2);
@@ -22,7 +22,7 @@ const only = args.filter((a) => !a.startsWith('--'));
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 const catalog = createBuiltinCatalog();
-installPack(catalog, { default: hxoPack }, 'src/packs/hxo/index.ts');
+installPack(catalog, { default: hxoPack }, '@lily/hxo');
 const artifacts = createInMemoryArtifactStore();
 
 const context = (w: Record<string, Json>, input: Json, stepId: string) => ({

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import hxoPack from '@lily/hxo';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createBuiltinCatalog } from '../../../src/blueprints/builtins/index.js';
 import { compileBlueprint } from '../../../src/blueprints/compile.js';
 import { jobSpecSchema } from '../../../src/blueprints/jobs/spec.js';
 import { installPack } from '../../../src/blueprints/packs.js';
-import hxoPack from '../../../src/packs/hxo/index.js';
 
 const dir = join(import.meta.dirname, '..', '..', '..', 'examples', 'hxo');
 const jobs = readdirSync(dir).filter((f) => f.endsWith('.job.yaml'));

@@ -1,8 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type ExecutorFn, hashJson, sha256Hex } from 'lily';
 import { z } from 'zod';
-import { hashJson, sha256Hex } from '../../../contracts/canonical-json.js';
-import type { ExecutorFn } from '../../../contracts/executor.js';
 import { isScript } from '../model/plan-dag.js';
 import { extensionOf } from '../model/plan-types.js';
 import { executorBaseSchema } from '../model/schemas.js';

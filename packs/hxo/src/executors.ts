@@ -1,4 +1,4 @@
-import type { LilyPack } from '../../blueprints/packs.js';
+import type { LilyPack } from 'lily';
 import { assetsWithSchema, indexAssets } from './io/exec-assets.js';
 import { docsIndex } from './io/exec-docs.js';
 import { migrateWithSchema, sqlMigrate } from './io/exec-migrate.js';

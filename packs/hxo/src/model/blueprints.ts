@@ -1,7 +1,5 @@
+import { type AnyBlueprint, defineBlueprint, jsonSchema, type PlanBody } from 'lily';
 import { z } from 'zod';
-import type { AnyBlueprint, PlanBody } from '../../../blueprints/blueprint.js';
-import { defineBlueprint } from '../../../blueprints/define.js';
-import { jsonSchema } from '../../../contracts/json.js';
 import { FORCE_MERGE_CAPABILITY } from './kinds.js';
 import { HXO_PARTITIONERS, type HxoExecutor } from './schemas.js';
 

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { ExecutorFn } from '../../../contracts/executor.js';
-import type { Json } from '../../../contracts/json.js';
+import type { ExecutorFn, Json } from 'lily';
 import { routeOf } from '../model/plan-files.js';
 import { buildDocsIndex, type IndexedDoc } from './docs-search.js';
 import { resolveShard } from './shards.js';

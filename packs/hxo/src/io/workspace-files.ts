@@ -1,8 +1,8 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import type { ExecutionContext } from 'lily';
 import picomatch from 'picomatch';
-import type { ExecutionContext } from '../../../contracts/executor.js';
 import type { ListedFile } from '../model/plan-types.js';
 import { ALWAYS_EXCLUDED, type PartitionConfig } from '../model/schemas.js';
 import { terminal } from './step-errors.js';

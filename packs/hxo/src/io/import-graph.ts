@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { sha256Hex } from '../../../contracts/canonical-json.js';
-import type { ExecutionContext } from '../../../contracts/executor.js';
+import { type ExecutionContext, sha256Hex } from 'lily';
 import { isScript } from '../model/plan-dag.js';
 import { extensionOf, type ListedFile } from '../model/plan-types.js';
 import { terminal } from './step-errors.js';

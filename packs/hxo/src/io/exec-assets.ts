@@ -1,9 +1,7 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { type ExecutorFn, type Json, sha256Hex } from 'lily';
 import { z } from 'zod';
-import { sha256Hex } from '../../../contracts/canonical-json.js';
-import type { ExecutorFn } from '../../../contracts/executor.js';
-import type { Json } from '../../../contracts/json.js';
 import { imageSize } from '../model/image-size.js';
 import { bucketOf, mediaTypeOf } from '../model/media-types.js';
 import { extensionOf, type ListedFile, relativeTo } from '../model/plan-types.js';

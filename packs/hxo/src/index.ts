@@ -1,11 +1,12 @@
 /**
  * The HXO pack (HXO Blueprint Contract v1.9.6n): six job kinds (deploy.pack, deploy.migrate,
  * deploy.prime, assets.index, assets.stage, docs.index), their blueprints, partitioners and
- * executors. Load it with `.lily/config.yaml`: `packs: ['./node_modules/lily/dist/packs/hxo/index.js']`
- * (or the path of this file in a checkout). Heavy dependencies (PGlite, esbuild, MiniSearch,
- * es-module-lexer, lmdb) load only when a worker runs the executor that needs them.
+ * executors. It is the workspace package `@lily/hxo` and imports only `lily`'s public API. Load it
+ * with `.lily/config.yaml`: `packs: ['@lily/hxo']` (`lily init --example hxo` writes that). Heavy
+ * dependencies (PGlite, esbuild, MiniSearch, es-module-lexer, lmdb) load only when a worker runs
+ * the executor that needs them.
  */
-import { definePack } from '../../blueprints/packs.js';
+import { definePack } from 'lily';
 import { HXO_EXECUTOR_INFOS, HXO_PARTITIONER_INFOS } from './executors.js';
 import { HXO_BLUEPRINTS } from './model/blueprints.js';
 import { HXO_JOB_KINDS } from './model/kinds.js';

@@ -1,4 +1,4 @@
-import { StepError } from '../../../contracts/executor.js';
+import { StepError } from 'lily';
 
 /** A terminal failure (bad config, a changed workspace, a broken migration): retrying cannot help. */
 export const terminal = (

@@ -1,5 +1,4 @@
-import { sha256Hex } from '../../../contracts/canonical-json.js';
-import type { JsonObject } from '../../../contracts/json.js';
+import { type JsonObject, sha256Hex } from 'lily';
 import type { PartitionConfig } from './schemas.js';
 
 /** One file of a listing: a workspace-relative POSIX path, its size, and the root it was found under. */

@@ -1,4 +1,4 @@
-import type { JobKind } from '../../../blueprints/job-kinds.js';
+import type { JobKind } from 'lily';
 import {
   assetsResultSchema,
   bucketShardSchema,

@@ -1,5 +1,5 @@
+import { LilyError } from 'lily';
 import MiniSearch, { type Options } from 'minisearch';
-import { LilyError } from '../../../contracts/errors.js';
 
 /** A markdown doc as the index sees it. */
 export interface IndexedDoc {

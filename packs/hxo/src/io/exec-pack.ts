@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { sha256Hex } from '../../../contracts/canonical-json.js';
-import type { ExecutorFn } from '../../../contracts/executor.js';
-import type { JsonObject } from '../../../contracts/json.js';
+import { type ExecutorFn, type JsonObject, sha256Hex } from 'lily';
 import { resolveShard } from './shards.js';
 import { gzipReproducible, tarBytes } from './tar.js';
 

@@ -1,5 +1,4 @@
-import { canonicalJson } from '../../../contracts/canonical-json.js';
-import type { ExecutionContext, PartitionerFn } from '../../../contracts/executor.js';
+import { canonicalJson, type ExecutionContext, type PartitionerFn } from 'lily';
 import { planByDagDepth } from '../model/plan-dag.js';
 import {
   planByAssetBucket,

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { type ExecutionContext, type ExecutorFn, sha256Hex } from 'lily';
 import { z } from 'zod';
-import { sha256Hex } from '../../../contracts/canonical-json.js';
-import type { ExecutionContext, ExecutorFn } from '../../../contracts/executor.js';
 import type { ListedFile } from '../model/plan-types.js';
 import { executorBaseSchema } from '../model/schemas.js';
 import { withFileLock } from './file-lock.js';

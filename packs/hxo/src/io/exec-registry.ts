@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
+import { canonicalJson, type ExecutorFn, type Json } from 'lily';
 import { z } from 'zod';
-import { canonicalJson } from '../../../contracts/canonical-json.js';
-import type { ExecutorFn } from '../../../contracts/executor.js';
-import type { Json } from '../../../contracts/json.js';
 import { executorBaseSchema } from '../model/schemas.js';
 import { scanModules } from './import-graph.js';
 import { resolveShard } from './shards.js';
