@@ -1,22 +1,24 @@
-// Plans (and with --dry-run, dry-runs) every HXO example job against this repository, without
-// the engine: compile -> partitioner -> each shard through its executor in dry-run mode.
-//   npx tsx examples/hxo/plan-shards.ts [--dry-run] [job-id ...]
+// Plans (and with --dry-run, dry-runs) the HXO jobs of a project without the engine:
+// compile -> partitioner -> each shard through its executor in dry-run mode. The project is the
+// one `lily init --example hxo --dir <dir>` made (or any project whose jobs use HXO blueprints).
+//   npx tsx scripts/hxo-plan-shards.ts [--dir <dir>] [--dry-run] [job-id ...]
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import hxoPack from '@lily/hxo';
 import { parse } from 'yaml';
-import { silentLogger } from '../../src/actors/logger.js';
-import { checkWorkspacePath } from '../../src/actors/policy/workspace.js';
-import { createBuiltinCatalog } from '../../src/blueprints/builtins/index.js';
-import { compileBlueprint } from '../../src/blueprints/compile.js';
-import { jobSpecSchema } from '../../src/blueprints/jobs/spec.js';
-import { installPack } from '../../src/blueprints/packs.js';
-import { type ExecutorFn, type PartitionerFn, StepError } from '../../src/contracts/executor.js';
-import type { Json } from '../../src/contracts/json.js';
-import { createInMemoryArtifactStore } from '../../src/eventstore/in-memory-artifact-store.js';
+import { silentLogger } from '../src/actors/logger.js';
+import { checkWorkspacePath } from '../src/actors/policy/workspace.js';
+import { createBuiltinCatalog } from '../src/blueprints/builtins/index.js';
+import { compileBlueprint } from '../src/blueprints/compile.js';
+import { jobSpecSchema } from '../src/blueprints/jobs/spec.js';
+import { installPack } from '../src/blueprints/packs.js';
+import { type ExecutorFn, type PartitionerFn, StepError } from '../src/contracts/executor.js';
+import type { Json } from '../src/contracts/json.js';
+import { createInMemoryArtifactStore } from '../src/eventstore/in-memory-artifact-store.js';
 
-const workspace = process.cwd();
 const args = process.argv.slice(2);
+const dirAt = args.indexOf('--dir');
+const workspace = resolve(dirAt >= 0 ? (args.splice(dirAt, 2)[1] ?? '.') : '.');
 const dryRun = args.includes('--dry-run');
 const only = args.filter((a) => !a.startsWith('--'));
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -47,7 +49,7 @@ const context = (w: Record<string, Json>, input: Json, stepId: string) => ({
   },
 });
 
-const dir = join(workspace, 'examples', 'hxo');
+const dir = join(workspace, '.lily', 'jobs');
 for (const file of (await readdir(dir)).filter((f) => f.endsWith('.job.yaml')).sort()) {
   const spec = jobSpecSchema.parse(parse(await readFile(join(dir, file), 'utf8')));
   if (only.length > 0 && !only.includes(spec.id)) continue;
