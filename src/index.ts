@@ -16,10 +16,13 @@ export {
 export type { Catalog, ExecutorInfo, GateTemplate, PackInfo, PartitionerInfo } from './blueprints/catalog.js';
 export { type CompiledPlan, compileBlueprint } from './blueprints/compile.js';
 export { defineBlueprint } from './blueprints/define.js';
+// For packs.
+export type { JobKind } from './blueprints/job-kinds.js';
 export { definePack, type LilyPack } from './blueprints/packs.js';
 export type { Plan, PlanStep } from './blueprints/plan.js';
 // The executor and partitioner plug-in contract.
 export type { ArtifactStore, PutArtifactOptions, PutJsonOptions } from './contracts/artifact-store.js';
+export { canonicalJson, hashJson, sha256Hex } from './contracts/canonical-json.js';
 // Errors.
 export { ERROR_CODES, type ErrorCode, isErrorCode } from './contracts/error-codes.js';
 export { hasErrorCode, isLilyError, LilyError, toLilyError } from './contracts/errors.js';
@@ -37,6 +40,7 @@ export {
   StepError,
 } from './contracts/executor.js';
 export type { Json, JsonObject } from './contracts/json.js';
+export { jsonSchema } from './contracts/json.js';
 export type { Logger } from './contracts/logger.js';
 // Receipts.
 export type { RunReceipt, StepReceipt } from './eventstore/projections/receipt-types.js';

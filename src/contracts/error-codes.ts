@@ -92,6 +92,11 @@ export const ERROR_CODES = {
   replay_nondeterministic: { kind: 'failure', summary: 'Replay diverged from the recorded log.' },
   config_invalid: { kind: 'input', summary: '.lily/config.yaml is invalid.' },
   policy_invalid: { kind: 'input', summary: '.lily/policy.yaml is invalid.' },
+  example_not_found: {
+    kind: 'input',
+    summary:
+      'No example under this name: `lily init --example <name>` needs the package (@lily/<name>) installed next to the project or next to Lily, with a "lily.example" directory.',
+  },
   project_not_initialized: { kind: 'input', summary: 'No .lily/ directory here: run `lily init`.' },
   run_not_found: { kind: 'input', summary: 'No run with this id.' },
   approval_not_found: { kind: 'input', summary: 'No pending approval with this id.' },

@@ -1,16 +1,25 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { type ExampleSource, exampleFiles, findExample } from './examples.js';
 import { type ProjectPaths, projectPaths } from './paths.js';
 import { CONFIG_TEMPLATE, GITIGNORE_TEMPLATE, HELLO_JOB_TEMPLATE, POLICY_TEMPLATE } from './templates.js';
 
 export interface InitOptions {
-  /** Overwrite files that exist (config, policy, the example job, .gitignore). */
+  /** Overwrite files that exist (config, policy, the example job, .gitignore, an example's files). */
   force?: boolean;
+  /**
+   * Create the project from the example a pack ships (`hxo` -> the package `@lily/hxo`): its
+   * config, policy and jobs replace the templates (and the `hello` job), and its workspace files
+   * are copied into `dir`. See `findExample`.
+   */
+  example?: string;
 }
 
 export interface InitResult {
   paths: ProjectPaths;
+  /** The example the project was created from, when `example` was given. */
+  example?: ExampleSource;
   /** Absolute paths written because they were missing. */
   created: string[];
   /** Absolute paths rewritten because of `force`. */
@@ -19,27 +28,46 @@ export interface InitResult {
   kept: string[];
 }
 
+/** What to write at a path: a template's text, or a copy of an example's file. */
+type Content = { text: string } | { copyOf: string };
+
+/** The files of a new project, by absolute path: the templates, then an example's files over them. */
+const plannedFiles = (paths: ProjectPaths, example: ExampleSource | undefined): Map<string, Content> => {
+  const files = new Map<string, Content>([
+    [paths.config, { text: CONFIG_TEMPLATE }],
+    [paths.policy, { text: POLICY_TEMPLATE }],
+    [paths.gitignore, { text: GITIGNORE_TEMPLATE }],
+  ]);
+  if (example === undefined) {
+    files.set(join(paths.jobs, 'hello.job.yaml'), { text: HELLO_JOB_TEMPLATE });
+    return files;
+  }
+  for (const f of exampleFiles(example)) files.set(join(paths.dir, f.target), { copyOf: f.source });
+  return files;
+};
+
 /**
  * Creates `.lily/` in `dir`: config.yaml, policy.yaml, jobs/hello.job.yaml and a .gitignore for
- * the state directories. Idempotent: existing files are kept unless `force`. Never deletes.
+ * the state directories; with `example`, the example's files instead of the templates (see
+ * InitOptions). Idempotent: existing files are kept unless `force`. Never deletes. Throws
+ * `example_not_found` (nothing written) when the example cannot be found.
  */
 export const initProject = async (dir: string, options: InitOptions = {}): Promise<InitResult> => {
   const paths = projectPaths(dir);
+  const example = options.example === undefined ? undefined : findExample(options.example, paths.dir);
+  const files = plannedFiles(paths, example);
   await mkdir(paths.jobs, { recursive: true });
-  const files: [string, string][] = [
-    [paths.config, CONFIG_TEMPLATE],
-    [paths.policy, POLICY_TEMPLATE],
-    [join(paths.jobs, 'hello.job.yaml'), HELLO_JOB_TEMPLATE],
-    [paths.gitignore, GITIGNORE_TEMPLATE],
-  ];
   const result: InitResult = { paths, created: [], overwritten: [], kept: [] };
-  for (const [file, text] of files) {
+  if (example) result.example = example;
+  for (const [file, content] of files) {
     const exists = existsSync(file);
     if (exists && !options.force) {
       result.kept.push(file);
       continue;
     }
-    await writeFile(file, text, 'utf8');
+    await mkdir(dirname(file), { recursive: true });
+    if ('text' in content) await writeFile(file, content.text, 'utf8');
+    else await copyFile(content.copyOf, file);
     (exists ? result.overwritten : result.created).push(file);
   }
   return result;

@@ -9,8 +9,11 @@ import type { LilyConfig } from './config.js';
 const isPath = (entry: string): boolean => entry.startsWith('.') || isAbsolute(entry);
 
 /**
- * The import specifier of a pack entry: a file URL for a path (relative to the project), the
- * package resolved from the project directory for a name (falling back to Lily's own resolution).
+ * The import specifier of a pack entry: a file URL for a path (relative to the project); for a
+ * package name, the package as resolved from the project directory, else the bare name, which
+ * `import()` resolves from Lily's own installation. So a project without node_modules (one made
+ * by `lily init --example hxo`) loads `@lily/hxo` from where Lily is installed, and a project
+ * that installs its own copy gets that one (docs/decisions/012).
  */
 export const packSpecifier = (entry: string, dir: string): string => {
   if (isPath(entry)) return pathToFileURL(resolve(dir, entry)).href;
@@ -38,9 +41,12 @@ export const loadPacks = async (
       mod = await import(packSpecifier(entry, dir));
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
+      const hint = isPath(entry)
+        ? ''
+        : ` (a package is looked up in ${resolve(dir)} first, then next to Lily: npm install ${entry} in either)`;
       throw new LilyError(
         'pack_invalid',
-        `pack ${entry} cannot be imported: ${message}`,
+        `pack ${entry} cannot be imported: ${message}${hint}`,
         {
           source: entry,
           reason: 'import_failed',

@@ -1,3 +1,4 @@
+import hxoPack, { docsIndexV1, docsIndexV2 } from '@lily/hxo';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createBuiltinCatalog } from '../../../src/blueprints/builtins/index.js';
@@ -5,7 +6,6 @@ import { defineBlueprint } from '../../../src/blueprints/define.js';
 import { installPack } from '../../../src/blueprints/packs.js';
 import { deprecationWarnings, replacementBlueprint } from '../../../src/cli/actions/kind-deprecation.js';
 import { isLilyError } from '../../../src/contracts/errors.js';
-import hxoPack, { docsIndexV1, docsIndexV2 } from '../../../src/packs/hxo/index.js';
 
 const docsBlueprint = (id: string) =>
   defineBlueprint({
