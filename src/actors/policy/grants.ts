@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { canonicalJson } from '../../contracts/canonical-json.js';
 import { LilyError } from '../../contracts/errors.js';
@@ -67,13 +67,19 @@ export const loadOrCreateGrantKey = async (file: string): Promise<Buffer> => {
   }
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
+  // Written whole under a temporary name, then linked into place: link() refuses an existing
+  // file, so of two processes creating it at once one wins, and nobody reads a half-written key.
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, key.toString('hex'), { mode: 0o600, flag: 'wx' });
   try {
-    await writeFile(file, key.toString('hex'), { mode: 0o600, flag: 'wx' });
+    await link(temp, file);
   } catch (e) {
     // Another process created it first: use theirs.
     if ((e as { code?: string }).code === 'EEXIST')
       return Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
     throw e;
+  } finally {
+    await unlink(temp).catch(() => undefined);
   }
   await chmod(file, 0o600);
   return key;
