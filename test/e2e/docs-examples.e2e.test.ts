@@ -68,7 +68,7 @@ describe('examples/blueprints: a user project importing lily', () => {
       { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
     );
     expect(tsc.status, `${tsc.stdout}${tsc.stderr}`).toBe(0);
-  });
+  }, 120_000);
 
   it('compiles release-check.v1 to the plan the guide shows, with a stable hash', () => {
     const catalog = createBuiltinCatalog();
@@ -93,7 +93,7 @@ describe('examples/blueprints: a user project importing lily', () => {
 
   it('passes its property test (docs/testing.md)', () => {
     checkReleaseCheck(50);
-  });
+  }, 120_000);
 });
 
 describe('code blocks tagged file=<path>', () => {

@@ -197,7 +197,7 @@ describe.skipIf(npmMissing)('lily installed from its tarball into a fresh projec
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
     const result = inProject(process.execPath, [tsc, '-p', 'tsconfig.json']);
     expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
-  });
+  }, 180_000);
 
   it('property-tests a blueprint and a pack that import only lily, with lily/testing and fast-check', () => {
     const out = ok(inProject('node', ['test/greet.prop.mjs'], 300_000), 'node test/greet.prop.mjs');
@@ -212,7 +212,7 @@ describe.skipIf(npmMissing)('lily installed from its tarball into a fresh projec
       code: 'blueprint_compile_failed',
       data: { reason: 'unknown_executor', executor: 'shout' },
     });
-  });
+  }, 180_000);
 
   it('runs a job on the pack with the installed lily binary: init, config, policy, jobs run --follow --json', () => {
     const init = lily(['init']);
@@ -260,5 +260,5 @@ describe.skipIf(npmMissing)('lily installed from its tarball into a fresh projec
     expect(JSON.parse(quiet.stdout)).toMatchObject({
       receipt: { envelope: { payload: { message: 'HELLO ADA' } } },
     });
-  });
+  }, 180_000);
 });
