@@ -1,7 +1,10 @@
 /**
  * The stable error codes of Lily. A code names exactly one cause and is never reused.
  * `kind` says whose fault it is: `input` (the caller gave something wrong: exit 2) or
- * `failure` (the work or the environment failed: exit 1).
+ * `failure` (the work or the environment failed: exit 1). Runbook: docs/operations.md.
+ *
+ * @example
+ * ERROR_CODES.blueprint_compile_failed.kind; // 'input'
  */
 export const ERROR_CODES = {
   job_not_found: { kind: 'input', summary: 'No job spec with this id under .lily/jobs/.' },
@@ -106,7 +109,15 @@ export const ERROR_CODES = {
   internal_error: { kind: 'failure', summary: 'An unexpected error (a bug): please report it.' },
 } as const satisfies Record<string, { kind: 'input' | 'failure'; summary: string }>;
 
+/** One of the stable codes of ERROR_CODES: what `LilyError.code` holds. */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * True for a string that is one of Lily's error codes. Never throws.
+ *
+ * @example
+ * isErrorCode('job_not_found'); // true
+ * isErrorCode('nope'); // false
+ */
 export const isErrorCode = (value: unknown): value is ErrorCode =>
   typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);

@@ -166,10 +166,29 @@ export const EVENT_DATA_SCHEMAS = {
   }),
 } as const;
 
+/** Every event type of the catalog (`run.requested`, `step.succeeded`, ...): docs/events.md. */
 export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
+/**
+ * The `data` of an event of type T, as its schema parses it.
+ *
+ * @example
+ * if (e.type === 'step.failed') { const d = e.data as EventData<'step.failed'>; console.log(d.stepId, d.error.code); }
+ */
 export type EventData<T extends EventType> = z.output<(typeof EVENT_DATA_SCHEMAS)[T]>;
+/**
+ * Every event type Lily may append, in catalog order.
+ *
+ * @example
+ * EVENT_TYPES.includes('run.completed'); // true
+ */
 export const EVENT_TYPES = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];
 
+/**
+ * True for a type of the event catalog. Never throws.
+ *
+ * @example
+ * isEventType('step.succeeded'); // true
+ */
 export const isEventType = (t: unknown): t is EventType =>
   typeof t === 'string' && Object.hasOwn(EVENT_DATA_SCHEMAS, t);
 
