@@ -1,10 +1,9 @@
 import { relative } from 'node:path';
-import { initProject } from '../../project/init.js';
 import type { CliContext, Outcome } from '../context.js';
 
 /** `lily init [--force]`: JSON `{dir, created, overwritten, kept}` (absolute paths). */
 export const init = async (ctx: CliContext, options: { force?: boolean }): Promise<Outcome> => {
-  const result = await initProject(ctx.dir, { force: options.force === true });
+  const result = await ctx.client.project.init({ force: options.force === true });
   const { dir } = result.paths;
   const data = { dir, created: result.created, overwritten: result.overwritten, kept: result.kept };
   return {
@@ -16,7 +15,7 @@ export const init = async (ctx: CliContext, options: { force?: boolean }): Promi
         ...result.overwritten.map((f) => `${c.yellow('overwritten')}  ${rel(f)}`),
         ...result.kept.map((f) => `${c.dim('kept')}         ${rel(f)}`),
       ];
-      const next = `\nNext: ${c.bold('lily jobs validate')}  then  ${c.bold('lily blueprints plan hello')}`;
+      const next = `\nNext: ${c.bold(ctx.lily('jobs validate'))}  then  ${c.bold(ctx.lily('blueprints plan hello'))}`;
       const kept = result.kept.length > 0 ? c.dim('\n(existing files kept; --force overwrites them)') : '';
       return `Lily project in ${dir}\n${lines.join('\n')}${kept}${next}`;
     },

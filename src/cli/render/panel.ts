@@ -28,7 +28,9 @@ const renderIssues = (c: Colors, file: unknown, issues: Issue[]): string[] =>
   });
 
 const renderData = (c: Colors, data: Record<string, unknown>): string[] => {
-  const { issues, ...rest } = data;
+  const { issues, ...others } = data;
+  // A string hint has its own line in the panel.
+  const rest = typeof others.hint === 'string' ? { ...others, hint: undefined } : others;
   const lines: string[] = [];
   const restKeys = Object.keys(rest).filter((k) => rest[k] !== undefined);
   if (restKeys.length > 0) {
@@ -50,8 +52,9 @@ const renderData = (c: Colors, data: Record<string, unknown>): string[] => {
 
 /**
  * A LilyError as a framed panel: "Blueprint Diagnostic" for compile-boundary codes, "Error"
- * otherwise, with code, message, data (issues as `file:line:column path message`) and the
- * code's summary as a hint. No stack: that is `--debug`'s job.
+ * otherwise, with code, message, data (issues as `file:line:column path message`) and a hint:
+ * the error's own (`data.hint`, what to do about this very failure) when it has one, else the
+ * code's summary. No stack: that is `--debug`'s job.
  */
 export const renderErrorPanel = (c: Colors, error: LilyError): string => {
   const diagnostic = isBlueprintDiagnostic(error.code);
@@ -59,12 +62,14 @@ export const renderErrorPanel = (c: Colors, error: LilyError): string => {
   const title = diagnostic ? ' Blueprint Diagnostic ' : ' Error ';
   const entry = ERROR_CODES[error.code];
   const exit = entry.kind === 'input' ? 2 : 1;
+  const hint = typeof error.data.hint === 'string' ? error.data.hint : entry.summary;
+  const shown = Object.keys(error.data).filter((k) => k !== 'hint' || typeof error.data.hint !== 'string');
   const bar = tone('┃');
   const body = [
     `${c.dim('code   ')} ${c.bold(tone(error.code))} ${c.dim(`(${entry.kind}, exit ${exit})`)}`,
     `${c.dim('message')} ${error.message}`,
-    ...(Object.keys(error.data).length > 0 ? [c.dim('data'), ...renderData(c, error.data)] : []),
-    `${c.dim('hint   ')} ${entry.summary}`,
+    ...(shown.length > 0 ? [c.dim('data'), ...renderData(c, error.data)] : []),
+    `${c.dim('hint   ')} ${hint}`,
   ];
   const top = tone(`┏━━${c.bold(title)}${'━'.repeat(Math.max(4, WIDTH - title.length - 3))}`);
   const bottom = tone(`┗${'━'.repeat(WIDTH - 1)}`);

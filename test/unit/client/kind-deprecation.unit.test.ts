@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createBuiltinCatalog } from '../../../src/blueprints/builtins/index.js';
 import { defineBlueprint } from '../../../src/blueprints/define.js';
 import { installPack } from '../../../src/blueprints/packs.js';
-import { deprecationWarnings, replacementBlueprint } from '../../../src/cli/actions/kind-deprecation.js';
+import { deprecationWarnings, replacementBlueprint } from '../../../src/client/jobs/kind-deprecation.js';
 import { isLilyError } from '../../../src/contracts/errors.js';
 import hxoPack, { docsIndexV1, docsIndexV2 } from '../../../src/packs/hxo/index.js';
 
