@@ -40,3 +40,41 @@ export type { Json, JsonObject } from './contracts/json.js';
 export type { Logger } from './contracts/logger.js';
 // Receipts.
 export type { RunReceipt, StepReceipt } from './eventstore/projections/receipt-types.js';
+
+// Client.
+
+export {
+  type ApprovalAnswered,
+  type ApprovalView,
+  type BlueprintEntry,
+  type BlueprintGraph,
+  type CancelReceipt,
+  type DeploymentDown,
+  type DeploymentStatus,
+  type DeploymentUp,
+  type DoctorReport,
+  type EngineMode,
+  type FinalStatus,
+  type FollowRunOptions,
+  type JobEntry,
+  type JobPlan,
+  type JobUpgrade,
+  type JobValidation,
+  LilyClient,
+  type LilyClientOptions,
+  type ListRunsOptions,
+  type ProjectLocation,
+  type ReceiptView,
+  type ReplayReport,
+  type ResolveAnswer,
+  type ResolveReceipt,
+  type RunDescription,
+  type RunHandle,
+  type RunIdentity,
+  type RunListStatus,
+  type RunRequestOptions,
+  type RunResult,
+  type RunSummary,
+  type Tail,
+  type TailMessage,
+} from './client/index.js';
