@@ -38,7 +38,10 @@ export const buildProgram = (version: string): Command => {
   const program = new Command('lily')
     .description('Lily: an event-sourced actor runtime for blueprint-driven jobs')
     .version(version, '-V, --version')
-    .option('--dir <path>', 'project directory holding .lily/ (default: the current directory)')
+    .option(
+      '--dir <path>',
+      'project directory holding .lily/ (default: the nearest one at or above the current directory)',
+    )
     .option('--json', 'print machine-readable JSON on stdout')
     .option('--debug', 'print stack traces of errors')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')

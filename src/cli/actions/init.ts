@@ -1,5 +1,4 @@
 import { relative } from 'node:path';
-import { initProject } from '../../project/init.js';
 import type { CliContext, Outcome } from '../context.js';
 
 /**
@@ -10,7 +9,7 @@ export const init = async (
   ctx: CliContext,
   options: { force?: boolean; example?: string },
 ): Promise<Outcome> => {
-  const result = await initProject(ctx.dir, {
+  const result = await ctx.client.project.init({
     force: options.force === true,
     ...(options.example === undefined ? {} : { example: options.example }),
   });
@@ -33,8 +32,8 @@ export const init = async (
         ...result.kept.map((f) => `${c.dim('kept')}         ${rel(f)}`),
       ];
       const next = example
-        ? `\nFrom the example ${example.name} of ${example.packageName}. Next: ${c.bold('lily jobs validate')}  then  ${c.bold('lily up')}`
-        : `\nNext: ${c.bold('lily jobs validate')}  then  ${c.bold('lily blueprints plan hello')}`;
+        ? `\nFrom the example ${example.name} of ${example.packageName}. Next: ${c.bold(ctx.lily('jobs validate'))}  then  ${c.bold(ctx.lily('up'))}`
+        : `\nNext: ${c.bold(ctx.lily('jobs validate'))}  then  ${c.bold(ctx.lily('blueprints plan hello'))}`;
       const kept = result.kept.length > 0 ? c.dim('\n(existing files kept; --force overwrites them)') : '';
       return `Lily project in ${dir}\n${lines.join('\n')}${kept}${next}`;
     },

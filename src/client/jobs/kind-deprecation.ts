@@ -24,7 +24,7 @@ export const deprecationWarnings = (
   const to = kind.deprecated.replacedBy ? ` (replaced by ${kind.deprecated.replacedBy})` : '';
   return [
     `job ${jobId}: job kind ${kind.id}@${kind.version} is deprecated${to}: ${kind.deprecated.message}; ` +
-      `lily jobs upgrade ${jobId} shows the change`,
+      `\`lily jobs upgrade ${jobId}\` shows the change`,
   ];
 };
 

@@ -49,7 +49,7 @@ export const planDaemons = (dir: string, workers: number, nats: string | undefin
   return plans;
 };
 
-/** Connects to the NATS a deployment records (the managed server's token, or LILY_NATS_TOKEN). */
+/** Connects to the NATS a deployment records (the managed server's token, or LILY_NATS_TOKEN); undefined when it does not answer. */
 export const deploymentBus = async (lilyRoot: string, state: DeploymentState): Promise<Bus | undefined> => {
   try {
     if (state.nats.managed) {
@@ -57,14 +57,14 @@ export const deploymentBus = async (lilyRoot: string, state: DeploymentState): P
       if (!conn) return undefined;
       return await connectTarget(
         { url: conn.servers, token: conn.token, source: 'managed' },
-        'lily-cli',
+        'lily-client',
         silentLogger(),
       );
     }
     const token = process.env.LILY_NATS_TOKEN;
     return await connectTarget(
       { url: state.nats.url, ...(token ? { token } : {}), source: 'config' },
-      'lily-cli',
+      'lily-client',
       silentLogger(),
     );
   } catch {

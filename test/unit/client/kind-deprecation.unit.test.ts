@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { createBuiltinCatalog } from '../../../src/blueprints/builtins/index.js';
 import { defineBlueprint } from '../../../src/blueprints/define.js';
 import { installPack } from '../../../src/blueprints/packs.js';
-import { deprecationWarnings, replacementBlueprint } from '../../../src/cli/actions/kind-deprecation.js';
+import { deprecationWarnings, replacementBlueprint } from '../../../src/client/jobs/kind-deprecation.js';
 import { isLilyError } from '../../../src/contracts/errors.js';
 
 const docsBlueprint = (id: string) =>

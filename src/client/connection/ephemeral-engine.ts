@@ -2,29 +2,30 @@ import { join } from 'node:path';
 import type { Bus } from '../../actors/bus/bus.js';
 import { connectNatsBus } from '../../actors/bus/nats-bus.js';
 import { createLogger } from '../../actors/logger.js';
+import type { Clock } from '../../contracts/clock.js';
 import { type RunningEngine, startEngineProcess } from '../../deployment/engine-process.js';
 import { startManagedNats, stopManagedNats } from '../../deployment/nats-server/index.js';
 import type { ProjectPaths } from '../../project/paths.js';
 
-/** An engine with an in-process worker, on the project's managed nats-server, for one command. */
+/** An engine with an in-process worker, on the project's managed nats-server, for one client. */
 export interface EphemeralEngine {
   bus: Bus;
   engine: RunningEngine;
   /** `.lily/logs/cli-run.log` */
   log: string;
-  /** Drains the engine and the bus; stops the nats-server if this command started it. Idempotent. */
+  /** Drains the engine and the bus; stops the nats-server if this engine started it. Idempotent. */
   stop(): Promise<void>;
 }
 
 /**
- * `lily jobs run` (and `runs rerun`) without a deployment: starts the managed nats-server
- * (or reuses a running one, which is then left running), then an engine serving every
- * executor in this process, without cron loops. Everything stops with `stop()`.
+ * A run submitted when no engine runs: starts the managed nats-server (or reuses a running
+ * one, which is then left running), then an engine serving every executor in this process,
+ * without cron loops. Everything stops with `stop()` (the client's `close()`).
  *
  * Throws `nats_server_missing`, `nats_server_start_failed`, `bus_unavailable`, and the
  * project errors of `startEngineProcess` (`config_invalid`, `policy_invalid`, ...).
  */
-export const startEphemeralEngine = async (paths: ProjectPaths): Promise<EphemeralEngine> => {
+export const startEphemeralEngine = async (paths: ProjectPaths, clock: Clock): Promise<EphemeralEngine> => {
   const logFile = join(paths.logs, 'cli-run.log');
   const log = createLogger({ name: 'cli-run', file: logFile });
   const nats = await startManagedNats(paths.root);
@@ -33,11 +34,12 @@ export const startEphemeralEngine = async (paths: ProjectPaths): Promise<Ephemer
   };
   let bus: Bus | undefined;
   try {
-    bus = await connectNatsBus({ servers: nats.url, token: nats.token, name: 'lily-cli', logger: log });
+    bus = await connectNatsBus({ servers: nats.url, token: nats.token, name: 'lily-client', logger: log });
     const engine = await startEngineProcess({
       dir: paths.dir,
       log,
       bus,
+      clock,
       worker: { id: 'cli' },
       cron: false,
     });

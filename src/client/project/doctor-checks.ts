@@ -5,14 +5,16 @@ import { resolveJob } from '../../blueprints/jobs/resolve.js';
 import { toLilyError } from '../../contracts/errors.js';
 import { checkStoreIsolated } from '../../deployment/store-check.js';
 import { loadConfig } from '../../project/config.js';
+import type { ProjectLocation } from '../../project/find.js';
 import { openProject } from '../../project/open.js';
-import { isProject, type ProjectPaths, projectPaths } from '../../project/paths.js';
+import type { ProjectPaths } from '../../project/paths.js';
 import { loadPolicy } from '../../project/policy.js';
-import { formatBytes } from '../render/format.js';
+import { projectMissing } from '../errors.js';
+import { formatBytes } from '../format.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
-/** One line of `lily doctor`: what was checked, how it went, and what to do about it. */
+/** One check of `doctor`: what was checked, how it went, and what to do about it. */
 export interface Check {
   id: string;
   status: CheckStatus;
@@ -40,10 +42,11 @@ export const nodeCheck = (): Check => {
     : check('node', 'fail', `node ${process.version} is too old`, 'install Node.js 20 or newer');
 };
 
-export const projectCheck = (dir: string): Check =>
-  isProject(dir)
-    ? check('project', 'ok', `${projectPaths(dir).root}`)
-    : check('project', 'fail', `no .lily/ in ${projectPaths(dir).dir}`, 'run `lily init` (or pass --dir)');
+export const projectCheck = (at: ProjectLocation): Check => {
+  if (at.found) return check('project', 'ok', join(at.dir, '.lily'));
+  const missing = projectMissing(at);
+  return check('project', 'fail', missing.message, String(missing.data.hint));
+};
 
 export const configChecks = async (paths: ProjectPaths): Promise<Check[]> => {
   const out: Check[] = [];
@@ -71,14 +74,13 @@ export const configChecks = async (paths: ProjectPaths): Promise<Check[]> => {
 const jobsCheck = async (paths: ProjectPaths): Promise<Check> => {
   try {
     const project = await openProject(paths.dir);
-    const catalog = project.catalog;
     const results = await project.jobs.loadAll();
     const bad: string[] = [];
     for (const r of results) {
       if (!r.ok) bad.push(`${r.id} (${r.error.code})`);
       else {
         try {
-          resolveJob(catalog, r.job.spec);
+          resolveJob(project.catalog, r.job.spec);
         } catch (e) {
           bad.push(`${r.id} (${toLilyError(e).code})`);
         }
@@ -92,8 +94,10 @@ const jobsCheck = async (paths: ProjectPaths): Promise<Check> => {
   }
 };
 
+/** The log: opened (never created: a project that has not run anything yet has no database). */
 export const lmdbCheck = async (paths: ProjectPaths): Promise<Check> => {
-  if (!existsSync(join(paths.db, 'data.mdb'))) return check('lmdb', 'ok', `${paths.db}: no events yet`);
+  if (!existsSync(join(paths.db, 'data.mdb')))
+    return check('lmdb', 'ok', `${paths.db}: not created yet (the first run creates it)`);
   try {
     const { events, streams } = await checkStoreIsolated(paths.root);
     const size = (await stat(join(paths.db, 'data.mdb')).catch(() => undefined))?.size ?? 0;

@@ -2,26 +2,8 @@ import { LilyError } from '../../contracts/errors.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { isRunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
+import { projectReceipt } from '../../eventstore/projections/receipt.js';
 import type { RunReceipt } from '../../eventstore/projections/receipt-types.js';
-import { type LilyStorage, openLilyStorage } from '../../eventstore/storage.js';
-import { type ProjectPaths, requireProject } from '../../project/paths.js';
-
-/**
- * Opens the project's storage (LMDB directly: no NATS, no engine needed), runs `fn`, closes.
- * Throws `project_not_initialized` when there is no `.lily/`.
- */
-export const withStorage = async <T>(
-  dir: string,
-  fn: (storage: LilyStorage, paths: ProjectPaths) => Promise<T>,
-): Promise<T> => {
-  const paths = requireProject(dir);
-  const storage = await openLilyStorage({ dir: paths.root });
-  try {
-    return await fn(storage, paths);
-  } finally {
-    await storage.close();
-  }
-};
 
 /** A run's events. Throws `run_not_found` `{runId}` for an unknown (or malformed) id. */
 export const readRun = async (events: EventStore, runId: string): Promise<StoredEvent[]> => {
@@ -42,8 +24,8 @@ export const planStepCount = (events: readonly StoredEvent[], receipt: RunReceip
   return Array.isArray(steps) ? steps.length : receipt.steps.length;
 };
 
-/** One line of `lily runs list`. */
-export interface RunRow {
+/** One run in a list: what `lily runs list` shows. */
+export interface RunSummary {
   runId: string;
   jobId: string | null;
   status: RunReceipt['status'];
@@ -53,7 +35,11 @@ export interface RunRow {
   steps: { ok: number; total: number };
 }
 
-export const runRow = (stream: string, events: readonly StoredEvent[], receipt: RunReceipt): RunRow => ({
+export const runSummary = (
+  stream: string,
+  events: readonly StoredEvent[],
+  receipt: RunReceipt,
+): RunSummary => ({
   runId: receipt.runId ?? stream.slice('run/'.length),
   jobId: receipt.jobId,
   status: receipt.status,
@@ -64,3 +50,38 @@ export const runRow = (stream: string, events: readonly StoredEvent[], receipt: 
     total: planStepCount(events, receipt),
   },
 });
+
+/** Run statuses a list can filter on (`requested` counts as `running`). */
+export const RUN_LIST_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunListStatus = (typeof RUN_LIST_STATUSES)[number];
+
+export interface ListRunsOptions {
+  jobId?: string;
+  status?: RunListStatus;
+  /** At most this many (default 20). */
+  limit?: number;
+}
+
+const matches = (row: RunSummary, o: ListRunsOptions): boolean =>
+  (o.jobId === undefined || row.jobId === o.jobId) &&
+  (o.status === undefined ||
+    row.status === o.status ||
+    (o.status === 'running' && row.status === 'requested'));
+
+/**
+ * Runs newest first (by request time, then run id), each folded from its stream.
+ * `total` counts the matching runs before `limit`.
+ */
+export const listRuns = async (
+  events: EventStore,
+  o: ListRunsOptions,
+): Promise<{ runs: RunSummary[]; total: number }> => {
+  const rows: RunSummary[] = [];
+  for (const stream of await events.listStreams('run/')) {
+    const list = await events.readStream(stream);
+    const row = runSummary(stream, list, projectReceipt(list));
+    if (matches(row, o)) rows.push(row);
+  }
+  rows.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0) || (a.runId < b.runId ? 1 : -1));
+  return { runs: rows.slice(0, o.limit ?? 20), total: rows.length };
+};

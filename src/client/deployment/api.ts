@@ -1,0 +1,78 @@
+import { LilyError } from '../../contracts/errors.js';
+import type { ClientContext } from '../context.js';
+import type { DeploymentDown } from './down.js';
+import type { DeploymentStatus } from './status.js';
+import type { DeploymentUp } from './up.js';
+
+/** Default time `up` waits for every process to answer sys.ping. */
+const DEFAULT_UP_TIMEOUT_MS = 30_000;
+/** Default time `down` leaves between SIGTERM and SIGKILL. */
+const DEFAULT_GRACE_MS = 10_000;
+
+const integer = (name: string, value: number | undefined, fallback: number, max: number): number => {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new LilyError('usage_invalid', `${name} must be an integer from 0 to ${max}, not ${value}`, {
+      reason: name,
+      value,
+    });
+  }
+  return value;
+};
+
+/**
+ * The local deployment of the project (`lily up`): the managed nats-server, one engine and
+ * worker daemons, recorded in `.lily/deployment.json`.
+ */
+export class DeploymentApi {
+  readonly #ctx: ClientContext;
+
+  /** @internal */
+  constructor(ctx: ClientContext) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * Starts the deployment and resolves once every process answers sys.ping (`alreadyUp` when
+   * it was running: nothing is started). `workers` defaults to the config's, 0 to 64 (0: the
+   * engine runs the executors). Throws `usage_invalid`, `nats_server_missing`,
+   * `nats_server_start_failed`, `deployment_start_failed` (everything started is stopped again).
+   *
+   * @example
+   * const up = await client.deployment.up({ workers: 2 });
+   */
+  async up(o: { workers?: number; timeoutMs?: number } = {}): Promise<DeploymentUp> {
+    const s = await this.#ctx.settings();
+    const workers = integer('--workers', o.workers, s.config.workers, 64);
+    const timeoutMs = integer('--timeout-ms', o.timeoutMs, DEFAULT_UP_TIMEOUT_MS, 600_000);
+    const { deploymentUp } = await import('./up.js');
+    return deploymentUp(s, { workers, timeoutMs, nats: this.#ctx.nats, clock: this.#ctx.clock });
+  }
+
+  /**
+   * Stops the deployment (workers, engine, managed nats-server; SIGKILL after `graceMs`) and
+   * reports what each process did. Never signals a process that is not provably ours.
+   * Throws `usage_invalid` for a negative grace.
+   *
+   * @example
+   * const { processes } = await client.deployment.down({ graceMs: 2_000 });
+   */
+  async down(o: { graceMs?: number } = {}): Promise<DeploymentDown> {
+    const paths = this.#ctx.paths();
+    const graceMs = integer('--grace-ms', o.graceMs, DEFAULT_GRACE_MS, Number.MAX_SAFE_INTEGER);
+    const { deploymentDown } = await import('./down.js');
+    return deploymentDown(paths, graceMs);
+  }
+
+  /**
+   * Each process with its health, pid, uptime, runs in flight and executors.
+   *
+   * @example
+   * const { up, healthy } = await client.deployment.status();
+   */
+  async status(): Promise<DeploymentStatus> {
+    const s = await this.#ctx.settings();
+    const { deploymentStatus } = await import('./status.js');
+    return deploymentStatus(s, () => this.#ctx.clock.now());
+  }
+}
