@@ -1,6 +1,7 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Bus } from '../actors/bus/bus.js';
-import { DispatchLedger } from '../actors/ledger/lmdb-dispatch-ledger.js';
+import { openLmdbDispatchLedger } from '../actors/ledger/lmdb-dispatch-ledger.js';
 import type { Logger } from '../actors/logger.js';
 import { GrantSigner, loadOrCreateGrantKey } from '../actors/policy/grants.js';
 import { executorFns } from '../actors/runtime/executor-fns.js';
@@ -58,7 +59,10 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     partitioners,
     artifacts: storage.artifacts,
     signer,
-    ledger: new DispatchLedger(storage.root, o.id),
+    ledger: openLmdbDispatchLedger(storage, {
+      owner: { worker: o.id, pid: process.pid, host: hostname() },
+      clock: systemClock,
+    }),
     workspace: project.paths.dir,
     workspaceRules: project.policy.workspace,
     concurrency: o.concurrency ?? 16,

@@ -6,7 +6,7 @@ import { isStepError, StepError } from '../../contracts/executor.js';
 import type { Json } from '../../contracts/json.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
-import type { DispatchLedger } from '../ledger/lmdb-dispatch-ledger.js';
+import type { DispatchLedger } from '../ledger/dispatch-ledger.js';
 import type { Logger } from '../logger.js';
 import { type ExecItem, execMessageSchema, type InboundEvent } from '../messages.js';
 import type { GrantSigner } from '../policy/grants.js';
@@ -27,6 +27,8 @@ export interface WorkerOptions {
   signer: GrantSigner;
   /** Shared across workers: a dispatch's effect happens once. Absent: in-process tests only. */
   ledger?: DispatchLedger;
+  /** How often the ledger's claims of running dispatches are refreshed (default 10 s). */
+  ledgerHeartbeatMs?: number;
   workspace: string;
   workspaceRules: WorkspaceRules;
   /** Dispatches run at once by this worker; more wait in its queue. */
@@ -51,6 +53,7 @@ export class Worker {
   readonly #abort = new AbortController();
   #running = 0;
   #idle: (() => void) | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
 
   constructor(options: WorkerOptions) {
     this.#o = options;
@@ -79,6 +82,25 @@ export class Worker {
         ),
       );
     }
+    const ledger = this.#o.ledger;
+    if (ledger) {
+      this.#heartbeat = setInterval(() => this.#beat(ledger), this.#o.ledgerHeartbeatMs ?? 10_000);
+      this.#heartbeat.unref();
+    }
+  }
+
+  /** Keeps this worker's claims alive; a claim taken over (this worker was taken for dead) is logged. */
+  #beat(ledger: DispatchLedger): void {
+    ledger.heartbeat().then(
+      ({ lost }) => {
+        if (lost.length > 0)
+          this.#o.log.warn(
+            { event: 'dispatch.claim_lost', dispatchIds: lost },
+            'another worker took over dispatches this worker runs',
+          );
+      },
+      (e) => this.#o.log.warn({ event: 'dispatch.heartbeat_failed', error: errorInfo(e) }),
+    );
   }
 
   #enqueue(job: Job): void {
@@ -132,14 +154,16 @@ export class Worker {
     }
     const ledger = needsGrant ? this.#o.ledger : undefined;
     if (ledger) {
-      const claim = await ledger.claim(dispatchId, item.kind !== 'step' || item.data.idempotent);
+      const claim = await ledger.claim(dispatchId, {
+        retakeStale: item.kind !== 'step' || item.data.idempotent,
+      });
       if (claim.kind === 'done') {
         this.#replies.send(item.runId, claim.replies);
         return;
       }
       if (claim.kind === 'running') {
         this.#o.log.info(
-          { event: 'dispatch.duplicate', dispatchId, worker: claim.worker },
+          { event: 'dispatch.duplicate', dispatchId, worker: claim.owner.worker },
           'dispatch already running elsewhere',
         );
         return;
@@ -278,6 +302,7 @@ export class Worker {
 
   /** Stops taking dispatches, lets running ones finish (or aborts them after `graceMs`), flushes replies. */
   async stop(graceMs = 10_000): Promise<void> {
+    clearInterval(this.#heartbeat);
     await Promise.all(this.#subs.map((s) => s.drain()));
     this.#queue.length = 0;
     if (this.#running > 0) {
