@@ -79,7 +79,7 @@ export const writeRunRequest = async (
  */
 export const closeUnstartedRun = async (
   store: EventStore,
-  runId: string,
+  runId: RunId,
   status: 'failed' | 'cancelled',
   at: number,
   producer: string,
@@ -90,7 +90,7 @@ export const closeUnstartedRun = async (
     envelope: { status, artifacts: [], references: {}, payload: null },
     ...(error ? { error } : {}),
   };
-  const result = await store.append(runStream(runId as RunId), [
+  const result = await store.append(runStream(runId), [
     { id: `${runId}/completed`, type: 'run.completed', at, data, meta: { correlationId: runId, producer } },
   ]);
   return result.deduplicated ? [] : result.events;
