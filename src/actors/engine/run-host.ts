@@ -1,5 +1,5 @@
 import type { Clock } from '../../contracts/clock.js';
-import { isRunId, type RunId } from '../../contracts/ids.js';
+import type { RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { isVersionConflict } from '../../eventstore/event-store.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
@@ -65,16 +65,9 @@ export class RunHost {
     );
   }
 
-  /** Subscribes to every run inbox; the run id is parsed here, at the bus edge. */
+  /** Subscribes to every run inbox (the message schema parses the run id: the bus edge). */
   start(): void {
     this.#sub = this.#o.bus.subscribeTyped(allInboxesPattern(this.#o.ns), inboxMessageSchema, (msg) => {
-      if (!isRunId(msg.runId)) {
-        this.#o.log.warn(
-          { event: 'message.rejected', reason: 'run id invalid', runId: msg.runId },
-          'inbox message for an invalid run id',
-        );
-        return;
-      }
       this.deliver(msg.runId, msg.events);
     });
     this.#redelivery = startRedelivery({

@@ -120,6 +120,7 @@ export class CronScheduler {
       return this.#appendTick({ ...base, decision: 'skip', reason: `${error.code}: ${error.message}` });
     }
     const { written, events } = await writeRunRequest(this.#d.store, {
+      runId: prepared.runId,
       requested: prepared.requested,
       tick: { ...base, ...reason, runId },
       at: this.#d.clock.now(),

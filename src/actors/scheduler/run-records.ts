@@ -42,6 +42,7 @@ export const tickEvent = (
 export const writeRunRequest = async (
   store: EventStore,
   opts: {
+    runId: RunId;
     requested: EventData<'run.requested'>;
     forked?: EventData<'run.forked'>;
     tick?: EventData<'schedule.ticked'>;
@@ -63,7 +64,7 @@ export const writeRunRequest = async (
       meta: { correlationId: requested.runId, producer },
     });
   }
-  const run = await store.append(runStream(requested.runId as RunId), runEvents, {
+  const run = await store.append(runStream(opts.runId), runEvents, {
     expectedVersion: NO_STREAM,
   });
   const tick = job.events.find((e) => e.type === 'schedule.ticked');

@@ -118,6 +118,7 @@ export class Scheduler {
     const runId = this.#o.ids.runId();
     const prepared = await this.#preparer.prepare(runId, req);
     const { written, events } = await writeRunRequest(this.#o.store, {
+      runId,
       requested: prepared.requested,
       ...(prepared.forked ? { forked: prepared.forked } : {}),
       at: this.#o.clock.now(),
@@ -215,12 +216,11 @@ export class Scheduler {
     return this.#track(this.#handle(msg, raw));
   }
 
-  /** The bus edge: run ids of timer messages are parsed here; a cancel answers `run_not_found`. */
+  /** Run ids are parsed by the message schema (a cancel's is checked by `cancelRun`: `run_not_found`). */
   async #handle(msg: SchedMessage, raw: BusMessage): Promise<void> {
     switch (msg.type) {
       case 'timer.schedule':
-        if (isRunId(msg.runId)) this.#runTimers.schedule(msg.runId, msg.data);
-        else this.#o.log.warn({ event: 'message.rejected', reason: 'run id invalid', runId: msg.runId });
+        this.#runTimers.schedule(msg.runId, msg.data);
         return;
       case 'timer.cancel':
         this.#runTimers.cancel(msg.data.timerId);

@@ -8,8 +8,9 @@ import {
 } from '../../../../src/actors/worker/dispatch-facts.js';
 import { dispatchIdOf, toRequest } from '../../../../src/actors/worker/dispatch-request.js';
 import { RetryableStepError, StepError, TerminalStepError } from '../../../../src/contracts/executor.js';
+import { parseRunId } from '../../../../src/contracts/ids.js';
 
-const RUN = '01JAAAAAAAAAAAAAAAAAAAAAAA';
+const RUN = parseRunId('01JAAAAAAAAAAAAAAAAAAAAAAA');
 const stamp = { at: 1_700_000_000_000, producer: 'worker/w1' };
 
 const step = (extra: Partial<Extract<ExecItem, { kind: 'step' }>['data']> = {}): ExecItem => ({
