@@ -1,7 +1,4 @@
 import { z } from 'zod';
-import { LilyError } from '../../contracts/errors.js';
-import type { EventData } from '../../contracts/events/catalog.js';
-import { runStream } from '../../contracts/events/streams.js';
 import { isRunId, type RunId } from '../../contracts/ids.js';
 import type { BusMessage, BusSubscription } from '../bus/bus.js';
 import { type SchedMessage, schedMessageSchema } from '../messages.js';
@@ -11,19 +8,12 @@ import { CronScheduler } from './cron-scheduler.js';
 import type { PreparedRun, RunRequest } from './prepare-run.js';
 import { QueuePump } from './queue-pump.js';
 import { restoreRunIndex } from './restore.js';
-import { RunIndex, runProgress } from './run-index.js';
+import { RunControl } from './run-control.js';
+import { RunIndex } from './run-index.js';
 import { RunPreparer } from './run-preparer.js';
-import { closeUnstartedRun, writeRunRequest } from './run-records.js';
+import { writeRunRequest } from './run-records.js';
 import { RunTimers } from './run-timers.js';
-import {
-  admission,
-  cancelAction,
-  cancelRequestedFact,
-  reconcileAction,
-  runRequestOf,
-  startedFact,
-  timerFiredFact,
-} from './scheduler-decisions.js';
+import { admission, runRequestOf, startedFact, timerFiredFact } from './scheduler-decisions.js';
 import type { SchedulerOptions } from './scheduler-options.js';
 import { SchedulerOutbox } from './scheduler-outbox.js';
 import { systemTimers, type TimerService } from './timers.js';
@@ -51,6 +41,7 @@ export class Scheduler {
   readonly #subs: BusSubscription[] = [];
   readonly #work = new WorkSet();
   readonly #queues: QueuePump;
+  readonly #control: RunControl;
   readonly #producer: string;
   #offStatus: (() => void) | undefined;
   #stopped = false;
@@ -82,6 +73,17 @@ export class Scheduler {
       launch: (prepared) => this.#launch(prepared),
       track: (work) => this.#track(work),
       stopped: () => this.#stopped,
+    });
+    this.#control = new RunControl({
+      store: options.store,
+      clock: options.clock,
+      log: options.log,
+      producer: this.#producer,
+      index: this.#index,
+      out: this.#out,
+      preparer: this.#preparer,
+      launch: (prepared) => this.#launch(prepared),
+      finished: (runId) => this.runFinished(runId),
     });
   }
 
@@ -133,29 +135,9 @@ export class Scheduler {
     return { runId, jobId: prepared.spec.id };
   }
 
-  /**
-   * Cancels a run: a queued run is closed at once (`run.completed` cancelled); a started one
-   * gets `run.cancel_requested` in its inbox. Throws `run_not_found` (for any string that is
-   * not the id of a run in the log). Returns the run's job.
-   */
-  async cancelRun(id: string, by: string, reason?: string): Promise<{ runId: RunId; jobId: string }> {
-    const missing = () => new LilyError('run_not_found', `no run ${id}`, { runId: id });
-    if (!isRunId(id)) throw missing();
-    const runId = id;
-    const queued = this.#index.removeQueued(runId);
-    const head = (await this.#o.store.readStream(runStream(runId), { limit: 1 }))[0];
-    if (!head) throw missing();
-    const jobId = queued?.jobId ?? (head.data as { jobId?: string }).jobId ?? '';
-    const action = cancelAction(queued ? 'requested' : await runProgress(this.#o.store, runId));
-    const at = this.#o.clock.now();
-    if (action === 'close') {
-      const events = await closeUnstartedRun(this.#o.store, runId, 'cancelled', at, this.#producer);
-      this.#out.publishStored(jobId, events);
-      this.#o.log.info({ event: 'run.cancelled', runId, jobId, by, reason }, 'queued run cancelled');
-    } else if (action === 'request') {
-      this.#out.deliver(runId, cancelRequestedFact(runId, by, reason, at, this.#producer));
-    }
-    return { runId, jobId };
+  /** Cancels a run (`RunControl.cancel`): throws `run_not_found`; returns the run's job. */
+  cancelRun(id: string, by: string, reason?: string): Promise<{ runId: RunId; jobId: string }> {
+    return this.#control.cancel(id, by, reason);
   }
 
   /** A run reached its final state: frees its job's slot and starts queued runs. Idempotent. */
@@ -165,21 +147,9 @@ export class Scheduler {
     if (jobId !== undefined) this.#pump(jobId);
   }
 
-  /**
-   * Checks every active run against the log (after a bus reconnect: a lost `run.completed`
-   * or `run.started`): completed runs are finished; runs never started get `run.started` again.
-   */
-  async reconcile(): Promise<void> {
-    for (const { runId, jobId } of this.#index.activeRuns()) {
-      const action = reconcileAction(await runProgress(this.#o.store, runId));
-      if (action === 'finish') this.runFinished(runId);
-      if (action !== 'restart') continue;
-      const [head] = await this.#o.store.readStream(runStream(runId), { limit: 1 });
-      const record = head?.data as EventData<'run.requested'> | undefined;
-      if (!record) continue;
-      const prepared = await this.#preparer.prepareQueued({ runId, jobId, requested: record });
-      if (prepared) this.#launch(prepared);
-    }
+  /** Checks every active run against the log (after a bus reconnect): `RunControl.reconcile`. */
+  reconcile(): Promise<void> {
+    return this.#control.reconcile();
   }
 
   /** Reloads the job specs and restarts the cron loops (keeping their cursors). */

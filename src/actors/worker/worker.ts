@@ -14,6 +14,7 @@ import { execQueue, execSubject } from '../subjects.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { type FactStamp, failureFact, plannedFact, startedFacts, succeededFact } from './dispatch-facts.js';
 import { dispatchIdOf, toRequest } from './dispatch-request.js';
+import { startLedgerHeartbeat } from './ledger-heartbeat.js';
 import { ReplyBatcher } from './reply-batcher.js';
 
 export interface WorkerOptions {
@@ -49,7 +50,7 @@ export class Worker {
   readonly #queue: BoundedQueue<ExecItem>;
   readonly #replies: ReplyBatcher;
   readonly #abort = new AbortController();
-  #heartbeat: NodeJS.Timeout | undefined;
+  #stopHeartbeat: (() => void) | undefined;
 
   constructor(options: WorkerOptions) {
     this.#o = options;
@@ -88,24 +89,8 @@ export class Worker {
       );
     }
     const ledger = this.#o.ledger;
-    if (ledger) {
-      this.#heartbeat = setInterval(() => this.#beat(ledger), this.#o.ledgerHeartbeatMs ?? 10_000);
-      this.#heartbeat.unref();
-    }
-  }
-
-  /** Keeps this worker's claims alive; a claim taken over (this worker was taken for dead) is logged. */
-  #beat(ledger: DispatchLedger): void {
-    ledger.heartbeat().then(
-      ({ lost }) => {
-        if (lost.length > 0)
-          this.#o.log.warn(
-            { event: 'dispatch.claim_lost', dispatchIds: lost },
-            'another worker took over dispatches this worker runs',
-          );
-      },
-      (e) => this.#o.log.warn({ event: 'dispatch.heartbeat_failed', error: errorInfo(e) }),
-    );
+    if (ledger)
+      this.#stopHeartbeat = startLedgerHeartbeat(ledger, this.#o.ledgerHeartbeatMs ?? 10_000, this.#o.log);
   }
 
   async #handle(item: ExecItem): Promise<void> {
@@ -211,7 +196,7 @@ export class Worker {
 
   /** Stops taking dispatches, lets running ones finish (or aborts them after `graceMs`), flushes replies. */
   async stop(graceMs = 10_000): Promise<void> {
-    clearInterval(this.#heartbeat);
+    this.#stopHeartbeat?.();
     await Promise.all(this.#subs.map((s) => s.drain()));
     this.#queue.clearWaiting();
     if (this.#queue.running > 0) {
