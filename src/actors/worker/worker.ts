@@ -28,8 +28,8 @@ export interface WorkerOptions {
   partitioners: Readonly<Record<string, PartitionerFn>>;
   artifacts: ArtifactStore;
   signer: GrantSigner;
-  /** Shared across workers: a dispatch's effect happens once. Absent: in-process tests only. */
-  ledger?: DispatchLedger;
+  /** Shared across the deployment's workers: a dispatch's effect happens once per dispatch id. */
+  ledger: DispatchLedger;
   /** How often the ledger's claims of running dispatches are refreshed (default 10 s). */
   ledgerHeartbeatMs?: number;
   workspace: string;
@@ -88,9 +88,11 @@ export class Worker {
         ),
       );
     }
-    const ledger = this.#o.ledger;
-    if (ledger)
-      this.#stopHeartbeat = startLedgerHeartbeat(ledger, this.#o.ledgerHeartbeatMs ?? 10_000, this.#o.log);
+    this.#stopHeartbeat = startLedgerHeartbeat(
+      this.#o.ledger,
+      this.#o.ledgerHeartbeatMs ?? 10_000,
+      this.#o.log,
+    );
   }
 
   async #handle(item: ExecItem): Promise<void> {
