@@ -1,12 +1,15 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Bus } from '../actors/bus/bus.js';
-import { DispatchLedger } from '../actors/ledger/lmdb-dispatch-ledger.js';
+import type { Bus, BusSubscription } from '../actors/bus/bus.js';
+import type { DispatchLedger } from '../actors/ledger/dispatch-ledger.js';
+import { openLmdbDispatchLedger } from '../actors/ledger/lmdb-dispatch-ledger.js';
 import type { Logger } from '../actors/logger.js';
 import { GrantSigner, loadOrCreateGrantKey } from '../actors/policy/grants.js';
 import { executorFns } from '../actors/runtime/executor-fns.js';
 import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
 import { Worker } from '../actors/worker/worker.js';
+import type { Clock } from '../contracts/clock.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
@@ -30,6 +33,27 @@ export interface RunningWorker {
   bus: Bus;
   stop(): Promise<void>;
 }
+
+/**
+ * The dispatch ledger of workers on this machine: the LMDB table in the project's storage,
+ * owned by this process (stale when it is gone).
+ */
+export const localDispatchLedger = (storage: LilyStorage, id: string, clock: Clock): DispatchLedger =>
+  openLmdbDispatchLedger(storage, { owner: { worker: id, pid: process.pid, host: hostname() }, clock });
+
+/** Answers `sys.ping` (and `sys.ping.worker-<id>`) for a worker: `lily status` lists it. */
+export const answerWorkerPings = (bus: Bus, ns: string, worker: Worker, id: string): BusSubscription[] => {
+  const startedAt = Date.now();
+  return answerPings(bus, ns, `worker-${id}`, () => ({
+    actor: `worker-${id}`,
+    role: 'worker',
+    pid: process.pid,
+    startedAt,
+    version: LILY_VERSION,
+    inFlight: worker.inFlight(),
+    executors: worker.names(),
+  }));
+};
 
 /** Opens the project and its storage, connects, and serves every executor the catalog has. */
 export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<RunningWorker> => {
@@ -58,22 +82,13 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     partitioners,
     artifacts: storage.artifacts,
     signer,
-    ledger: new DispatchLedger(storage.root, o.id),
+    ledger: localDispatchLedger(storage, o.id, systemClock),
     workspace: project.paths.dir,
     workspaceRules: project.policy.workspace,
     concurrency: o.concurrency ?? 16,
   });
   worker.start();
-  const startedAt = Date.now();
-  const pings = answerPings(bus, project.config.namespace, `worker-${o.id}`, () => ({
-    actor: `worker-${o.id}`,
-    role: 'worker',
-    pid: process.pid,
-    startedAt,
-    version: LILY_VERSION,
-    inFlight: worker.inFlight(),
-    executors: worker.names(),
-  }));
+  const pings = answerWorkerPings(bus, project.config.namespace, worker, o.id);
   o.log.info({ event: 'worker.started', id: o.id, executors: worker.names() }, 'worker started');
   return {
     worker,

@@ -3,13 +3,14 @@ import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promise
 import { dirname } from 'node:path';
 import { canonicalJson } from '../../contracts/canonical-json.js';
 import { LilyError } from '../../contracts/errors.js';
+import type { RunId } from '../../contracts/ids.js';
 
 /**
  * What the policy gate allowed: one step of one run (its attempts, shards and gates), as a dry
  * run or not. Retries within a visit reuse the grant: the policy is checked once per visit.
  */
 export interface GrantClaims {
-  runId: string;
+  runId: RunId;
   stepId: string;
   dryRun: boolean;
 }

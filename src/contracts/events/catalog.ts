@@ -97,6 +97,11 @@ export const EVENT_DATA_SCHEMAS = {
   'step.failed': dispatchRefSchema.extend({
     error: errorInfoSchema,
     retryable: z.boolean(),
+    /**
+     * The executor asked for this delay before the next attempt (`RetryableStepError`); the run
+     * uses it instead of the plan's backoff. Recorded here so a replay schedules the same retry.
+     */
+    retryAfterMs: z.number().int().nonnegative().optional(),
     durationMs: z.number().nonnegative().optional(),
     shard: z.string().optional(),
   }),

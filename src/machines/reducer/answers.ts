@@ -123,7 +123,7 @@ export const onStepFailed = (tx: Tx, d: EventData<'step.failed'>): void => {
   const inflight = tx.getInflight(d.dispatchId);
   if (!inflight || inflight.gateId !== undefined) return;
   closeDispatch(tx, d.dispatchId);
-  onDispatchFailed(tx, d.dispatchId, inflight, d.error, d.retryable, 'failed', pump);
+  onDispatchFailed(tx, d.dispatchId, inflight, d.error, d.retryable, 'failed', pump, d.retryAfterMs);
 };
 
 /**
