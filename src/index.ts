@@ -55,9 +55,15 @@ export {
   type ExecutionRequest,
   type ExecutionResult,
   type ExecutorFn,
+  isRetryableStepError,
   isStepError,
+  isTerminalStepError,
   type PartitionerFn,
+  RetryableStepError,
   StepError,
+  type StepFailure,
+  stepFailureOf,
+  TerminalStepError,
 } from './contracts/executor.js';
 export { type JobId, parseJobId, parseRunId, parseStepId, type RunId, type StepId } from './contracts/ids.js';
 export {

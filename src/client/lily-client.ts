@@ -24,6 +24,9 @@ import { RunsApi } from './runs/api.js';
  * a submit with none running starts an ephemeral engine in this process that lives until
  * `close()`. Every failure is a `LilyError` with a stable code.
  *
+ * @throws LilyError from its operations (each method names its codes); `open` itself never throws
+ * for a missing project.
+ *
  * @example
  * import { LilyClient } from 'lily';
  *

@@ -122,6 +122,8 @@ const checkRetryAfter = (retryAfterMs: number | undefined): number | undefined =
  * up to whole milliseconds; a negative or non-finite value throws a RangeError here, at the
  * executor). Prefer the two subclasses, which say which it is in their name.
  *
+ * Never throws.
+ *
  * @example
  * throw new StepError('blueprint_execution_failed', 'disk busy', { path }, { retryable: true, retryAfterMs: 500 });
  */
@@ -142,7 +144,8 @@ export class StepError extends LilyError {
 
 /**
  * A failure no retry can fix (invalid input, a refused path, a business rule): the step fails
- * at once, whatever attempts its plan has left. Like Restate's `TerminalError`.
+ * at once, whatever attempts its plan has left. Like Restate's `TerminalError`. Its
+ * constructor never throws.
  *
  * @example
  * if (!isValid(ctx.request.input)) {
@@ -166,6 +169,8 @@ export class TerminalStepError extends StepError {
  * failure instead of after the plan's backoff; the delay is recorded in `step.failed`, so a
  * replay schedules the same retry.
  *
+ * Never throws.
+ *
  * @example
  * throw new RetryableStepError('blueprint_execution_failed', 'rate limited', { status: 429 }, { retryAfterMs: 2_000 });
  */
@@ -187,6 +192,8 @@ export class RetryableStepError extends StepError {
 /**
  * Whether `e` is a StepError (terminal, retryable or plain).
  *
+ * Never throws.
+ *
  * @example
  * if (isStepError(e) && !e.retryable) log.warn('terminal failure', e.toJSON());
  */
@@ -194,6 +201,8 @@ export const isStepError = (e: unknown): e is StepError => e instanceof StepErro
 
 /**
  * Whether `e` fails its step for good.
+ *
+ * Never throws.
  *
  * @example
  * expect(isTerminalStepError(new TerminalStepError('blueprint_execution_failed', 'bad'))).toBe(true);
@@ -203,6 +212,8 @@ export const isTerminalStepError = (e: unknown): e is StepError => isStepError(e
 /**
  * Whether `e` lets the run retry its step (as any non-StepError does).
  *
+ * Never throws.
+ *
  * @example
  * expect(isRetryableStepError(new RetryableStepError('blueprint_execution_failed', 'busy'))).toBe(true);
  */
@@ -211,6 +222,8 @@ export const isRetryableStepError = (e: unknown): e is StepError => isStepError(
 /**
  * How a thrown value maps to the outcome recorded in `step.failed`: StepErrors say it
  * themselves; anything else is retryable with the plan's backoff.
+ *
+ * Never throws.
  *
  * @example
  * stepFailureOf(new RetryableStepError('blueprint_execution_failed', 'busy', {}, { retryAfterMs: 250 }));

@@ -19,6 +19,7 @@ import { inboxSubject } from '../subjects.js';
  */
 export type ApprovalStatus = 'pending' | 'granted' | 'denied';
 
+/** An approval as `lily approvals list` shows it: its request, its answer if any, and whether the gate recorded it. */
 export interface ApprovalView {
   approvalId: string;
   runId?: string;

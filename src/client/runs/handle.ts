@@ -26,6 +26,7 @@ export interface ResolveReceipt {
   recorded: boolean;
 }
 
+/** How `RunHandle.follow()` reads a run: from where, and for how long. */
 export interface FollowRunOptions {
   /** First seq to deliver (default 1: every event of the run). */
   fromSeq?: number;

@@ -53,8 +53,10 @@ export const runSummary = (
 
 /** Run statuses a list can filter on (`requested` counts as `running`). */
 export const RUN_LIST_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
+/** One of `RUN_LIST_STATUSES`. */
 export type RunListStatus = (typeof RUN_LIST_STATUSES)[number];
 
+/** Filters and paging of `client.runs.list()`. */
 export interface ListRunsOptions {
   jobId?: string;
   status?: RunListStatus;
