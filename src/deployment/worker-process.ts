@@ -10,7 +10,8 @@ import { Worker } from '../actors/worker/worker.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
-import { connectTarget, resolveNatsTarget } from './connect.js';
+import { connectTarget, type NatsTarget, resolveNatsTarget } from './connect.js';
+import { servableBy } from './worker-executors.js';
 
 export interface WorkerProcessOptions {
   dir: string;
@@ -20,6 +21,10 @@ export interface WorkerProcessOptions {
   nats?: string;
   /** An already connected bus (in-process deployments); `nats` is then ignored. */
   bus?: Bus;
+  /** Connect here instead of the project's NATS (`lily worker --nats --creds`); `nats` is then ignored. */
+  target?: NatsTarget;
+  /** Serve this namespace instead of the config's (a credential issued for it says so). */
+  namespace?: string;
   concurrency?: number;
   /** The project and storage of the engine this worker runs inside (one-process deployments). */
   shared?: { project: Project; storage: LilyStorage };
@@ -38,19 +43,22 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     o.shared?.storage ??
     (await openLilyStorage({ dir: project.paths.root, registry: project.catalog.schemas }));
   const signer = new GrantSigner(await loadOrCreateGrantKey(join(project.paths.keys, 'grant.key')));
+  const ns = o.namespace ?? project.config.namespace;
+  const fns = executorFns(project.catalog);
+  const as = {
+    role: 'worker' as const,
+    executors: [...Object.keys(fns.executors), ...Object.keys(fns.partitioners)],
+  };
+  const target = o.bus
+    ? undefined
+    : (o.target ?? (await resolveNatsTarget(project.paths, project.config, o.nats, as)));
+  const { executors, partitioners } = servableBy(fns, target?.credential, ns, o.log);
   const ownsBus = !o.bus;
-  const bus =
-    o.bus ??
-    (await connectTarget(
-      await resolveNatsTarget(project.paths, project.config, o.nats),
-      `lily-worker-${o.id}`,
-      o.log,
-    ));
-  const { executors, partitioners } = executorFns(project.catalog);
+  const bus = o.bus ?? (await connectTarget(target, `lily-worker-${o.id}`, o.log));
   const worker = new Worker({
     id: o.id,
     bus,
-    ns: project.config.namespace,
+    ns,
     clock: systemClock,
     log: o.log,
     catalog: project.catalog,
@@ -65,7 +73,7 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
   });
   worker.start();
   const startedAt = Date.now();
-  const pings = answerPings(bus, project.config.namespace, `worker-${o.id}`, () => ({
+  const pings = answerPings(bus, ns, `worker-${o.id}`, () => ({
     actor: `worker-${o.id}`,
     role: 'worker',
     pid: process.pid,

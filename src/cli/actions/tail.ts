@@ -1,6 +1,6 @@
-import type { Bus } from '../../actors/bus/bus.js';
+import type { Bus, BusMessage } from '../../actors/bus/bus.js';
 import { silentLogger } from '../../actors/logger.js';
-import { jobEventsPattern, namespacePattern } from '../../actors/subjects.js';
+import { allEventsPattern, jobEventsPattern, sysPattern } from '../../actors/subjects.js';
 import { LilyError } from '../../contracts/errors.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { isJobId, isRunId, parseJobId } from '../../contracts/ids.js';
@@ -14,7 +14,7 @@ import { type ProjectSettings, projectSettings } from './live-target.js';
 
 /** NATS to tail: `--nats` / env / config url, or the managed server when it runs (no engine needed). */
 const tailBus = async (ctx: CliContext, settings: ProjectSettings): Promise<Bus> => {
-  const target = await resolveNatsTarget(settings.paths, settings.config, ctx.nats);
+  const target = await resolveNatsTarget(settings.paths, settings.config, ctx.nats, 'observer');
   const running =
     target?.source !== 'managed' || (await managedNatsStatus(settings.paths.root)).status === 'running';
   if (!target || !running) {
@@ -118,13 +118,17 @@ export const tailJob = async (
   return { data: null, human: () => '', jsonText: () => '' };
 };
 
-/** `lily events tail [subject]`: any Lily subject (default `lily.<ns>.>`), raw: `subject  payload`. */
+/**
+ * `lily events tail [subject]`: a Lily subject pattern, raw: `subject  payload`. Default: what
+ * the observer credential may read, `lily.<ns>.evt.>` and `lily.<ns>.sys.>`.
+ */
 export const tailEvents = async (ctx: CliContext, subject: string | undefined): Promise<Outcome> => {
   const settings = await projectSettings(ctx.dir);
-  const pattern = subject ?? namespacePattern(settings.ns);
+  const patterns = subject ? [subject] : [allEventsPattern(settings.ns), sysPattern(settings.ns)];
+  const pattern = patterns.join(' ');
   const bus = await tailBus(ctx, settings);
   const decoder = new TextDecoder();
-  const sub = bus.subscribe(pattern, (msg) => {
+  const print = (msg: BusMessage) => {
     const text = decoder.decode(msg.data);
     if (!ctx.json) return ctx.ui.out(`${ctx.ui.colors.cyan(msg.subject)}  ${text}`);
     let data: unknown = text;
@@ -134,13 +138,14 @@ export const tailEvents = async (ctx: CliContext, subject: string | undefined): 
       // raw text stays a string
     }
     ctx.ui.out(JSON.stringify({ subject: msg.subject, data }));
-  });
+  };
+  const subs = patterns.map((p) => bus.subscribe(p, print));
   try {
     await bus.flush();
     ctx.ui.err(ctx.ui.errColors.dim(`tailing ${pattern} (Ctrl-C to stop)`));
     await untilSignal();
   } finally {
-    sub.unsubscribe();
+    for (const sub of subs) sub.unsubscribe();
     await bus.close();
   }
   return { data: null, human: () => '', jsonText: () => '' };
