@@ -39,10 +39,6 @@ export interface RunningWorker {
 /** Opens the project and its storage, connects, and serves every executor the catalog has. */
 export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<RunningWorker> => {
   const project = o.shared?.project ?? (await openProject(o.dir));
-  const storage =
-    o.shared?.storage ??
-    (await openLilyStorage({ dir: project.paths.root, registry: project.catalog.schemas }));
-  const signer = new GrantSigner(await loadOrCreateGrantKey(join(project.paths.keys, 'grant.key')));
   const ns = o.namespace ?? project.config.namespace;
   const fns = executorFns(project.catalog);
   const as = {
@@ -54,7 +50,19 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     : (o.target ?? (await resolveNatsTarget(project.paths, project.config, o.nats, as)));
   const { executors, partitioners } = servableBy(fns, target?.credential, ns, o.log);
   const ownsBus = !o.bus;
+  // Connected (and the namespace claimed) before anything is opened: a refusal leaves nothing behind.
   const bus = o.bus ?? (await connectTarget(target, `lily-worker-${o.id}`, o.log));
+  let storage: LilyStorage | undefined = o.shared?.storage;
+  let signer: GrantSigner;
+  try {
+    storage ??= await openLilyStorage({ dir: project.paths.root, registry: project.catalog.schemas });
+    signer = new GrantSigner(await loadOrCreateGrantKey(join(project.paths.keys, 'grant.key')));
+  } catch (e) {
+    if (!o.shared) await storage?.close();
+    if (ownsBus) await bus.close();
+    throw e;
+  }
+  const opened = storage;
   const worker = new Worker({
     id: o.id,
     bus,
@@ -64,9 +72,9 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     catalog: project.catalog,
     executors,
     partitioners,
-    artifacts: storage.artifacts,
+    artifacts: opened.artifacts,
     signer,
-    ledger: new DispatchLedger(storage.root, o.id),
+    ledger: new DispatchLedger(opened.root, o.id),
     workspace: project.paths.dir,
     workspaceRules: project.policy.workspace,
     concurrency: o.concurrency ?? 16,
@@ -90,7 +98,7 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
       for (const p of pings) p.unsubscribe();
       await worker.stop();
       if (ownsBus) await bus.drain();
-      if (!o.shared) await storage.close();
+      if (!o.shared) await opened.close();
       o.log.info({ event: 'worker.stopped', id: o.id }, 'worker stopped');
     },
   };
