@@ -63,6 +63,15 @@ export const namespaceSeat = async (
 
 const asOf = (as: LilyRole | ConnectAs): ConnectAs => (typeof as === 'string' ? { role: as } : as);
 
+/**
+ * The environment of the daemons `lily up` starts: this process's own credential
+ * (`LILY_NATS_CREDS`, e.g. an operator's) is not theirs; each takes its role's from the config.
+ */
+export const daemonEnv = (env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv => {
+  const { LILY_NATS_CREDS: _own, ...rest } = env;
+  return rest;
+};
+
 /** The credential file for an explicit NATS: `LILY_NATS_CREDS`, else the config's `nats.creds.<role>`. */
 const explicitCredential = (
   paths: ProjectPaths,

@@ -127,4 +127,32 @@ describe('a worker with its own credential', () => {
     expect(await worker?.stop()).toBe(0);
     worker = undefined;
   });
+
+  it('a credential limited with --executor makes the worker serve only those', async () => {
+    const out = join(dir, 'cmd.creds');
+    const r = at(['creds', 'issue', 'worker', '--out', out, '--executor', 'command', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().executors).toEqual(['command']);
+    expect(at(['creds', 'issue', 'worker', '--out', join(dir, 'x.creds'), '--executor', 'nope']).code).toBe(
+      2,
+    );
+    const narrow = lilyBackground([
+      'worker',
+      '--nats',
+      nats.url,
+      '--creds',
+      out,
+      '--id',
+      'narrow',
+      '--dir',
+      dir,
+    ]);
+    try {
+      await narrow.waitFor(/worker-narrow serving command in namespace default/, 'stderr');
+      expect(narrow.stderr()).toContain('"event":"worker.executors_skipped"');
+      expect(narrow.stderr()).not.toContain('bus.permission_denied');
+    } finally {
+      expect(await narrow.stop()).toBe(0);
+    }
+  });
 });
