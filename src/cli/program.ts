@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerApprovals } from './commands/approvals.js';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerBlueprints } from './commands/blueprints.js';
+import { registerCreds, registerWorker } from './commands/creds.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEvents } from './commands/events.js';
@@ -19,6 +20,8 @@ import { registerRuns } from './commands/runs.js';
 const GROUPS: ((program: Command) => unknown)[] = [
   registerInit,
   registerDeploy,
+  registerWorker,
+  registerCreds,
   registerJobs,
   registerRuns,
   registerApprovals,

@@ -88,6 +88,15 @@ export const ERROR_CODES = {
   bus_subject_invalid: { kind: 'input', summary: 'A subject or queue group name is not valid for the bus.' },
   bus_payload_too_large: { kind: 'input', summary: "A bus message exceeds the server's max payload." },
   message_invalid: { kind: 'input', summary: 'A bus message failed validation.' },
+  bus_permission_denied: {
+    kind: 'failure',
+    summary: "NATS refused a publish or subscription: the connection's credential does not allow it.",
+  },
+  namespace_in_use: {
+    kind: 'failure',
+    summary:
+      'Another project holds this namespace on this NATS: choose another `namespace:` in .lily/config.yaml.',
+  },
   replay_plan_drift: {
     kind: 'failure',
     summary: "The plan hash differs from the one pinned in the run's log.",

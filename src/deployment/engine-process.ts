@@ -59,7 +59,8 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   const signer = new GrantSigner(await loadOrCreateGrantKey(join(paths.keys, 'grant.key')));
   const ownsBus = !o.bus;
   const bus =
-    o.bus ?? (await connectTarget(await resolveNatsTarget(paths, config, o.nats), 'lily-engine', o.log));
+    o.bus ??
+    (await connectTarget(await resolveNatsTarget(paths, config, o.nats, 'engine'), 'lily-engine', o.log));
   const ns = config.namespace;
   const projector = new Projector({
     store: storage.events,

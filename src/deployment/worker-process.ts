@@ -13,7 +13,8 @@ import type { Clock } from '../contracts/clock.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
-import { connectTarget, resolveNatsTarget } from './connect.js';
+import { connectTarget, type NatsTarget, resolveNatsTarget } from './connect.js';
+import { servableBy } from './worker-executors.js';
 
 export interface WorkerProcessOptions {
   dir: string;
@@ -23,6 +24,10 @@ export interface WorkerProcessOptions {
   nats?: string;
   /** An already connected bus (in-process deployments); `nats` is then ignored. */
   bus?: Bus;
+  /** Connect here instead of the project's NATS (`lily worker --nats --creds`); `nats` is then ignored. */
+  target?: NatsTarget;
+  /** Serve this namespace instead of the config's (a credential issued for it says so). */
+  namespace?: string;
   concurrency?: number;
   /** The project and storage of the engine this worker runs inside (one-process deployments). */
   shared?: { project: Project; storage: LilyStorage };
@@ -58,37 +63,48 @@ export const answerWorkerPings = (bus: Bus, ns: string, worker: Worker, id: stri
 /** Opens the project and its storage, connects, and serves every executor the catalog has. */
 export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<RunningWorker> => {
   const project = o.shared?.project ?? (await openProject(o.dir));
-  const storage =
-    o.shared?.storage ??
-    (await openLilyStorage({ dir: project.paths.root, registry: project.catalog.schemas }));
-  const signer = new GrantSigner(await loadOrCreateGrantKey(join(project.paths.keys, 'grant.key')));
+  const ns = o.namespace ?? project.config.namespace;
+  const fns = executorFns(project.catalog);
+  const as = {
+    role: 'worker' as const,
+    executors: [...Object.keys(fns.executors), ...Object.keys(fns.partitioners)],
+  };
+  const target = o.bus
+    ? undefined
+    : (o.target ?? (await resolveNatsTarget(project.paths, project.config, o.nats, as)));
+  const { executors, partitioners } = servableBy(fns, target?.credential, ns, o.log);
   const ownsBus = !o.bus;
-  const bus =
-    o.bus ??
-    (await connectTarget(
-      await resolveNatsTarget(project.paths, project.config, o.nats),
-      `lily-worker-${o.id}`,
-      o.log,
-    ));
-  const { executors, partitioners } = executorFns(project.catalog);
+  // Connected (and the namespace claimed) before anything is opened: a refusal leaves nothing behind.
+  const bus = o.bus ?? (await connectTarget(target, `lily-worker-${o.id}`, o.log));
+  let storage: LilyStorage | undefined = o.shared?.storage;
+  let signer: GrantSigner;
+  try {
+    storage ??= await openLilyStorage({ dir: project.paths.root, registry: project.catalog.schemas });
+    signer = new GrantSigner(await loadOrCreateGrantKey(join(project.paths.keys, 'grant.key')));
+  } catch (e) {
+    if (!o.shared) await storage?.close();
+    if (ownsBus) await bus.close();
+    throw e;
+  }
+  const opened = storage;
   const worker = new Worker({
     id: o.id,
     bus,
-    ns: project.config.namespace,
+    ns,
     clock: systemClock,
     log: o.log,
     catalog: project.catalog,
     executors,
     partitioners,
-    artifacts: storage.artifacts,
+    artifacts: opened.artifacts,
     signer,
-    ledger: localDispatchLedger(storage, o.id, systemClock),
+    ledger: localDispatchLedger(opened, o.id, systemClock),
     workspace: project.paths.dir,
     workspaceRules: project.policy.workspace,
     concurrency: o.concurrency ?? 16,
   });
   worker.start();
-  const pings = answerWorkerPings(bus, project.config.namespace, worker, o.id);
+  const pings = answerWorkerPings(bus, ns, worker, o.id);
   o.log.info({ event: 'worker.started', id: o.id, executors: worker.names() }, 'worker started');
   return {
     worker,
@@ -97,7 +113,7 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
       for (const p of pings) p.unsubscribe();
       await worker.stop();
       if (ownsBus) await bus.drain();
-      if (!o.shared) await storage.close();
+      if (!o.shared) await opened.close();
       o.log.info({ event: 'worker.stopped', id: o.id }, 'worker stopped');
     },
   };

@@ -16,7 +16,7 @@ export interface LilyResult {
 const baseEnv = (env: Record<string, string | undefined> = {}) => {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env })) {
-    if (v !== undefined && k !== 'LILY_NATS_URL' && k !== 'LILY_NATS_TOKEN') out[k] = v;
+    if (v !== undefined && !['LILY_NATS_URL', 'LILY_NATS_TOKEN', 'LILY_NATS_CREDS'].includes(k)) out[k] = v;
   }
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
   return out;

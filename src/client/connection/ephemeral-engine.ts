@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import type { Bus } from '../../actors/bus/bus.js';
-import { connectNatsBus } from '../../actors/bus/nats-bus.js';
 import { createLogger } from '../../actors/logger.js';
 import type { Clock } from '../../contracts/clock.js';
+import { connectTarget, managedNatsTarget, namespaceSeat } from '../../deployment/connect.js';
 import { type RunningEngine, startEngineProcess } from '../../deployment/engine-process.js';
 import { startManagedNats, stopManagedNats } from '../../deployment/nats-server/index.js';
+import { loadConfig } from '../../project/config.js';
 import type { ProjectPaths } from '../../project/paths.js';
 
 /** An engine with an in-process worker, on the project's managed nats-server, for one client. */
@@ -34,7 +35,13 @@ export const startEphemeralEngine = async (paths: ProjectPaths, clock: Clock): P
   };
   let bus: Bus | undefined;
   try {
-    bus = await connectNatsBus({ servers: nats.url, token: nats.token, name: 'lily-client', logger: log });
+    const config = await loadConfig(paths.config);
+    const seat = await namespaceSeat(paths, config.namespace, 'engine');
+    bus = await connectTarget(
+      { ...managedNatsTarget(paths, config.namespace, nats.url, 'engine'), seat },
+      'lily-client',
+      log,
+    );
     const engine = await startEngineProcess({
       dir: paths.dir,
       log,

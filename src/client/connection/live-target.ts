@@ -51,7 +51,7 @@ export const findProjectNats = async (
   settings: ProjectSettings,
   nats: string | undefined,
 ): Promise<NatsTarget | undefined> => {
-  const target = await resolveNatsTarget(settings.paths, settings.config, nats);
+  const target = await resolveNatsTarget(settings.paths, settings.config, nats, 'observer');
   if (!target) return undefined;
   if (target.source !== 'managed') return target;
   return (await managedNatsStatus(settings.paths.root)).status === 'running' ? target : undefined;

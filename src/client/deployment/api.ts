@@ -1,4 +1,5 @@
 import { LilyError } from '../../contracts/errors.js';
+import type { IssuedCredentialFile } from '../../deployment/issue-credential.js';
 import type { ClientContext } from '../context.js';
 import type { DeploymentDown } from './down.js';
 import type { DeploymentStatus } from './status.js';
@@ -75,4 +76,77 @@ export class DeploymentApi {
     const { deploymentStatus } = await import('./status.js');
     return deploymentStatus(s, () => this.#ctx.clock.now());
   }
+
+  /**
+   * Writes a standard NATS `.creds` file for a process elsewhere (`engine`, `worker`,
+   * `operator`, `observer`), signed by the managed deployment's project account: the server
+   * accepts it at once. Throws `usage_invalid` (unknown role or executor, bad duration, an
+   * existing file without `force`, a project on an external NATS), `project_not_initialized`.
+   *
+   * @example
+   * const issued = await client.deployment.issueCredential({ role: 'worker', out: 'w.creds' });
+   */
+  async issueCredential(o: {
+    role: string;
+    out: string;
+    name?: string;
+    expires?: string;
+    executors?: readonly string[];
+    force?: boolean;
+  }): Promise<IssuedCredentialFile> {
+    const { issueCredentialFile } = await import('../../deployment/issue-credential.js');
+    return issueCredentialFile({
+      ...o,
+      dir: this.#ctx.location.dir,
+      out: this.#ctx.resolvePath(o.out),
+      now: () => this.#ctx.clock.now(),
+    });
+  }
+
+  /**
+   * Runs a worker in this process, connected with its own credential (`creds`, else the
+   * project's worker credential), until `stop()`; its log (JSON lines) goes to stderr. Throws
+   * `usage_invalid` (a credential of another role), `config_invalid` (an unreadable, expired or
+   * other-namespace credential), `bus_unavailable`, `namespace_in_use`.
+   *
+   * @example
+   * const worker = await client.deployment.startWorker({ creds: 'w.creds' });
+   * process.once('SIGTERM', () => void worker.stop());
+   */
+  async startWorker(
+    o: { creds?: string; id?: string; concurrency?: number } = {},
+  ): Promise<ForegroundWorker> {
+    const { createLogger } = await import('../../actors/logger.js');
+    const { startStandaloneWorker } = await import('../../deployment/standalone-worker.js');
+    const log = createLogger({ name: 'worker' });
+    const worker = await startStandaloneWorker({
+      dir: this.#ctx.location.dir,
+      log,
+      ...(this.#ctx.nats ? { nats: this.#ctx.nats } : {}),
+      ...(o.creds === undefined ? {} : { creds: this.#ctx.resolvePath(o.creds) }),
+      ...(o.id === undefined ? {} : { id: o.id }),
+      ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
+    });
+    return {
+      id: worker.id,
+      namespace: worker.namespace,
+      url: worker.url,
+      executors: worker.worker.names(),
+      async stop(reason = 'stop') {
+        log.info({ event: 'worker.stopping', reason }, 'worker stopping');
+        await worker.stop();
+        await log.flush();
+      },
+    };
+  }
+}
+
+/** A worker running in the client's process (`lily worker`). */
+export interface ForegroundWorker {
+  id: string;
+  namespace: string;
+  url: string;
+  executors: string[];
+  /** Finishes the dispatches in hand, then disconnects. */
+  stop(reason?: string): Promise<void>;
 }

@@ -1,14 +1,17 @@
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Bus } from '../../actors/bus/bus.js';
 import { silentLogger } from '../../actors/logger.js';
 import { type PingReply, pingReplySchema } from '../../actors/messages.js';
 import { sysSubject } from '../../actors/subjects.js';
-import { connectTarget } from '../../deployment/connect.js';
+import { connectTarget, managedNatsTarget, resolveNatsTarget } from '../../deployment/connect.js';
 import {
   type DaemonRecord,
   type DeploymentState,
-  managedNatsConnection,
+  managedNatsUrl,
 } from '../../deployment/nats-server/index.js';
+import { loadConfig } from '../../project/config.js';
+import { projectPaths } from '../../project/paths.js';
 
 /** `dist/deployment/daemon-main.js`: the entry point of engine and worker daemons. */
 export const daemonMainPath = (): string =>
@@ -49,24 +52,24 @@ export const planDaemons = (dir: string, workers: number, nats: string | undefin
   return plans;
 };
 
-/** Connects to the NATS a deployment records (the managed server's token, or LILY_NATS_TOKEN); undefined when it does not answer. */
+/**
+ * Connects to the NATS a deployment records, as an operator: the managed server with a minted
+ * operator credential; an external one with the project's operator credential (connect.ts).
+ */
 export const deploymentBus = async (lilyRoot: string, state: DeploymentState): Promise<Bus | undefined> => {
   try {
+    const paths = projectPaths(dirname(lilyRoot));
     if (state.nats.managed) {
-      const conn = await managedNatsConnection(lilyRoot);
-      if (!conn) return undefined;
+      const url = await managedNatsUrl(lilyRoot);
+      if (!url) return undefined;
       return await connectTarget(
-        { url: conn.servers, token: conn.token, source: 'managed' },
+        managedNatsTarget(paths, state.namespace, url, 'operator'),
         'lily-client',
         silentLogger(),
       );
     }
-    const token = process.env.LILY_NATS_TOKEN;
-    return await connectTarget(
-      { url: state.nats.url, ...(token ? { token } : {}), source: 'config' },
-      'lily-client',
-      silentLogger(),
-    );
+    const target = await resolveNatsTarget(paths, await loadConfig(paths.config), state.nats.url, 'operator');
+    return await connectTarget(target, 'lily-client', silentLogger());
   } catch {
     return undefined;
   }

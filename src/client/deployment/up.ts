@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Bus } from '../../actors/bus/bus.js';
 import type { Clock } from '../../contracts/clock.js';
 import { LilyError } from '../../contracts/errors.js';
-import { resolveNatsTarget } from '../../deployment/connect.js';
+import { daemonEnv, resolveNatsTarget } from '../../deployment/connect.js';
 import {
   type DaemonRecord,
   type DeploymentState,
@@ -90,7 +90,9 @@ export const deploymentUp = async (
     for (const plan of planDaemons(s.paths.dir, o.workers, nats.managed ? undefined : nats.url)) {
       const log = join(s.paths.logs, `${plan.id}.log`);
       const common = { role: plan.role, id: plan.id, log, cmdlineMarker: plan.marker, cwd: s.paths.dir };
-      records.push(await spawnDaemon({ ...common, command: process.execPath, args: plan.args }));
+      records.push(
+        await spawnDaemon({ ...common, command: process.execPath, args: plan.args, env: daemonEnv() }),
+      );
       await writeDeploymentState(s.paths.root, state());
     }
     bus = await deploymentBus(s.paths.root, state());

@@ -32,7 +32,8 @@ export class EventsApi {
   }
 
   /**
-   * Every message on `pattern` (default `lily.<ns>.>`) until `close()`. Throws
+   * Every message on `pattern` until `close()`; by default what an observer credential may
+   * read: `lily.<ns>.evt.>` and `lily.<ns>.sys.>` (patterns may be several, space-separated). Throws
    * `bus_unavailable` when no NATS runs, `bus_subject_invalid` for a bad pattern.
    *
    * @example
@@ -41,21 +42,30 @@ export class EventsApi {
   async tail(pattern: string | undefined, onMessage: (m: TailMessage) => void): Promise<Tail> {
     const observer = await this.#ctx.observerBus();
     if (!observer) throw nothingToTail();
-    const { namespacePattern } = await import('../../actors/subjects.js');
-    const subject = pattern ?? namespacePattern(observer.ns);
+    const { allEventsPattern, sysPattern } = await import('../../actors/subjects.js');
+    const patterns = pattern
+      ? pattern.split(' ').filter(Boolean)
+      : [allEventsPattern(observer.ns), sysPattern(observer.ns)];
     const decoder = new TextDecoder();
-    const sub = observer.bus.subscribe(subject, (msg) => {
-      const text = decoder.decode(msg.data);
-      let data: unknown = text;
-      try {
-        data = JSON.parse(text);
-      } catch {
-        // raw text stays a string
-      }
-      onMessage({ subject: msg.subject, data, text });
-    });
+    const subs = patterns.map((subject) =>
+      observer.bus.subscribe(subject, (msg) => {
+        const text = decoder.decode(msg.data);
+        let data: unknown = text;
+        try {
+          data = JSON.parse(text);
+        } catch {
+          // raw text stays a string
+        }
+        onMessage({ subject: msg.subject, data, text });
+      }),
+    );
     await observer.bus.flush();
-    return { pattern: subject, close: async () => sub.unsubscribe() };
+    return {
+      pattern: patterns.join(' '),
+      close: async () => {
+        for (const sub of subs) sub.unsubscribe();
+      },
+    };
   }
 
   /**
