@@ -50,26 +50,37 @@ export const kvVersionedRecords = <V>(kv: KV, o: KvRecordsOptions = {}): Version
     return live(entry) && entry.string() === data ? entry.revision : undefined;
   };
 
+  /** One publish with the expected revision: the new revision, `lost` (another writer won), or its error. */
+  const put = async (k: string, data: string, previous: number): Promise<number | 'lost'> => {
+    try {
+      return await kv.put(k, data, { previousSeq: previous });
+    } catch (e) {
+      if (isWrongLastSequence(e)) return 'lost';
+      throw e;
+    }
+  };
+
+  /** After "absent" lost: the revision of a delete/purge marker to expect instead, if that is what is there. */
+  const markerInstead = async (k: string, previous: number): Promise<number | undefined> => {
+    if (previous !== 0) return undefined;
+    const marker = await absentRevision(k);
+    return marker !== undefined && marker > 0 ? marker : undefined;
+  };
+
   const write = async (k: string, data: string, expected: number): Promise<number | undefined> => {
     const until = Date.now() + withinMs;
-    let ambiguous = false;
     let previous = expected;
+    let ambiguous = false;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await kv.put(k, data, { previousSeq: previous });
+        const written = await put(k, data, previous);
+        if (written !== 'lost') return written;
+        // Refused after an unanswered attempt: that attempt may be the write that got in.
+        if (ambiguous) return await ours(k, data);
+        const marker = await markerInstead(k, previous);
+        if (marker === undefined) return undefined;
+        previous = marker;
       } catch (e) {
-        if (isWrongLastSequence(e)) {
-          if (ambiguous) return ours(k, data);
-          // "Absent" may be a delete marker with a revision of its own: expect that instead.
-          if (previous === 0 && attempt === 0) {
-            const marker = await absentRevision(k);
-            if (marker !== undefined && marker > 0) {
-              previous = marker;
-              continue;
-            }
-          }
-          return undefined;
-        }
         if (!isTransient(e) || Date.now() >= until) throw e;
         ambiguous = true;
         const landed = await ours(k, data);
