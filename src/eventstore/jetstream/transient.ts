@@ -30,17 +30,26 @@ export const isTransient = (e: unknown): boolean =>
       (c instanceof JetStreamApiError && c.status === 503),
   );
 
-/** `bus_unavailable` for a JetStream operation, keeping the client's error as cause. */
+/**
+ * `bus_unavailable` (or `bus_permission_denied` when the server refused it) for a JetStream
+ * operation, keeping the client's error as cause.
+ */
 export const jetstreamError = (e: unknown, what: string, data: Record<string, unknown> = {}): LilyError => {
   if (e instanceof LilyError) return e;
   const message = e instanceof Error ? e.message : String(e);
+  const denied = chain(e).some((c) => c instanceof errors.PermissionViolationError);
   const why = chain(e).some(
     (c) =>
       c instanceof Error && (c.name === 'JetStreamNotEnabled' || /jetstream is not enabled/i.test(c.message)),
   )
     ? `${what}: JetStream is not enabled on this NATS`
     : `${what}: ${message}`;
-  return new LilyError('bus_unavailable', why, { ...data, natsError: message }, { cause: e });
+  return new LilyError(
+    denied ? 'bus_permission_denied' : 'bus_unavailable',
+    why,
+    { ...data, natsError: message },
+    { cause: e },
+  );
 };
 
 export interface RetryOptions {
