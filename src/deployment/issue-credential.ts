@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { loadOrCreateGrantKey } from '../actors/policy/grants.js';
+import { grantPublicKeyHex } from '../actors/policy/remote-grants.js';
 import { executorFns } from '../actors/runtime/executor-fns.js';
 import { LilyError } from '../contracts/errors.js';
 import { loadConfig } from '../project/config.js';
@@ -112,6 +114,9 @@ export const issueCredentialFile = async (o: IssueCredentialFileOptions): Promis
     projectId: (await loadOrCreateProjectIdentity(paths)).id,
     name,
     ...(executors ? { executors } : {}),
+    ...(role === 'worker'
+      ? { grantKey: grantPublicKeyHex(await loadOrCreateGrantKey(join(paths.keys, 'grant.key'))) }
+      : {}),
     ...(expiresAt === undefined ? {} : { expiresAt }),
   });
   await writeFileAtomic(file, issued.text, 0o600);

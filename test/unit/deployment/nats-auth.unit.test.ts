@@ -92,6 +92,7 @@ describe('credentials', () => {
       executors: ['echo'],
       expiresAt,
       projectId: 'abc123',
+      grantKey: 'ab'.repeat(32),
     });
     expect(issued.text).toContain('-----BEGIN NATS USER JWT-----');
     expect(issued.text).toContain('-----BEGIN USER NKEY SEED-----');
@@ -107,6 +108,7 @@ describe('credentials', () => {
       role: 'worker',
       ns: 'Prod_1',
       projectId: 'abc123',
+      grantKey: 'ab'.repeat(32),
       expiresAt,
       inboxPrefix: `_INBOX_${issued.userPublicKey}`,
     });
