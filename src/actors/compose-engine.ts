@@ -2,8 +2,9 @@ import type { Catalog } from '../blueprints/catalog.js';
 import type { JobRepository } from '../blueprints/jobs/repository.js';
 import type { ArtifactStore } from '../contracts/artifact-store.js';
 import type { Clock } from '../contracts/clock.js';
+import type { NewEvent } from '../contracts/events/envelope.js';
 import type { ExecutorFn, PartitionerFn } from '../contracts/executor.js';
-import type { IdGenerator } from '../contracts/ids.js';
+import type { IdGenerator, RunId } from '../contracts/ids.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import type { Policy } from '../policy/schema.js';
 import type { Bus } from './bus/bus.js';
@@ -18,7 +19,7 @@ import { executorFns } from './runtime/executor-fns.js';
 import { LILY_VERSION } from './runtime/version.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { TimerService } from './scheduler/timers.js';
-import { Worker } from './worker/worker.js';
+import { Worker, type WorkerOptions } from './worker/worker.js';
 
 /** Port: what follows the log to write projections (receipts); optional in a composition. */
 export interface EngineProjector {
@@ -44,6 +45,8 @@ export interface InProcessWorkerPorts {
   /** Its own connection (default: the engine's bus). */
   bus?: Bus;
   ledgerHeartbeatMs?: number;
+  /** Where its attempts run, for `step.started` (default: not said). */
+  place?: WorkerOptions['place'];
 }
 
 /** Everything an engine needs, as ports: `composeEngine` wires them and does no I/O itself. */
@@ -74,6 +77,11 @@ export interface EnginePorts {
   sweepMs?: number;
   projector?: EngineProjector;
   worker?: InProcessWorkerPorts;
+  /**
+   * Runs before each append of the run host with what it appends: copies artifacts that workers
+   * elsewhere made into the project's store (engine/artifact-import.ts). Default: none.
+   */
+  artifactImport?: (runId: RunId, events: readonly NewEvent[]) => Promise<void>;
 }
 
 /** A composed engine: its actors, and the start/stop sequence they need. */
@@ -132,6 +140,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     programs: new ProgramCache(p.catalog.schemas),
     localPolicy: gate,
     ...(p.sweepMs !== undefined ? { sweepMs: p.sweepMs } : {}),
+    ...(p.artifactImport ? { beforeAppend: p.artifactImport } : {}),
     onFinished: (slot) => {
       scheduler?.runFinished(slot.runId);
       gate.runFinished(slot.runId);
@@ -201,5 +210,6 @@ const inProcessWorker = (p: EnginePorts, w: InProcessWorkerPorts): Worker => {
     workspace: p.workspace,
     workspaceRules: w.workspaceRules ?? p.policy.workspace,
     concurrency: w.concurrency ?? 16,
+    ...(w.place ? { place: w.place } : {}),
   });
 };

@@ -1,4 +1,5 @@
 import { unwatchFile, watchFile } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Bus } from '../actors/bus/bus.js';
 import { composeEngine } from '../actors/compose-engine.js';
@@ -8,6 +9,7 @@ import { errorInfo } from '../actors/error-info.js';
 import type { Logger } from '../actors/logger.js';
 import { GrantSigner, loadOrCreateGrantKey } from '../actors/policy/grants.js';
 import type { PolicyGate } from '../actors/policy/policy-gate.js';
+import { SealedGrantSigner } from '../actors/policy/remote-grants.js';
 import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
 import type { Scheduler } from '../actors/scheduler/scheduler.js';
@@ -17,6 +19,8 @@ import { createUlidGenerator, systemClock } from '../eventstore/system-ports.js'
 import { openProject, type Project } from '../project/open.js';
 import { loadPolicy } from '../project/policy.js';
 import { connectTarget, resolveNatsTarget } from './connect.js';
+import { type LedgerKind, ledgerKindOf, openEngineSharedState } from './shared-state.js';
+import { attemptPlace } from './worker-fingerprint.js';
 import { answerWorkerPings, localDispatchLedger, type RunningWorker } from './worker-process.js';
 
 export interface EngineProcessOptions {
@@ -30,6 +34,8 @@ export interface EngineProcessOptions {
   worker?: { id: string; concurrency?: number };
   /** Run cron loops (default true). */
   cron?: boolean;
+  /** Where workers share state (`lily up` passes it); default the config's `ledger`, else `lmdb`. */
+  ledger?: LedgerKind;
 }
 
 export interface RunningEngine {
@@ -56,12 +62,29 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   const project = await openProject(o.dir);
   const { paths, config, catalog } = project;
   const storage = await openLilyStorage({ dir: paths.root, registry: catalog.schemas, clock });
-  const signer = new GrantSigner(await loadOrCreateGrantKey(join(paths.keys, 'grant.key')));
+  const grantKey = await loadOrCreateGrantKey(join(paths.keys, 'grant.key'));
   const ownsBus = !o.bus;
   const bus =
     o.bus ??
     (await connectTarget(await resolveNatsTarget(paths, config, o.nats, 'engine'), 'lily-engine', o.log));
   const ns = config.namespace;
+  const ledger = ledgerKindOf(config, o.ledger);
+  // Workers elsewhere: the ledger and artifact hand-off on JetStream, grants they can verify.
+  const shared =
+    ledger === 'nats'
+      ? await openEngineSharedState({
+          bus,
+          ns,
+          ...(config.nats.replicas === undefined ? {} : { replicas: config.nats.replicas }),
+          artifacts: storage.artifacts,
+          log: o.log,
+        }).catch(async (e) => {
+          if (ownsBus) await bus.close();
+          await storage.close();
+          throw e;
+        })
+      : undefined;
+  const signer = shared ? new SealedGrantSigner(grantKey) : new GrantSigner(grantKey);
   const projector = new Projector({
     store: storage.events,
     runsDir: storage.runsDir,
@@ -82,12 +105,16 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     workspace: paths.dir,
     cron: o.cron ?? true,
     projector,
+    ...(shared ? { artifactImport: shared.importArtifacts } : {}),
     ...(o.worker
       ? {
           worker: {
             id: o.worker.id,
             artifacts: storage.artifacts,
-            ledger: localDispatchLedger(storage, o.worker.id, clock),
+            ledger: shared
+              ? shared.ledgerFor(o.worker.id, clock)
+              : localDispatchLedger(storage, o.worker.id, clock),
+            place: attemptPlace(),
             ...(o.worker.concurrency !== undefined ? { concurrency: o.worker.concurrency } : {}),
           },
         }
@@ -122,11 +149,17 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     actor: 'engine',
     role: 'engine',
     pid: process.pid,
+    host: hostname(),
     startedAt,
     version: LILY_VERSION,
     inFlight: host.inFlight(),
     executors: engine.worker?.names() ?? [],
-    details: { ...scheduler.stats(), projected: projector.position() },
+    details: {
+      ...scheduler.stats(),
+      projected: projector.position(),
+      ledger,
+      ...(shared ? { replicas: shared.replicas } : {}),
+    },
   }));
   o.log.info({ event: 'engine.started', ns, resumed }, 'engine started');
   const worker: RunningWorker | undefined = engine.worker && {

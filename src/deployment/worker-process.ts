@@ -5,6 +5,7 @@ import type { DispatchLedger } from '../actors/ledger/dispatch-ledger.js';
 import { openLmdbDispatchLedger } from '../actors/ledger/lmdb-dispatch-ledger.js';
 import type { Logger } from '../actors/logger.js';
 import { GrantSigner, loadOrCreateGrantKey } from '../actors/policy/grants.js';
+import { SealedGrantSigner } from '../actors/policy/remote-grants.js';
 import { executorFns } from '../actors/runtime/executor-fns.js';
 import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
@@ -14,7 +15,9 @@ import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
 import { connectTarget, type NatsTarget, resolveNatsTarget } from './connect.js';
+import { bindWorkerSharedState, type LedgerKind, ledgerKindOf } from './shared-state.js';
 import { servableBy } from './worker-executors.js';
+import { attemptPlace } from './worker-fingerprint.js';
 
 export interface WorkerProcessOptions {
   dir: string;
@@ -31,6 +34,8 @@ export interface WorkerProcessOptions {
   concurrency?: number;
   /** The project and storage of the engine this worker runs inside (one-process deployments). */
   shared?: { project: Project; storage: LilyStorage };
+  /** Where the deployment's workers share state (`lily up` passes it); default the config's, else `lmdb`. */
+  ledger?: LedgerKind;
 }
 
 export interface RunningWorker {
@@ -53,6 +58,7 @@ export const answerWorkerPings = (bus: Bus, ns: string, worker: Worker, id: stri
     actor: `worker-${id}`,
     role: 'worker',
     pid: process.pid,
+    host: hostname(),
     startedAt,
     version: LILY_VERSION,
     inFlight: worker.inFlight(),
@@ -78,9 +84,16 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
   const bus = o.bus ?? (await connectTarget(target, `lily-worker-${o.id}`, o.log));
   let storage: LilyStorage | undefined = o.shared?.storage;
   let signer: GrantSigner;
+  let ledger: DispatchLedger;
   try {
     storage ??= await openLilyStorage({ dir: project.paths.root, registry: project.catalog.schemas });
-    signer = new GrantSigner(await loadOrCreateGrantKey(join(project.paths.keys, 'grant.key')));
+    const key = await loadOrCreateGrantKey(join(project.paths.keys, 'grant.key'));
+    const onNats = ledgerKindOf(project.config, o.ledger) === 'nats';
+    // With `ledger: nats` the engine seals its grants; this worker (with the key) checks the HMAC part.
+    signer = onNats ? new SealedGrantSigner(key) : new GrantSigner(key);
+    ledger = onNats
+      ? (await bindWorkerSharedState({ bus, ns, workerId: o.id, clock: systemClock })).ledger
+      : localDispatchLedger(storage, o.id, systemClock);
   } catch (e) {
     if (!o.shared) await storage?.close();
     if (ownsBus) await bus.close();
@@ -98,10 +111,11 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     partitioners,
     artifacts: opened.artifacts,
     signer,
-    ledger: localDispatchLedger(opened, o.id, systemClock),
+    ledger,
     workspace: project.paths.dir,
     workspaceRules: project.policy.workspace,
     concurrency: o.concurrency ?? 16,
+    place: attemptPlace(),
   });
   worker.start();
   const pings = answerWorkerPings(bus, ns, worker, o.id);

@@ -8,11 +8,18 @@ import { errorInfo } from '../error-info.js';
 import type { DispatchLedger } from '../ledger/dispatch-ledger.js';
 import type { Logger } from '../logger.js';
 import { type ExecItem, execMessageSchema, type InboundEvent } from '../messages.js';
-import type { GrantSigner } from '../policy/grants.js';
+import type { GrantCheck } from '../policy/remote-grants.js';
 import { checkWorkspacePath, type WorkspaceRules } from '../policy/workspace.js';
 import { execQueue, execSubject } from '../subjects.js';
 import { BoundedQueue } from './bounded-queue.js';
-import { type FactStamp, failureFact, plannedFact, startedFacts, succeededFact } from './dispatch-facts.js';
+import {
+  type AttemptPlace,
+  type FactStamp,
+  failureFact,
+  plannedFact,
+  startedFacts,
+  succeededFact,
+} from './dispatch-facts.js';
 import { dispatchIdOf, toRequest } from './dispatch-request.js';
 import { startLedgerHeartbeat } from './ledger-heartbeat.js';
 import { ReplyBatcher } from './reply-batcher.js';
@@ -27,7 +34,8 @@ export interface WorkerOptions {
   executors: Readonly<Record<string, ExecutorFn>>;
   partitioners: Readonly<Record<string, PartitionerFn>>;
   artifacts: ArtifactStore;
-  signer: GrantSigner;
+  /** Checks grants: the signer (workers with the grant key) or a `GrantVerifier` (workers elsewhere). */
+  signer: GrantCheck;
   /** Shared across the deployment's workers: a dispatch's effect happens once per dispatch id. */
   ledger: DispatchLedger;
   /** How often the ledger's claims of running dispatches are refreshed (default 10 s). */
@@ -36,6 +44,11 @@ export interface WorkerOptions {
   workspaceRules: WorkspaceRules;
   /** Dispatches run at once by this worker; more wait in its queue. */
   concurrency: number;
+  /**
+   * Where its attempts run, recorded in `step.started`: the host, and (a worker with a workspace of
+   * its own) the environment fingerprint read just before each attempt (worker-fingerprint.ts).
+   */
+  place?: () => Promise<AttemptPlace>;
 }
 
 /**
@@ -136,7 +149,15 @@ export class Worker {
       }
     }
     const replies = await this.#execute(item);
-    await ledger?.complete(dispatchId, replies);
+    // Recorded for re-sends; if the ledger cannot take them now, the run still gets them.
+    await ledger
+      ?.complete(dispatchId, replies)
+      .catch((e) =>
+        this.#o.log.error(
+          { event: 'dispatch.complete_failed', dispatchId, error: errorInfo(e) },
+          'the dispatch ledger did not record the replies; sent anyway',
+        ),
+      );
     this.#replies.send(item.runId, replies);
   }
 
@@ -169,7 +190,8 @@ export class Worker {
         return verdict.absolute;
       },
     };
-    const startedFact = startedFacts(item, this.#o.id, this.#stamp());
+    const place = (await this.#o.place?.().catch(() => undefined)) ?? {};
+    const startedFact = startedFacts(item, this.#o.id, this.#stamp(), place);
     if (startedFact.length > 0) this.#replies.send(item.runId, startedFact);
     const elapsed = () => Math.round(performance.now() - started);
     try {

@@ -6,10 +6,11 @@ import { renderFields, renderTable } from '../render/table.js';
 const HEALTH_TEXT: Record<Health, string> = { ok: 'ok', not_answering: 'not answering', dead: 'dead' };
 
 /**
- * `lily status`: each process of the deployment with its health (sys.ping), pid, uptime, runs
- * in flight and executors, and the NATS it uses. Exit 0 only when a deployment is up and every
+ * `lily status`: each process of the deployment with its health (sys.ping), host, pid, uptime,
+ * runs in flight and executors, the NATS it uses, and the workers connected from elsewhere
+ * (host, pid, executors). Exit 0 only when a deployment is up and every
  * process answers; 1 otherwise (none, or one unhealthy), so scripts can wait on it.
- * JSON `{up, healthy, namespace, nats: {url, managed, status}, processes: [ProcessStatus]}`.
+ * JSON `{up, healthy, namespace, nats: {url, managed, status, listen?}, ledger, processes: [ProcessStatus], remote: [RemoteWorkerStatus]}`.
  */
 export const status = async (ctx: CliContext): Promise<Outcome> => {
   const s = await ctx.client.deployment.status();
@@ -28,7 +29,7 @@ export const status = async (ctx: CliContext): Promise<Outcome> => {
       exitCode: 1,
     };
   }
-  const { processes, nats, healthy } = s;
+  const { processes, nats, healthy, remote } = s;
   return {
     data: s,
     exitCode: healthy ? 0 : 1,
@@ -36,21 +37,41 @@ export const status = async (ctx: CliContext): Promise<Outcome> => {
       const rows = processes.map((p) => [
         c.bold(p.id),
         p.role,
+        p.host ?? '',
         String(p.pid),
         p.health === 'ok' ? colorStatus(c, 'ok') : c.red(HEALTH_TEXT[p.health]),
         formatDuration(p.uptimeMs),
         p.inFlight === null ? '' : String(p.inFlight),
         p.executors.join(', '),
       ]);
+      const remoteRows = remote.map((w) => [
+        c.bold(w.id),
+        w.host ?? '?',
+        String(w.pid),
+        formatDuration(w.uptimeMs),
+        String(w.inFlight),
+        w.executors.join(', '),
+      ]);
       return [
         renderFields(c, [
           ['namespace', s.namespace],
           [
             'nats',
-            `${nats.url} (${nats.managed ? `managed, ${colorStatus(c, nats.status === 'running' ? 'ok' : nats.status)}` : 'external'})`,
+            `${nats.url} (${nats.managed ? `managed, ${colorStatus(c, nats.status === 'running' ? 'ok' : nats.status)}` : 'external'}${nats.listen ? `, listening on ${nats.listen}` : ''})`,
           ],
+          ['ledger', s.ledger],
         ]),
-        renderTable(c, ['PROCESS', 'ROLE', 'PID', 'HEALTH', 'UPTIME', 'IN FLIGHT', 'EXECUTORS'], rows),
+        renderTable(
+          c,
+          ['PROCESS', 'ROLE', 'HOST', 'PID', 'HEALTH', 'UPTIME', 'IN FLIGHT', 'EXECUTORS'],
+          rows,
+        ),
+        ...(remoteRows.length > 0
+          ? [
+              c.bold('workers connected from elsewhere'),
+              renderTable(c, ['WORKER', 'HOST', 'PID', 'UPTIME', 'IN FLIGHT', 'EXECUTORS'], remoteRows),
+            ]
+          : []),
         healthy
           ? c.green('healthy')
           : c.red(

@@ -12,7 +12,11 @@ const render = (ctx: CliContext, up: DeploymentUp) => (c: Colors) => {
   return [
     renderFields(c, [
       ['namespace', up.namespace],
-      ['nats', `${up.nats.url}${up.nats.managed ? ` (managed, pid ${up.nats.pid})` : ' (external)'}`],
+      [
+        'nats',
+        `${up.nats.url}${up.nats.managed ? ` (managed, pid ${up.nats.pid}${up.nats.listen ? `, listening on ${up.nats.listen}` : ''})` : ' (external)'}`,
+      ],
+      ['ledger', up.ledger ?? 'lmdb'],
     ]),
     renderTable(c, ['PROCESS', 'ROLE', 'PID', 'LOG'], rows),
     up.alreadyUp
@@ -22,19 +26,23 @@ const render = (ctx: CliContext, up: DeploymentUp) => (c: Colors) => {
 };
 
 /**
- * `lily up [--workers n] [--timeout-ms t]`: the managed nats-server (unless `--nats`,
- * `LILY_NATS_URL` or the config's url name another), one engine and n worker daemons; returns
- * once each answers sys.ping. JSON `{alreadyUp, version, namespace, nats, processes}`.
+ * `lily up [--workers n] [--timeout-ms t] [--listen HOST[:PORT]] [--no-engine-executors]`: the
+ * managed nats-server (unless `--nats`, `LILY_NATS_URL` or the config's url name another), one
+ * engine and n worker daemons; returns once each answers sys.ping. `--listen` makes the server
+ * reachable from other machines; `--no-engine-executors` leaves every step to workers that
+ * connect from elsewhere. JSON `{alreadyUp, version, namespace, nats, ledger, processes}`.
  */
 export const up = async (
   ctx: CliContext,
-  options: { workers?: string; timeoutMs?: string },
+  options: { workers?: string; timeoutMs?: string; listen?: string; engineExecutors?: boolean },
 ): Promise<Outcome> => {
   const workers = intArg(options.workers);
   const timeoutMs = intArg(options.timeoutMs);
   const { alreadyUp, ...state } = await ctx.client.deployment.up({
     ...(workers !== undefined ? { workers } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(options.listen !== undefined ? { listen: options.listen } : {}),
+    ...(options.engineExecutors === false ? { engineExecutors: false } : {}),
   });
   const result = { alreadyUp, ...state };
   return { data: result, human: ({ colors }) => render(ctx, result)(colors) };
