@@ -69,7 +69,9 @@ describe('a local deployment: up, work, down', () => {
     expect(status.code).toBe(0);
     const s = status.json() as {
       healthy: boolean;
-      processes: { role: string; health: string; pid: number }[];
+      ledger: string;
+      remote: unknown[];
+      processes: { role: string; health: string; pid: number; host: string }[];
     };
     expect(s.healthy).toBe(true);
     expect(s.processes.filter((p) => p.role === 'engine' && p.health === 'ok')).toHaveLength(1);
