@@ -62,6 +62,17 @@ bindings:
     - { id: s, run: [node, -e, "${EFFECT}"], idempotent: false }
 `,
   );
+  project.job(
+    'into-git',
+    `id: into-git
+title: a step pointed at the worker's .git, which the engine's policy allows
+target: { kind: blueprint, id: pipeline.v1 }
+runtime: { timeout_ms: 60000 }
+bindings:
+  steps:
+    - { id: s, run: [node, -e, "${EFFECT}"], cwd: .git, idempotent: false }
+`,
+  );
   nats = await startManagedNats(join(project.dir, '.lily'));
   // No --nats: the engine finds the project's managed server and mints its own credential.
   engine = spawn(
@@ -170,5 +181,14 @@ describe('a worker with only NATS, its credential and a directory of its own', (
     }
     expect(readFileSync(join(workerDir, 'effects.log'), 'utf8')).toBe(before);
     expect(log.entries.some((e) => e.event === 'dispatch.duplicate')).toBe(false);
+  }, 90_000);
+
+  it("the worker's own directory rules refuse a path the engine allowed: .git of its workspace", async () => {
+    const runId = await requestRun(operator, 'into-git');
+    const events = await completed(runId);
+    const failed = events.find((e) => e.type === 'step.failed') as StoredEvent;
+    expect(failed.data).toMatchObject({ error: { code: 'job_policy_denied' }, retryable: false });
+    expect(JSON.stringify(failed.data)).toContain('.git');
+    expect(existsSync(join(workerDir, '.git', 'effects.log'))).toBe(false);
   }, 90_000);
 });
