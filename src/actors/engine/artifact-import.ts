@@ -1,5 +1,5 @@
 import type { ArtifactStore } from '../../contracts/artifact-store.js';
-import { canonicalJson } from '../../contracts/canonical-json.js';
+import { canonicalJson, sha256Hex } from '../../contracts/canonical-json.js';
 import { hasErrorCode, LilyError } from '../../contracts/errors.js';
 import type { NewEvent } from '../../contracts/events/envelope.js';
 import type { ArtifactRef } from '../../contracts/events/shared-schemas.js';
@@ -67,6 +67,11 @@ export const createArtifactImporter =
         const bytes = first ? (await o.local.get(ref.sha256))?.bytes : await o.remote.read(ref.sha256);
         if (!bytes) {
           throw new LilyError('artifact_not_found', `no blob ${ref.sha256} in the object store`, {
+            sha256: ref.sha256,
+          });
+        }
+        if (sha256Hex(bytes) !== ref.sha256) {
+          throw new LilyError('artifact_corrupt', `blob ${ref.sha256} does not hash to its name`, {
             sha256: ref.sha256,
           });
         }
