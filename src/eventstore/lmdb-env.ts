@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Database, type Key, open, type RootDatabase, type RootDatabaseOptions } from 'lmdb';
 import { LilyError } from '../contracts/errors.js';
+import { probe } from '../contracts/probe.js';
 import { checkLmdbFile } from './lmdb-integrity.js';
 
 /**
@@ -100,6 +101,7 @@ export const durableWrite = async <T>(root: RootDatabase, what: string, write: (
       root.committed.then(undefined, ignore);
       return write();
     });
+    probe('lmdb.committed', what);
     await root.flushed;
     return result as T;
   } catch (e) {

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { isRunId, type RunId } from '../../contracts/ids.js';
+import { probe } from '../../contracts/probe.js';
 import type { EventStore, Subscription } from '../../eventstore/event-store.js';
 import { writeReceipts } from '../../eventstore/write-receipts.js';
 import { errorInfo } from '../error-info.js';
@@ -43,6 +44,7 @@ export class Projector {
   }
 
   async #project(e: StoredEvent): Promise<void> {
+    probe('projector.start', e.stream);
     const events = await this.#o.store.readStream(e.stream);
     try {
       const { dir } = await writeReceipts(this.#o.runsDir, events);
@@ -57,6 +59,7 @@ export class Projector {
       );
     }
     await this.#writeCheckpoint(e.pos);
+    probe('projector.done', e.stream);
   }
 
   async #readCheckpoint(): Promise<number> {
