@@ -4,6 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { CommandGuard } from '../../src/actors/executors/command-guard.js';
 import { silentLogger } from '../../src/actors/logger.js';
 import { checkWorkspacePath } from '../../src/actors/policy/workspace.js';
 import { createBuiltinCatalog } from '../../src/blueprints/builtins/index.js';
@@ -24,6 +25,8 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const catalog = createBuiltinCatalog();
 installPack(catalog, { default: hxoPack }, 'src/packs/hxo/index.ts');
 const artifacts = createInMemoryArtifactStore();
+// HXO executors start no programs: a policy that allows none.
+const commands = new CommandGuard({ policy: { commands: [], env: { allow: [], deny: [] } }, workspace });
 
 const context = (w: Record<string, Json>, input: Json, stepId: string) => ({
   request: {
@@ -45,6 +48,8 @@ const context = (w: Record<string, Json>, input: Json, stepId: string) => ({
     if (!v.ok) throw new StepError('job_policy_denied', v.reason, { path }, { retryable: false });
     return v.absolute;
   },
+  prepareCommand: (argv: readonly string[], env: Readonly<Record<string, string>>, cwd: string) =>
+    commands.prepare({ argv, env, cwd }, silentLogger()),
 });
 
 const dir = join(workspace, 'examples', 'hxo');

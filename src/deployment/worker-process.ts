@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Bus } from '../actors/bus/bus.js';
+import { CommandGuard } from '../actors/executors/command-guard.js';
 import { DispatchLedger } from '../actors/ledger/lmdb-dispatch-ledger.js';
 import type { Logger } from '../actors/logger.js';
 import { GrantSigner, loadOrCreateGrantKey } from '../actors/policy/grants.js';
@@ -11,6 +12,7 @@ import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
 import { connectTarget, resolveNatsTarget } from './connect.js';
+import { watchPolicy } from './policy-watch.js';
 
 export interface WorkerProcessOptions {
   dir: string;
@@ -47,6 +49,8 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
       o.log,
     ));
   const { executors, partitioners } = executorFns(project.catalog);
+  const commands = new CommandGuard({ policy: project.policy, workspace: project.paths.dir });
+  const unwatchPolicy = watchPolicy(project.paths.policy, o.log, (policy) => commands.setPolicy(policy));
   const worker = new Worker({
     id: o.id,
     bus,
@@ -61,6 +65,7 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     ledger: new DispatchLedger(storage.root, o.id),
     workspace: project.paths.dir,
     workspaceRules: project.policy.workspace,
+    commands,
     concurrency: o.concurrency ?? 16,
   });
   worker.start();
@@ -74,12 +79,16 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     inFlight: worker.inFlight(),
     executors: worker.names(),
   }));
-  o.log.info({ event: 'worker.started', id: o.id, executors: worker.names() }, 'worker started');
+  o.log.info(
+    { event: 'worker.started', id: o.id, executors: worker.names(), programSearch: commands.searchPath() },
+    'worker started',
+  );
   return {
     worker,
     bus,
     async stop() {
       for (const p of pings) p.unsubscribe();
+      unwatchPolicy();
       await worker.stop();
       if (ownsBus) await bus.drain();
       if (!o.shared) await storage.close();

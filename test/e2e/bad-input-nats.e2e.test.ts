@@ -14,6 +14,7 @@ import {
   BUILTIN_EXECUTOR_FNS,
   BUILTIN_PARTITIONER_FNS,
 } from '../../src/actors/executors/builtin-executors.js';
+import { CommandGuard } from '../../src/actors/executors/command-guard.js';
 import { memoryLogger } from '../../src/actors/logger.js';
 import { GrantSigner } from '../../src/actors/policy/grants.js';
 import { execSubject, inboxSubject } from '../../src/actors/subjects.js';
@@ -81,6 +82,10 @@ describe('garbage on a real nats-server', () => {
       signer,
       workspace: dir,
       workspaceRules: { allow: ['**'], deny: [] },
+      commands: new CommandGuard({
+        policy: { commands: ['node', process.execPath], env: { allow: ['*'], deny: [] } },
+        workspace: dir,
+      }),
       concurrency: 2,
     });
     allowAllPolicy(engineBus, ns, signer);

@@ -60,6 +60,20 @@ export const EVENT_DATA_SCHEMAS = {
     approvalId: z.string().optional(),
     /** The succeeded dry run (run id) an allow relied on, when a dry run was required. */
     dryRunProof: z.string().optional(),
+    /**
+     * What the allowed step (no `gateId`) and its gates run: argv[0] as written, the real path
+     * it resolved to on the policy's search path, and that file's sha256.
+     */
+    programs: z
+      .array(
+        z.object({
+          gateId: z.string().optional(),
+          program: z.string(),
+          path: z.string(),
+          sha256: z.string().optional(),
+        }),
+      )
+      .optional(),
   }),
   'approval.requested': stepRefSchema.extend({
     approvalId: z.string(),

@@ -15,6 +15,7 @@ import {
   BUILTIN_EXECUTOR_FNS,
   BUILTIN_PARTITIONER_FNS,
 } from '../../../src/actors/executors/builtin-executors.js';
+import { CommandGuard } from '../../../src/actors/executors/command-guard.js';
 import { memoryLogger } from '../../../src/actors/logger.js';
 import { inboxMessageSchema } from '../../../src/actors/messages.js';
 import { GrantSigner } from '../../../src/actors/policy/grants.js';
@@ -67,6 +68,10 @@ const setup = () => {
     signer,
     workspace: dir,
     workspaceRules: { allow: ['**'], deny: [] },
+    commands: new CommandGuard({
+      policy: { commands: ['node', process.execPath], env: { allow: ['*'], deny: [] } },
+      workspace: dir,
+    }),
     concurrency: 4,
   });
   allowAllPolicy(bus, ns, signer);
