@@ -135,6 +135,15 @@ export const EVENT_DATA_SCHEMAS = {
     executor: z.string(),
     input: jsonSchema,
   }),
+  /**
+   * A gate the run did not run: a dry run skips every gate with side effects (`reason:
+   * dry_run`), so a dry run executes none. Recorded by the run machine, never dispatched.
+   */
+  'gate.skipped': dispatchRefSchema.extend({
+    gateId: z.string(),
+    executor: z.string(),
+    reason: z.enum(['dry_run']),
+  }),
   'gate.passed': dispatchRefSchema.extend({ gateId: z.string(), output: jsonSchema.optional() }),
   'gate.failed': dispatchRefSchema.extend({
     gateId: z.string(),
