@@ -66,7 +66,10 @@ export const compileBlueprint = (
       issues: zodIssues(parsed.error),
     });
   }
-  const plan = applyKindSlo(catalog, gateSideEffects(catalog, expandGateTemplates(catalog, parsed.data, name)));
+  const plan = applyKindSlo(
+    catalog,
+    gateSideEffects(catalog, expandGateTemplates(catalog, parsed.data, name)),
+  );
   validatePlan(plan, catalog);
   return { plan, planHash: hashJson(plan) };
 };

@@ -28,7 +28,13 @@ export const startGates = (tx: Tx, id: string): void => {
   for (const gate of plan.gates) {
     const dispatchId = gateDispatchId(tx.runId, id, step.attempt, gate.id);
     if (skip(gate)) {
-      const data = { stepId: id, attempt: step.attempt, dispatchId, gateId: gate.id, executor: gate.executor };
+      const data = {
+        stepId: id,
+        attempt: step.attempt,
+        dispatchId,
+        gateId: gate.id,
+        executor: gate.executor,
+      };
       tx.emit({ type: 'gate.skip', data: { ...data, reason: 'dry_run' } });
       continue;
     }
