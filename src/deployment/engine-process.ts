@@ -16,6 +16,7 @@ import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { createUlidGenerator, systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
 import { loadPolicy } from '../project/policy.js';
+import { tightenPrivateState } from '../project/private-state.js';
 import { connectTarget, resolveNatsTarget } from './connect.js';
 import { type RunningWorker, startWorkerProcess } from './worker-process.js';
 
@@ -53,6 +54,17 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   const clock = o.clock ?? systemClock;
   const project = await openProject(o.dir);
   const { paths, config, catalog } = project;
+  const narrowed = await tightenPrivateState(paths.root);
+  if (narrowed.length > 0)
+    o.log.warn(
+      {
+        event: 'private_state.tightened',
+        root: paths.root,
+        count: narrowed.length,
+        entries: narrowed.slice(0, 20),
+      },
+      `${paths.root} was reachable by other users: made it private (directories 0700, files 0600)`,
+    );
   const storage = await openLilyStorage({ dir: paths.root, registry: catalog.schemas, clock });
   const signer = new GrantSigner(await loadOrCreateGrantKey(join(paths.keys, 'grant.key')));
   const ownsBus = !o.bus;

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ProjectPaths, projectPaths } from './paths.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenPrivateState } from './private-state.js';
 import { CONFIG_TEMPLATE, GITIGNORE_TEMPLATE, HELLO_JOB_TEMPLATE, POLICY_TEMPLATE } from './templates.js';
 
 export interface InitOptions {
@@ -22,10 +23,15 @@ export interface InitResult {
 /**
  * Creates `.lily/` in `dir`: config.yaml, policy.yaml, jobs/hello.job.yaml and a .gitignore for
  * the state directories. Idempotent: existing files are kept unless `force`. Never deletes.
+ * `.lily/` is private whatever the umask (directories 0700, files 0600); an existing one that
+ * others can reach is made private again.
  */
 export const initProject = async (dir: string, options: InitOptions = {}): Promise<InitResult> => {
   const paths = projectPaths(dir);
-  await mkdir(paths.jobs, { recursive: true });
+  await mkdir(paths.dir, { recursive: true });
+  await mkdir(paths.root, { recursive: true, mode: PRIVATE_DIR_MODE });
+  await tightenPrivateState(paths.root);
+  await mkdir(paths.jobs, { recursive: true, mode: PRIVATE_DIR_MODE });
   const files: [string, string][] = [
     [paths.config, CONFIG_TEMPLATE],
     [paths.policy, POLICY_TEMPLATE],
@@ -39,7 +45,9 @@ export const initProject = async (dir: string, options: InitOptions = {}): Promi
       result.kept.push(file);
       continue;
     }
-    await writeFile(file, text, 'utf8');
+    await writeFile(file, text, { encoding: 'utf8', mode: PRIVATE_FILE_MODE });
+    // An overwritten file keeps its old mode: narrow it too.
+    if (exists) await chmod(file, PRIVATE_FILE_MODE);
     (exists ? result.overwritten : result.created).push(file);
   }
   return result;

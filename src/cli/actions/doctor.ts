@@ -21,6 +21,7 @@ import {
   grantKeyCheck,
   lmdbCheck,
   nodeCheck,
+  privateStateCheck,
   projectCheck,
 } from './doctor-checks.js';
 
@@ -97,7 +98,7 @@ const deploymentChecks = async (paths: ProjectPaths): Promise<Check[]> => {
 };
 
 /**
- * `lily doctor`: node, nats-server, project, config, policy, jobs, LMDB, grant key, and the
+ * `lily doctor`: node, nats-server, project, private state, config, policy, jobs, LMDB, grant key, and the
  * running deployment's processes, each with what to do. Exit 1 when any check fails.
  * JSON `{ok, checks: [{id, status: ok|warn|fail|skip, detail, fix}]}`.
  */
@@ -105,6 +106,7 @@ export const doctor = async (ctx: CliContext): Promise<Outcome> => {
   const paths = isProject(ctx.dir) ? projectPaths(ctx.dir) : undefined;
   const checks: Check[] = [nodeCheck(), await natsCheck(paths), projectCheck(ctx.dir)];
   if (paths) {
+    checks.push(await privateStateCheck(paths));
     checks.push(...(await configChecks(paths)));
     checks.push(await lmdbCheck(paths), await grantKeyCheck(paths), ...(await deploymentChecks(paths)));
   }

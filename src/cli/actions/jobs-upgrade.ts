@@ -109,7 +109,7 @@ export const upgradeJob = async (ctx: CliContext, id: string, opts: { yes?: bool
   const written = opts.yes === true;
   if (written) {
     const tmp = `${job.file}.upgrade-${process.pid}`;
-    await writeFile(tmp, upgraded);
+    await writeFile(tmp, upgraded, { mode: 0o600 });
     await rename(tmp, job.file);
   }
   return {
