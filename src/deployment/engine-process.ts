@@ -161,7 +161,7 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     executors: worker?.worker.names() ?? [],
     details: { ...scheduler.stats(), projected: projector.position() },
   }));
-  o.log.info({ event: 'engine.started', ns, resumed }, 'engine started');
+  o.log.info({ event: 'engine.started', ns, resumed, programSearch: gate.searchPath() }, 'engine started');
   return {
     project,
     storage,
