@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { LilyError } from '../../contracts/errors.js';
 import {
   type ExecutableProbe,
   effectiveSearchPath,
@@ -110,4 +111,29 @@ export const executableIdentity = async (resolved: ResolvedProgram): Promise<Exe
   } finally {
     await handle.close();
   }
+};
+
+/**
+ * The identity of the program `program` names, resolved as the policy resolves it (`resolve`
+ * from `programResolver`, `cwd` relative to the workspace): what a grant can be bound to, and
+ * what a worker can compare before it starts a file.
+ *
+ * @throws LilyError `job_policy_denied` `{program, reason}` when it does not resolve; the OS
+ * error when the file cannot be read.
+ * @example
+ * const { resolve } = programResolver(policy, projectDir);
+ * const id = await commandIdentity(resolve, 'node', '.'); // { path: '/usr/bin/node', sha256: '…', … }
+ */
+export const commandIdentity = async (
+  resolve: ResolveProgram,
+  program: string,
+  cwd: string,
+): Promise<ExecutableIdentity> => {
+  const lookup = resolve(program, cwd);
+  if (!lookup.ok)
+    throw new LilyError('job_policy_denied', `cannot identify ${program}: ${lookup.reason}`, {
+      program,
+      reason: lookup.reason,
+    });
+  return executableIdentity(lookup.resolved);
 };
