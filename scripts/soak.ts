@@ -15,9 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Bus } from '../src/actors/bus/bus.js';
-import { connectNatsBus } from '../src/actors/bus/index.js';
-import { daemonAlive, managedNatsConnection } from '../src/deployment/nats-server/index.js';
+import { silentLogger } from '../src/actors/logger.js';
+import { connectTarget, resolveNatsTarget } from '../src/deployment/connect.js';
+import { daemonAlive, managedNatsUrl } from '../src/deployment/nats-server/index.js';
 import { openLilyStorage } from '../src/eventstore/storage.js';
+import { loadConfig } from '../src/project/config.js';
+import { projectPaths } from '../src/project/paths.js';
 import { Chaos } from './soak/chaos.js';
 import { checkRuns } from './soak/checks.js';
 import {
@@ -127,9 +130,11 @@ const main = async () => {
   note(`project ${dir}; ${minutes} min, ${rate} runs/s, ${maxInFlight} in flight, seed ${seed}`);
   await lilyCli(dir, ['up', '--workers', '2']);
   deploymentUp = true;
-  const conn = await managedNatsConnection(lilyRoot);
-  if (!conn) throw new Error('managed nats-server is not running after lily up');
-  const bus: Bus = await connectNatsBus({ ...conn, name: 'soak' });
+  const paths = projectPaths(dir);
+  const target = await resolveNatsTarget(paths, await loadConfig(paths.config), undefined, 'operator');
+  if (!target || !(await managedNatsUrl(lilyRoot)))
+    throw new Error('managed nats-server is not running after lily up');
+  const bus: Bus = await connectTarget(target, 'soak', silentLogger());
   const storage = await openLilyStorage({ dir: lilyRoot });
   const tracker = new RunTracker(bus, storage.events);
   const chaos = new Chaos({

@@ -1,9 +1,11 @@
 /**
- * The example of docs/blueprints.md: a blueprint that checks a release in three steps.
- * It is compiled and tested by test/unit/docs-examples.unit.test.ts, so it cannot go stale.
+ * The example of docs/blueprints.md: a blueprint that checks a release in three steps. This
+ * folder is a small project of its own: it imports `lily` as a user's project does (resolved
+ * through the package's `exports` to the build), and test/e2e/docs-examples.e2e.test.ts
+ * type-checks it with its own tsconfig.json, compiles it and property-tests it.
  */
+import { defineBlueprint } from 'lily';
 import { z } from 'zod';
-import { defineBlueprint } from '../../src/blueprints/index.js';
 
 export const releaseCheck = defineBlueprint({
   id: 'release-check.v1',

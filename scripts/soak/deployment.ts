@@ -3,7 +3,7 @@
  * on its processes. A killed engine or worker is started again with the very command `lily up`
  * used (`node dist/deployment/daemon-main.js <role> --dir …`), and `.lily/deployment.json`
  * is updated so `lily down` and `lily status` still find it. nats-server is restarted on the
- * same port with the same config (same token), and `.lily/nats/state.json` gets its new pid.
+ * same port with the same config (same trust chain), and `.lily/nats/state.json` gets its new pid.
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -113,7 +113,7 @@ export const restartDaemon = async (dir: string, lilyRoot: string, id: string): 
 
 /**
  * Restarts the managed nats-server: SIGTERM (SIGKILL after 5 s), `downMs` of silence, then
- * the same binary with the same config (same port and token). Updates state.json and
+ * the same binary with the same config (same port and trust chain). Updates state.json and
  * deployment.json with the new pid. Throws when it does not accept connections within 15 s.
  */
 export const restartNats = async (lilyRoot: string, downMs: number): Promise<number> => {

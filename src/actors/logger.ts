@@ -46,7 +46,25 @@ export const createLogger = (opts: CreateLoggerOptions): Logger => {
   }
   // Synchronous writes: a log line is on disk before the next statement runs, so a crash
   // never loses the entries that explain it (a few µs per line; logs are not per message).
-  const dest = pino.destination({ dest: fd, sync: true });
+  // A full disk or an I/O error must not take the process down with its log: SonicBoom emits
+  // write errors as 'error' (fatal without a listener). Lines are kept (up to 4 MiB) and
+  // written once the file takes them again; beyond that they are dropped.
+  const dest = pino.destination({ dest: fd, sync: true, maxLength: 4 * 1024 * 1024 });
+  let failing = false;
+  dest.on('error', (e: NodeJS.ErrnoException) => {
+    if (failing) return;
+    failing = true;
+    try {
+      process.stderr.write(
+        `lily: cannot write the log (${e.code ?? e.message}); entries are held or dropped\n`,
+      );
+    } catch {
+      // stderr is gone too: nothing more to say.
+    }
+  });
+  dest.on('write', () => {
+    failing = false;
+  });
   const p = pino(
     { name: opts.name, level: opts.level ?? 'info', redact: REDACT, base: { pid: process.pid } },
     dest,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENT_DATA_SCHEMAS } from '../contracts/events/catalog.js';
+import { isRunId, type RunId } from '../contracts/ids.js';
 import { jsonObjectSchema, jsonSchema } from '../contracts/json.js';
 
 /**
@@ -7,6 +8,12 @@ import { jsonObjectSchema, jsonSchema } from '../contracts/json.js';
  * subscriptions); anything else is logged as `message.rejected` and dropped. Payloads carry
  * arrays so one message can batch several items (dispatches, replies).
  */
+
+/**
+ * A run id, parsed where a message is decoded: past the bus, actors see only `RunId`. A message
+ * whose run id is not one is rejected like any other invalid message (`message.rejected`).
+ */
+export const runIdSchema = z.custom<RunId>(isRunId, { message: 'not a run id (a 26-character ULID)' });
 
 /** A fact for a run host: the event to append to `run/<runId>` (the host checks `data` against the catalog). */
 export const inboundEventSchema = z.object({
@@ -21,7 +28,7 @@ export type InboundEvent = z.infer<typeof inboundEventSchema>;
 
 /** `lily.<ns>.in.<runId>`: facts about one run. */
 export const inboxMessageSchema = z.object({
-  runId: z.string(),
+  runId: runIdSchema,
   events: z.array(inboundEventSchema).min(1).max(10_000),
 });
 export type InboxMessage = z.infer<typeof inboxMessageSchema>;
@@ -30,20 +37,20 @@ export type InboxMessage = z.infer<typeof inboxMessageSchema>;
 export const execItemSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('step'),
-    runId: z.string(),
+    runId: runIdSchema,
     jobId: z.string(),
     data: EVENT_DATA_SCHEMAS['step.dispatched'],
   }),
   z.object({
     kind: z.literal('gate'),
-    runId: z.string(),
+    runId: runIdSchema,
     jobId: z.string(),
     data: EVENT_DATA_SCHEMAS['gate.dispatched'],
     grant: z.string().optional(),
   }),
   z.object({
     kind: z.literal('partition'),
-    runId: z.string(),
+    runId: runIdSchema,
     jobId: z.string(),
     data: EVENT_DATA_SCHEMAS['partition.requested'],
   }),
@@ -54,7 +61,7 @@ export const execMessageSchema = z.object({ items: z.array(execItemSchema).min(1
 
 /** `lily.<ns>.cmd.policy`: a policy check or an approval request of one run. */
 export const policyMessageSchema = z.object({
-  runId: z.string(),
+  runId: runIdSchema,
   jobId: z.string(),
   principal: z.string(),
   dryRun: z.boolean(),
@@ -71,12 +78,12 @@ export type PolicyMessage = z.infer<typeof policyMessageSchema>;
 export const schedMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('timer.schedule'),
-    runId: z.string(),
+    runId: runIdSchema,
     data: EVENT_DATA_SCHEMAS['timer.scheduled'],
   }),
   z.object({
     type: z.literal('timer.cancel'),
-    runId: z.string(),
+    runId: runIdSchema,
     data: EVENT_DATA_SCHEMAS['timer.cancelled'],
   }),
   z.object({
@@ -96,6 +103,7 @@ export const schedMessageSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('run.cancel'),
+    /** Any string: the scheduler answers `run_not_found` for one that names no run. */
     runId: z.string(),
     by: z.string(),
     reason: z.string().optional(),

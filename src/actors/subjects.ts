@@ -6,7 +6,7 @@
  *   lily.<ns>.cmd.policy                      policy checks (queue group)
  *   lily.<ns>.cmd.sched                       timers and run requests
  *   lily.<ns>.in.<runTok>                     replies to a run host
- *   lily.<ns>.sys.<topic>[.<actorTok>]        ping / health / status
+ *   lily.<ns>.sys.<topic>[.<actorTok>]        ping / health / status / owner
  *
  * Ids become tokens through `encodeSubjectToken` (reversible; `.`, `*`, `>` never appear
  * raw). The namespace is validated, not encoded. An event's type comes LAST and keeps its
@@ -46,7 +46,11 @@ export const assertNamespace = (ns: string): string => {
   });
 };
 
-export const SYS_TOPICS = ['ping', 'health', 'status'] as const;
+/**
+ * `owner`: who holds the namespace on this NATS (deployment/namespace-claim.ts); a probe's
+ * answers come back on `sys.owner.<nonce>`.
+ */
+export const SYS_TOPICS = ['ping', 'health', 'status', 'owner'] as const;
 export type SysTopic = (typeof SYS_TOPICS)[number];
 
 /** Every Lily subject, parsed. `jobId`/`runId` are null where the subject carries `-`. */

@@ -2,12 +2,21 @@ import type { z } from 'zod';
 import type { PlanInput } from './plan.js';
 import type { CompileTools } from './templates.js';
 
-/** What `compile` returns: the plan without its `blueprint` header, which Lily fills in. */
+/**
+ * What `compile` returns: the plan without its `blueprint` header, which Lily fills in. Every
+ * step field but `id` and `executor` has a default (docs/blueprints.md, "The plan").
+ *
+ * @example
+ * const body: PlanBody = { steps: [{ id: 'hello', executor: 'echo', with: { value: 'hi' } }] };
+ */
 export type PlanBody = Omit<PlanInput, 'blueprint'>;
 
 /**
  * A code-defined blueprint (seed 002): identity, zod schemas for bindings, run input and run
- * output, and a deterministic, side-effect-free `compile(bindings)` that returns a plan.
+ * output, and a deterministic, side-effect-free `compile(bindings)` that returns a plan. Make
+ * one with `defineBlueprint`, which checks the contract (`blueprint_contract_invalid`). Bindings
+ * that do not parse are `blueprint_bindings_invalid` at the compile boundary; a `compile` that
+ * throws or returns a plan the boundary refuses is `blueprint_compile_failed`.
  *
  * @example
  * export const hello = defineBlueprint({
@@ -36,6 +45,11 @@ export interface Blueprint<
   compile(bindings: z.output<B>, tools: CompileTools): PlanBody;
 }
 
-/** Any blueprint, whatever its schemas. */
+/**
+ * Any blueprint, whatever its schemas: what registries, packs and `checkBlueprint` take.
+ *
+ * @example
+ * const all: AnyBlueprint[] = [releaseCheck, pipelineBlueprint];
+ */
 // biome-ignore lint/suspicious/noExplicitAny: schemas vary per blueprint; the registry holds them all.
 export type AnyBlueprint = Blueprint<any, any, any>;

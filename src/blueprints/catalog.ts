@@ -4,7 +4,12 @@ import { BlueprintRegistry } from './registry.js';
 import { SchemaRegistry } from './schema-registry.js';
 import type { RoutingPolicy, StepTemplate } from './templates.js';
 
-/** What an executor is, as far as compile and policy need to know. The code runs in workers. */
+/**
+ * What an executor is, as far as compile and policy need to know. The code runs in workers.
+ *
+ * @example
+ * const info: ExecutorInfo = { name: 'echo', summary: 'Returns its input', sideEffects: 'none', owner: 'core' };
+ */
 export interface ExecutorInfo {
   name: string;
   summary: string;
@@ -17,6 +22,7 @@ export interface ExecutorInfo {
   run?: unknown;
 }
 
+/** What a partitioner is, as far as compile needs to know: its name and its `with` schema. The code runs in workers. */
 export interface PartitionerInfo {
   name: string;
   summary: string;
@@ -33,6 +39,7 @@ export interface GateTemplate {
   owner: string;
 }
 
+/** A pack installed into a catalog, and where it was loaded from. */
 export interface PackInfo {
   name: string;
   version: string;
@@ -42,7 +49,13 @@ export interface PackInfo {
 /**
  * Everything the compile boundary checks plans against: blueprints, executor and partitioner
  * names, job kinds, artifact/output schemas and gate templates. Built from the built-ins plus
- * every pack listed in `.lily/config.yaml`.
+ * every pack listed in `.lily/config.yaml`. Make one with `createBuiltinCatalog()` and grow it
+ * with `installPack` or `catalog.blueprints.register`.
+ *
+ * @example
+ * const catalog = createBuiltinCatalog();
+ * installPack(catalog, myPack, 'my-pack');
+ * [...catalog.executors.keys()]; // ['command', 'echo', ...the pack's]
  */
 export interface Catalog {
   blueprints: BlueprintRegistry;
@@ -57,6 +70,7 @@ export interface Catalog {
   packs: PackInfo[];
 }
 
+/** An empty catalog (no built-ins). Internal: `createBuiltinCatalog` is what users want. */
 export const createCatalog = (): Catalog => ({
   blueprints: new BlueprintRegistry(),
   executors: new Map(),

@@ -8,22 +8,39 @@ import { type Plan, planSchema } from './plan.js';
 import type { CompileTools } from './templates.js';
 import { validatePlan } from './validate-plan.js';
 
+/** What the compile boundary returns: the validated plan and its hash. */
 export interface CompiledPlan {
+  /** The plan with every default filled in, gate templates expanded and job-kind SLOs applied. */
   plan: Plan;
   /** sha256 of the canonical JSON of the plan: pinned in `run.started`, checked on replay. */
   planHash: string;
 }
 
+/** Zod issues as plain `{path, message, code}` records (what error `data.issues` holds). */
 export const zodIssues = (error: z.ZodError): { path: string; message: string; code: string }[] =>
   error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code }));
 
 /**
- * The compile boundary: parse bindings with the blueprint's schema, call its `compile`, parse
- * the result as a Plan, expand gate templates, apply job-kind SLOs, validate. Deterministic:
- * the same blueprint and bindings give the same plan and hash.
+ * The compile boundary, the same function the engine calls for every run: parse bindings with
+ * the blueprint's schema (absent bindings are `{}`), call its `compile`, parse the result as a
+ * Plan, expand gate templates, apply job-kind SLOs, and validate the plan against the catalog
+ * (step ids, needs as a DAG, bounded route cycles, inputs read only from upstream steps,
+ * executors, partitioners, schemas and `with` configurations that exist and match).
+ * Deterministic: the same blueprint and bindings give the same plan and hash.
  *
- * Throws `blueprint_bindings_invalid` (zod issues as data), `blueprint_compile_failed`,
- * `job_kind_unknown` or a `stage_*` code.
+ * @throws LilyError `blueprint_bindings_invalid` `{blueprint, issues}` (zod issues) when the
+ * bindings do not parse; `blueprint_compile_failed` `{blueprint, reason, ...}` when `compile`
+ * throws (`reason: 'compile_threw'`) or the plan is refused (`plan_invalid`, `cycle`,
+ * `unbounded_cycle`, `input_not_upstream`, `unknown_executor`, ... see docs/blueprints.md);
+ * `job_kind_unknown` for a plan naming an unregistered job kind; `stage_partitioner_not_allowed`,
+ * `stage_executor_not_allowed` or `stage_non_idempotent_denied` when a step breaks its kind.
+ * @example
+ * import { compileBlueprint, createBuiltinCatalog, pipelineBlueprint } from 'lily';
+ *
+ * const { plan, planHash } = compileBlueprint(createBuiltinCatalog(), pipelineBlueprint, {
+ *   steps: [{ id: 'build', run: ['npm', 'run', 'build'] }, { id: 'test', run: ['npm', 'test'] }],
+ * });
+ * plan.steps[1]?.needs; // ['build']
  */
 export const compileBlueprint = (
   catalog: Catalog,

@@ -8,9 +8,29 @@ const VERSION = /^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/;
 const isZod = (v: unknown): v is z.ZodType => v instanceof z.ZodType;
 
 /**
- * Checks a blueprint against the contract (seed 002) and returns it frozen. Throws
- * `blueprint_contract_invalid` naming every problem: a lowercase id, a semver version, a
- * summary, zod schemas for bindings, input and output, and a compile function.
+ * Checks a blueprint against the contract (seed 002) and returns it frozen. It does not call
+ * `compile`: bindings and plans are checked at the compile boundary (`compileBlueprint`), for
+ * each job, with the catalog the job runs against.
+ *
+ * @throws LilyError `blueprint_contract_invalid` `{id, problems}` naming every problem: the id
+ * must be lowercase (`[a-z0-9][a-z0-9._-]*`), the version semver, the summary non-empty,
+ * `bindings`, `input` and `output` zod schemas, `compile` a function, `kind` a string if given.
+ * @example
+ * import { defineBlueprint } from 'lily';
+ * import { z } from 'zod';
+ *
+ * export const greet = defineBlueprint({
+ *   id: 'greet.v1',
+ *   version: '1.0.0',
+ *   summary: 'Echo a greeting',
+ *   bindings: z.object({ name: z.string().default('world') }),
+ *   input: z.object({}),
+ *   output: z.object({ greeting: z.unknown() }),
+ *   compile: (b) => ({
+ *     steps: [{ id: 'greet', executor: 'echo', with: { value: { text: `hello ${b.name}` } } }],
+ *     output: { greeting: { from: 'step', step: 'greet' } },
+ *   }),
+ * });
  */
 export const defineBlueprint = <B extends z.ZodType, I extends z.ZodType, O extends z.ZodType>(
   def: Blueprint<B, I, O>,
@@ -30,7 +50,7 @@ export const defineBlueprint = <B extends z.ZodType, I extends z.ZodType, O exte
   return Object.freeze({ ...def });
 };
 
-/** The contract problems of a candidate blueprint (empty when it is valid). */
+/** The contract problems of a candidate blueprint (empty when it is valid). Internal: packs use it. */
 export const contractProblems = (def: unknown): string[] => {
   if (typeof def !== 'object' || def === null) return ['a blueprint must be an object'];
   const d = def as Record<string, unknown>;

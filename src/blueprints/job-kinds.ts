@@ -4,7 +4,19 @@ import type { Plan } from './plan.js';
 
 /**
  * A job kind (HXO Blueprint Contract): which partitioners and executors its stages may use,
- * its safety policy, its default SLO and the schemas of a stage's input and result.
+ * its safety policy, its default SLO and the schemas of a stage's input and result. A pack
+ * contributes kinds (`jobKinds`); a blueprint (or its plan) names one with `kind`, and the
+ * compile boundary refuses a step that breaks it (`stage_partitioner_not_allowed`,
+ * `stage_executor_not_allowed`, `stage_non_idempotent_denied`; `job_kind_unknown` when the
+ * kind is not registered).
+ *
+ * @example
+ * const deployPack: JobKind = {
+ *   id: 'deploy.pack', version: 1, description: 'Pack the backend',
+ *   partitioners: ['by_filesize'], executors: ['pack_backend'],
+ *   safety: { allowNonIdempotent: false, requireDryRun: false },
+ *   defaultSloMs: 120_000,
+ * };
  */
 export interface JobKind {
   id: string;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LilyError } from '../contracts/errors.js';
+import type { ExecutorFn, PartitionerFn } from '../contracts/executor.js';
 import type { AnyBlueprint } from './blueprint.js';
 import type { Catalog, ExecutorInfo, GateTemplate, PartitionerInfo } from './catalog.js';
 import { contractProblems } from './define.js';
@@ -8,25 +9,45 @@ import { routeSchema, stepSchema } from './plan.js';
 import type { RoutingPolicy, StepTemplate } from './templates.js';
 
 /**
+ * An executor a pack contributes: what compile and policy need (`name`, `summary`,
+ * `sideEffects`, the `with` schema) and `run`, the implementation only workers call. An
+ * executor without `run` is known to compile (plans may name it) but a worker that receives a
+ * dispatch for it fails the step.
+ */
+export type PackExecutor = Omit<ExecutorInfo, 'owner' | 'run'> & { run?: ExecutorFn };
+
+/** A partitioner a pack contributes: `with` is checked at compile, `run` splits a step into shards in a worker. */
+export type PackPartitioner = Omit<PartitionerInfo, 'owner' | 'run'> & { run?: PartitionerFn };
+
+/**
  * A pack (seed kernel layer 6): a module whose default export (or `pack` export) contributes
  * blueprints, executors, partitioners, job kinds, artifact schemas, gate and step templates and
- * routing policies. Executors and partitioners carry their implementation in `run`, which only
- * workers call.
+ * routing policies. Names are global: a pack whose executor, partitioner, schema, gate
+ * template, job kind version or blueprint version is already registered is refused whole.
+ * Make one with `definePack`; list it in `.lily/config.yaml` (`packs:`).
+ *
+ * @example
+ * export default definePack({
+ *   name: 'my-pack',
+ *   version: '1.0.0',
+ *   blueprints: [releaseCheck],
+ *   executors: [{ name: 'shout', summary: 'Upper-cases its input', sideEffects: 'none', run: shout }],
+ * });
  */
 export interface LilyPack {
+  /** npm-style name: lowercase, optionally scoped (`@acme/deploy`). */
   name: string;
   version: string;
   blueprints?: AnyBlueprint[];
-  executors?: (Omit<ExecutorInfo, 'owner'> & { run?: unknown })[];
-  partitioners?: (Omit<PartitionerInfo, 'owner'> & { run?: unknown })[];
+  executors?: PackExecutor[];
+  partitioners?: PackPartitioner[];
   jobKinds?: JobKind[];
+  /** Artifact and output schemas: `name@version` -> zod schema (`outputSchema` of a step names one). */
   schemas?: Record<string, z.ZodType>;
   gateTemplates?: Omit<GateTemplate, 'owner'>[];
   stepTemplates?: StepTemplate[];
   routingPolicies?: RoutingPolicy[];
 }
-
-export const definePack = (pack: LilyPack): LilyPack => pack;
 
 const zodType = z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'must be a zod schema');
 const named = z.object({ name: z.string().regex(/^[a-z0-9][a-z0-9._:-]*$/), summary: z.string().min(1) });
@@ -59,16 +80,14 @@ const packShape = z.object({
   routingPolicies: z.array(named.extend({ routes: z.array(routeSchema) })).default([]),
 });
 
+type Issue = { path: string; message: string };
+type ParsedPack = z.output<typeof packShape>;
+
 const invalid = (source: string, message: string, issues: unknown[]) =>
   new LilyError('pack_invalid', `pack ${source}: ${message}`, { source, issues });
 
-/**
- * Validates a loaded pack module and registers every contribution into the catalog. Nothing is
- * registered when anything is invalid. Throws `pack_invalid` with `{source, issues}`.
- */
-export const installPack = (catalog: Catalog, mod: unknown, source: string): void => {
-  const candidate =
-    (mod as { default?: unknown; pack?: unknown })?.default ?? (mod as { pack?: unknown })?.pack ?? mod;
+/** Parses a pack and checks what needs no catalog: its shape, its blueprints' contract, its step templates. */
+const checkPack = (candidate: unknown, source: string): ParsedPack => {
   const parsed = packShape.safeParse(candidate);
   if (!parsed.success) {
     throw invalid(
@@ -78,8 +97,7 @@ export const installPack = (catalog: Catalog, mod: unknown, source: string): voi
     );
   }
   const pack = parsed.data;
-  const owner = `${pack.name}@${pack.version}`;
-  const issues = collisions(catalog, pack);
+  const issues: Issue[] = [];
   pack.blueprints.forEach((bp, i) => {
     for (const p of contractProblems(bp)) issues.push({ path: `blueprints.${i}`, message: p });
   });
@@ -88,12 +106,53 @@ export const installPack = (catalog: Catalog, mod: unknown, source: string): voi
     if (problem) issues.push({ path: `stepTemplates.${i}`, message: problem });
   });
   if (issues.length > 0) throw invalid(source, 'has invalid contributions', issues);
+  return pack;
+};
+
+/**
+ * Checks a pack definition and returns it unchanged, so a broken pack fails where it is
+ * written rather than when a project loads it. What depends on the catalog it joins (a name
+ * another pack already registered) is checked by `installPack`.
+ *
+ * @throws LilyError `pack_invalid` `{source: <pack name>, issues: [{path, message}]}` when the
+ * pack is not a pack (bad name, an executor without `sideEffects`, a schema that is not zod, ...),
+ * one of its blueprints breaks the blueprint contract, or a step template builds an invalid step.
+ * @example
+ * import { definePack } from 'lily';
+ * export default definePack({ name: 'release', version: '1.0.0', blueprints: [releaseCheck] });
+ */
+export const definePack = <P extends LilyPack>(pack: P): P => {
+  const name = typeof (pack as { name?: unknown })?.name === 'string' ? pack.name : '(definePack)';
+  checkPack(pack, name);
+  return pack;
+};
+
+/**
+ * Validates a loaded pack module (its default export, its `pack` export, or the pack itself)
+ * and registers every contribution into the catalog. Nothing is registered when anything is
+ * invalid. Use it to test a pack against the catalog a project would build.
+ *
+ * @throws LilyError `pack_invalid` `{source, issues}`: what `definePack` refuses, and any name
+ * the catalog already holds (executor, partitioner, schema, gate template, job kind version,
+ * blueprint version).
+ * @example
+ * const catalog = createBuiltinCatalog();
+ * installPack(catalog, await import('./packs/release.js'), './packs/release.js');
+ * const { plan } = compileBlueprint(catalog, catalog.blueprints.get('release-check.v1'), {});
+ */
+export const installPack = (catalog: Catalog, mod: unknown, source: string): void => {
+  const candidate =
+    (mod as { default?: unknown; pack?: unknown })?.default ?? (mod as { pack?: unknown })?.pack ?? mod;
+  const pack = checkPack(candidate, source);
+  const owner = `${pack.name}@${pack.version}`;
+  const issues = collisions(catalog, pack);
+  if (issues.length > 0) throw invalid(source, 'has invalid contributions', issues);
   register(catalog, pack as unknown as LilyPack, owner);
   catalog.packs.push({ name: pack.name, version: pack.version, source });
 };
 
-const collisions = (catalog: Catalog, pack: z.output<typeof packShape>) => {
-  const issues: { path: string; message: string }[] = [];
+const collisions = (catalog: Catalog, pack: ParsedPack): Issue[] => {
+  const issues: Issue[] = [];
   for (const e of pack.executors)
     if (catalog.executors.has(e.name))
       issues.push({ path: 'executors', message: `executor ${e.name} already exists` });

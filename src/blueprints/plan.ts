@@ -15,6 +15,12 @@ export const inputRefSchema = z.union([
   z.object({ from: z.literal('shard'), path: z.string().optional() }),
   z.object({ from: z.literal('value'), value: jsonSchema }),
 ]);
+/**
+ * Where a value of a step's input (or of the run's output) comes from.
+ *
+ * @example
+ * const ref: InputRef = { from: 'step', step: 'build', path: 'json.version' };
+ */
 export type InputRef = z.infer<typeof inputRefSchema>;
 
 export const backoffSchema = z.object({
@@ -100,11 +106,26 @@ export const planSchema = z.object({
   output: z.record(z.string(), inputRefSchema).default({}),
 });
 
+/**
+ * The plan IR after the compile boundary: every default filled in. What a run pins (its hash is
+ * `hashJson(plan)`), what the run machine is compiled from, what `lily blueprints plan` prints.
+ *
+ * @example
+ * const { plan } = compileBlueprint(catalog, blueprint, bindings);
+ * for (const step of plan.steps) console.log(step.id, step.executor, step.needs, step.retry.maxAttempts);
+ */
 export type Plan = z.output<typeof planSchema>;
+/** A plan as written, before defaults: what `compile` returns (without `blueprint`, see PlanBody). */
 export type PlanInput = z.input<typeof planSchema>;
+/** One step of a compiled plan (field reference: docs/blueprints.md, "The plan"). */
 export type PlanStep = Plan['steps'][number];
+/** A gate of a compiled step: an executor run after the step succeeds; `required` gates fail the step. */
 export type PlanGate = PlanStep['gates'][number];
+/** A route of a compiled step: on an outcome, go to a step, `$end` or `$fail`. */
 export type PlanRoute = PlanStep['routes'][number];
+/** The step outcomes a route can follow: `succeeded`, `failed`, `gate_failed`, `timed_out`. */
 export type RouteOutcome = z.infer<typeof routeOutcomeSchema>;
+/** How a step fans out: a partitioner, its `with`, the shard concurrency and `fail_fast` or `collect`. */
 export type PlanPartition = NonNullable<PlanStep['partition']>;
+/** Retry backoff: `initialMs * factor^(attempt-1)`, capped at `maxMs`, with deterministic jitter. */
 export type Backoff = z.output<typeof backoffSchema>;

@@ -3,8 +3,13 @@ import type { AnyBlueprint } from './blueprint.js';
 import { compareVersions } from './versions.js';
 
 /**
- * Blueprints by id and version. Registration-based: a new blueprint is a `register` call, never
- * a branch in core code. The same id@version twice is refused with `blueprint_contract_invalid`.
+ * Blueprints by id and version (a catalog's `blueprints`). Registration-based: a new blueprint
+ * is a `register` call, never a branch in core code. The same id@version twice is refused with
+ * `blueprint_contract_invalid`; `get` of an unknown one throws `blueprint_not_found`.
+ *
+ * @example
+ * catalog.blueprints.register(releaseCheck);
+ * catalog.blueprints.get('release-check.v1').version; // '1.0.0' (the newest)
  */
 export class BlueprintRegistry {
   readonly #byId = new Map<string, AnyBlueprint[]>();

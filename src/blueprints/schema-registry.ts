@@ -5,8 +5,12 @@ import { LilyError } from '../contracts/errors.js';
 const TYPE_NAME = /^[a-z0-9][a-z0-9._-]*@[0-9]+(\.[0-9]+){0,2}$/;
 
 /**
- * Artifact and output types (seed kernel layer 1): `name@version` -> zod schema. Registered by
- * the core and by packs; a type is registered once and never replaced.
+ * Artifact and output types (seed kernel layer 1): `name@version` -> zod schema (a catalog's
+ * `schemas`). Registered by the core and by packs; a type is registered once and never
+ * replaced: `register` throws `pack_invalid` for a malformed name or one already taken.
+ *
+ * @example
+ * catalog.schemas.register('release.report@1', z.object({ version: z.string() }), 'my-pack');
  */
 export class SchemaRegistry {
   readonly #schemas = new Map<string, { schema: z.ZodType; owner: string }>();

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import type { LilyClient } from '../client/index.js';
 import type { Ui } from './render/ui.js';
 
 /** The global options every command accepts (before or after the command name). */
 export interface GlobalOptions {
-  /** Project directory (the one holding `.lily/`). Default: the current directory. */
+  /** Project directory (the one holding `.lily/`). Default: found by walking up from the current directory. */
   dir?: string;
   json?: boolean;
   debug?: boolean;
@@ -13,14 +14,17 @@ export interface GlobalOptions {
   nats?: string;
 }
 
-/** What an action gets: resolved global options and the Ui to write to. */
+/** What an action gets: resolved global options, the Ui to write to, and the client. */
 export interface CliContext {
-  dir: string;
   json: boolean;
   debug: boolean;
   ui: Ui;
-  /** `--nats <url>` (live commands only; LILY_NATS_URL is read where the target is resolved). */
-  nats?: string;
+  /** The client of this command (opened with `--dir` / `--nats`; closed after the action). */
+  client: LilyClient;
+  /** The `--dir` exactly as the user gave it, if they did. */
+  dirArg?: string;
+  /** `lily <args>` as the user should type it next (with their `--dir`). */
+  lily(args: string): string;
 }
 
 /**
@@ -36,6 +40,11 @@ export interface Outcome {
   jsonText?: () => string;
   /** Raw bytes for stdout instead of `human()` (e.g. `artifacts get` without `--output`). */
   bytes?: Uint8Array;
+  /**
+   * A failure to report after `human()` was printed (a followed run that failed: its summary,
+   * then its error). The exit code is the error's; with `--json` only the error is printed.
+   */
+  error?: unknown;
 }
 
 export const globalOptions = (command: Command): GlobalOptions => command.optsWithGlobals<GlobalOptions>();
@@ -43,3 +52,13 @@ export const globalOptions = (command: Command): GlobalOptions => command.optsWi
 /** True when `--json` is anywhere on the command line (used before commander has parsed it). */
 export const argvWantsJson = (argv: readonly string[]): boolean => argv.includes('--json');
 export const argvWantsDebug = (argv: readonly string[]): boolean => argv.includes('--debug');
+
+/** The value of `--dir` on a raw command line (`--dir x` or `--dir=x`), for hints before parsing. */
+export const argvDir = (argv: readonly string[]): string | undefined => {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--dir') return argv[i + 1];
+    if (a.startsWith('--dir=')) return a.slice('--dir='.length);
+  }
+  return undefined;
+};

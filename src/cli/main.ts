@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
-import { LILY_VERSION } from '../actors/runtime/version.js';
-import { argvWantsDebug, argvWantsJson } from './context.js';
+import { LILY_VERSION } from '../client/version.js';
+import { argvDir, argvWantsDebug, argvWantsJson } from './context.js';
 import { buildProgram } from './program.js';
 
 /**
@@ -16,12 +16,23 @@ const usageError = async (error: CommanderError, argv: readonly string[]): Promi
     import('./render/ui.js'),
   ]);
   const message = error.message.replace(/^error: /, '');
-  const lily = new LilyError('usage_invalid', message, { reason: error.code.replace(/^commander\./, '') });
+  const dirArg = argvDir(argv);
+  const suggestion =
+    error.code === 'commander.unknownCommand'
+      ? await (await import('./job-suggestion.js')).jobRunSuggestion(message, dirArg)
+      : undefined;
+  const lily = new LilyError(
+    'usage_invalid',
+    suggestion ? `${message.split('\n')[0]}: to run the job, \`${suggestion}\`` : message,
+    suggestion
+      ? { reason: 'unknownCommand', hint: suggestion }
+      : { reason: error.code.replace(/^commander\./, '') },
+  );
   const ui = processUi({ color: !argv.includes('--no-color') });
   const json = argvWantsJson(argv);
   // `lily jobs` without a subcommand has already printed the help: no panel on top of it.
   if (error.code === 'commander.help' && !json) return 2;
-  return reportError(ui, lily, { json, debug: argvWantsDebug(argv) });
+  return reportError(ui, lily, { json, debug: argvWantsDebug(argv), dirArg });
 };
 
 const main = async (argv: string[]): Promise<void> => {

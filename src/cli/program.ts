@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerApprovals } from './commands/approvals.js';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerBlueprints } from './commands/blueprints.js';
+import { registerCreds, registerWorker } from './commands/creds.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEvents } from './commands/events.js';
@@ -19,6 +20,8 @@ import { registerRuns } from './commands/runs.js';
 const GROUPS: ((program: Command) => unknown)[] = [
   registerInit,
   registerDeploy,
+  registerWorker,
+  registerCreds,
   registerJobs,
   registerRuns,
   registerApprovals,
@@ -38,7 +41,10 @@ export const buildProgram = (version: string): Command => {
   const program = new Command('lily')
     .description('Lily: an event-sourced actor runtime for blueprint-driven jobs')
     .version(version, '-V, --version')
-    .option('--dir <path>', 'project directory holding .lily/ (default: the current directory)')
+    .option(
+      '--dir <path>',
+      'project directory holding .lily/ (default: the nearest one at or above the current directory)',
+    )
     .option('--json', 'print machine-readable JSON on stdout')
     .option('--debug', 'print stack traces of errors')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')

@@ -22,6 +22,7 @@ export interface PutArtifactOptions {
   createdAt?: number;
 }
 
+/** Provenance of a JSON put, and optionally its registered type. */
 export interface PutJsonOptions extends PutArtifactOptions {
   /** A typed artifact (`name@version`): validated against the registry before anything is written. */
   type?: string;

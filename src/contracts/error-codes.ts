@@ -1,7 +1,10 @@
 /**
  * The stable error codes of Lily. A code names exactly one cause and is never reused.
  * `kind` says whose fault it is: `input` (the caller gave something wrong: exit 2) or
- * `failure` (the work or the environment failed: exit 1).
+ * `failure` (the work or the environment failed: exit 1). Runbook: docs/operations.md.
+ *
+ * @example
+ * ERROR_CODES.blueprint_compile_failed.kind; // 'input'
  */
 export const ERROR_CODES = {
   job_not_found: { kind: 'input', summary: 'No job spec with this id under .lily/jobs/.' },
@@ -51,6 +54,11 @@ export const ERROR_CODES = {
   artifact_not_found: { kind: 'input', summary: 'No artifact with this sha256 or name.' },
   eventstore_version_conflict: { kind: 'failure', summary: 'The stream is not at the expected version.' },
   eventstore_unavailable: { kind: 'failure', summary: 'The event store cannot be opened or written.' },
+  eventstore_corrupt: {
+    kind: 'failure',
+    summary:
+      'The event store is damaged (truncated or unreadable data.mdb): restore .lily/db from a backup; `lily doctor` names the damage.',
+  },
   eventstore_batch_invalid: {
     kind: 'input',
     summary: 'An append batch repeats an id or partly repeats stored ones.',
@@ -80,6 +88,15 @@ export const ERROR_CODES = {
   bus_subject_invalid: { kind: 'input', summary: 'A subject or queue group name is not valid for the bus.' },
   bus_payload_too_large: { kind: 'input', summary: "A bus message exceeds the server's max payload." },
   message_invalid: { kind: 'input', summary: 'A bus message failed validation.' },
+  bus_permission_denied: {
+    kind: 'failure',
+    summary: "NATS refused a publish or subscription: the connection's credential does not allow it.",
+  },
+  namespace_in_use: {
+    kind: 'failure',
+    summary:
+      'Another project holds this namespace on this NATS: choose another `namespace:` in .lily/config.yaml.',
+  },
   replay_plan_drift: {
     kind: 'failure',
     summary: "The plan hash differs from the one pinned in the run's log.",
@@ -87,6 +104,11 @@ export const ERROR_CODES = {
   replay_nondeterministic: { kind: 'failure', summary: 'Replay diverged from the recorded log.' },
   config_invalid: { kind: 'input', summary: '.lily/config.yaml is invalid.' },
   policy_invalid: { kind: 'input', summary: '.lily/policy.yaml is invalid.' },
+  example_not_found: {
+    kind: 'input',
+    summary:
+      'No example under this name: `lily init --example <name>` needs the package (@lily/<name>) installed next to the project or next to Lily, with a "lily.example" directory.',
+  },
   project_not_initialized: { kind: 'input', summary: 'No .lily/ directory here: run `lily init`.' },
   run_not_found: { kind: 'input', summary: 'No run with this id.' },
   approval_not_found: { kind: 'input', summary: 'No pending approval with this id.' },
@@ -96,7 +118,15 @@ export const ERROR_CODES = {
   internal_error: { kind: 'failure', summary: 'An unexpected error (a bug): please report it.' },
 } as const satisfies Record<string, { kind: 'input' | 'failure'; summary: string }>;
 
+/** One of the stable codes of ERROR_CODES: what `LilyError.code` holds. */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * True for a string that is one of Lily's error codes. Never throws.
+ *
+ * @example
+ * isErrorCode('job_not_found'); // true
+ * isErrorCode('nope'); // false
+ */
 export const isErrorCode = (value: unknown): value is ErrorCode =>
   typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);

@@ -1,10 +1,13 @@
 import { type ErrorCode, isErrorCode } from './error-codes.js';
 
+/** Machine-usable context of an error: which id, which step, which zod issues, ... */
 export type ErrorData = Record<string, unknown>;
 
 /**
  * The one error type that crosses a module boundary in Lily. `code` is stable (see
- * ERROR_CODES), `data` is machine-usable context, `cause` keeps the original error.
+ * ERROR_CODES), `data` is machine-usable context, `cause` keeps the original error. Every
+ * function of the public API fails with a LilyError; branch on `code` (or `hasErrorCode`),
+ * never on the message. The constructor never throws.
  *
  * @example
  * throw new LilyError('job_not_found', `no job "${id}"`, { id, dir });
@@ -26,6 +29,13 @@ export class LilyError extends Error {
   }
 }
 
+/**
+ * True for a LilyError, also one from another copy of the package or one rebuilt from JSON
+ * with a `name` of `LilyError` and a known `code`. Never throws.
+ *
+ * @example
+ * try { compileBlueprint(catalog, bp, bindings); } catch (e) { if (isLilyError(e)) console.error(e.code, e.data); }
+ */
 export const isLilyError = (e: unknown): e is LilyError =>
   e instanceof LilyError ||
   (typeof e === 'object' &&
@@ -33,10 +43,22 @@ export const isLilyError = (e: unknown): e is LilyError =>
     (e as { name?: unknown }).name === 'LilyError' &&
     isErrorCode((e as { code?: unknown }).code));
 
+/**
+ * True for a LilyError with this code, narrowing `code`. Never throws.
+ *
+ * @example
+ * if (hasErrorCode(e, 'blueprint_bindings_invalid')) console.error(e.data.issues);
+ */
 export const hasErrorCode = <C extends ErrorCode>(e: unknown, code: C): e is LilyError & { code: C } =>
   isLilyError(e) && e.code === code;
 
-/** Wraps anything thrown into a LilyError, keeping LilyErrors as they are. */
+/**
+ * Wraps anything thrown into a LilyError (with `fallback` as its code and the original as
+ * `cause`), keeping LilyErrors as they are. Never throws.
+ *
+ * @example
+ * const err = toLilyError(new Error('disk full'), 'eventstore_unavailable'); // err.code === 'eventstore_unavailable'
+ */
 export const toLilyError = (e: unknown, fallback: ErrorCode = 'internal_error'): LilyError => {
   if (isLilyError(e)) return e;
   const message = e instanceof Error ? e.message : String(e);

@@ -4,8 +4,11 @@ declare const brand: unique symbol;
 /** A string that has passed its parser. Only the parsers below create one. */
 export type Brand<T, B extends string> = T & { readonly [brand]: B };
 
+/** A run id: a ULID (26 Crockford base32 characters) that sorts by creation time. Made by `parseRunId`. */
 export type RunId = Brand<string, 'RunId'>;
+/** A job id: the `<id>` of `.lily/jobs/<id>.job.yaml`. Made by `parseJobId`. */
 export type JobId = Brand<string, 'JobId'>;
+/** A step id: letters, digits, `_` and `-` (it is an XState state key too). Made by `parseStepId`. */
 export type StepId = Brand<string, 'StepId'>;
 export type EventId = Brand<string, 'EventId'>;
 
@@ -28,12 +31,33 @@ const parser =
     });
   };
 
+/**
+ * Parses a run id (a 26-character ULID).
+ *
+ * @throws LilyError `id_invalid` `{kind, value, rule}` for anything else.
+ * @example
+ * const runId = parseRunId(process.argv[2]);
+ */
 export const parseRunId = parser<RunId>('run id', RUN_ID, 'a 26-character ULID');
+/**
+ * Parses a job id (letters, digits, `.`, `_`, `-`; starts with a letter or digit; at most 128).
+ *
+ * @throws LilyError `id_invalid` `{kind, value, rule}` for anything else.
+ * @example
+ * const jobId = parseJobId('release.nightly');
+ */
 export const parseJobId = parser<JobId>(
   'job id',
   JOB_ID,
   'letters, digits, ".", "_" or "-", starting with a letter or digit, at most 128 characters',
 );
+/**
+ * Parses a step id (letters, digits, `_`, `-`; starts with a letter or `_`; at most 64; no dots).
+ *
+ * @throws LilyError `id_invalid` `{kind, value, rule}` for anything else.
+ * @example
+ * const stepId = parseStepId('build_1');
+ */
 export const parseStepId = parser<StepId>(
   'step id',
   STEP_ID,

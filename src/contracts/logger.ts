@@ -11,6 +11,13 @@ export interface LogFn {
   (msg: string): void;
 }
 
+/**
+ * The structured logger an executor gets as `ctx.log` (pino-compatible: fields first, then the
+ * message). Logging never throws.
+ *
+ * @example
+ * ctx.log.info({ files: n }, 'packed');
+ */
 export interface Logger {
   debug: LogFn;
   info: LogFn;

@@ -1,16 +1,17 @@
 import { unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import type { Bus } from '../actors/bus/bus.js';
+import { composeEngine } from '../actors/compose-engine.js';
 import { Projector } from '../actors/engine/projector.js';
-import { RunHost } from '../actors/engine/run-host.js';
-import { ProgramCache } from '../actors/engine/run-slot.js';
+import type { RunHost } from '../actors/engine/run-host.js';
 import { errorInfo } from '../actors/error-info.js';
+import { CommandGuard } from '../actors/executors/command-guard.js';
 import type { Logger } from '../actors/logger.js';
 import { GrantSigner, loadOrCreateGrantKey } from '../actors/policy/grants.js';
-import { PolicyGate } from '../actors/policy/policy-gate.js';
+import type { PolicyGate } from '../actors/policy/policy-gate.js';
 import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
-import { Scheduler } from '../actors/scheduler/scheduler.js';
+import type { Scheduler } from '../actors/scheduler/scheduler.js';
 import type { Clock } from '../contracts/clock.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { createUlidGenerator, systemClock } from '../eventstore/system-ports.js';
@@ -18,7 +19,7 @@ import { openProject, type Project } from '../project/open.js';
 import { loadPolicy } from '../project/policy.js';
 import { tightenPrivateState } from '../project/private-state.js';
 import { connectTarget, resolveNatsTarget } from './connect.js';
-import { type RunningWorker, startWorkerProcess } from './worker-process.js';
+import { answerWorkerPings, localDispatchLedger, type RunningWorker } from './worker-process.js';
 
 export interface EngineProcessOptions {
   dir: string;
@@ -46,9 +47,11 @@ export interface RunningEngine {
 }
 
 /**
- * The engine: run host, scheduler, policy gate and projector over one LMDB log and one bus.
- * Start order matters: the host subscribes to run inboxes and resumes live runs before the
- * scheduler starts new ones; the projector catches up last.
+ * The engine process: opens the real adapters (the project's files, LMDB storage, the grant
+ * key, the NATS bus) and hands them to `composeEngine`, then adds what only a process has: the
+ * projector writing receipts under `.lily/runs`, policy reloads on file change, and answers to
+ * `sys.ping`. Throws the project's errors (`config_invalid`, `policy_invalid`, ...),
+ * `eventstore_unavailable`, `bus_unavailable`.
  */
 export const startEngineProcess = async (o: EngineProcessOptions): Promise<RunningEngine> => {
   const clock = o.clock ?? systemClock;
@@ -69,77 +72,62 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   const signer = new GrantSigner(await loadOrCreateGrantKey(join(paths.keys, 'grant.key')));
   const ownsBus = !o.bus;
   const bus =
-    o.bus ?? (await connectTarget(await resolveNatsTarget(paths, config, o.nats), 'lily-engine', o.log));
+    o.bus ??
+    (await connectTarget(await resolveNatsTarget(paths, config, o.nats, 'engine'), 'lily-engine', o.log));
   const ns = config.namespace;
-  const store = storage.events;
-  let scheduler: Scheduler | undefined;
-  const gate = new PolicyGate({
-    store,
-    bus,
-    ns,
-    clock,
-    log: o.log.child({ actor: 'policy-gate' }),
-    policy: project.policy,
-    signer,
-    workspace: paths.dir,
-    catalog,
-  });
-  const host = new RunHost({
-    store,
-    bus,
-    ns,
-    clock,
-    log: o.log.child({ actor: 'run-host' }),
-    programs: new ProgramCache(catalog.schemas),
-    localPolicy: gate,
-    onFinished: (slot) => {
-      scheduler?.runFinished(slot.runId);
-      gate.runFinished(slot.runId);
-    },
-  });
-  scheduler = new Scheduler({
-    store,
-    bus,
-    ns,
-    clock,
-    log: o.log.child({ actor: 'scheduler' }),
-    jobs: project.jobs,
-    catalog,
-    ids: createUlidGenerator(clock),
-    kernelVersion: LILY_VERSION,
-    policy: project.policy,
-    projectDir: paths.dir,
-    cron: o.cron ?? true,
-  });
   const projector = new Projector({
-    store,
+    store: storage.events,
     runsDir: storage.runsDir,
     checkpointFile: join(paths.root, 'runs', '.projector-checkpoint'),
     log: o.log.child({ actor: 'projector' }),
   });
-  host.start();
-  gate.start();
-  const resumed = await host.resume();
-  await scheduler.start();
-  // resume() re-sent the outstanding `timer.schedule`s before the scheduler subscribed to
-  // cmd.sched, so they were dropped (a run waiting on a retry backoff hung): send them again.
-  if (resumed.resumed > 0) host.resendOutstanding();
-  await projector.start();
-  const worker = o.worker
-    ? await startWorkerProcess({
-        dir: o.dir,
+  // The in-process worker checks every command again against its own guard (same policy, reloaded with the gate's).
+  const commands = o.worker ? new CommandGuard({ policy: project.policy, workspace: paths.dir }) : undefined;
+  const engine = composeEngine({
+    store: storage.events,
+    bus,
+    ns,
+    clock,
+    ids: createUlidGenerator(clock),
+    log: o.log,
+    catalog,
+    policy: project.policy,
+    jobs: project.jobs,
+    signer,
+    workspace: paths.dir,
+    cron: o.cron ?? true,
+    projector,
+    ...(o.worker
+      ? {
+          worker: {
+            id: o.worker.id,
+            artifacts: storage.artifacts,
+            ledger: localDispatchLedger(storage, o.worker.id, clock),
+            ...(commands ? { commands } : {}),
+            ...(o.worker.concurrency !== undefined ? { concurrency: o.worker.concurrency } : {}),
+          },
+        }
+      : {}),
+  });
+  const resumed = await engine.start();
+  const { host, scheduler, gate } = engine;
+  const workerPings = engine.worker && o.worker ? answerWorkerPings(bus, ns, engine.worker, o.worker.id) : [];
+  if (engine.worker && o.worker) {
+    o.log.info(
+      {
+        event: 'worker.started',
         id: o.worker.id,
-        log: o.log.child({ actor: 'worker' }),
-        bus,
-        concurrency: o.worker.concurrency,
-        shared: { project, storage },
-      })
-    : undefined;
+        executors: engine.worker.names(),
+        ...(commands ? { programSearch: commands.searchPath() } : {}),
+      },
+      'worker started',
+    );
+  }
   // Policy edits apply without a restart: a file that no longer parses keeps the old policy.
   const reloadPolicy = () => {
     loadPolicy(paths.policy)
       .then((p) => {
-        gate.setPolicy(p);
+        engine.setPolicy(p);
         o.log.info({ event: 'policy.reloaded' }, 'policy reloaded');
       })
       .catch((e) =>
@@ -158,10 +146,19 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     startedAt,
     version: LILY_VERSION,
     inFlight: host.inFlight(),
-    executors: worker?.worker.names() ?? [],
+    executors: engine.worker?.names() ?? [],
     details: { ...scheduler.stats(), projected: projector.position() },
   }));
   o.log.info({ event: 'engine.started', ns, resumed, programSearch: gate.searchPath() }, 'engine started');
+  const worker: RunningWorker | undefined = engine.worker && {
+    worker: engine.worker,
+    bus,
+    // The engine stops its worker; stopping it alone ends its pings and its dispatches.
+    async stop() {
+      for (const p of workerPings) p.unsubscribe();
+      await engine.worker?.stop();
+    },
+  };
   return {
     project,
     storage,
@@ -173,12 +170,9 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     ...(worker ? { worker } : {}),
     async stop() {
       unwatchFile(paths.policy, reloadPolicy);
-      for (const p of pings) p.unsubscribe();
-      await scheduler.stop();
-      await worker?.stop();
-      await host.stop();
-      await gate.stop();
-      await projector.stop();
+      for (const p of [...pings, ...workerPings]) p.unsubscribe();
+      await engine.stop();
+      if (o.worker) o.log.info({ event: 'worker.stopped', id: o.worker.id }, 'worker stopped');
       if (ownsBus) await bus.drain();
       await storage.close();
       o.log.info({ event: 'engine.stopped' }, 'engine stopped');

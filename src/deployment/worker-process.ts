@@ -1,18 +1,22 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Bus } from '../actors/bus/bus.js';
+import type { Bus, BusSubscription } from '../actors/bus/bus.js';
 import { CommandGuard } from '../actors/executors/command-guard.js';
-import { DispatchLedger } from '../actors/ledger/lmdb-dispatch-ledger.js';
+import type { DispatchLedger } from '../actors/ledger/dispatch-ledger.js';
+import { openLmdbDispatchLedger } from '../actors/ledger/lmdb-dispatch-ledger.js';
 import type { Logger } from '../actors/logger.js';
 import { GrantSigner, loadOrCreateGrantKey } from '../actors/policy/grants.js';
 import { executorFns } from '../actors/runtime/executor-fns.js';
 import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
 import { Worker } from '../actors/worker/worker.js';
+import type { Clock } from '../contracts/clock.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
-import { connectTarget, resolveNatsTarget } from './connect.js';
+import { connectTarget, type NatsTarget, resolveNatsTarget } from './connect.js';
 import { watchPolicy } from './policy-watch.js';
+import { servableBy } from './worker-executors.js';
 
 export interface WorkerProcessOptions {
   dir: string;
@@ -22,6 +26,10 @@ export interface WorkerProcessOptions {
   nats?: string;
   /** An already connected bus (in-process deployments); `nats` is then ignored. */
   bus?: Bus;
+  /** Connect here instead of the project's NATS (`lily worker --nats --creds`); `nats` is then ignored. */
+  target?: NatsTarget;
+  /** Serve this namespace instead of the config's (a credential issued for it says so). */
+  namespace?: string;
   concurrency?: number;
   /** The project and storage of the engine this worker runs inside (one-process deployments). */
   shared?: { project: Project; storage: LilyStorage };
@@ -33,45 +41,18 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Opens the project and its storage, connects, and serves every executor the catalog has. */
-export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<RunningWorker> => {
-  const project = o.shared?.project ?? (await openProject(o.dir));
-  const storage =
-    o.shared?.storage ??
-    (await openLilyStorage({ dir: project.paths.root, registry: project.catalog.schemas }));
-  const signer = new GrantSigner(await loadOrCreateGrantKey(join(project.paths.keys, 'grant.key')));
-  const ownsBus = !o.bus;
-  const bus =
-    o.bus ??
-    (await connectTarget(
-      await resolveNatsTarget(project.paths, project.config, o.nats),
-      `lily-worker-${o.id}`,
-      o.log,
-    ));
-  const { executors, partitioners } = executorFns(project.catalog);
-  const commands = new CommandGuard({ policy: project.policy, workspace: project.paths.dir });
-  const unwatchPolicy = watchPolicy(project.paths.policy, o.log, (policy) => commands.setPolicy(policy));
-  const worker = new Worker({
-    id: o.id,
-    bus,
-    ns: project.config.namespace,
-    clock: systemClock,
-    log: o.log,
-    catalog: project.catalog,
-    executors,
-    partitioners,
-    artifacts: storage.artifacts,
-    signer,
-    ledger: new DispatchLedger(storage.root, o.id),
-    workspace: project.paths.dir,
-    workspaceRules: project.policy.workspace,
-    commands,
-    concurrency: o.concurrency ?? 16,
-  });
-  worker.start();
+/**
+ * The dispatch ledger of workers on this machine: the LMDB table in the project's storage,
+ * owned by this process (stale when it is gone).
+ */
+export const localDispatchLedger = (storage: LilyStorage, id: string, clock: Clock): DispatchLedger =>
+  openLmdbDispatchLedger(storage, { owner: { worker: id, pid: process.pid, host: hostname() }, clock });
+
+/** Answers `sys.ping` (and `sys.ping.worker-<id>`) for a worker: `lily status` lists it. */
+export const answerWorkerPings = (bus: Bus, ns: string, worker: Worker, id: string): BusSubscription[] => {
   const startedAt = Date.now();
-  const pings = answerPings(bus, project.config.namespace, `worker-${o.id}`, () => ({
-    actor: `worker-${o.id}`,
+  return answerPings(bus, ns, `worker-${id}`, () => ({
+    actor: `worker-${id}`,
     role: 'worker',
     pid: process.pid,
     startedAt,
@@ -79,6 +60,57 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     inFlight: worker.inFlight(),
     executors: worker.names(),
   }));
+};
+
+/** Opens the project and its storage, connects, and serves every executor the catalog has. */
+export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<RunningWorker> => {
+  const project = o.shared?.project ?? (await openProject(o.dir));
+  const ns = o.namespace ?? project.config.namespace;
+  const fns = executorFns(project.catalog);
+  const as = {
+    role: 'worker' as const,
+    executors: [...Object.keys(fns.executors), ...Object.keys(fns.partitioners)],
+  };
+  const target = o.bus
+    ? undefined
+    : (o.target ?? (await resolveNatsTarget(project.paths, project.config, o.nats, as)));
+  const { executors, partitioners } = servableBy(fns, target?.credential, ns, o.log);
+  const ownsBus = !o.bus;
+  // Connected (and the namespace claimed) before anything is opened: a refusal leaves nothing behind.
+  const bus = o.bus ?? (await connectTarget(target, `lily-worker-${o.id}`, o.log));
+  let storage: LilyStorage | undefined = o.shared?.storage;
+  let signer: GrantSigner;
+  try {
+    storage ??= await openLilyStorage({ dir: project.paths.root, registry: project.catalog.schemas });
+    signer = new GrantSigner(await loadOrCreateGrantKey(join(project.paths.keys, 'grant.key')));
+  } catch (e) {
+    if (!o.shared) await storage?.close();
+    if (ownsBus) await bus.close();
+    throw e;
+  }
+  const opened = storage;
+  // The worker checks every command against its own copy of the policy, reloaded when the file changes.
+  const commands = new CommandGuard({ policy: project.policy, workspace: project.paths.dir });
+  const unwatchPolicy = watchPolicy(project.paths.policy, o.log, (policy) => commands.setPolicy(policy));
+  const worker = new Worker({
+    id: o.id,
+    bus,
+    ns,
+    clock: systemClock,
+    log: o.log,
+    catalog: project.catalog,
+    executors,
+    partitioners,
+    artifacts: opened.artifacts,
+    signer,
+    ledger: localDispatchLedger(opened, o.id, systemClock),
+    workspace: project.paths.dir,
+    workspaceRules: project.policy.workspace,
+    commands,
+    concurrency: o.concurrency ?? 16,
+  });
+  worker.start();
+  const pings = answerWorkerPings(bus, ns, worker, o.id);
   o.log.info(
     { event: 'worker.started', id: o.id, executors: worker.names(), programSearch: commands.searchPath() },
     'worker started',
@@ -91,7 +123,7 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
       unwatchPolicy();
       await worker.stop();
       if (ownsBus) await bus.drain();
-      if (!o.shared) await storage.close();
+      if (!o.shared) await opened.close();
       o.log.info({ event: 'worker.stopped', id: o.id }, 'worker stopped');
     },
   };

@@ -7,8 +7,12 @@ import { type AppendResult, checkExpectedVersion, type ExpectedVersion } from '.
 /** Stream names are opaque to the store but must be printable and bounded (they are LMDB keys). */
 const STREAM_NAME = /^[\x21-\x7e]{1,400}$/;
 
+/** True for a stream name the store accepts (1 to 400 printable ASCII characters). */
+export const isStreamName = (stream: unknown): stream is string =>
+  typeof stream === 'string' && STREAM_NAME.test(stream);
+
 export const assertStreamName = (stream: string): void => {
-  if (typeof stream === 'string' && STREAM_NAME.test(stream)) return;
+  if (isStreamName(stream)) return;
   throw new LilyError('id_invalid', `invalid stream name ${JSON.stringify(stream)}`, {
     kind: 'stream',
     value: String(stream),

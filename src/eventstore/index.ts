@@ -19,4 +19,10 @@ export * from './retention.js';
 export * from './snapshots.js';
 export * from './storage.js';
 export { createUlidGenerator, systemClock } from './system-ports.js';
+export {
+  RECORD_TABLES,
+  type RecordTableName,
+  type VersionedRecord,
+  type VersionedRecords,
+} from './versioned-records.js';
 export * from './write-receipts.js';

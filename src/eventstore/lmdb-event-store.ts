@@ -1,7 +1,7 @@
 import type { RootDatabase } from 'lmdb';
 import { LilyError, toLilyError } from '../contracts/errors.js';
 import type { NewEvent, StoredEvent } from '../contracts/events/envelope.js';
-import { assertStreamName, prepareBatch, resolveBatch, storeClosed } from './append-batch.js';
+import { assertStreamName, isStreamName, prepareBatch, resolveBatch, storeClosed } from './append-batch.js';
 import {
   ANY,
   type AppendOptions,
@@ -15,6 +15,7 @@ import {
   type SubscriptionHandler,
 } from './event-store.js';
 import { DB_NAMES, durableWrite, openLilyLmdb, openNamedDb } from './lmdb-env.js';
+import { readOrCorrupt } from './lmdb-integrity.js';
 import { AppendNotifier, startSubscription } from './subscription.js';
 
 export interface LmdbEventStoreOptions {
@@ -49,13 +50,33 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   }
   const ownsRoot = !options.root;
   const root = options.root ?? openLilyLmdb(options.path as string);
-  const events = openNamedDb<StoredEvent, number>(root, DB_NAMES.events);
-  const streamIndex = openNamedDb<number, [string, number]>(root, DB_NAMES.streamIndex);
-  const heads = openNamedDb<number, string>(root, DB_NAMES.heads);
-  const eventIds = openNamedDb<number, [string, string]>(root, DB_NAMES.eventIds);
-  const snapshots = openNamedDb<unknown, [string, number]>(root, DB_NAMES.snapshots);
-  const meta = openNamedDb<number, string>(root, DB_NAMES.meta);
+  const file = (root as { path?: string }).path ?? options.path ?? '.lily/db';
+  const { events, streamIndex, heads, eventIds, snapshots, meta } = readOrCorrupt(
+    file,
+    'the list of databases',
+    () => ({
+      events: openNamedDb<StoredEvent, number>(root, DB_NAMES.events),
+      streamIndex: openNamedDb<number, [string, number]>(root, DB_NAMES.streamIndex),
+      heads: openNamedDb<number, string>(root, DB_NAMES.heads),
+      eventIds: openNamedDb<number, [string, string]>(root, DB_NAMES.eventIds),
+      snapshots: openNamedDb<unknown, [string, number]>(root, DB_NAMES.snapshots),
+      meta: openNamedDb<number, string>(root, DB_NAMES.meta),
+    }),
+  );
   const notifier = new AppendNotifier();
+  /** A stored event as read back: decodable and at the position it is filed under. */
+  const checked = (pos: number, e: StoredEvent | undefined, what: string): StoredEvent | undefined => {
+    if (e === undefined) return undefined;
+    if (typeof e !== 'object' || e === null || e.pos !== pos || typeof e.stream !== 'string') {
+      const where = Number.isSafeInteger(pos) ? `at position ${pos}` : 'under an undecodable key';
+      const reason = `${what} ${where} is not a stored event`;
+      throw new LilyError('eventstore_corrupt', `the event store at ${file} is damaged: ${reason}`, {
+        file,
+        reason,
+      });
+    }
+    return e;
+  };
   const pollMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   let closed = false;
   let live = 0;
@@ -65,7 +86,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   const open = (what: string) => {
     if (closed) throw storeClosed(what);
   };
-  const lastPos = (): number => meta.get('pos') ?? 0;
+  const lastPos = (): number => readOrCorrupt(file, 'the log position', () => meta.get('pos') ?? 0);
 
   const writeBatch = (stream: string, batch: NewEvent[], expected: AppendOptions['expectedVersion']) => {
     const version = heads.get(stream) ?? 0;
@@ -98,8 +119,10 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
 
   const readAll = async (o: ReadAllOptions = {}): Promise<StoredEvent[]> => {
     open('readAll');
-    const range = events.getRange({ start: Math.max(1, o.fromPos ?? 1), limit: o.limit });
-    return [...range.map((entry) => entry.value)];
+    return readOrCorrupt(file, 'the event log', () => {
+      const range = events.getRange({ start: Math.max(1, o.fromPos ?? 1), limit: o.limit });
+      return [...range.map((entry) => checked(entry.key, entry.value, 'an event') as StoredEvent)];
+    });
   };
 
   const poll = () => {
@@ -141,18 +164,20 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
       assertStreamName(stream);
       const backward = o.direction === 'backward';
       const from = o.fromSeq ?? (backward ? MAX_SEQ : 1);
-      const range = streamIndex.getRange({
-        start: [stream, from],
-        end: backward ? [stream, 0] : [stream, MAX_SEQ],
-        reverse: backward,
-        limit: o.limit,
+      return readOrCorrupt(file, `stream ${stream}`, () => {
+        const range = streamIndex.getRange({
+          start: [stream, from],
+          end: backward ? [stream, 0] : [stream, MAX_SEQ],
+          reverse: backward,
+          limit: o.limit,
+        });
+        const out: StoredEvent[] = [];
+        for (const { value } of range) {
+          const e = checked(value, events.get(value), `an event of stream ${stream}`);
+          if (e) out.push(e);
+        }
+        return out;
       });
-      const out: StoredEvent[] = [];
-      for (const { value } of range) {
-        const e = events.get(value);
-        if (e) out.push(e);
-      }
-      return out;
     },
 
     readAll,
@@ -173,12 +198,15 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
 
     async listStreams(prefix = ''): Promise<string[]> {
       open('listStreams');
-      const out: string[] = [];
-      for (const key of heads.getKeys(prefix ? { start: prefix } : {})) {
-        if (!key.startsWith(prefix)) break;
-        out.push(key);
-      }
-      return out;
+      return readOrCorrupt(file, 'the stream list', () => {
+        const out: string[] = [];
+        for (const key of heads.getKeys(prefix ? { start: prefix } : {})) {
+          if (!isStreamName(key)) throw new TypeError('a stored stream name is not valid');
+          if (!key.startsWith(prefix)) break;
+          out.push(key);
+        }
+        return out;
+      });
     },
 
     async streamVersion(stream: string): Promise<number> {

@@ -1,18 +1,22 @@
 import { join } from 'node:path';
-import type { RootDatabase } from 'lmdb';
 import type { ArtifactSchemaRegistry, ArtifactStore } from '../contracts/artifact-store.js';
 import type { Clock } from '../contracts/clock.js';
 import type { EventStore } from './event-store.js';
 import { openFsArtifactStore } from './fs-artifact-store.js';
 import { openLilyLmdb } from './lmdb-env.js';
 import { openLmdbEventStore } from './lmdb-event-store.js';
+import { lmdbVersionedRecords, type RecordTableName, type VersionedRecords } from './versioned-records.js';
 
 export interface LilyStorage {
-  root: RootDatabase;
   events: EventStore;
   artifacts: ArtifactStore;
   /** `<dir>/runs`: where `writeReceipts` puts projections. */
   runsDir: string;
+  /**
+   * A compare-and-set record table in the same environment (the workers' dispatch ledger). The
+   * storage engine stays private: callers see `VersionedRecords`, never an LMDB handle.
+   */
+  records<V>(table: RecordTableName): VersionedRecords<V>;
   /** Closes both stores, then the environment. */
   close(): Promise<void>;
 }
@@ -39,10 +43,10 @@ export const openLilyStorage = async (options: {
     registry: options.registry,
   });
   return {
-    root,
     events,
     artifacts,
     runsDir: join(options.dir, 'runs'),
+    records: (table) => lmdbVersionedRecords(root, table),
     async close() {
       await events.close();
       await artifacts.close();

@@ -40,6 +40,16 @@ export interface RunProgram {
   stateValue(state: RunState | undefined): StateValue;
 }
 
+/**
+ * Compiles a plan (from `compileBlueprint`) into a run program: the pure run machine the engine
+ * runs, which `lily/testing` simulates and checks.
+ *
+ * Never throws, and validates nothing either: give it plans that passed the compile boundary
+ * (`compileBlueprint`) or come from `planArb`, never hand-written ones.
+ * @example
+ * const program = createRunProgram(compileBlueprint(catalog, blueprint, bindings).plan);
+ * simulate(program, [0, 1, 2]).state.status;
+ */
 export const createRunProgram = (plan: Plan, options: CompileOptions = {}): RunProgram => {
   const index = indexPlan(plan, options.schemas);
   const planHash = hashJson(plan);

@@ -9,13 +9,27 @@ const retentionSchema = z.strictObject({
   max_age_days: z.number().positive().optional(),
 });
 
-/** `{managed: true}` (lily starts nats-server under .lily/nats/) or `{url}` of a running server. */
+const credsPath = z.string().min(1);
+
+/**
+ * `{managed: true}` (lily starts nats-server under .lily/nats/) or `{url}` of a running server,
+ * with `creds: {engine, worker, operator, observer}`: each role's credential file (`.creds` or an
+ * nkey seed), relative to the project directory (docs/security.md "Roles and credentials").
+ */
 const natsSchema = z
   .strictObject({
     managed: z.boolean().optional(),
     url: z
       .string()
       .regex(/^(nats|tls|ws|wss):\/\/\S+$/, 'a NATS url such as nats://127.0.0.1:4222')
+      .optional(),
+    creds: z
+      .strictObject({
+        engine: credsPath.optional(),
+        worker: credsPath.optional(),
+        operator: credsPath.optional(),
+        observer: credsPath.optional(),
+      })
       .optional(),
   })
   .superRefine((v, ctx) => {
@@ -26,9 +40,18 @@ const natsSchema = z
         message: 'either `managed: true` or `url`, not both',
       });
     }
+    if (v.creds !== undefined && v.url === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['creds'],
+        message: '`creds` are for a NATS given by `url` (the managed server makes its own)',
+      });
+    }
   })
   .transform((v) =>
-    v.url === undefined ? { managed: true as const } : { managed: false as const, url: v.url },
+    v.url === undefined
+      ? { managed: true as const }
+      : { managed: false as const, url: v.url, ...(v.creds === undefined ? {} : { creds: v.creds }) },
   );
 
 /**

@@ -2,6 +2,7 @@ export * from './caps-check.js';
 export * from './config.js';
 export * from './cron-check.js';
 export * from './fs-job-source.js';
+export * from './identity.js';
 export * from './init.js';
 export * from './open.js';
 export * from './packs.js';

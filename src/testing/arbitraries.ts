@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { type Plan, type PlanInput, planSchema } from '../blueprints/plan.js';
 
+/** Options of `planArb`. */
 export interface PlanArbOptions {
   /** Most steps per plan (default 6). */
   readonly maxSteps?: number;
@@ -75,7 +76,13 @@ const toStep = (spec: StepSpec, i: number, n: number): PlanInput['steps'][number
  * Random valid plans: DAGs (needs only on earlier steps) with retries, backoff jitter,
  * timeouts, idempotent and non-idempotent steps, required and optional gates, partitions
  * (fail_fast and collect), routes on every outcome (to steps, `$end`, `$fail`, cycles bounded
- * by maxVisits), route-only steps and a run timeout.
+ * by maxVisits), route-only steps and a run timeout. They use only the built-in `echo` and
+ * `command` executors and the `list` partitioner. Never throws.
+ *
+ * @example
+ * fc.assert(fc.property(planArb({ maxSteps: 4 }), outcomesArb(), (plan, choices) => {
+ *   checkRun(createRunProgram(plan), choices);
+ * }));
  */
 export const planArb = (options: PlanArbOptions = {}): fc.Arbitrary<Plan> =>
   fc
@@ -95,6 +102,9 @@ export const planArb = (options: PlanArbOptions = {}): fc.Arbitrary<Plan> =>
 /**
  * Outcome sequences: each number picks one of the events the world could send next (see
  * `possibleEvents`); when the sequence runs out the first possible event is taken, which
- * always makes progress, so every simulated run ends.
+ * always makes progress, so every simulated run ends. Never throws.
+ *
+ * @example
+ * fc.assert(fc.property(outcomesArb(200), (choices) => { checkRun(program, choices); }));
  */
 export const outcomesArb = (maxLength = 120): fc.Arbitrary<number[]> => fc.array(fc.nat(), { maxLength });

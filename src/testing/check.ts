@@ -1,41 +1,18 @@
 import fc from 'fast-check';
 import { createActor } from 'xstate';
 import type { AnyBlueprint } from '../blueprints/blueprint.js';
-import { type Plan, planSchema } from '../blueprints/plan.js';
+import { createBuiltinCatalog } from '../blueprints/builtins/index.js';
+import type { Catalog } from '../blueprints/catalog.js';
+import { compileBlueprint } from '../blueprints/compile.js';
 import { canonicalJson, LilyError } from '../contracts/index.js';
 import type { EnvironmentOptions } from '../machines/environment.js';
 import { createRunProgram, type RunProgram } from '../machines/program.js';
 import { replay, verify } from '../machines/replay.js';
-import type { SchemaLookup } from '../machines/types.js';
 import { outcomesArb } from './arbitraries.js';
 import { eventBound, type Simulation, simulate } from './simulate.js';
 
 const broken = (property: string, message: string, data: Record<string, unknown> = {}) =>
   new LilyError('blueprint_contract_invalid', `${property}: ${message}`, { property, ...data });
-
-const noCatalog = (what: string) => () => {
-  throw new LilyError(
-    'blueprint_compile_failed',
-    `${what} needs a pack catalog: pass options.compile to checkBlueprint`,
-    { what },
-  );
-};
-
-/**
- * Compiles a blueprint with (parsed) bindings into a Plan without a pack catalog: parses
- * `{ blueprint: { id, version }, kind, ...compile(bindings) }` with planSchema. Blueprints
- * that use step templates or routing policies need the real compile boundary: pass it as
- * `options.compile` to `checkBlueprint`.
- */
-export const compileBlueprintPlan = (blueprint: AnyBlueprint, bindings: unknown): Plan => {
-  const tools = { stepTemplate: noCatalog('a step template'), routingPolicy: noCatalog('a routing policy') };
-  const body = (blueprint.compile as (b: unknown, t: unknown) => object)(bindings, tools);
-  return planSchema.parse({
-    kind: blueprint.kind,
-    ...body,
-    blueprint: { id: blueprint.id, version: blueprint.version },
-  });
-};
 
 const checkRetries = (program: RunProgram, sim: Simulation): void => {
   const tries = new Map<string, number>();
@@ -62,9 +39,13 @@ const checkRetries = (program: RunProgram, sim: Simulation): void => {
  * dispatched after `run.completed` (and no event afterwards causes commands), no step or shard
  * was tried more than `retry.maxAttempts` times per visit, `verify` (with the XState machine
  * stepped alongside) accepts the log, and a live XState actor fed the same events ends in the
- * same state with the same output.
- * @throws LilyError `blueprint_contract_invalid` naming the broken property, or the
- * `replay_nondeterministic` error of `verify`.
+ * same state with the same output. Returns the simulation.
+ *
+ * @throws LilyError `blueprint_contract_invalid` with `data.property` naming the broken
+ * property, or the `replay_nondeterministic` error of `verify`.
+ * @example
+ * const program = createRunProgram(compileBlueprint(catalog, blueprint, bindings).plan);
+ * fc.assert(fc.property(outcomesArb(), (choices) => { checkRun(program, choices); }));
  */
 export const checkRun = (
   program: RunProgram,
@@ -110,42 +91,63 @@ export const checkRun = (
   return sim;
 };
 
+/** Options of `checkBlueprint`. */
 export interface CheckBlueprintOptions {
   /** fast-check runs (default 100). */
   readonly numRuns?: number;
+  /** Replays a failure: fast-check prints the seed (and path) of a counterexample. */
   readonly seed?: number;
-  /** Output schemas for `outputSchema` names. */
-  readonly schemas?: SchemaLookup;
+  /**
+   * The catalog the blueprint is compiled against, as a project's engine would (default: a
+   * fresh `createBuiltinCatalog()`). Install your packs into it (`installPack`) when the
+   * blueprint uses their executors, partitioners, job kinds, schemas or templates.
+   */
+  readonly catalog?: Catalog;
   /** How the simulated world may answer (shard counts, cancellations, ...). */
   readonly environment?: EnvironmentOptions;
-  /** The compile boundary to use (e.g. `(b) => compileBlueprint(catalog, blueprint, b).plan`); default `compileBlueprintPlan`. */
-  readonly compile?: (bindings: unknown) => Plan;
 }
 
+const compileChecked = (catalog: Catalog, blueprint: AnyBlueprint, bindings: unknown) => {
+  const compiled = compileBlueprint(catalog, blueprint, bindings);
+  const again = compileBlueprint(catalog, blueprint, bindings);
+  if (again.planHash !== compiled.planHash) {
+    throw broken('deterministic compile', 'the same bindings compiled to two different plans', {
+      planHashes: [compiled.planHash, again.planHash],
+    });
+  }
+  return compiled.plan;
+};
+
 /**
- * Property-tests a blueprint: for random bindings (from `bindingsArb`) and random outcome
- * sequences, the compiled plan's run machine terminates within its bounds, never dispatches
- * after the end, never exceeds retry bounds, and replays its own log exactly.
- * Throws (through fast-check) with the counterexample when a property fails.
+ * Property-tests a blueprint: for random bindings (from `bindingsArb`, as a job would write
+ * them) and random outcome sequences, the blueprint compiles through the same compile boundary
+ * the engine uses (`compileBlueprint` against `options.catalog`, by default the built-ins), to
+ * the same plan twice, and the run machine of that plan terminates within its bounds, never
+ * dispatches after the end, never exceeds retry bounds, and replays its own log exactly.
  *
+ * @throws Error from fast-check when a property fails, naming the counterexample (bindings and
+ * outcome sequence) and the seed to replay it, with the LilyError as `cause`: what the compile
+ * boundary refuses (`blueprint_bindings_invalid`, `blueprint_compile_failed` with its `reason`:
+ * `unbounded_cycle`, `input_not_upstream`, `unknown_executor`, ...; `job_kind_unknown`,
+ * `stage_*`), `blueprint_contract_invalid` with `data.property` for a broken run property
+ * (`deterministic compile`, `terminates`, `nothing after the end`, `retries within bound`,
+ * `replay equals live`, `live actor equals fold`), or `replay_nondeterministic`.
  * @example
- * checkBlueprint(myBlueprint, fc.record({ name: fc.string() }), { numRuns: 200 });
+ * import fc from 'fast-check';
+ * import { checkBlueprint } from 'lily/testing';
+ *
+ * checkBlueprint(releaseCheck, fc.record({ test_retries: fc.integer({ min: 0, max: 5 }) }), { numRuns: 200 });
  */
 export const checkBlueprint = (
   blueprint: AnyBlueprint,
   bindingsArb: fc.Arbitrary<unknown>,
   options: CheckBlueprintOptions = {},
 ): void => {
+  const catalog = options.catalog ?? createBuiltinCatalog();
   fc.assert(
     fc.property(bindingsArb, outcomesArb(), (bindings, choices) => {
-      const plan = options.compile
-        ? options.compile(bindings)
-        : compileBlueprintPlan(blueprint, blueprint.bindings.parse(bindings));
-      checkRun(
-        createRunProgram(plan, options.schemas ? { schemas: options.schemas } : {}),
-        choices,
-        options.environment,
-      );
+      const plan = compileChecked(catalog, blueprint, bindings);
+      checkRun(createRunProgram(plan, { schemas: catalog.schemas }), choices, options.environment);
     }),
     { numRuns: options.numRuns ?? 100, ...(options.seed !== undefined ? { seed: options.seed } : {}) },
   );

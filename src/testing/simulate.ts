@@ -5,6 +5,7 @@ import type { RunProgram } from '../machines/program.js';
 import type { LoggedEvent } from '../machines/replay.js';
 import type { Command, RunState } from '../machines/types.js';
 
+/** Options of `simulate`: the world model, a cap on inbound events, the run input, dry run, the run id. */
 export interface SimulateOptions {
   readonly environment?: EnvironmentOptions;
   /** Stop after this many inbound events (default: eventBound of the plan). */
@@ -14,6 +15,7 @@ export interface SimulateOptions {
   readonly runId?: string;
 }
 
+/** One simulated run: its log, its final state, every transition. */
 export interface Simulation {
   /** The run's log as a host would have written it: inbound events, each followed by the events of its commands. */
   readonly log: LoggedEvent[];
@@ -26,7 +28,10 @@ export interface Simulation {
 /**
  * An upper bound on the inbound events of any run of a plan under the bounded world model:
  * per visit (maxVisits, or 1) a policy answer, an approval, a partition answer, and per shard
- * (at most `maxShards`) or dispatch each try's answer and retry timer, plus each gate.
+ * (at most `maxShards`) or dispatch each try's answer and retry timer, plus each gate. Never throws.
+ *
+ * @example
+ * simulate(program, choices).inbound <= eventBound(program); // true for every choices
  */
 export const eventBound = (program: RunProgram, maxShards = 2): number => {
   let total = 3;
@@ -59,6 +64,12 @@ const choose = (events: readonly LoggedEvent[], choice: number): LoggedEvent => 
  * (three in four pick among the events that make progress, the fourth among all; once
  * exhausted, choice 0). Time starts
  * at 1,000,000 ms, moves 1 ms per answer and jumps to `fireAt` for timers.
+ *
+ * Never throws for a program of a plan that passed the compile boundary: the simulated world
+ * only sends events the run's commands asked for.
+ * @example
+ * const { log, state } = simulate(createRunProgram(plan), [0, 3, 1]);
+ * state.status; // 'succeeded' | 'failed' | 'cancelled'
  */
 export const simulate = (
   program: RunProgram,

@@ -16,7 +16,7 @@ export interface LilyResult {
 const baseEnv = (env: Record<string, string | undefined> = {}) => {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env })) {
-    if (v !== undefined && k !== 'LILY_NATS_URL' && k !== 'LILY_NATS_TOKEN') out[k] = v;
+    if (v !== undefined && !['LILY_NATS_URL', 'LILY_NATS_TOKEN', 'LILY_NATS_CREDS'].includes(k)) out[k] = v;
   }
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
   return out;
@@ -28,12 +28,13 @@ export const requireBuild = (): void => {
   }
 };
 
-/** `lily <args>` to completion (`--dir` is the caller's business). */
+/** `lily <args>` to completion (`--dir` is the caller's business; `cwd` defaults to the test's). */
 export const lily = (
   args: string[],
-  options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number; cwd?: string } = {},
 ): LilyResult => {
   const r = spawnSync(process.execPath, [BIN, ...args], {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     env: baseEnv(options.env),
     timeout: options.timeoutMs ?? 60_000,
   });

@@ -94,13 +94,15 @@ describe('jobs run without a deployment (ephemeral engine)', () => {
 });
 
 describe('commands that need a running engine', () => {
-  it('cancel, resolve and tail say bus_unavailable and point at lily up', () => {
+  it('cancel, resolve and tail say bus_unavailable and point at lily up (with the --dir given)', () => {
     const runId = (at(['runs', 'list', '--json']).json() as { runs: { runId: string }[] }).runs[0]
       ?.runId as string;
     const cancel = at(['runs', 'cancel', runId, '--json']);
     expect(cancel.code).toBe(1);
     expect(cancel.json()).toMatchObject({ error: { code: 'bus_unavailable' } });
-    expect((cancel.json() as { error: { message: string } }).error.message).toMatch(/lily up/);
+    const { message, data } = (cancel.json() as { error: { message: string; data: { hint: string } } }).error;
+    expect(message).toContain(`\`lily --dir ${dir} up\``);
+    expect(data.hint).toBe(`lily --dir ${dir} up`);
     const tail = at(['jobs', 'tail', 'hello']);
     expect(tail.code).toBe(1);
     expect(tail.stderr).toMatch(/bus_unavailable/);

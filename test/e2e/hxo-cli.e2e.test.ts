@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/lily.js');
-const PACK = join(ROOT, 'dist/packs/hxo/index.js');
+const PACK = join(ROOT, 'packs/hxo/dist/index.js');
 const FIXTURE = join(ROOT, 'test/fixtures/hxo/workspace');
 
 const POLICY = `default_principal: operator

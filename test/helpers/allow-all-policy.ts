@@ -1,28 +1,11 @@
-import type { Bus } from '../../src/actors/bus/bus.js';
-import { policyMessageSchema } from '../../src/actors/messages.js';
-import type { GrantSigner } from '../../src/actors/policy/grants.js';
-import { inboxSubject, policySubject } from '../../src/actors/subjects.js';
-import type { RunId } from '../../src/contracts/index.js';
+import { type Policy, policySchema } from '../../src/policy/schema.js';
 
 /**
- * A stand-in policy gate for tests of the run host and workers: allows every step with a real
- * signed grant (the PolicyGate actor has its own tests). Returns the subscription.
+ * A policy that allows every executor and command anywhere in the workspace: for tests of the
+ * run host and workers, which compose the real PolicyGate with it (the gate has its own tests).
  */
-export const allowAllPolicy = (bus: Bus, ns: string, signer: GrantSigner) =>
-  bus.subscribeTyped(policySubject(ns), policyMessageSchema, (m) => {
-    if (m.command.type !== 'policy.check') return;
-    const { stepId, attempt } = m.command.data;
-    const grant = signer.sign({ runId: m.runId, stepId, dryRun: m.dryRun });
-    bus.publish(inboxSubject(ns, m.runId as RunId), {
-      runId: m.runId,
-      events: [
-        {
-          id: `${m.runId}/${stepId}/${attempt}/policy`,
-          type: 'policy.decided',
-          at: 0,
-          data: { stepId, attempt, decision: 'allow', reasons: [], grant },
-          producer: 'test/policy',
-        },
-      ],
-    });
-  });
+export const allowAllPolicy: Policy = policySchema.parse({
+  executors: ['*'],
+  commands: ['*'],
+  workspace: { allow: ['**'] },
+});

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveShard } from '../../src/packs/hxo/io/shards.js';
-import { isScript } from '../../src/packs/hxo/model/plan-dag.js';
-import { extensionOf } from '../../src/packs/hxo/model/plan-types.js';
+import { resolveShard } from '../../packs/hxo/src/io/shards.js';
+import { isScript } from '../../packs/hxo/src/model/plan-dag.js';
+import { extensionOf } from '../../packs/hxo/src/model/plan-types.js';
 import { context, hxoCatalog, partitionerOf } from '../int/hxo/harness.js';
 
 const EXTENSIONS = ['.ts', '.js', '.tsx', '.md', '.sql', '.png', '.css', '.woff', '.txt', '.json'];

@@ -1,4 +1,13 @@
-import { connect, type Msg, type NatsConnection, type Status } from '@nats-io/transport-node';
+import {
+  type Authenticator,
+  connect,
+  credsAuthenticator,
+  errors,
+  type Msg,
+  type NatsConnection,
+  nkeyAuthenticator,
+  type Status,
+} from '@nats-io/transport-node';
 import { LilyError } from '../../contracts/index.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { BaseBus } from './base-bus.js';
@@ -22,6 +31,17 @@ export interface NatsBusOptions {
   servers: string | string[];
   /** Auth token (never logged nor put in an error). */
   token?: string;
+  /**
+   * A NATS user credential: the text of a `.creds` file (user JWT + nkey seed) or a bare user
+   * nkey seed (`SU…`). A function is called at every (re)connect, so a credential file read
+   * there can be rotated without a restart. Never logged nor put in an error.
+   */
+  credentials?: string | (() => string);
+  /**
+   * Prefix of this connection's reply subjects (default `_INBOX`). A credential that reserves a
+   * private inbox (`_INBOX_<user>.>`) needs its prefix here, or every request is refused.
+   */
+  inboxPrefix?: string;
   /** Connection name shown by the server (e.g. `lily-engine`). */
   name?: string;
   logger?: Logger;
@@ -42,6 +62,20 @@ export interface NatsBusOptions {
  * @example
  * const bus = await connectNatsBus({ servers: 'nats://127.0.0.1:4222', name: 'lily-engine', logger });
  */
+const CREDS_MARKER = 'BEGIN NATS USER JWT';
+
+/** One authenticator for either kind of credential, decided at each (re)connect. */
+const credentialAuthenticator = (credentials: string | (() => string)): Authenticator => {
+  const read = typeof credentials === 'function' ? credentials : () => credentials;
+  const encode = (text: string) => new TextEncoder().encode(text);
+  return (nonce?: string) => {
+    const text = read();
+    return text.includes(CREDS_MARKER)
+      ? credsAuthenticator(encode(text))(nonce)
+      : nkeyAuthenticator(encode(text.trim()))(nonce);
+  };
+};
+
 export const connectNatsBus = async (opts: NatsBusOptions): Promise<Bus> => {
   const servers = Array.isArray(opts.servers) ? opts.servers : [opts.servers];
   const safe = servers.map(redactUrl);
@@ -51,6 +85,8 @@ export const connectNatsBus = async (opts: NatsBusOptions): Promise<Bus> => {
     nc = await connect({
       servers,
       ...(opts.token === undefined ? {} : { token: opts.token }),
+      ...(opts.credentials === undefined ? {} : { authenticator: credentialAuthenticator(opts.credentials) }),
+      ...(opts.inboxPrefix === undefined ? {} : { inboxPrefix: opts.inboxPrefix }),
       ...(opts.name === undefined ? {} : { name: opts.name }),
       reconnect: true,
       maxReconnectAttempts: -1,
@@ -106,10 +142,13 @@ class NatsBus extends BaseBus {
     let active = true;
     const callback = (err: Error | null, m: Msg) => {
       if (err !== null) {
-        this.logger.error(
-          { event: 'bus.subscription_failed', subject: pattern, error: err.message },
-          err.message,
-        );
+        // A refused subscription is also reported (once, at warn) by the status stream.
+        if (!(err instanceof errors.PermissionViolationError)) {
+          this.logger.error(
+            { event: 'bus.subscription_failed', subject: pattern, error: err.message },
+            err.message,
+          );
+        }
         return;
       }
       if (active) runner.run(createBusMessage(m.subject, m.reply || undefined, m.data, this.replySender));

@@ -22,6 +22,7 @@ const codeOf = (e: unknown): ErrorCode => {
   if (some(errors.TimeoutError)) return 'bus_timeout';
   if (some(errors.ClosedConnectionError) || some(errors.DrainingConnectionError)) return 'bus_closed';
   if (some(errors.InvalidSubjectError)) return 'bus_subject_invalid';
+  if (some(errors.PermissionViolationError)) return 'bus_permission_denied';
   if (chain.some((c) => c instanceof errors.InvalidArgumentError && /max_payload/.test(c.message))) {
     return 'bus_payload_too_large';
   }

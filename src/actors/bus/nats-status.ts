@@ -1,4 +1,4 @@
-import type { Status } from '@nats-io/transport-node';
+import { errors, type Status } from '@nats-io/transport-node';
 import type { LogFields, LogLevel } from '../logger.js';
 import type { BusStatus } from './bus.js';
 import { redactUrl } from './nats-errors.js';
@@ -10,6 +10,28 @@ export interface StatusReport {
   /** What `onStatus` listeners hear; undefined for chatter (pings, cluster updates). */
   status: BusStatus | undefined;
 }
+
+/**
+ * The server refused a publish or a subscription (the credential does not allow it): a warn
+ * naming the operation, subject and queue. Never fatal: the connection stays open and only
+ * that message or subscription is dropped.
+ */
+const permissionDenied = (e: InstanceType<typeof errors.PermissionViolationError>): StatusReport => {
+  const fields = {
+    event: 'bus.permission_denied',
+    operation: e.operation,
+    subject: e.subject,
+    ...(e.queue === undefined ? {} : { queue: e.queue }),
+    reason: e.message,
+  };
+  const what = `${e.operation} on ${e.subject}${e.queue === undefined ? '' : ` (queue ${e.queue})`}`;
+  return {
+    level: 'warn',
+    fields,
+    msg: `NATS refused ${what}: not allowed for this credential`,
+    status: { type: 'error', message: e.message },
+  };
+};
 
 /** How a NATS client status is logged and reported. `close` is reported from `nc.closed()`. */
 export const describeNatsStatus = (s: Status): StatusReport => {
@@ -38,6 +60,7 @@ export const describeNatsStatus = (s: Status): StatusReport => {
     }
     case 'error': {
       const message = s.error.message;
+      if (s.error instanceof errors.PermissionViolationError) return permissionDenied(s.error);
       const status: BusStatus = { type: 'error', message };
       return {
         level: 'error',

@@ -57,7 +57,7 @@ export const publishCommands = (bus: Bus, ns: string, slot: RunSlot, commands: r
 const routeExec = (
   command: Command,
   state: RunState | undefined,
-  base: { runId: string; jobId: string },
+  base: { runId: RunId; jobId: string },
   add: (executor: string, item: ExecItem) => void,
 ): void => {
   if (command.type === 'step.dispatch')

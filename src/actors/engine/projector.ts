@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
+import { isRunId, type RunId } from '../../contracts/ids.js';
 import type { EventStore, Subscription } from '../../eventstore/event-store.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../eventstore/private-files.js';
 import { writeReceipts } from '../../eventstore/write-receipts.js';
@@ -14,7 +15,7 @@ export interface ProjectorOptions {
   checkpointFile: string;
   log: Logger;
   /** Called after a run's receipts are written. */
-  onProjected?: (runId: string, dir: string) => void;
+  onProjected?: (runId: RunId, dir: string) => void;
 }
 
 /**
@@ -46,7 +47,8 @@ export class Projector {
     const events = await this.#o.store.readStream(e.stream);
     try {
       const { dir } = await writeReceipts(this.#o.runsDir, events);
-      this.#o.onProjected?.(e.stream.slice(4), dir);
+      const runId = e.stream.slice(4);
+      if (isRunId(runId)) this.#o.onProjected?.(runId, dir);
     } catch (err) {
       // A receipt that cannot be written is logged; the log still has the run and
       // `lily runs receipt --rebuild` can write it later.

@@ -1,4 +1,8 @@
+import type { Clock } from '../../contracts/clock.js';
 import type { Command } from '../../machines/types.js';
+import type { Bus } from '../bus/bus.js';
+import type { Logger } from '../logger.js';
+import { publishCommands } from './outbox.js';
 import type { RunSlot } from './run-slot.js';
 
 /** Commands worth re-sending when unanswered: their receivers dedupe on the dispatch/step attempt. */
@@ -33,4 +37,65 @@ export const dueForRedelivery = (slot: RunSlot, now: number): Command[] => {
     }
   }
   return due;
+};
+
+/** Re-publishes every command the live runs still wait on (receivers dedupe); returns how many. */
+export const resendPending = (bus: Bus, ns: string, log: Logger, slots: Iterable<RunSlot>): number => {
+  let sent = 0;
+  for (const slot of slots) {
+    if (slot.state?.status !== 'running') continue;
+    const pending = Object.values(slot.state.pending);
+    sent += pending.length;
+    publishCommands(bus, ns, slot, pending);
+  }
+  log.info({ event: 'run_host.resent', commands: sent }, 'outstanding commands re-sent');
+  return sent;
+};
+
+/** Re-sends commands of live runs: on a timer (what is due) and on demand (everything pending). */
+export interface Redelivery {
+  /** Re-publishes every command the live runs still wait on (receivers dedupe); returns how many. */
+  resendAll(): number;
+  stop(): void;
+}
+
+/**
+ * Redelivery (decision 003): NATS drops a dispatch published while no worker listens (a worker
+ * still starting, a restart). Every `sweepMs` the commands that waited longer than their
+ * backoff are re-sent; on a NATS reconnect everything pending is (publishes made while
+ * disconnected were dropped). Receivers dedupe, so a redelivery is never a second effect.
+ */
+export const startRedelivery = (o: {
+  bus: Bus;
+  ns: string;
+  clock: Clock;
+  log: Logger;
+  slots: () => Iterable<RunSlot>;
+  sweepMs: number;
+}): Redelivery => {
+  const sweep = () => {
+    const now = o.clock.now();
+    for (const slot of o.slots()) {
+      const due = dueForRedelivery(slot, now);
+      if (due.length === 0) continue;
+      o.log.info(
+        { event: 'run_host.redelivered', runId: slot.runId, commands: due.map((c) => c.type) },
+        'unanswered commands re-sent',
+      );
+      publishCommands(o.bus, o.ns, slot, due);
+    }
+  };
+  const resendAll = () => resendPending(o.bus, o.ns, o.log, o.slots());
+  const sweeper = setInterval(sweep, o.sweepMs);
+  sweeper.unref();
+  const offStatus = o.bus.onStatus((status) => {
+    if (status.type === 'reconnected') resendAll();
+  });
+  return {
+    resendAll,
+    stop() {
+      clearInterval(sweeper);
+      offStatus();
+    },
+  };
 };

@@ -2,7 +2,7 @@ import type { Plan } from '../../blueprints/plan.js';
 import type { EventData } from '../../contracts/events/catalog.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { runStream } from '../../contracts/events/streams.js';
-import type { RunId } from '../../contracts/ids.js';
+import { isRunId, parseRunId, type RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { INBOUND_EVENT_TYPES } from '../../machines/commands.js';
 import { createRunProgram, type RunProgram } from '../../machines/program.js';
@@ -79,9 +79,49 @@ export const applyLogged = (slot: RunSlot, e: StoredEvent, programs: ProgramCach
   if (slot.program && slot.state) slot.state = slot.program.apply(slot.state, runEvent).state;
 };
 
+/**
+ * Advances a slot once a decision's events are durable: its machine state, its version, the
+ * fact ids now in the log and the dispatches acknowledged (`step.started`).
+ */
+export const recordAppended = (
+  slot: RunSlot,
+  next: Pick<RunSlot, 'state' | 'program' | 'started'>,
+  version: number,
+  appended: readonly { id: string; type: string; data: unknown }[],
+): void => {
+  Object.assign(slot, next, { version });
+  for (const e of appended) {
+    slot.seen.add(e.id);
+    if (e.type === 'step.started') slot.acked.add((e.data as { dispatchId: string }).dispatchId);
+  }
+};
+
 /** Loads a run from the log; undefined when its stream does not exist. */
 export const loadRun = async (
   store: EventStore,
   runId: RunId,
   programs: ProgramCache,
 ): Promise<RunSlot | undefined> => foldRun(runId, await store.readStream(runStream(runId)), programs);
+
+/**
+ * The runs of the log that are started and not final (what a host resumes after a restart),
+ * folded; runs for which `skip` is true (already loaded) are not read.
+ */
+export async function* loadLiveRuns(
+  store: EventStore,
+  programs: ProgramCache,
+  skip: (runId: RunId) => boolean,
+): AsyncGenerator<RunSlot & Required<Pick<RunSlot, 'program' | 'state'>>> {
+  for (const stream of await store.listStreams('run/')) {
+    const id = stream.slice(4);
+    if (!isRunId(id)) continue;
+    const runId = parseRunId(id);
+    if (skip(runId)) continue;
+    const [last] = await store.readStream(stream, { direction: 'backward', limit: 1 });
+    if (!last || last.type === 'run.completed') continue;
+    const slot = await loadRun(store, runId, programs);
+    if (slot?.program && slot.state && slot.state.status === 'running') {
+      yield slot as RunSlot & Required<Pick<RunSlot, 'program' | 'state'>>;
+    }
+  }
+}

@@ -1,17 +1,10 @@
-import type { Database, RootDatabase } from 'lmdb';
-import { openNamedDb } from '../../eventstore/lmdb-env.js';
-import type { InboundEvent } from '../messages.js';
+import type { Clock } from '../../contracts/clock.js';
+import type { LilyStorage } from '../../eventstore/storage.js';
+import type { DispatchLedger, DispatchOwner, RunningEntry } from './dispatch-ledger.js';
+import { createVersionedDispatchLedger } from './versioned-dispatch-ledger.js';
 
-export type LedgerEntry =
-  | { status: 'running'; worker: string; pid: number; since: number }
-  | { status: 'done'; replies: InboundEvent[] };
-
-export type ClaimResult =
-  | { kind: 'claimed' }
-  | { kind: 'done'; replies: InboundEvent[] }
-  | { kind: 'running'; worker: string; pid: number };
-
-const alive = (pid: number): boolean => {
+/** Whether a process with this pid exists on this machine (EPERM: it exists, owned by another user). */
+export const pidAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
@@ -21,56 +14,23 @@ const alive = (pid: number): boolean => {
 };
 
 /**
- * The dispatch ledger: one LMDB record per dispatch id, shared by every worker on the machine
- * (they open the same `.lily/db`). Claiming is a write transaction, so two workers handed the
- * same dispatch (a re-send after a crash, a reconnect) never both run it: the second gets the
- * first one's replies, or nothing while it still runs. This is what makes the effect of a
- * dispatch happen once although delivery is at-least-once.
+ * The LMDB dispatch ledger: the `dispatch-claims` table of the project's `.lily/db`, shared by
+ * every worker on the machine (they open the same environment; each claim is a write
+ * transaction, serialized across processes). An owner is stale when its process is gone: a
+ * worker on this machine that died. Workers on other machines need the NATS KV adapter.
+ *
+ * @example
+ * const ledger = openLmdbDispatchLedger(storage, { owner: { worker: 'w1', pid: process.pid, host }, clock });
  */
-export class DispatchLedger {
-  readonly #db: Database<LedgerEntry, string>;
-  readonly #root: RootDatabase;
-
-  constructor(
-    root: RootDatabase,
-    private readonly worker: string,
-  ) {
-    this.#root = root;
-    this.#db = openNamedDb<LedgerEntry, string>(root, 'dispatch-ledger');
-  }
-
-  /**
-   * Claims a dispatch for this worker. A claim left by a dead process is taken over only when
-   * `retakeStale` (idempotent work); a non-idempotent dispatch found running in a dead worker
-   * stays claimed, and its step times out into `indeterminate`.
-   */
-  async claim(dispatchId: string, retakeStale: boolean): Promise<ClaimResult> {
-    let result: ClaimResult = { kind: 'claimed' };
-    await this.#root.transaction(() => {
-      const entry = this.#db.get(dispatchId);
-      if (entry?.status === 'done') {
-        result = { kind: 'done', replies: entry.replies };
-        return;
-      }
-      if (entry?.status === 'running' && (alive(entry.pid) || !retakeStale)) {
-        result = { kind: 'running', worker: entry.worker, pid: entry.pid };
-        return;
-      }
-      this.#db.put(dispatchId, {
-        status: 'running',
-        worker: this.worker,
-        pid: process.pid,
-        since: Date.now(),
-      });
-      result = { kind: 'claimed' };
-    });
-    await this.#root.flushed;
-    return result;
-  }
-
-  /** Records the replies of a finished dispatch, durably, so a re-send gets them again. */
-  async complete(dispatchId: string, replies: InboundEvent[]): Promise<void> {
-    await this.#db.put(dispatchId, { status: 'done', replies });
-    await this.#root.flushed;
-  }
-}
+export const openLmdbDispatchLedger = (
+  storage: Pick<LilyStorage, 'records'>,
+  options: { owner: DispatchOwner; clock: Clock; isAlive?: (pid: number) => boolean },
+): DispatchLedger => {
+  const isAlive = options.isAlive ?? pidAlive;
+  return createVersionedDispatchLedger({
+    records: storage.records('dispatch-claims'),
+    owner: options.owner,
+    clock: options.clock,
+    isStale: (entry: RunningEntry) => !isAlive(entry.owner.pid),
+  });
+};

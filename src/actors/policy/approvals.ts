@@ -3,7 +3,7 @@ import { LilyError } from '../../contracts/errors.js';
 import type { EventData } from '../../contracts/events/catalog.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { approvalStream } from '../../contracts/events/streams.js';
-import { parseRunId } from '../../contracts/ids.js';
+import { isRunId, type RunId } from '../../contracts/ids.js';
 import { type EventStore, isVersionConflict } from '../../eventstore/event-store.js';
 import { systemClock } from '../../eventstore/system-ports.js';
 import type { Bus } from '../bus/bus.js';
@@ -19,6 +19,7 @@ import { inboxSubject } from '../subjects.js';
  */
 export type ApprovalStatus = 'pending' | 'granted' | 'denied';
 
+/** An approval as `lily approvals list` shows it: its request, its answer if any, and whether the gate recorded it. */
 export interface ApprovalView {
   approvalId: string;
   runId?: string;
@@ -114,8 +115,8 @@ export const answerFact = (
 };
 
 /** Publishes an answer to the run's inbox (best effort: the gate re-delivers it from the log). */
-export const deliverAnswer = (bus: Bus, ns: string, runId: string, fact: InboundEvent): void => {
-  bus.publish(inboxSubject(ns, parseRunId(runId)), { runId, events: [fact] });
+export const deliverAnswer = (bus: Bus, ns: string, runId: RunId, fact: InboundEvent): void => {
+  bus.publish(inboxSubject(ns, runId), { runId, events: [fact] });
 };
 
 /**
@@ -177,7 +178,8 @@ export const answerApproval = async (
     if (isVersionConflict(e)) return answerApproval(store, bus, ns, approvalId, answer, opts);
     throw e;
   }
-  if (bus && current.runId !== undefined)
+  // The run id is read back from the approval stream (the store edge): parsed before it is used.
+  if (bus && isRunId(current.runId))
     deliverAnswer(bus, ns, current.runId, answerFact({ ...event, at }, producer));
   return (await readApproval(store, approvalId)) as ApprovalView;
 };

@@ -1,6 +1,6 @@
 import type { EventData } from '../../contracts/events/catalog.js';
 import { jobStream, runStream } from '../../contracts/events/streams.js';
-import { isRunId, type JobId } from '../../contracts/ids.js';
+import { isRunId, type JobId, type RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 
 /**
@@ -43,8 +43,8 @@ export class DryRunProofs {
     return undefined;
   }
 
-  async #succeededDryRun(runId: string, planHash: string, inputHash: string): Promise<boolean> {
-    const stream = runStream(runId as never);
+  async #succeededDryRun(runId: RunId, planHash: string, inputHash: string): Promise<boolean> {
+    const stream = runStream(runId);
     const [last] = await this.#store.readStream(stream, { direction: 'backward', limit: 1 });
     if (last?.type !== 'run.completed') return false;
     if ((last.data as EventData<'run.completed'>).status !== 'succeeded') return false;

@@ -1,15 +1,16 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { canonicalJson } from '../../contracts/canonical-json.js';
 import { LilyError } from '../../contracts/errors.js';
+import type { RunId } from '../../contracts/ids.js';
 
 /**
  * What the policy gate allowed: one step of one run (its attempts, shards and gates), as a dry
  * run or not. Retries within a visit reuse the grant: the policy is checked once per visit.
  */
 export interface GrantClaims {
-  runId: string;
+  runId: RunId;
   stepId: string;
   dryRun: boolean;
 }
@@ -67,13 +68,19 @@ export const loadOrCreateGrantKey = async (file: string): Promise<Buffer> => {
   }
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
+  // Written whole under a temporary name, then linked into place: link() refuses an existing
+  // file, so of two processes creating it at once one wins, and nobody reads a half-written key.
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, key.toString('hex'), { mode: 0o600, flag: 'wx' });
   try {
-    await writeFile(file, key.toString('hex'), { mode: 0o600, flag: 'wx' });
+    await link(temp, file);
   } catch (e) {
     // Another process created it first: use theirs.
     if ((e as { code?: string }).code === 'EEXIST')
       return Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
     throw e;
+  } finally {
+    await unlink(temp).catch(() => undefined);
   }
   await chmod(file, 0o600);
   return key;

@@ -4,10 +4,12 @@ import type { Plan } from '../../blueprints/plan.js';
 import type { Clock } from '../../contracts/clock.js';
 import type { EventData } from '../../contracts/events/catalog.js';
 import { approvalStream } from '../../contracts/events/streams.js';
-import { isRunId, parseRunId } from '../../contracts/ids.js';
+import type { RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { decidePolicy, dryRunRequirement } from '../../policy/decide.js';
+import { fixForDenial } from '../../policy/fixes.js';
 import type { ResolveProgram } from '../../policy/programs.js';
+import { buildPolicyRequest } from '../../policy/request.js';
 import type { Policy } from '../../policy/schema.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
@@ -19,7 +21,6 @@ import { decidedPrograms } from './decided-programs.js';
 import { DryRunProofs } from './dry-run-proof.js';
 import { type ProgramResolver, programResolver } from './executables.js';
 import type { GrantSigner } from './grants.js';
-import { buildPolicyRequest } from './policy-request.js';
 import { RunFactsCache } from './run-facts.js';
 import { checkWorkspacePath, type PathVerdict, type WorkspaceRules } from './workspace.js';
 
@@ -47,7 +48,7 @@ export interface PolicyGateOptions {
 }
 
 /** The approval id of one attempt of one step: deterministic, so re-sent checks agree. */
-export const approvalIdFor = (runId: string, stepId: string, attempt: number): string =>
+export const approvalIdFor = (runId: RunId, stepId: string, attempt: number): string =>
   `${runId}.${stepId}.${attempt}`;
 
 /**
@@ -97,7 +98,7 @@ export class PolicyGate {
   }
 
   /** Drops what the gate cached about a run that reached a final state. */
-  runFinished(runId: string): void {
+  runFinished(runId: RunId): void {
     this.#facts.forget(runId);
   }
 
@@ -112,19 +113,15 @@ export class PolicyGate {
     return { searchPath: this.#programs.searchPath, source: this.#programs.source };
   }
 
-  /** Handles one message (what the subscription calls). Throws only on storage failures. */
+  /** Handles one message (what the subscription calls; its schema parsed the run id). Throws only on storage failures. */
   async handle(msg: PolicyMessage): Promise<void> {
-    if (!isRunId(msg.runId)) {
-      this.#o.log.warn({ event: 'message.rejected', reason: 'run id invalid', runId: msg.runId });
-      return;
-    }
     if (msg.command.type === 'policy.check') await this.#check(msg.runId, msg.command.data);
     else await this.#approval(msg.runId, msg.command.data);
   }
 
   /** The decision for one attempt of one step, or undefined when the run has no run.started. */
   async decide(
-    runId: string,
+    runId: RunId,
     d: EventData<'policy.requested'>,
   ): Promise<EventData<'policy.decided'> | undefined> {
     const facts = await this.#facts.get(runId);
@@ -162,8 +159,10 @@ export class PolicyGate {
     const checkPath = this.#o.checkPath ?? ((p, rules) => checkWorkspacePath(this.#o.workspace, p, rules));
     const resolveProgram = this.#o.resolveProgram ?? this.#programs.resolve;
     const verdict = decidePolicy(policy, request, { checkPath, resolveProgram });
-    if (verdict.decision === 'deny')
-      return { ...ref, decision: 'deny', reasons: verdict.reasons, rule: verdict.rule };
+    if (verdict.decision === 'deny') {
+      const fix = fixForDenial(verdict.rule, request, policy.caps);
+      return { ...ref, decision: 'deny', reasons: verdict.reasons, rule: verdict.rule, fix };
+    }
     // The grant covers this visit of the step (its retries too); with approval_required the run
     // holds it until a human grants.
     const grant = this.#o.signer.sign({ runId, stepId: d.stepId, dryRun: facts.dryRun });
@@ -198,7 +197,7 @@ export class PolicyGate {
     }
   }
 
-  async #check(runId: string, d: EventData<'policy.requested'>): Promise<void> {
+  async #check(runId: RunId, d: EventData<'policy.requested'>): Promise<void> {
     const fact = await this.checkLocal(runId, d);
     if (fact) this.#deliver(runId, fact);
   }
@@ -210,7 +209,7 @@ export class PolicyGate {
    * Undefined when the run is unknown (logged).
    */
   async checkLocal(
-    runId: string,
+    runId: RunId,
     d: EventData<'policy.requested'>,
     started?: EventData<'run.started'>,
   ): Promise<InboundEvent | undefined> {
@@ -246,7 +245,7 @@ export class PolicyGate {
    * Records the request in `approval/<id>` (once), or delivers the answer a human already
    * gave. A dry run's approval is granted at once by `lily:dry-run` (no side effects).
    */
-  async #approval(runId: string, d: EventData<'approval.requested'>): Promise<void> {
+  async #approval(runId: RunId, d: EventData<'approval.requested'>): Promise<void> {
     const store = this.#o.store;
     const stream = approvalStream(d.approvalId);
     const events = await store.readStream(stream);
@@ -298,9 +297,9 @@ export class PolicyGate {
     );
   }
 
-  #deliver(runId: string, event: InboundEvent): void {
+  #deliver(runId: RunId, event: InboundEvent): void {
     try {
-      this.#o.bus.publish(inboxSubject(this.#o.ns, parseRunId(runId)), { runId, events: [event] });
+      this.#o.bus.publish(inboxSubject(this.#o.ns, runId), { runId, events: [event] });
     } catch (e) {
       this.#o.log.error({ event: 'policy.publish_failed', runId, type: event.type, error: errorInfo(e) });
     }

@@ -1,12 +1,12 @@
 import type { Plan, PlanStep } from '../../blueprints/plan.js';
 import { type EventData, validateEventData } from '../../contracts/events/catalog.js';
 import { runStream } from '../../contracts/events/streams.js';
-import { isRunId } from '../../contracts/ids.js';
+import type { RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 
 /** What the gate trusts about a run: its `run.started`, from the log (never from the bus message). */
 export interface RunFacts {
-  runId: string;
+  runId: RunId;
   jobId: string;
   principal: string;
   dryRun: boolean;
@@ -27,7 +27,7 @@ interface PlanEntry {
  */
 export class RunFactsCache {
   readonly #plans = new Map<string, PlanEntry>();
-  readonly #runs = new Map<string, RunFacts>();
+  readonly #runs = new Map<RunId, RunFacts>();
   readonly #store: EventStore;
   readonly #max: number;
 
@@ -37,10 +37,9 @@ export class RunFactsCache {
   }
 
   /** The run's facts, or undefined when it has no `run.started` in the log. */
-  async get(runId: string): Promise<RunFacts | undefined> {
+  async get(runId: RunId): Promise<RunFacts | undefined> {
     const cached = this.#runs.get(runId);
     if (cached) return cached;
-    if (!isRunId(runId)) return undefined;
     const stream = runStream(runId);
     let head = await this.#store.readStream(stream, { limit: 5 });
     let found = head.find((e) => e.type === 'run.started');
@@ -49,7 +48,7 @@ export class RunFactsCache {
       found = head.find((e) => e.type === 'run.started');
     }
     if (!found) return undefined;
-    const facts = this.#facts(validateEventData<'run.started'>('run.started', found.data));
+    const facts = this.#facts(runId, validateEventData<'run.started'>('run.started', found.data));
     this.#runs.set(runId, facts);
     if (this.#runs.size > this.#max) {
       const oldest = this.#runs.keys().next().value;
@@ -59,16 +58,16 @@ export class RunFactsCache {
   }
 
   /** Records a run's facts from its `run.started` (a co-located host hands it over before it is durable). */
-  prime(runId: string, started: EventData<'run.started'>): void {
-    if (!this.#runs.has(runId)) this.#runs.set(runId, this.#facts(started));
+  prime(runId: RunId, started: EventData<'run.started'>): void {
+    if (!this.#runs.has(runId)) this.#runs.set(runId, this.#facts(runId, started));
   }
 
   /** Forgets a run (it completed). */
-  forget(runId: string): void {
+  forget(runId: RunId): void {
     this.#runs.delete(runId);
   }
 
-  #facts(d: EventData<'run.started'>): RunFacts {
+  #facts(runId: RunId, d: EventData<'run.started'>): RunFacts {
     let entry = this.#plans.get(d.planHash);
     if (!entry) {
       const plan = d.plan as unknown as Plan;
@@ -76,7 +75,7 @@ export class RunFactsCache {
       this.#plans.set(d.planHash, entry);
     }
     return {
-      runId: d.runId,
+      runId,
       jobId: d.jobId,
       principal: d.principal,
       dryRun: d.dryRun,

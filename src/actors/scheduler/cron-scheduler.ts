@@ -4,7 +4,7 @@ import type { Clock } from '../../contracts/clock.js';
 import type { EventData } from '../../contracts/events/catalog.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { jobStream } from '../../contracts/events/streams.js';
-import { isJobId, type JobId } from '../../contracts/ids.js';
+import { isJobId, type JobId, type RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';
@@ -23,7 +23,7 @@ export interface CronSchedulerDeps {
   producer: string;
   /** Runs of the job active now. */
   active(jobId: string): number;
-  prepare(runId: string, req: RunRequest): Promise<PreparedRun>;
+  prepare(runId: RunId, req: RunRequest): Promise<PreparedRun>;
   /** Starts or queues a run whose request was just recorded; `force` ignores the concurrency limit. */
   admit(prepared: PreparedRun, force: boolean): void;
   /** Republishes appended events on their subjects. */
@@ -120,6 +120,7 @@ export class CronScheduler {
       return this.#appendTick({ ...base, decision: 'skip', reason: `${error.code}: ${error.message}` });
     }
     const { written, events } = await writeRunRequest(this.#d.store, {
+      runId: prepared.runId,
       requested: prepared.requested,
       tick: { ...base, ...reason, runId },
       at: this.#d.clock.now(),

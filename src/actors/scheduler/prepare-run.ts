@@ -7,7 +7,7 @@ import { hashJson } from '../../contracts/canonical-json.js';
 import { LilyError } from '../../contracts/errors.js';
 import { type EventData, validateEventData } from '../../contracts/events/catalog.js';
 import { runStream } from '../../contracts/events/streams.js';
-import { isJobId, isRunId } from '../../contracts/ids.js';
+import { isJobId, isRunId, type RunId } from '../../contracts/ids.js';
 import type { JsonObject } from '../../contracts/json.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { planFork } from '../../machines/fork.js';
@@ -33,6 +33,7 @@ export interface RunRequest {
 
 /** Everything needed to record and start a run, computed before anything is written. */
 export interface PreparedRun {
+  runId: RunId;
   spec: JobSpec;
   requested: EventData<'run.requested'>;
   /** A fork also records `run.forked` in the run's stream. */
@@ -119,7 +120,7 @@ const loadParent = async (store: EventStore, parentRunId: string, jobId: string)
  */
 const resolvedBySpec = new WeakMap<object, ReturnType<typeof resolveJob>>();
 
-export const prepareRun = async (deps: PrepareDeps, runId: string, req: RunRequest): Promise<PreparedRun> => {
+export const prepareRun = async (deps: PrepareDeps, runId: RunId, req: RunRequest): Promise<PreparedRun> => {
   if (!isJobId(req.jobId)) {
     throw new LilyError('job_not_found', `no job "${req.jobId}"`, { id: req.jobId });
   }
@@ -160,6 +161,7 @@ export const prepareRun = async (deps: PrepareDeps, runId: string, req: RunReque
       gatesOnly: req.rerun.gatesOnly ?? false,
     });
     return {
+      runId,
       spec,
       requested: { runId, jobId: spec.id, trigger, input: p.input, dryRun, principal },
       forked: forkPlan.forked,
@@ -189,6 +191,7 @@ export const prepareRun = async (deps: PrepareDeps, runId: string, req: RunReque
     ? runInput(spec, resolved.blueprint, {}, req.input)
     : runInput(spec, resolved.blueprint, parent ? parent.started.input : specInput, req.input);
   return {
+    runId,
     spec,
     requested: { runId, jobId: spec.id, trigger, input, dryRun, principal },
     started: {

@@ -1,11 +1,12 @@
 import type { EventData } from '../../contracts/events/catalog.js';
 import { runStream } from '../../contracts/events/streams.js';
+import { isRunId, type RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import type { PreparedRun } from './prepare-run.js';
 
 /** A run requested and not started yet (job at its concurrency limit). */
 export interface QueuedRun {
-  runId: string;
+  runId: RunId;
   jobId: string;
   requested: EventData<'run.requested'>;
   /** Prepared in this process; absent after a restart (re-prepared when it starts). */
@@ -18,10 +19,10 @@ export interface QueuedRun {
  * on start (`rebuildRunIndex`).
  */
 export class RunIndex {
-  readonly #active = new Map<string, Set<string>>();
+  readonly #active = new Map<string, Set<RunId>>();
   readonly #queued = new Map<string, QueuedRun[]>();
   /** runId -> jobId for every active or queued run. */
-  readonly #jobOf = new Map<string, string>();
+  readonly #jobOf = new Map<RunId, string>();
 
   activeCount(jobId: string): number {
     return this.#active.get(jobId)?.size ?? 0;
@@ -31,20 +32,20 @@ export class RunIndex {
     return this.#queued.get(jobId) ?? [];
   }
 
-  has(runId: string): boolean {
+  has(runId: RunId): boolean {
     return this.#jobOf.has(runId);
   }
 
-  jobOf(runId: string): string | undefined {
+  jobOf(runId: RunId): string | undefined {
     return this.#jobOf.get(runId);
   }
 
-  isActive(runId: string): boolean {
+  isActive(runId: RunId): boolean {
     const jobId = this.#jobOf.get(runId);
     return jobId !== undefined && (this.#active.get(jobId)?.has(runId) ?? false);
   }
 
-  activeRuns(): { runId: string; jobId: string }[] {
+  activeRuns(): { runId: RunId; jobId: string }[] {
     return [...this.#active].flatMap(([jobId, runs]) => [...runs].map((runId) => ({ runId, jobId })));
   }
 
@@ -61,7 +62,7 @@ export class RunIndex {
     return { active, queued };
   }
 
-  markActive(runId: string, jobId: string): void {
+  markActive(runId: RunId, jobId: string): void {
     this.removeQueued(runId);
     let set = this.#active.get(jobId);
     if (!set) {
@@ -95,7 +96,7 @@ export class RunIndex {
   }
 
   /** Removes a queued run; returns it when it was queued. */
-  removeQueued(runId: string): QueuedRun | undefined {
+  removeQueued(runId: RunId): QueuedRun | undefined {
     const jobId = this.#jobOf.get(runId);
     const q = jobId === undefined ? undefined : this.#queued.get(jobId);
     const i = q?.findIndex((r) => r.runId === runId) ?? -1;
@@ -106,7 +107,7 @@ export class RunIndex {
   }
 
   /** Forgets an active run; returns its job when it was active. */
-  finish(runId: string): string | undefined {
+  finish(runId: RunId): string | undefined {
     const jobId = this.#jobOf.get(runId);
     if (jobId === undefined || !this.#active.get(jobId)?.delete(runId)) return undefined;
     this.#jobOf.delete(runId);
@@ -117,8 +118,8 @@ export class RunIndex {
 export type RunProgress = 'missing' | 'requested' | 'started' | 'completed';
 
 /** Where a run is, from its own stream: not there, requested only, started, or completed. */
-export const runProgress = async (store: EventStore, runId: string): Promise<RunProgress> => {
-  const stream = runStream(runId as never);
+export const runProgress = async (store: EventStore, runId: RunId): Promise<RunProgress> => {
+  const stream = runStream(runId);
   const [last] = await store.readStream(stream, { direction: 'backward', limit: 1 });
   if (!last) return 'missing';
   if (last.type === 'run.completed') return 'completed';
@@ -131,7 +132,7 @@ export const runProgress = async (store: EventStore, runId: string): Promise<Run
 /** What the job streams say after a restart. */
 export interface RebuiltState {
   /** Runs started and not completed, per job. */
-  active: { runId: string; jobId: string }[];
+  active: { runId: RunId; jobId: string }[];
   /** Runs requested and not started, in request order (their run stream exists). */
   queued: EventData<'run.requested'>[];
   /** Requested in the job stream but missing their run stream (a crash between the appends). */
@@ -155,6 +156,8 @@ export const rebuildRunIndex = async (store: EventStore): Promise<RebuiltState> 
       }
       if (e.type !== 'run.requested') continue;
       const requested = e.data as EventData<'run.requested'>;
+      // The store edge: a run id read back from the log is parsed (one that is not a run id never started).
+      if (!isRunId(requested.runId)) continue;
       const progress = await runProgress(store, requested.runId);
       if (progress === 'started') state.active.push({ runId: requested.runId, jobId });
       else if (progress === 'requested') state.queued.push(requested);

@@ -42,6 +42,7 @@ export const tickEvent = (
 export const writeRunRequest = async (
   store: EventStore,
   opts: {
+    runId: RunId;
     requested: EventData<'run.requested'>;
     forked?: EventData<'run.forked'>;
     tick?: EventData<'schedule.ticked'>;
@@ -63,7 +64,7 @@ export const writeRunRequest = async (
       meta: { correlationId: requested.runId, producer },
     });
   }
-  const run = await store.append(runStream(requested.runId as RunId), runEvents, {
+  const run = await store.append(runStream(opts.runId), runEvents, {
     expectedVersion: NO_STREAM,
   });
   const tick = job.events.find((e) => e.type === 'schedule.ticked');
@@ -79,7 +80,7 @@ export const writeRunRequest = async (
  */
 export const closeUnstartedRun = async (
   store: EventStore,
-  runId: string,
+  runId: RunId,
   status: 'failed' | 'cancelled',
   at: number,
   producer: string,
@@ -90,7 +91,7 @@ export const closeUnstartedRun = async (
     envelope: { status, artifacts: [], references: {}, payload: null },
     ...(error ? { error } : {}),
   };
-  const result = await store.append(runStream(runId as RunId), [
+  const result = await store.append(runStream(runId), [
     { id: `${runId}/completed`, type: 'run.completed', at, data, meta: { correlationId: runId, producer } },
   ]);
   return result.deduplicated ? [] : result.events;

@@ -1,8 +1,9 @@
 import type { EventData } from '../../contracts/events/catalog.js';
+import type { RunId } from '../../contracts/ids.js';
 import type { CancelTimer, TimerService } from './timers.js';
 
 interface Armed {
-  runId: string;
+  runId: RunId;
   fireAt: number;
   cancel: CancelTimer;
 }
@@ -17,15 +18,15 @@ interface Armed {
 export class RunTimers {
   readonly #armed = new Map<string, Armed>();
   readonly #timers: TimerService;
-  readonly #onFire: (runId: string, timerId: string) => void;
+  readonly #onFire: (runId: RunId, timerId: string) => void;
 
-  constructor(timers: TimerService, onFire: (runId: string, timerId: string) => void) {
+  constructor(timers: TimerService, onFire: (runId: RunId, timerId: string) => void) {
     this.#timers = timers;
     this.#onFire = onFire;
   }
 
   /** Arms a timer unless one with this id is armed already. Returns false for a duplicate. */
-  schedule(runId: string, data: EventData<'timer.scheduled'>): boolean {
+  schedule(runId: RunId, data: EventData<'timer.scheduled'>): boolean {
     if (this.#armed.has(data.timerId)) return false;
     const cancel = this.#timers.at(data.fireAt, () => {
       this.#armed.delete(data.timerId);
@@ -45,7 +46,7 @@ export class RunTimers {
   }
 
   /** Disarms every timer of a run (it finished). */
-  cancelRun(runId: string): void {
+  cancelRun(runId: RunId): void {
     for (const [timerId, armed] of this.#armed) if (armed.runId === runId) this.cancel(timerId);
   }
 

@@ -8,7 +8,7 @@ import { inboxSubject } from '../subjects.js';
  * the same run goes out as one message (one `in.<runId>` publish, one append on the host).
  */
 export class ReplyBatcher {
-  readonly #pending = new Map<string, InboundEvent[]>();
+  readonly #pending = new Map<RunId, InboundEvent[]>();
   #scheduled = false;
   #connected = true;
   readonly #off: () => void;
@@ -31,7 +31,7 @@ export class ReplyBatcher {
     this.#off();
   }
 
-  send(runId: string, events: readonly InboundEvent[]): void {
+  send(runId: RunId, events: readonly InboundEvent[]): void {
     const list = this.#pending.get(runId) ?? [];
     list.push(...events);
     this.#pending.set(runId, list);
@@ -46,7 +46,7 @@ export class ReplyBatcher {
     if (!this.#connected) return;
     for (const [runId, events] of this.#pending) {
       if (this.bus.isClosed()) break;
-      this.bus.publish(inboxSubject(this.ns, runId as RunId), { runId, events });
+      this.bus.publish(inboxSubject(this.ns, runId), { runId, events });
     }
     this.#pending.clear();
   }

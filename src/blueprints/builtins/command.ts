@@ -3,7 +3,17 @@ import { jsonSchema } from '../../contracts/json.js';
 import { defineBlueprint } from '../define.js';
 import { stepFields, toPlanStep } from './command-step.js';
 
-/** command.v1: one command step, with optional gates after it. */
+/**
+ * `command.v1`: one step `command` running `run` (argv, no shell) with the `command` executor,
+ * then its gates. The run input reaches the program as JSON `{"input": <run input>}` on stdin
+ * and in `LILY_INPUT`; the run's payload is `{command: <the step output>}` (`exitCode`,
+ * `durationMs`, `stdout`, `stderr`, and `json` with `json_output`). Reference: docs/blueprints.md.
+ *
+ * @throws LilyError through `compileBlueprint`: `blueprint_bindings_invalid` for bindings
+ * without `run` or with unknown fields (the schema is strict).
+ * @example
+ * compileBlueprint(createBuiltinCatalog(), commandBlueprint, { run: ['npm', 'test'], retries: 2 });
+ */
 export const commandBlueprint = defineBlueprint({
   id: 'command.v1',
   version: '1.0.0',

@@ -13,8 +13,18 @@ const memberSchema = z.strictObject({
 });
 
 /**
- * council.v1: N members run in parallel, then a synthesis step reads all their outputs (as its
- * input `members`, keyed by member id) and produces the verdict.
+ * `council.v1`: N member commands run in parallel, each given the run input as
+ * `{"question": <run input>}`; then a `synthesis` command reads their outputs, keyed by member
+ * id, and its output is the run's `verdict`. Members and synthesis parse stdout as JSON by
+ * default. Reference: docs/blueprints.md.
+ *
+ * @throws LilyError through `compileBlueprint`: `blueprint_bindings_invalid` for no members,
+ * more than 64, duplicate member ids, or a member named `synthesis`.
+ * @example
+ * compileBlueprint(createBuiltinCatalog(), councilBlueprint, {
+ *   members: [{ id: 'alice', run: ['./review.sh', 'security'] }, { id: 'bob', run: ['./review.sh', 'perf'] }],
+ *   synthesis: { run: ['./decide.sh'] },
+ * });
  */
 export const councilBlueprint = defineBlueprint({
   id: 'council.v1',

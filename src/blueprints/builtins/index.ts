@@ -5,9 +5,25 @@ import { councilBlueprint } from './council.js';
 import { BUILTIN_EXECUTORS, BUILTIN_PARTITIONERS, commandResultSchema } from './executors.js';
 import { pipelineBlueprint } from './pipeline.js';
 
+/**
+ * The blueprints every catalog starts with: `command.v1`, `pipeline.v1`, `council.v1`.
+ *
+ * @example
+ * BUILTIN_BLUEPRINTS.map((b) => `${b.id}@${b.version}`); // ['command.v1@1.0.0', ...]
+ */
 export const BUILTIN_BLUEPRINTS = [commandBlueprint, pipelineBlueprint, councilBlueprint];
 
-/** A catalog holding the built-ins: command.v1, pipeline.v1, council.v1, the `command` and `echo` executors, the `list` partitioner. */
+/**
+ * A new catalog holding the built-ins: `command.v1`, `pipeline.v1`, `council.v1`, the
+ * `command` and `echo` executors, the `list` partitioner and the `lily.command-result@1`
+ * schema. Each call returns a fresh catalog, so registering into it never leaks between tests.
+ * A project's catalog is this plus every pack of `.lily/config.yaml` (`installPack`). Never throws.
+ *
+ * @example
+ * const catalog = createBuiltinCatalog();
+ * catalog.blueprints.register(releaseCheck);
+ * compileBlueprint(catalog, releaseCheck, { package_manager: 'pnpm' });
+ */
 export const createBuiltinCatalog = (): Catalog => {
   const catalog = createCatalog();
   for (const bp of BUILTIN_BLUEPRINTS) catalog.blueprints.register(bp);

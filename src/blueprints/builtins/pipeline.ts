@@ -4,8 +4,22 @@ import { defineBlueprint } from '../define.js';
 import { pipelineStepBindingSchema, toPlanStep } from './command-step.js';
 
 /**
- * pipeline.v1: command (or other executor) steps. A step without `needs` runs after the step
+ * `pipeline.v1`: command (or other executor) steps. A step without `needs` runs after the step
  * before it (sequential); `needs: []` starts it at once, `needs: [a, b]` after both (parallel).
+ * A step's program gets only its own `input` mapping (none by default: `{}` on stdin); the run's
+ * payload maps every step id to its output. Reference: docs/blueprints.md.
+ *
+ * @throws LilyError through `compileBlueprint`: `blueprint_bindings_invalid` for a step with
+ * both or neither of `run` and `executor`, or an unknown field; `blueprint_compile_failed` for
+ * duplicate ids, unknown `needs`, a cycle, or a route cycle without `max_visits`.
+ * @example
+ * compileBlueprint(createBuiltinCatalog(), pipelineBlueprint, {
+ *   steps: [
+ *     { id: 'lint', run: ['npm', 'run', 'lint'], needs: [] },
+ *     { id: 'test', run: ['npm', 'test'], needs: [] },
+ *     { id: 'pack', run: ['npm', 'pack'], needs: ['lint', 'test'] },
+ *   ],
+ * });
  */
 export const pipelineBlueprint = defineBlueprint({
   id: 'pipeline.v1',

@@ -1,17 +1,11 @@
-import type { Bus } from '../../actors/bus/bus.js';
-import { type ApprovalView, answerApproval, listApprovals } from '../../actors/policy/approvals.js';
+import type { ApprovalAnswered } from '../../client/index.js';
 import type { CliContext, Outcome } from '../context.js';
 import { colorStatus, formatTime } from '../render/format.js';
 import { renderTable } from '../render/table.js';
-import { connectLive, findLiveTarget, projectSettings } from './live-target.js';
-import { withStorage } from './run-store.js';
-import { operatorName } from './runs-live.js';
 
 /** `lily approvals list [--all]`: pending approvals (all with `--all`). JSON `{approvals: [ApprovalView]}`. */
 export const listApprovalsAction = async (ctx: CliContext, options: { all?: boolean }): Promise<Outcome> => {
-  const approvals = await withStorage(ctx.dir, ({ events }) =>
-    listApprovals(events, options.all ? {} : { status: 'pending' }),
-  );
+  const approvals = await ctx.client.approvals.list({ all: options.all === true });
   return {
     data: { approvals },
     human: ({ colors: c }) => {
@@ -34,38 +28,15 @@ export const listApprovalsAction = async (ctx: CliContext, options: { all?: bool
   };
 };
 
-/**
- * Records the answer in `approval/<id>`; with a running engine (deployment or `--nats`) it is
- * delivered to the run at once, otherwise the engine delivers it when it starts.
- */
-const answer = async (
-  ctx: CliContext,
-  approvalId: string,
-  a: { granted: boolean; by: string; comment?: string; reason?: string },
-): Promise<{ view: ApprovalView; delivered: boolean }> => {
-  const settings = await projectSettings(ctx.dir);
-  const target = await findLiveTarget(ctx, settings);
-  const bus: Bus | undefined = target ? await connectLive(target) : undefined;
-  try {
-    const view = await withStorage(ctx.dir, ({ events }) =>
-      answerApproval(events, bus, settings.ns, approvalId, a, { producer: `cli/${a.by}` }),
-    );
-    await bus?.flush();
-    return { view, delivered: bus !== undefined };
-  } finally {
-    await bus?.close();
-  }
-};
-
-const answered = (r: { view: ApprovalView; delivered: boolean }): Outcome => ({
-  data: { approval: r.view, delivered: r.delivered },
+const answered = (ctx: CliContext, r: ApprovalAnswered): Outcome => ({
+  data: { approval: r.approval, delivered: r.delivered },
   human: ({ colors: c }) =>
     [
-      `approval ${c.bold(r.view.approvalId)} ${colorStatus(c, r.view.status)} by ${r.view.by ?? ''} (run ${r.view.runId ?? '-'}, step ${r.view.stepId})`,
+      `approval ${c.bold(r.approval.approvalId)} ${colorStatus(c, r.approval.status)} by ${r.approval.by ?? ''} (run ${r.approval.runId ?? '-'}, step ${r.approval.stepId})`,
       c.dim(
         r.delivered
           ? 'delivered to the run'
-          : 'recorded; no engine is running: it is delivered when the engine starts (lily up)',
+          : `recorded; no engine is running: it is delivered when the engine starts (${ctx.lily('up')})`,
       ),
     ].join('\n'),
 });
@@ -77,10 +48,10 @@ export const grantApproval = async (
   options: { comment?: string; by?: string },
 ): Promise<Outcome> =>
   answered(
-    await answer(ctx, approvalId, {
-      granted: true,
-      by: operatorName(options.by),
+    ctx,
+    await ctx.client.approvals.grant(approvalId, {
       ...(options.comment ? { comment: options.comment } : {}),
+      ...(options.by ? { by: options.by } : {}),
     }),
   );
 
@@ -91,5 +62,9 @@ export const denyApproval = async (
   options: { reason: string; by?: string },
 ): Promise<Outcome> =>
   answered(
-    await answer(ctx, approvalId, { granted: false, by: operatorName(options.by), reason: options.reason }),
+    ctx,
+    await ctx.client.approvals.deny(approvalId, {
+      reason: options.reason,
+      ...(options.by ? { by: options.by } : {}),
+    }),
   );

@@ -1,27 +1,15 @@
 import { stringify } from 'yaml';
-import type { AnyBlueprint } from '../../blueprints/blueprint.js';
-import { describeBlueprint } from '../../blueprints/describe.js';
-import { resolveJob } from '../../blueprints/jobs/resolve.js';
-import type { Plan } from '../../blueprints/plan.js';
-import { catalogFor, openProject } from '../../project/open.js';
+import type { Plan } from '../../client/index.js';
 import type { CliContext, Outcome } from '../context.js';
+import { carryDir } from '../hints.js';
 import { renderFields, renderTable } from '../render/table.js';
 import type { Colors } from '../render/ui.js';
-import { deprecationWarnings } from './kind-deprecation.js';
 
-const entry = (bp: AnyBlueprint) => ({
-  id: bp.id,
-  version: bp.version,
-  summary: bp.summary,
-  ...(bp.kind === undefined ? {} : { kind: bp.kind }),
-});
-
-/** `lily blueprints list`: JSON `{blueprints: [{id, version, summary, kind?}]}`. */
+/** `lily blueprints list`: JSON `{blueprints: [{id, version, summary, kind?}], packs}`. */
 export const listBlueprints = async (ctx: CliContext): Promise<Outcome> => {
-  const catalog = await catalogFor(ctx.dir);
-  const blueprints = catalog.blueprints.list().map(entry);
+  const { blueprints, packs } = await ctx.client.blueprints.list();
   return {
-    data: { blueprints, packs: catalog.packs },
+    data: { blueprints, packs },
     human: ({ colors: c }) =>
       renderTable(
         c,
@@ -31,20 +19,12 @@ export const listBlueprints = async (ctx: CliContext): Promise<Outcome> => {
   };
 };
 
-/** `id` or `id@version`. */
-const splitRef = (ref: string): { id: string; version?: string } => {
-  const at = ref.lastIndexOf('@');
-  return at > 0 ? { id: ref.slice(0, at), version: ref.slice(at + 1) } : { id: ref };
-};
-
 /**
  * `lily blueprints show <id[@version]>`: JSON `{id, version, summary, kind?, bindings, input, output}`
  * (schemas as JSON Schema). Throws `blueprint_not_found` `{id, version, known}`.
  */
 export const showBlueprint = async (ctx: CliContext, ref: string): Promise<Outcome> => {
-  const catalog = await catalogFor(ctx.dir);
-  const { id, version } = splitRef(ref);
-  const description = describeBlueprint(catalog.blueprints.get(id, version));
+  const description = await ctx.client.blueprints.show(ref);
   return {
     data: description,
     human: ({ colors: c }) =>
@@ -82,32 +62,21 @@ const stepRows = (c: Colors, plan: Plan) =>
 /**
  * `lily blueprints plan <job-id>`: JSON `{job, blueprint: {id, version}, planHash,
  * blueprintPlanHash, plan, warnings}` (`warnings`: deprecations, e.g. an old job kind version).
- * Throws what `load` and `resolveJob` throw.
  */
 export const planJob = async (ctx: CliContext, jobId: string): Promise<Outcome> => {
-  const project = await openProject(ctx.dir);
-  const job = await project.jobs.load(jobId);
-  const resolved = resolveJob(project.catalog, job.spec, { locate: job.locate, file: job.file });
-  const { plan } = resolved;
-  const warnings = deprecationWarnings(project.catalog, job.spec.id, plan.kind);
+  const planned = await ctx.client.blueprints.plan(jobId);
+  const { plan, warnings } = planned;
   return {
-    data: {
-      job: job.spec.id,
-      blueprint: plan.blueprint,
-      planHash: resolved.planHash,
-      blueprintPlanHash: resolved.blueprintPlanHash,
-      plan,
-      warnings,
-    },
+    data: planned,
     human: ({ colors: c }) =>
       [
-        ...warnings.map((w) => c.yellow(`warning: ${w}`)),
+        ...warnings.map((w) => c.yellow(`warning: ${carryDir(w, ctx.dirArg)}`)),
         renderFields(c, [
-          ['job', c.bold(job.spec.id)],
+          ['job', c.bold(planned.job)],
           ['blueprint', `${plan.blueprint.id}@${plan.blueprint.version}`],
           ['kind', plan.kind],
           ['run timeout', plan.timeoutMs === undefined ? undefined : `${plan.timeoutMs} ms`],
-          ['plan hash', c.cyan(resolved.planHash)],
+          ['plan hash', c.cyan(planned.planHash)],
         ]),
         renderTable(
           c,

@@ -1,47 +1,7 @@
-import type { PingReply } from '../../actors/messages.js';
-import {
-  type DaemonRecord,
-  daemonAlive,
-  managedNatsStatus,
-  readDeploymentState,
-} from '../../deployment/nats-server/index.js';
+import type { Health } from '../../client/index.js';
 import type { CliContext, Outcome } from '../context.js';
 import { colorStatus, formatDuration } from '../render/format.js';
 import { renderFields, renderTable } from '../render/table.js';
-import { actorOf, deploymentBus, pingActor } from './deployment.js';
-import { projectSettings } from './live-target.js';
-
-/** `ok` (answers sys.ping), `not_answering` (alive, silent), `dead` (gone, or its pid is another program's). */
-export type Health = 'ok' | 'not_answering' | 'dead';
-
-export interface ProcessStatus {
-  id: string;
-  role: string;
-  pid: number;
-  health: Health;
-  startedAt: number;
-  uptimeMs: number | null;
-  inFlight: number | null;
-  executors: string[];
-  log: string;
-  details?: unknown;
-}
-
-const processStatus = (r: DaemonRecord, reply: PingReply | undefined, now: number): ProcessStatus => {
-  const health: Health = !daemonAlive(r) ? 'dead' : reply ? 'ok' : 'not_answering';
-  return {
-    id: r.id,
-    role: r.role,
-    pid: r.pid,
-    health,
-    startedAt: reply?.startedAt ?? r.startedAt,
-    uptimeMs: health === 'dead' ? null : now - (reply?.startedAt ?? r.startedAt),
-    inFlight: reply?.inFlight ?? null,
-    executors: reply?.executors ?? [],
-    log: r.log,
-    ...(reply?.details !== undefined ? { details: reply.details } : {}),
-  };
-};
 
 const HEALTH_TEXT: Record<Health, string> = { ok: 'ok', not_answering: 'not answering', dead: 'dead' };
 
@@ -52,47 +12,25 @@ const HEALTH_TEXT: Record<Health, string> = { ok: 'ok', not_answering: 'not answ
  * JSON `{up, healthy, namespace, nats: {url, managed, status}, processes: [ProcessStatus]}`.
  */
 export const status = async (ctx: CliContext): Promise<Outcome> => {
-  const s = await projectSettings(ctx.dir);
-  const state = await readDeploymentState(s.paths.root);
-  const managed = await managedNatsStatus(s.paths.root);
-  const natsStatus = managed.status;
-  if (!state || 'invalid' in state) {
-    const note = state
-      ? `.lily/deployment.json is unreadable (${state.invalid}): run \`lily down\``
+  const s = await ctx.client.deployment.status();
+  if (!s.up) {
+    const { invalid, ...data } = s;
+    const note = invalid
+      ? `.lily/deployment.json is unreadable (${invalid}): run \`${ctx.lily('down')}\``
       : undefined;
     return {
-      data: { up: false, healthy: false, namespace: s.ns, nats: { status: natsStatus }, processes: [] },
+      data,
       human: ({ colors: c }) =>
         [
-          note ?? 'no deployment (`lily up` starts one)',
-          ...(natsStatus === 'running'
-            ? [c.dim(`managed nats-server running: ${managed.status === 'running' ? managed.state.url : ''}`)]
-            : []),
+          note ?? `no deployment (\`${ctx.lily('up')}\` starts one)`,
+          ...(s.nats.status === 'running' ? [c.dim(`managed nats-server running: ${s.nats.url ?? ''}`)] : []),
         ].join('\n'),
       exitCode: 1,
     };
   }
-  const bus = await deploymentBus(s.paths.root, state);
-  let processes: ProcessStatus[];
-  try {
-    const replies = await Promise.all(
-      state.processes.map((p) =>
-        bus && daemonAlive(p) ? pingActor(bus, s.ns, actorOf(p), 2_000) : undefined,
-      ),
-    );
-    const now = Date.now();
-    processes = state.processes.map((p, i) => processStatus(p, replies[i], now));
-  } finally {
-    await bus?.close();
-  }
-  const healthy = processes.every((p) => p.health === 'ok');
-  const nats = {
-    url: state.nats.url,
-    managed: state.nats.managed,
-    status: state.nats.managed ? natsStatus : 'external',
-  };
+  const { processes, nats, healthy } = s;
   return {
-    data: { up: true, healthy, namespace: state.namespace, nats, processes },
+    data: s,
     exitCode: healthy ? 0 : 1,
     human: ({ colors: c }) => {
       const rows = processes.map((p) => [
@@ -106,16 +44,18 @@ export const status = async (ctx: CliContext): Promise<Outcome> => {
       ]);
       return [
         renderFields(c, [
-          ['namespace', state.namespace],
+          ['namespace', s.namespace],
           [
             'nats',
-            `${nats.url} (${state.nats.managed ? `managed, ${colorStatus(c, natsStatus === 'running' ? 'ok' : natsStatus)}` : 'external'})`,
+            `${nats.url} (${nats.managed ? `managed, ${colorStatus(c, nats.status === 'running' ? 'ok' : nats.status)}` : 'external'})`,
           ],
         ]),
         renderTable(c, ['PROCESS', 'ROLE', 'PID', 'HEALTH', 'UPTIME', 'IN FLIGHT', 'EXECUTORS'], rows),
         healthy
           ? c.green('healthy')
-          : c.red('unhealthy: see the logs in .lily/logs/, or `lily down` then `lily up`'),
+          : c.red(
+              `unhealthy: see the logs in .lily/logs/, or \`${ctx.lily('down')}\` then \`${ctx.lily('up')}\``,
+            ),
       ].join('\n');
     },
   };

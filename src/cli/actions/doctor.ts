@@ -1,101 +1,7 @@
-import { toLilyError } from '../../contracts/errors.js';
-import {
-  type DeploymentState,
-  daemonAlive,
-  findNatsServer,
-  isManagedNatsProcess,
-  NATS_INSTALL_HINT,
-  natsServerVersion,
-  readDeploymentState,
-  readManagedNatsState,
-} from '../../deployment/nats-server/index.js';
-import { loadConfig } from '../../project/config.js';
-import { isProject, type ProjectPaths, projectPaths } from '../../project/paths.js';
 import type { CliContext, Outcome } from '../context.js';
+import { carryDir } from '../hints.js';
 import { colorStatus } from '../render/format.js';
 import { renderTable } from '../render/table.js';
-import {
-  type Check,
-  check,
-  configChecks,
-  grantKeyCheck,
-  lmdbCheck,
-  nodeCheck,
-  privateStateCheck,
-  projectCheck,
-} from './doctor-checks.js';
-
-/** Missing nats-server fails only when the project wants a managed one (the default). */
-const natsCheck = async (paths: ProjectPaths | undefined): Promise<Check> => {
-  const external = paths
-    ? await loadConfig(paths.config).then(
-        (c) => (c.nats.managed ? undefined : c.nats.url),
-        () => undefined,
-      )
-    : undefined;
-  const url = process.env.LILY_NATS_URL ?? external;
-  try {
-    const binary = findNatsServer();
-    const version = await natsServerVersion(binary.path);
-    return check('nats-server', 'ok', `${binary.path} ${version} (from ${binary.source})`);
-  } catch (e) {
-    const error = toLilyError(e);
-    const path = typeof error.data.path === 'string' ? error.data.path : undefined;
-    const detail =
-      error.code !== 'nats_server_missing'
-        ? error.message
-        : path === undefined
-          ? 'nats-server not found on PATH'
-          : `${path} (LILY_NATS_SERVER) is not an executable nats-server`;
-    return url
-      ? check('nats-server', 'warn', `${detail} (not needed: NATS at ${url})`)
-      : check('nats-server', 'fail', detail, NATS_INSTALL_HINT);
-  }
-};
-
-const processChecks = (state: DeploymentState): Check[] =>
-  state.processes.map((p) =>
-    daemonAlive(p)
-      ? check(`process ${p.id}`, 'ok', `pid ${p.pid} alive (log ${p.log})`)
-      : check(
-          `process ${p.id}`,
-          'fail',
-          `pid ${p.pid} is not running (${p.role}); see ${p.log}`,
-          'run `lily down`, then `lily up`',
-        ),
-  );
-
-/** The running deployment (`.lily/deployment.json`) and managed nats-server (`.lily/nats/state.json`). */
-const deploymentChecks = async (paths: ProjectPaths): Promise<Check[]> => {
-  const out: Check[] = [];
-  const state = await readDeploymentState(paths.root);
-  if (state !== undefined && 'invalid' in state) {
-    out.push(
-      check('deployment', 'fail', `${paths.root}/deployment.json: ${state.invalid}`, 'run `lily down`'),
-    );
-  } else if (state !== undefined) {
-    out.push(
-      check('deployment', 'ok', `namespace ${state.namespace}, ${state.processes.length} process(es)`),
-    );
-    out.push(...processChecks(state));
-  } else {
-    out.push(check('deployment', 'ok', 'no deployment running (`lily up` starts one)'));
-  }
-  const nats = await readManagedNatsState(paths.root);
-  if (nats) {
-    out.push(
-      isManagedNatsProcess(nats)
-        ? check('managed nats', 'ok', `pid ${nats.pid} at ${nats.url}`)
-        : check(
-            'managed nats',
-            'fail',
-            `pid ${nats.pid} is not our nats-server (stale .lily/nats/state.json)`,
-            'run `lily down` (it removes stale state; nothing else is signalled)',
-          ),
-    );
-  }
-  return out;
-};
 
 /**
  * `lily doctor`: node, nats-server, project, private state, config, policy, jobs, LMDB, grant key, and the
@@ -103,17 +9,11 @@ const deploymentChecks = async (paths: ProjectPaths): Promise<Check[]> => {
  * JSON `{ok, checks: [{id, status: ok|warn|fail|skip, detail, fix}]}`.
  */
 export const doctor = async (ctx: CliContext): Promise<Outcome> => {
-  const paths = isProject(ctx.dir) ? projectPaths(ctx.dir) : undefined;
-  const checks: Check[] = [nodeCheck(), await natsCheck(paths), projectCheck(ctx.dir)];
-  if (paths) {
-    checks.push(await privateStateCheck(paths));
-    checks.push(...(await configChecks(paths)));
-    checks.push(await lmdbCheck(paths), await grantKeyCheck(paths), ...(await deploymentChecks(paths)));
-  }
-  const ok = checks.every((c) => c.status !== 'fail');
+  const report = await ctx.client.project.doctor();
+  const checks = report.checks.map((k) => ({ ...k, fix: carryDir(k.fix, ctx.dirArg) }));
   return {
-    data: { ok, checks },
-    exitCode: ok ? 0 : 1,
+    data: { ok: report.ok, checks },
+    exitCode: report.ok ? 0 : 1,
     human: ({ colors: c }) => {
       const table = renderTable(
         c,
@@ -121,7 +21,7 @@ export const doctor = async (ctx: CliContext): Promise<Outcome> => {
         checks.map((k) => [k.id, colorStatus(c, k.status), k.detail, k.fix]),
       );
       const failed = checks.filter((k) => k.status === 'fail').length;
-      return `${table}\n${ok ? c.green('all checks passed') : c.red(`${failed} check(s) failed`)}`;
+      return `${table}\n${report.ok ? c.green('all checks passed') : c.red(`${failed} check(s) failed`)}`;
     },
   };
 };

@@ -1,11 +1,6 @@
-import { applyRetention, planRetention } from '../../eventstore/retention.js';
-import { openLilyStorage } from '../../eventstore/storage.js';
-import { systemClock } from '../../eventstore/system-ports.js';
-import { openProject } from '../../project/open.js';
 import type { CliContext, Outcome } from '../context.js';
 import { formatBytes, shortSha } from '../render/format.js';
 import { renderFields, renderTable } from '../render/table.js';
-import { retentionPolicies } from './retention-policy.js';
 
 /**
  * `lily gc [--dry-run]`: retention. Expired runs lose their projection directories and the
@@ -14,23 +9,7 @@ import { retentionPolicies } from './retention-policy.js';
  * Exit 1 when some deletion failed.
  */
 export const gc = async (ctx: CliContext, options: { dryRun?: boolean }): Promise<Outcome> => {
-  const project = await openProject(ctx.dir);
-  const policyFor = retentionPolicies(project.config, await project.jobs.loadAll());
-  const storage = await openLilyStorage({ dir: project.paths.root });
-  const report = await (async () => {
-    try {
-      const plan = await planRetention({
-        events: storage.events,
-        artifacts: storage.artifacts,
-        runsDir: storage.runsDir,
-        policyFor,
-        now: systemClock.now(),
-      });
-      return await applyRetention(plan, { artifacts: storage.artifacts, dryRun: options.dryRun === true });
-    } finally {
-      await storage.close();
-    }
-  })();
+  const report = await ctx.client.project.gc({ dryRun: options.dryRun === true });
   const { plan } = report;
   return {
     data: report,
@@ -63,7 +42,8 @@ export const gc = async (ctx: CliContext, options: { dryRun?: boolean }): Promis
         );
       }
       for (const e of report.errors) lines.push(c.red(`✗ ${e.target}: ${e.message}`));
-      if (report.dryRun) lines.push(c.dim('dry run: nothing was deleted; run `lily gc` to delete'));
+      if (report.dryRun)
+        lines.push(c.dim(`dry run: nothing was deleted; run \`${ctx.lily('gc')}\` to delete`));
       return lines.join('\n');
     },
   };

@@ -1,7 +1,6 @@
 import type { CliContext, Outcome } from '../context.js';
-import { projectSettings } from './live-target.js';
 import { readRunInput } from './run-inputs.js';
-import { submitRun } from './run-submit.js';
+import { submitAndWait } from './run-submit.js';
 
 export interface RunJobOptions {
   input?: string[];
@@ -12,22 +11,20 @@ export interface RunJobOptions {
 }
 
 /**
- * `lily jobs run <id> [--input k=v ...] [--input-file f] [--dry-run] [--follow] [--as p]`.
- * JSON: `{runId, jobId, engine}`; once followed `{runId, jobId, engine, status, receiptDir, receipt}`.
+ * `lily jobs run <id> [--input k=v ...] [--input-file f] [--dry-run] [--follow] [--as p]`: on
+ * the running deployment (or `--nats`), else on an ephemeral engine that lives as long as the
+ * command (which then waits for the run). See `submitAndWait` for the output.
  */
 export const runJob = async (ctx: CliContext, jobId: string, options: RunJobOptions): Promise<Outcome> => {
-  const settings = await projectSettings(ctx.dir);
   const input = await readRunInput(options);
-  return submitRun(
+  return submitAndWait(
     ctx,
-    settings,
-    {
-      type: 'run.request',
-      jobId,
-      ...(input ? { input } : {}),
-      ...(options.dryRun ? { dryRun: true } : {}),
-      ...(options.as ? { principal: options.as } : {}),
-    },
+    () =>
+      ctx.client.runs.submit(jobId, {
+        ...(input ? { input } : {}),
+        ...(options.dryRun ? { dryRun: true } : {}),
+        ...(options.as ? { principal: options.as } : {}),
+      }),
     { follow: options.follow === true },
   );
 };

@@ -1,10 +1,15 @@
-import type { RunReceipt } from '../../eventstore/projections/receipt-types.js';
+import type { RunReceipt } from '../../client/index.js';
 import { colorStatus, formatDuration } from '../render/format.js';
 import { renderFields, renderTable } from '../render/table.js';
 import type { Colors } from '../render/ui.js';
 
 /** The end of `jobs run --follow`: the steps table, the outcome, where the receipt is, what next. */
-export const renderRunSummary = (c: Colors, r: RunReceipt, receiptDir: string | undefined): string => {
+export const renderRunSummary = (
+  c: Colors,
+  r: RunReceipt,
+  receiptDir: string | undefined,
+  lily: (args: string) => string,
+): string => {
   const ok = r.steps.filter((s) => s.status === 'succeeded').length;
   const rows = r.steps.map((s) => [
     c.bold(s.stepId),
@@ -24,7 +29,7 @@ export const renderRunSummary = (c: Colors, r: RunReceipt, receiptDir: string | 
       ['error', r.error ? `${c.red(r.error.code)} ${r.error.message}` : undefined],
       ['receipt', receiptDir],
     ]),
-    c.dim(`next: lily runs show ${r.runId}    lily runs replay ${r.runId} --verify`),
+    c.dim(`next: ${lily(`runs show ${r.runId}`)}    ${lily(`runs replay ${r.runId} --verify`)}`),
   ];
   return lines.join('\n');
 };

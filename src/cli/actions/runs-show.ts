@@ -1,4 +1,4 @@
-import type { RunReceipt, StepReceipt } from '../../eventstore/projections/receipt-types.js';
+import type { RunReceipt, StepReceipt } from '../../client/index.js';
 import { colorStatus, formatBytes, formatDuration, formatTime, shortSha } from '../render/format.js';
 import { renderFields, renderTable } from '../render/table.js';
 import type { Colors } from '../render/ui.js';

@@ -9,7 +9,7 @@ export const registerEvents = (program: Command): Command => {
     .description(
       'print every message on a subject pattern: `subject  payload` (--json: JSON lines); Ctrl-C stops',
     )
-    .argument('[subject]', 'subject or pattern (default lily.<namespace>.>)')
+    .argument('[subject]', 'subject or pattern (default lily.<namespace>.evt.> and lily.<namespace>.sys.>)')
     .action(lazy(async () => (await import('../actions/tail.js')).tailEvents));
   return events;
 };

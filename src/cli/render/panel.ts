@@ -28,7 +28,9 @@ const renderIssues = (c: Colors, file: unknown, issues: Issue[]): string[] =>
   });
 
 const renderData = (c: Colors, data: Record<string, unknown>): string[] => {
-  const { issues, ...rest } = data;
+  const { issues, ...others } = data;
+  // A string hint has its own line in the panel.
+  const rest = typeof others.hint === 'string' ? { ...others, hint: undefined } : others;
   const lines: string[] = [];
   const restKeys = Object.keys(rest).filter((k) => rest[k] !== undefined);
   if (restKeys.length > 0) {
@@ -50,8 +52,9 @@ const renderData = (c: Colors, data: Record<string, unknown>): string[] => {
 
 /**
  * A LilyError as a framed panel: "Blueprint Diagnostic" for compile-boundary codes, "Error"
- * otherwise, with code, message, data (issues as `file:line:column path message`) and the
- * code's summary as a hint. No stack: that is `--debug`'s job.
+ * otherwise, with code, message, data (issues as `file:line:column path message`) and a hint:
+ * the error's own (`data.hint`, or a policy denial's `data.fix`) when it has one, else the
+ * code's summary. No stack: that is `--debug`'s job.
  */
 export const renderErrorPanel = (c: Colors, error: LilyError): string => {
   const diagnostic = isBlueprintDiagnostic(error.code);
@@ -59,12 +62,17 @@ export const renderErrorPanel = (c: Colors, error: LilyError): string => {
   const title = diagnostic ? ' Blueprint Diagnostic ' : ' Error ';
   const entry = ERROR_CODES[error.code];
   const exit = entry.kind === 'input' ? 2 : 1;
+  // The error's own hint (what to do about this very failure; a policy denial's `fix`) wins
+  // over the code's summary, and is not repeated under data.
+  const own = ['hint', 'fix'].find((k) => typeof error.data[k] === 'string');
+  const hint = own ? String(error.data[own]) : entry.summary;
+  const shown = Object.fromEntries(Object.entries(error.data).filter(([k]) => k !== own));
   const bar = tone('┃');
   const body = [
     `${c.dim('code   ')} ${c.bold(tone(error.code))} ${c.dim(`(${entry.kind}, exit ${exit})`)}`,
     `${c.dim('message')} ${error.message}`,
-    ...(Object.keys(error.data).length > 0 ? [c.dim('data'), ...renderData(c, error.data)] : []),
-    `${c.dim('hint   ')} ${entry.summary}`,
+    ...(Object.keys(shown).length > 0 ? [c.dim('data'), ...renderData(c, shown)] : []),
+    `${c.dim('hint   ')} ${hint}`,
   ];
   const top = tone(`┏━━${c.bold(title)}${'━'.repeat(Math.max(4, WIDTH - title.length - 3))}`);
   const bottom = tone(`┗${'━'.repeat(WIDTH - 1)}`);

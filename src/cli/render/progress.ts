@@ -10,6 +10,10 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 export interface ProgressSink {
   write(text: string): void;
   tty: boolean;
+  /** The time the spinner measures elapsed time against (the client's clock). */
+  now: () => number;
+  /** `lily <args>` as the user should type it (with their `--dir`), for the hints in the lines. */
+  lily: (args: string) => string;
 }
 
 const s = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
@@ -89,7 +93,8 @@ export class RunProgress {
         return this.#policy(d, step, attempt);
       case 'approval.requested': {
         const id = s(d.approvalId);
-        return `${c.yellow('⏸')} ${step} ${attempt}  waiting for approval ${c.bold(id)} (${s(d.reason)}): \`lily approvals grant ${id}\` or \`lily approvals deny ${id} --reason <text>\``;
+        const { lily } = this.#sink;
+        return `${c.yellow('⏸')} ${step} ${attempt}  waiting for approval ${c.bold(id)} (${s(d.reason)}): \`${lily(`approvals grant ${id}`)}\` or \`${lily(`approvals deny ${id} --reason <text>`)}\``;
       }
       case 'approval.granted':
         return `${c.green('✓')} ${step}  approval ${s(d.approvalId)} granted by ${s(d.by)}`;
@@ -110,7 +115,7 @@ export class RunProgress {
 
   #indeterminate(e: StoredEvent, d: Data): string {
     const run = e.stream.slice(4);
-    return `${this.#c.magenta('?')} ${this.#c.bold(s(d.stepId))}  indeterminate (dispatch ${s(d.dispatchId)}): answer with \`lily runs resolve ${run} ${s(d.dispatchId)} --succeeded | --failed --reason <text>\``;
+    return `${this.#c.magenta('?')} ${this.#c.bold(s(d.stepId))}  indeterminate (dispatch ${s(d.dispatchId)}): answer with \`${this.#sink.lily(`runs resolve ${run} ${s(d.dispatchId)} --succeeded | --failed --reason <text>`)}\``;
   }
 
   #policy(d: Data, step: string, attempt: string): string | undefined {
@@ -141,7 +146,7 @@ export class RunProgress {
     const names = [...this.#running.keys()];
     const since = Math.min(...this.#running.values());
     const frame = FRAMES[this.#frame++ % FRAMES.length] ?? '';
-    const text = `${this.#c.cyan(frame)} ${names.length} running: ${names.join(', ')}  ${this.#c.dim(formatDuration(Date.now() - since))}`;
+    const text = `${this.#c.cyan(frame)} ${names.length} running: ${names.join(', ')}  ${this.#c.dim(formatDuration(this.#sink.now() - since))}`;
     this.#sink.write(`\r\x1b[2K${text}`);
     this.#spinnerShown = true;
   }

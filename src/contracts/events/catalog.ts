@@ -74,6 +74,8 @@ export const EVENT_DATA_SCHEMAS = {
         }),
       )
       .optional(),
+    /** For a denial: what to change (the job or the policy) so that the step may run. */
+    fix: z.string().optional(),
   }),
   'approval.requested': stepRefSchema.extend({
     approvalId: z.string(),
@@ -109,6 +111,11 @@ export const EVENT_DATA_SCHEMAS = {
   'step.failed': dispatchRefSchema.extend({
     error: errorInfoSchema,
     retryable: z.boolean(),
+    /**
+     * The executor asked for this delay before the next attempt (`RetryableStepError`); the run
+     * uses it instead of the plan's backoff. Recorded here so a replay schedules the same retry.
+     */
+    retryAfterMs: z.number().int().nonnegative().optional(),
     durationMs: z.number().nonnegative().optional(),
     shard: z.string().optional(),
   }),
@@ -187,10 +194,29 @@ export const EVENT_DATA_SCHEMAS = {
   }),
 } as const;
 
+/** Every event type of the catalog (`run.requested`, `step.succeeded`, ...): docs/events.md. */
 export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
+/**
+ * The `data` of an event of type T, as its schema parses it.
+ *
+ * @example
+ * if (e.type === 'step.failed') { const d = e.data as EventData<'step.failed'>; console.log(d.stepId, d.error.code); }
+ */
 export type EventData<T extends EventType> = z.output<(typeof EVENT_DATA_SCHEMAS)[T]>;
+/**
+ * Every event type Lily may append, in catalog order.
+ *
+ * @example
+ * EVENT_TYPES.includes('run.completed'); // true
+ */
 export const EVENT_TYPES = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];
 
+/**
+ * True for a type of the event catalog. Never throws.
+ *
+ * @example
+ * isEventType('step.succeeded'); // true
+ */
 export const isEventType = (t: unknown): t is EventType =>
   typeof t === 'string' && Object.hasOwn(EVENT_DATA_SCHEMAS, t);
 

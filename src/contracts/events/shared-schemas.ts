@@ -6,6 +6,7 @@ export const errorInfoSchema = z.object({
   message: z.string(),
   data: z.record(z.string(), z.unknown()).default({}),
 });
+/** A LilyError as events and receipts carry it: `{code, message, data}` (LilyError.toJSON()). */
 export type ErrorInfo = z.infer<typeof errorInfoSchema>;
 
 export const artifactRefSchema = z.object({
@@ -20,6 +21,10 @@ export const artifactRefSchema = z.object({
   inputs: z.array(z.string()).default([]),
   createdAt: z.number(),
 });
+/**
+ * A record of a content-addressed artifact: its sha256, size, media type, name, optional typed
+ * schema (`name@version`), who produced it and for which run and step, and its inputs (lineage).
+ */
 export type ArtifactRef = z.infer<typeof artifactRefSchema>;
 
 /** The result of a run (seed 002): status, artifacts, references, payload; stable JSON. */
@@ -29,6 +34,11 @@ export const runEnvelopeSchema = z.object({
   references: z.record(z.string(), jsonSchema),
   payload: jsonSchema,
 });
+/**
+ * A run's result (seed 002), carried by `run.completed` and embedded in the receipt: `status`,
+ * the artifacts of its succeeded steps, `references` (`runId`, `planHash`) and `payload`, the
+ * plan's `output` mapping resolved over the step outputs.
+ */
 export type BlueprintRunEnvelope = z.infer<typeof runEnvelopeSchema>;
 
 export const stepRefSchema = z.object({ stepId: z.string(), attempt: z.number().int().positive() });

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { LilyError } from '../../contracts/errors.js';
+import { loadOrCreateNatsTrust, type TrustJwts, trustJwts } from '../nats-auth/keys.js';
 import { spawnDaemon } from './daemon.js';
 import { readJsonFile, removeFile, writeFileAtomic, writeJsonFileAtomic } from './files.js';
 import { findNatsServer } from './find-binary.js';
@@ -15,16 +15,16 @@ export interface NatsPaths {
   dir: string;
   /** `.lily/nats/data`: the JetStream store. */
   dataDir: string;
-  /** `.lily/nats/nats.conf` (mode 0600: it holds the token). */
+  /** `.lily/nats/nats.conf` (0600): the trust chain's JWTs (public), port, store. */
   config: string;
-  /** `.lily/nats/token` (mode 0600): the auth token clients use. */
-  token: string;
   /** `.lily/nats/nats-server.pid`, written by nats-server itself. */
   pidFile: string;
   /** `.lily/nats/state.json`: see `ManagedNatsState`. */
   state: string;
   /** `.lily/logs/nats-server.log`: the server's stdout and stderr. */
   log: string;
+  /** `.lily/keys/`: the trust chain's seeds live in `keys/nats/` (see nats-auth/keys.ts). */
+  keys: string;
 }
 
 export const natsPaths = (lilyRoot: string): NatsPaths => {
@@ -33,14 +33,14 @@ export const natsPaths = (lilyRoot: string): NatsPaths => {
     dir,
     dataDir: join(dir, 'data'),
     config: join(dir, 'nats.conf'),
-    token: join(dir, 'token'),
     pidFile: join(dir, 'nats-server.pid'),
     state: join(dir, 'state.json'),
     log: join(lilyRoot, 'logs', 'nats-server.log'),
+    keys: join(lilyRoot, 'keys'),
   };
 };
 
-/** `.lily/nats/state.json`: the running managed server. No secrets (the token has its own file). */
+/** `.lily/nats/state.json`: the running managed server. No secrets. */
 export const managedNatsStateSchema = z.object({
   version: z.literal(1),
   pid: z.number().int().positive(),
@@ -56,9 +56,8 @@ export const managedNatsStateSchema = z.object({
 });
 export type ManagedNatsState = z.infer<typeof managedNatsStateSchema>;
 
-/** A running managed server and how to connect to it. */
+/** A running managed server. Clients connect with a credential of the project account (connect.ts). */
 export interface ManagedNats extends ManagedNatsState {
-  token: string;
   /** True when `startManagedNats` found it already running and started nothing. */
   reused: boolean;
 }
@@ -82,20 +81,23 @@ export const isManagedNatsProcess = (state: Pick<ManagedNatsState, 'pid' | 'conf
   );
 };
 
-/** Reads the token clients need; undefined when there is none. */
-export const readManagedNatsToken = async (lilyRoot: string): Promise<string | undefined> => {
-  try {
-    return (await readFile(natsPaths(lilyRoot).token, 'utf8')).trim();
-  } catch {
-    return undefined;
-  }
-};
-
-const configText = (port: number, token: string, paths: NatsPaths): string =>
+/**
+ * The server config: loopback only, JetStream, and decentralized JWT auth (docs/decisions/014):
+ * the server trusts the project's operator and knows the project account and the system account
+ * from `resolver_preload` (a MEMORY resolver), so it accepts any user JWT the account key signs,
+ * including ones issued after it started, and refuses every client without one.
+ */
+const configText = (port: number, jwts: TrustJwts, paths: NatsPaths): string =>
   [
     '# Written by lily (managed nats-server). Regenerated at every start; do not edit.',
     `listen: ${JSON.stringify(`127.0.0.1:${port}`)}`,
-    `authorization { token: ${JSON.stringify(token)} }`,
+    `operator: ${JSON.stringify(jwts.operatorJwt)}`,
+    `system_account: ${JSON.stringify(jwts.systemPublicKey)}`,
+    'resolver: MEMORY',
+    'resolver_preload: {',
+    `  ${jwts.accountPublicKey}: ${JSON.stringify(jwts.accountJwt)}`,
+    `  ${jwts.systemPublicKey}: ${JSON.stringify(jwts.systemJwt)}`,
+    '}',
     `jetstream { store_dir: ${JSON.stringify(paths.dataDir)} }`,
     `pid_file: ${JSON.stringify(paths.pidFile)}`,
     '',
@@ -145,8 +147,10 @@ const launch = async (binary: string, port: number, paths: NatsPaths, timeoutMs:
 
 /**
  * Starts the project's nats-server in the background: 127.0.0.1 on a free port, JetStream in
- * `.lily/nats/data`, a fresh 32-byte hex auth token (`.lily/nats/token`, 0600) that only the
- * config file (`.lily/nats/nats.conf`, 0600) carries, so it never shows in `ps`. Output goes
+ * `.lily/nats/data`, trusting only the project's NATS operator (keys made on first use in
+ * `.lily/keys/nats/`, 0600 in 0700): a client needs a user credential signed by the project
+ * account (connect.ts mints one per process and role; `lily creds issue` writes one to a file).
+ * The config (`.lily/nats/nats.conf`, 0600) holds only public JWTs. Output goes
  * to `.lily/logs/nats-server.log`. Returns once the server accepts TCP connections, after
  * recording `.lily/nats/state.json`. The server outlives this process.
  *
@@ -163,20 +167,16 @@ export const startManagedNats = async (
 ): Promise<ManagedNats> => {
   const paths = natsPaths(lilyRoot);
   const existing = await readManagedNatsState(lilyRoot);
-  const existingToken = await readManagedNatsToken(lilyRoot);
-  if (existing && existingToken && isManagedNatsProcess(existing)) {
-    return { ...existing, token: existingToken, reused: true };
-  }
+  if (existing && isManagedNatsProcess(existing)) return { ...existing, reused: true };
   await removeFile(paths.state);
   const binary = options.binary ?? findNatsServer(options.env).path;
   await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
   await mkdir(join(lilyRoot, 'logs'), { recursive: true, mode: 0o700 });
-  const token = randomBytes(32).toString('hex');
-  await writeFileAtomic(paths.token, `${token}\n`);
+  const jwts = await trustJwts(await loadOrCreateNatsTrust(paths.keys), basename(dirname(lilyRoot)));
   let last: { port: number; log: string } = { port: 0, log: '' };
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freeLoopbackPort();
-    await writeFileAtomic(paths.config, configText(port, token, paths));
+    await writeFileAtomic(paths.config, configText(port, jwts, paths));
     const result = await launch(binary, port, paths, options.startTimeoutMs ?? 10_000);
     if (result.ok) {
       const state: ManagedNatsState = {
@@ -189,7 +189,7 @@ export const startManagedNats = async (
         config: paths.config,
       };
       await writeJsonFileAtomic(paths.state, state);
-      return { ...state, token, reused: false };
+      return { ...state, reused: false };
     }
     last = { port, log: result.log };
     if (!result.portInUse) break;
@@ -211,7 +211,7 @@ export interface StopManagedNatsResult {
 /**
  * Stops the managed server: SIGTERM, SIGKILL after `graceMs` (default 10 s). Signals only a
  * process that is provably this server (see `isManagedNatsProcess`); a stale state file is
- * removed with outcome `not_running` / `not_ours`. Removes state, token and pid file.
+ * removed with outcome `not_running` / `not_ours`. Removes state and pid file (the keys stay).
  */
 export const stopManagedNats = async (
   lilyRoot: string,
@@ -227,7 +227,7 @@ export const stopManagedNats = async (
         ? 'not_ours'
         : 'not_running';
   }
-  await Promise.all([removeFile(paths.state), removeFile(paths.token), removeFile(paths.pidFile)]);
+  await Promise.all([removeFile(paths.state), removeFile(paths.pidFile)]);
   return { outcome, ...(state ? { pid: state.pid } : {}) };
 };
 
@@ -243,11 +243,8 @@ export const managedNatsStatus = async (lilyRoot: string): Promise<ManagedNatsSt
   return isManagedNatsProcess(state) ? { status: 'running', state } : { status: 'stale', state };
 };
 
-/** `{servers, token}` for `connectNatsBus` when the managed server runs; undefined otherwise. */
-export const managedNatsConnection = async (
-  lilyRoot: string,
-): Promise<{ servers: string; token: string } | undefined> => {
+/** The url of the managed server when it runs (connect.ts adds a credential); undefined otherwise. */
+export const managedNatsUrl = async (lilyRoot: string): Promise<string | undefined> => {
   const status = await managedNatsStatus(lilyRoot);
-  const token = await readManagedNatsToken(lilyRoot);
-  return status.status === 'running' && token ? { servers: status.state.url, token } : undefined;
+  return status.status === 'running' ? status.state.url : undefined;
 };

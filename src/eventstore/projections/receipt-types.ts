@@ -3,7 +3,9 @@ import type { JsonObject } from '../../contracts/json.js';
 
 export const RECEIPT_SCHEMA = 'lily.run_receipt@1' as const;
 
+/** A run's status in its receipt: `unknown` and `requested` before `run.started`. */
 export type RunStatus = 'unknown' | 'requested' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** How one dispatch (an attempt of a step or shard) ended, or where it is. */
 export type AttemptOutcome =
   | 'dispatched'
   | 'running'
@@ -11,6 +13,7 @@ export type AttemptOutcome =
   | 'failed'
   | 'timed_out'
   | 'indeterminate';
+/** A step's status in the receipt. */
 export type StepStatus =
   | 'pending'
   | 'awaiting_approval'
@@ -38,6 +41,7 @@ export interface AttemptReceipt {
   artifacts: string[];
 }
 
+/** One run of a gate after a step attempt: passed or failed, required or optional. */
 export interface GateReceipt {
   gateId: string;
   attempt: number;
@@ -52,6 +56,7 @@ export interface GateReceipt {
   at: number;
 }
 
+/** One step of a receipt: its attempts, gates, partition, skip reason, durations and SLO. */
 export interface StepReceipt {
   stepId: string;
   status: StepStatus;
@@ -67,6 +72,7 @@ export interface StepReceipt {
   sloBreached: boolean;
 }
 
+/** One decision of the policy gate on a step attempt. */
 export interface PolicyEntry {
   stepId: string;
   attempt: number;
@@ -82,6 +88,7 @@ export interface PolicyEntry {
   at: number;
 }
 
+/** One human approval a run asked for, and its answer. */
 export interface ApprovalEntry {
   approvalId: string;
   stepId: string;
@@ -96,7 +103,12 @@ export interface ApprovalEntry {
 
 /**
  * `run_receipt.json`: everything a person or a tool needs to know about one run, folded from
- * its stream. Missing facts are `null`, never absent, so the shape is stable.
+ * its stream. Missing facts are `null`, never absent, so the shape is stable. Written to
+ * `.lily/runs/<job>/<ts>-<runId>/run_receipt.json` and printed by `lily jobs run --json`.
+ *
+ * @example
+ * const receipt = JSON.parse(readFileSync(file, 'utf8')) as RunReceipt;
+ * if (receipt.status === 'succeeded') console.log(receipt.envelope?.payload);
  */
 export interface RunReceipt {
   schema: typeof RECEIPT_SCHEMA;

@@ -25,7 +25,11 @@ export const onPolicyDecided = (tx: Tx, d: EventData<'policy.decided'>): void =>
       tx,
       d.stepId,
       'failed',
-      denied(reason, { reasons: d.reasons, ...(d.rule ? { rule: d.rule } : {}) }),
+      denied(reason, {
+        reasons: d.reasons,
+        ...(d.rule ? { rule: d.rule } : {}),
+        ...(d.fix ? { fix: d.fix } : {}),
+      }),
     );
     return;
   }
@@ -119,7 +123,7 @@ export const onStepFailed = (tx: Tx, d: EventData<'step.failed'>): void => {
   const inflight = tx.getInflight(d.dispatchId);
   if (!inflight || inflight.gateId !== undefined) return;
   closeDispatch(tx, d.dispatchId);
-  onDispatchFailed(tx, d.dispatchId, inflight, d.error, d.retryable, 'failed', pump);
+  onDispatchFailed(tx, d.dispatchId, inflight, d.error, d.retryable, 'failed', pump, d.retryAfterMs);
 };
 
 /**

@@ -1,137 +1,30 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createInMemoryBus, InMemoryBroker } from '../../../src/actors/bus/index.js';
-import { RunHost } from '../../../src/actors/engine/run-host.js';
-import { ProgramCache } from '../../../src/actors/engine/run-slot.js';
+import { runStream } from '../../../src/contracts/index.js';
 import {
-  BUILTIN_EXECUTOR_FNS,
-  BUILTIN_PARTITIONER_FNS,
-} from '../../../src/actors/executors/builtin-executors.js';
-import { CommandGuard } from '../../../src/actors/executors/command-guard.js';
-import { memoryLogger } from '../../../src/actors/logger.js';
-import { GrantSigner } from '../../../src/actors/policy/grants.js';
-import { Worker } from '../../../src/actors/worker/worker.js';
-import { compileBlueprint, createBuiltinCatalog, pipelineBlueprint } from '../../../src/blueprints/index.js';
-import { hashJson, type RunId, runStream } from '../../../src/contracts/index.js';
-import {
-  createInMemoryArtifactStore,
-  createInMemoryEventStore,
-  createUlidGenerator,
-  systemClock,
-} from '../../../src/eventstore/index.js';
-import { allowAllPolicy } from '../../helpers/allow-all-policy.js';
+  startPipelineRun,
+  startTestEngine,
+  type TestEngine,
+  waitCompleted,
+} from '../../helpers/test-engine.js';
 
-const ns = 'test';
-const cleanups: (() => Promise<void> | void)[] = [];
+const engines: TestEngine[] = [];
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  for (const e of engines.splice(0).reverse()) await e.stop();
 });
 
-const setup = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lily-host-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const broker = new InMemoryBroker();
-  const bus = createInMemoryBus({ broker });
-  const store = createInMemoryEventStore();
-  const catalog = createBuiltinCatalog();
-  const signer = new GrantSigner(Buffer.alloc(32, 1));
-  const log = memoryLogger();
-  cleanups.push(() => {
-    if (process.env.DEBUG_LOGS) console.log(JSON.stringify(log.entries, null, 1));
-  });
-  const host = new RunHost({
-    store,
-    bus,
-    ns,
-    clock: systemClock,
-    log,
-    programs: new ProgramCache(catalog.schemas),
-  });
-  const worker = new Worker({
-    id: 'w1',
-    bus: createInMemoryBus({ broker }),
-    ns,
-    clock: systemClock,
-    log,
-    catalog,
-    executors: BUILTIN_EXECUTOR_FNS,
-    partitioners: BUILTIN_PARTITIONER_FNS,
-    artifacts: createInMemoryArtifactStore(),
-    signer,
-    workspace: dir,
-    workspaceRules: { allow: ['**'], deny: [] },
-    commands: new CommandGuard({
-      policy: { commands: ['node', process.execPath], env: { allow: ['*'], deny: [] } },
-      workspace: dir,
-    }),
-    concurrency: 4,
-  });
-  allowAllPolicy(bus, ns, signer);
-  host.start();
-  worker.start();
-  cleanups.push(async () => {
-    await worker.stop();
-    await host.stop();
-    await bus.close();
-  });
-  return { store, bus, host, catalog, dir };
+/** An engine composed with in-memory adapters (composeEngine), its in-process worker on its own bus connection. */
+const setup = async () => {
+  const t = await startTestEngine();
+  engines.push(t);
+  return t;
 };
 
-const startRun = async (
-  ctx: ReturnType<typeof setup>,
-  bindings: unknown,
-  input: Record<string, unknown> = {},
-) => {
-  const { plan, planHash } = compileBlueprint(ctx.catalog, pipelineBlueprint, bindings);
-  const runId = createUlidGenerator().runId();
-  const meta = { producer: 'test', correlationId: runId };
-  const requested = {
-    runId,
-    jobId: 'demo',
-    trigger: { kind: 'manual' },
-    input,
-    dryRun: false,
-    principal: 'operator',
-  };
-  await ctx.store.append(runStream(runId), [
-    { id: `${runId}/requested`, type: 'run.requested', at: Date.now(), data: requested, meta },
-  ]);
-  const started = {
-    runId,
-    jobId: 'demo',
-    blueprint: plan.blueprint,
-    bindings,
-    plan,
-    planHash,
-    input,
-    inputHash: hashJson(input),
-    dryRun: false,
-    kernelVersion: '0.1.0',
-    env: { node: process.version },
-    principal: 'operator',
-  };
-  await ctx.host.deliver(runId, [
-    { id: `${runId}/started`, type: 'run.started', at: Date.now(), data: started, producer: 'test' },
-  ]);
-  return runId;
-};
+const startRun = (t: TestEngine, bindings: unknown, input?: Record<string, unknown>) =>
+  startPipelineRun(t, bindings, input);
 
-const waitCompleted = async (ctx: ReturnType<typeof setup>, runId: RunId) => {
-  for (let i = 0; i < 500; i++) {
-    const events = await ctx.store.readStream(runStream(runId));
-    const done = events.find((e) => e.type === 'run.completed');
-    if (done) return { done, events };
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const all = await ctx.store.readStream(runStream(runId));
-  throw new Error(`run ${runId} did not complete: ${all.map((e) => e.type).join(', ')}`);
-};
-
-describe('run host + worker (in-memory bus and store)', () => {
+describe('run host + policy gate + worker, composed (in-memory bus, store and ledger)', () => {
   it('runs a 3-step pipeline to completion, outputs flowing from step to step', async () => {
-    const ctx = setup();
+    const ctx = await setup();
     const runId = await startRun(ctx, {
       steps: [
         { id: 'a', executor: 'echo', with: { value: { n: 1 } } },
@@ -139,7 +32,7 @@ describe('run host + worker (in-memory bus and store)', () => {
         { id: 'c', run: ['node', '-e', 'process.stdout.write(process.env.LILY_INPUT)'] },
       ],
     });
-    const { done, events } = await waitCompleted(ctx, runId);
+    const { done, events } = await waitCompleted(ctx.store, runId);
     expect(done.data).toMatchObject({ status: 'succeeded' });
     const types = events.map((e) => e.type);
     expect(types.filter((t) => t === 'step.succeeded')).toHaveLength(3);
@@ -153,22 +46,39 @@ describe('run host + worker (in-memory bus and store)', () => {
   });
 
   it('fails the run when a command fails for good, with the error in run.completed', async () => {
-    const ctx = setup();
+    const ctx = await setup();
     const runId = await startRun(ctx, { steps: [{ id: 'boom', run: ['node', '-e', 'process.exit(7)'] }] });
-    const { done, events } = await waitCompleted(ctx, runId);
+    const { done, events } = await waitCompleted(ctx.store, runId);
     expect(done.data).toMatchObject({ status: 'failed' });
     expect(events.filter((e) => e.type === 'step.failed')).toHaveLength(1);
     expect(done.data).toMatchObject({ error: { code: 'job_execution_failed' } });
   });
 
   it('drops a re-sent reply instead of appending it twice', async () => {
-    const ctx = setup();
+    const ctx = await setup();
     const runId = await startRun(ctx, { steps: [{ id: 'a', executor: 'echo', with: { value: 1 } }] });
-    const { events } = await waitCompleted(ctx, runId);
+    const { events } = await waitCompleted(ctx.store, runId);
     const reply = events.find((e) => e.type === 'step.succeeded');
-    await ctx.host.deliver(runId, [
+    await ctx.engine.host.deliver(runId, [
       { id: reply?.id as string, type: 'step.succeeded', at: 0, data: reply?.data, producer: 'test' },
     ]);
     expect(await ctx.store.readStream(runStream(runId))).toHaveLength(events.length);
+  });
+
+  it('an engine composed again over the same log resumes the run, and its worker finishes it', async () => {
+    const first = await startTestEngine({ noWorker: true });
+    const runId = await startRun(first, { steps: [{ id: 'a', executor: 'echo', with: { value: 1 } }] });
+    for (let i = 0; i < 500; i++) {
+      const events = await first.store.readStream(runStream(runId));
+      if (events.some((e) => e.type === 'step.dispatched')) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await first.stop();
+    const second = await startTestEngine({ store: first.store });
+    engines.push(second);
+    const { done, events } = await waitCompleted(second.store, runId);
+    expect(done.data).toMatchObject({ status: 'succeeded' });
+    expect(events.filter((e) => e.type === 'step.dispatched')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'step.succeeded')).toHaveLength(1);
   });
 });

@@ -16,7 +16,7 @@ import { type NatsServerHandle, startNatsServer } from '../../helpers/nats-serve
 import { FIXTURE } from './harness.js';
 
 /** The pack as a project lists it: the TS source, importable by the engine (vitest) and the daemons (tsx). */
-export const HXO_PACK_PATH = join(REPO_ROOT, 'src/packs/hxo/index.ts');
+export const HXO_PACK_PATH = join(REPO_ROOT, 'packs/hxo/src/index.ts');
 
 export const HXO_POLICY = `default_principal: operator
 principals:

@@ -1,8 +1,8 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPglite } from '../../../packs/hxo/src/io/sql-db.js';
 import type { RunId } from '../../../src/contracts/index.js';
-import { openPglite } from '../../../src/packs/hxo/io/sql-db.js';
 import { type HxoStack, ofType, plannedKeys, shardsOf, startHxoStack, workersOf } from './engine-kit.js';
 
 const JOB = `id: hxo-migrate

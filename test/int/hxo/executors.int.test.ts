@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { searchDocsIndex } from '@lily/hxo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLilyError } from '../../../src/contracts/errors.js';
 import { createInMemoryArtifactStore } from '../../../src/eventstore/in-memory-artifact-store.js';
-import { searchDocsIndex } from '../../../src/packs/hxo/index.js';
 import { context, copyFixture, executorOf, hxoCatalog, partitionerOf, runStage } from './harness.js';
 
 let ws: { dir: string; cleanup: () => Promise<void> };

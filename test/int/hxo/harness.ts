@@ -1,6 +1,7 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import hxoPack from '@lily/hxo';
 import { CommandGuard } from '../../../src/actors/executors/command-guard.js';
 import { silentLogger } from '../../../src/actors/logger.js';
 import { checkWorkspacePath, type WorkspaceRules } from '../../../src/actors/policy/workspace.js';
@@ -15,7 +16,6 @@ import type { ExecutionContext, ExecutorFn, PartitionerFn } from '../../../src/c
 import { StepError } from '../../../src/contracts/executor.js';
 import type { Json, JsonObject } from '../../../src/contracts/json.js';
 import { createInMemoryArtifactStore } from '../../../src/eventstore/in-memory-artifact-store.js';
-import hxoPack from '../../../src/packs/hxo/index.js';
 
 export const FIXTURE = join(import.meta.dirname, '..', '..', 'fixtures', 'hxo', 'workspace');
 
@@ -28,7 +28,7 @@ export const copyFixture = async (): Promise<{ dir: string; cleanup: () => Promi
 
 export const hxoCatalog = (): Catalog => {
   const c = createBuiltinCatalog();
-  installPack(c, { default: hxoPack }, 'src/packs/hxo/index.ts');
+  installPack(c, { default: hxoPack }, '@lily/hxo');
   return c;
 };
 

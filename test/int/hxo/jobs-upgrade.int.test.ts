@@ -6,6 +6,7 @@ import { planJob } from '../../../src/cli/actions/blueprints.js';
 import { validateJobs } from '../../../src/cli/actions/jobs.js';
 import { upgradeJob } from '../../../src/cli/actions/jobs-upgrade.js';
 import type { CliContext } from '../../../src/cli/context.js';
+import { LilyClient } from '../../../src/client/index.js';
 import { tempProject } from '../../helpers/lily-project.js';
 import { HXO_PACK_PATH } from './engine-kit.js';
 
@@ -35,11 +36,13 @@ bindings: { roots: [docs] }
 
 let project: Awaited<ReturnType<typeof tempProject>>;
 const colors = pc.createColors(false);
-const ctx = (): CliContext => ({
-  dir: project.dir,
+/** What the CLI hands its actions: a client of the project (nothing opened but the job files). */
+const ctx = async (): Promise<CliContext> => ({
   json: true,
   debug: false,
   ui: { colors, errColors: colors, out: () => undefined, err: () => undefined },
+  client: await LilyClient.open({ dir: project.dir }),
+  lily: (args) => `lily ${args}`,
 });
 const jobFile = (id: string) => join(project.dir, '.lily', 'jobs', `${id}.job.yaml`);
 
@@ -60,21 +63,21 @@ type Data = Record<string, unknown>;
 
 describe('deprecated job kinds: warnings, and lily jobs upgrade', () => {
   it('validate and plan keep a deprecated kind valid, with a warning', async () => {
-    const validated = (await validateJobs(ctx(), 'docs-old')).data as { ok: boolean; jobs: Data[] };
+    const validated = (await validateJobs(await ctx(), 'docs-old')).data as { ok: boolean; jobs: Data[] };
     expect(validated.ok).toBe(true);
     expect(validated.jobs[0]?.warnings).toEqual([
       expect.stringContaining('job kind docs.index@1 is deprecated (replaced by docs.index@2)'),
     ]);
     expect(String(validated.jobs[0]?.warnings)).toContain('lily jobs upgrade docs-old');
-    const plan = (await planJob(ctx(), 'docs-old')).data as Data;
+    const plan = (await planJob(await ctx(), 'docs-old')).data as Data;
     expect(plan.warnings).toHaveLength(1);
-    const current = (await validateJobs(ctx(), 'docs-new')).data as { jobs: Data[] };
+    const current = (await validateJobs(await ctx(), 'docs-new')).data as { jobs: Data[] };
     expect(current.jobs[0]?.warnings).toEqual([]);
-    expect(((await planJob(ctx(), 'docs-new')).data as Data).warnings).toEqual([]);
+    expect(((await planJob(await ctx(), 'docs-new')).data as Data).warnings).toEqual([]);
   });
 
   it('without --yes shows the diff and writes nothing', async () => {
-    const outcome = await upgradeJob(ctx(), 'docs-old', {});
+    const outcome = await upgradeJob(await ctx(), 'docs-old', {});
     expect(outcome.exitCode ?? 0).toBe(0);
     const data = outcome.data as Data;
     expect(data).toMatchObject({
@@ -95,21 +98,21 @@ describe('deprecated job kinds: warnings, and lily jobs upgrade', () => {
   });
 
   it('with --yes rewrites the target only, keeps comments, and the job is then current', async () => {
-    const data = (await upgradeJob(ctx(), 'docs-old', { yes: true })).data as Data;
+    const data = (await upgradeJob(await ctx(), 'docs-old', { yes: true })).data as Data;
     expect(data).toMatchObject({ changed: true, written: true });
     expect(readFileSync(jobFile('docs-old'), 'utf8')).toBe(
       OLD.replace('hxo.docs-index.v1', 'hxo.docs-index.v2'),
     );
-    const validated = (await validateJobs(ctx(), 'docs-old')).data as { ok: boolean; jobs: Data[] };
+    const validated = (await validateJobs(await ctx(), 'docs-old')).data as { ok: boolean; jobs: Data[] };
     expect(validated).toMatchObject({
       ok: true,
       jobs: [{ blueprint: 'hxo.docs-index.v2@2.0.0', warnings: [] }],
     });
-    expect(((await upgradeJob(ctx(), 'docs-old', { yes: true })).data as Data).changed).toBe(false);
+    expect(((await upgradeJob(await ctx(), 'docs-old', { yes: true })).data as Data).changed).toBe(false);
   });
 
   it('a pinned blueprint version moves to the new blueprint and its version', async () => {
-    const data = (await upgradeJob(ctx(), 'docs-pinned', { yes: true })).data as Data;
+    const data = (await upgradeJob(await ctx(), 'docs-pinned', { yes: true })).data as Data;
     expect(data).toMatchObject({ changed: true, written: true });
     const text = readFileSync(jobFile('docs-pinned'), 'utf8');
     expect(text).toContain('  id: hxo.docs-index.v2\n  version: 2.0.0\n');

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { openPglite, openPostgres, type SqlSession } from '../../../packs/hxo/src/io/sql-db.js';
 import { isLilyError } from '../../../src/contracts/errors.js';
-import { openPglite, openPostgres, type SqlSession } from '../../../src/packs/hxo/io/sql-db.js';
 import { context, copyFixture, executorOf, hxoCatalog, partitionerOf, runStage } from './harness.js';
 
 let ws: { dir: string; cleanup: () => Promise<void> };

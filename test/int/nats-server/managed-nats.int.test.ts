@@ -4,13 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNatsBus } from '../../../src/actors/bus/nats-bus.js';
+import { silentLogger } from '../../../src/actors/logger.js';
 import { hasErrorCode } from '../../../src/contracts/errors.js';
+import { connectTarget, managedNatsTarget } from '../../../src/deployment/connect.js';
+import { natsKeysDir } from '../../../src/deployment/nats-auth/keys.js';
 import {
   daemonAlive,
   findNatsServer,
   isAlive,
-  managedNatsConnection,
   managedNatsStatus,
+  managedNatsUrl,
   natsPaths,
   readDeploymentState,
   readManagedNatsState,
@@ -42,25 +45,32 @@ afterAll(async () => {
 });
 
 describe('managed nats-server', () => {
-  it('starts on loopback with a token only the 0600 config file carries; a token-less client is refused', async () => {
+  it('starts on loopback trusting only the project account: seeds 0600 in 0700, a client without a credential is refused', async () => {
     const nats = await startManagedNats(root);
     expect(nats.reused).toBe(false);
     expect(nats.url).toBe(`nats://127.0.0.1:${nats.port}`);
-    expect(nats.token).toMatch(/^[0-9a-f]{64}$/);
     const paths = natsPaths(root);
-    for (const file of [paths.config, paths.token]) expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readFileSync(paths.config, 'utf8')).toContain(nats.token);
+    expect(statSync(paths.config).mode & 0o777).toBe(0o600);
+    const keysDir = natsKeysDir(paths.keys);
+    expect(statSync(keysDir).mode & 0o777).toBe(0o700);
+    const config = readFileSync(paths.config, 'utf8');
+    for (const key of ['operator', 'account', 'system']) {
+      const seed = readFileSync(join(keysDir, `${key}.nk`), 'utf8').trim();
+      expect(statSync(join(keysDir, `${key}.nk`)).mode & 0o777).toBe(0o600);
+      expect(config).not.toContain(seed);
+    }
+    expect(config).toContain('resolver: MEMORY');
     const cmdline = readFileSync(`/proc/${nats.pid}/cmdline`, 'utf8');
     expect(cmdline).toContain(paths.config);
-    expect(cmdline).not.toContain(nats.token);
     expect(await readManagedNatsState(root)).toMatchObject({ pid: nats.pid, port: nats.port, url: nats.url });
 
-    const bus = await connectNatsBus({ servers: nats.url, token: nats.token, connectTimeoutMs: 2_000 });
+    const target = managedNatsTarget({ keys: paths.keys }, 'test', nats.url, 'engine');
+    const bus = await connectTarget(target, 'test', silentLogger());
     const got = new Promise<unknown>((resolve) => {
-      bus.subscribe('lily.test.ping', (msg) => resolve(msg));
+      bus.subscribe('lily.test.sys.ping', (msg) => resolve(msg));
     });
     await bus.flush();
-    bus.publish('lily.test.ping', { hello: 1 });
+    bus.publish('lily.test.sys.ping', { hello: 1 });
     expect(await got).toBeDefined();
     await bus.close();
 
@@ -72,7 +82,7 @@ describe('managed nats-server', () => {
       (e: unknown) => e,
     );
     expect(hasErrorCode(refused, 'bus_unavailable')).toBe(true);
-    expect(await managedNatsConnection(root)).toEqual({ servers: nats.url, token: nats.token });
+    expect(await managedNatsUrl(root)).toBe(nats.url);
   });
 
   it('a second start reuses the running server', async () => {
@@ -114,7 +124,6 @@ describe('managed nats-server', () => {
       paths.state,
       JSON.stringify({ version: 1, pid, url: 'x', port: 1, startedAt: 0, binary: 'x', config: paths.config }),
     );
-    writeFileSync(paths.token, 'stale');
     const nats = await startManagedNats(root);
     expect(nats.reused).toBe(false);
     expect(nats.pid).not.toBe(pid);

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GrantSigner, loadOrCreateGrantKey } from '../../../src/actors/policy/grants.js';
 import { checkWorkspacePath } from '../../../src/actors/policy/workspace.js';
+import { parseRunId } from '../../../src/contracts/ids.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lily-policy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('grants', () => {
-  const claims = { runId: 'R', stepId: 's', dryRun: false };
+  const claims = { runId: parseRunId('01JAAAAAAAAAAAAAAAAAAAAAAA'), stepId: 's', dryRun: false };
 
   it('creates the key once, mode 0600, and signs grants that verify', async () => {
     const file = join(dir, 'keys', 'grant.key');

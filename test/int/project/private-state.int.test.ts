@@ -5,11 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../src/actors/logger.js';
 import { runRequestReplySchema } from '../../../src/actors/messages.js';
 import { schedSubject } from '../../../src/actors/subjects.js';
-import { privateStateCheck } from '../../../src/cli/actions/doctor-checks.js';
-import { startEphemeralEngine } from '../../../src/cli/actions/ephemeral-engine.js';
+import { startEphemeralEngine } from '../../../src/client/connection/ephemeral-engine.js';
+import { privateStateCheck } from '../../../src/client/project/doctor-checks.js';
 import { type RunId, runStream } from '../../../src/contracts/index.js';
 import { startEngineProcess } from '../../../src/deployment/engine-process.js';
 import { writeDeploymentState } from '../../../src/deployment/nats-server/daemon.js';
+import { systemClock } from '../../../src/eventstore/system-ports.js';
 import { initProject } from '../../../src/project/init.js';
 import { projectPaths } from '../../../src/project/paths.js';
 import { tightenPrivateState } from '../../../src/project/private-state.js';
@@ -64,7 +65,7 @@ describe('.lily/ is private whatever the umask (umask 000)', () => {
       // The project directory itself is the user's: init creates it with the umask's mode.
       expect(statSync(dir).mode & 0o777).toBe(0o777);
 
-      const ephemeral = await startEphemeralEngine(paths);
+      const ephemeral = await startEphemeralEngine(paths, systemClock);
       let running: [string, string][] = [];
       try {
         const reply = await ephemeral.bus.requestTyped(
@@ -92,7 +93,7 @@ describe('.lily/ is private whatever the umask (umask 000)', () => {
       } finally {
         await ephemeral.stop();
       }
-      // While it ran (the nats token exists only then), and after it stopped.
+      // While it ran (the managed nats-server's state exists only then), and after it stopped.
       const all = [...running, ...modes(paths.root)];
       const names = all.map(([p]) => p);
       // Every kind of state Lily keeps was written, so the check below covers it.
@@ -100,7 +101,8 @@ describe('.lily/ is private whatever the umask (umask 000)', () => {
         'db/data.mdb',
         'db/lock.mdb',
         'keys/grant.key',
-        'nats/token',
+        'keys/project.json',
+        'keys/nats/',
         'nats/nats.conf',
         'nats/data/',
         'nats/data/jetstream/',

@@ -16,6 +16,7 @@ import { Scheduler } from '../../../src/actors/scheduler/scheduler.js';
 import { allInboxesPattern, policySubject, schedSubject } from '../../../src/actors/subjects.js';
 import { createBuiltinCatalog } from '../../../src/blueprints/builtins/index.js';
 import { JobRepository, memoryJobSource } from '../../../src/blueprints/jobs/repository.js';
+import { parseRunId } from '../../../src/contracts/ids.js';
 import type { EventStore } from '../../../src/eventstore/event-store.js';
 import { openLmdbEventStore } from '../../../src/eventstore/lmdb-event-store.js';
 import { createUlidGenerator, systemClock } from '../../../src/eventstore/system-ports.js';
@@ -144,7 +145,9 @@ describe('Scheduler and PolicyGate over NATS with LMDB', () => {
     expect(decided).toMatchObject({ type: 'policy.decided', producer: 'engine/policy-gate' });
     const d = decided.data as { decision: string; grant: string };
     expect(d.decision).toBe('allow');
-    expect(signer.check(d.grant, { runId, stepId: 'command', dryRun: false })).toBeUndefined();
+    expect(
+      signer.check(d.grant, { runId: parseRunId(runId), stepId: 'command', dryRun: false }),
+    ).toBeUndefined();
   });
 
   it('refuses an unknown job over the bus and writes nothing', async () => {

@@ -7,6 +7,7 @@ import type { JobKind } from '../../../src/blueprints/job-kinds.js';
 import { planSchema } from '../../../src/blueprints/plan.js';
 import { hashJson } from '../../../src/contracts/canonical-json.js';
 import { SimulatedClock } from '../../../src/contracts/clock.js';
+import type { RunId } from '../../../src/contracts/ids.js';
 import type { JsonObject } from '../../../src/contracts/json.js';
 import { createInMemoryEventStore } from '../../../src/eventstore/in-memory-event-store.js';
 import { createUlidGenerator } from '../../../src/eventstore/system-ports.js';
@@ -110,7 +111,7 @@ const setup = (policyOver: Record<string, unknown> = {}) => {
     ]);
     return runId;
   };
-  const decide = (runId: string) =>
+  const decide = (runId: RunId) =>
     gate.decide(runId, { stepId: 'migrate', attempt: 1, executor: 'echo', request: {} });
   return { run, decide };
 };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runRequestReplySchema } from '../../../src/actors/messages.js';
 import { schedSubject } from '../../../src/actors/subjects.js';
 import { hashJson } from '../../../src/contracts/canonical-json.js';
+import type { RunId } from '../../../src/contracts/ids.js';
 import { harness, job, NS, settle, T0 } from './scheduler-harness.js';
 
 const request = async (h: Awaited<ReturnType<typeof harness>>, payload: Record<string, unknown>) =>
@@ -112,7 +113,7 @@ describe('Scheduler: run requests', () => {
 describe('Scheduler: concurrency', () => {
   it('queues runs beyond runtime.concurrency and starts them as runs complete (FIFO)', async () => {
     const h = await harness({ hello: job('hello', 'runtime: {concurrency: 2}') });
-    const ids: string[] = [];
+    const ids: RunId[] = [];
     for (let i = 0; i < 4; i++)
       ids.push((await h.scheduler.requestRun({ jobId: 'hello', trigger: { kind: 'manual' } })).runId);
     await settle(h);
@@ -120,7 +121,7 @@ describe('Scheduler: concurrency', () => {
     expect(h.scheduler.stats()).toMatchObject({ active: 2, queued: 2 });
     await h.complete('hello', ids[1] as string);
     expect(h.facts('run.started').map((f) => f.runId)).toEqual(ids.slice(0, 3));
-    h.scheduler.runFinished(ids[0] as string);
+    h.scheduler.runFinished(ids[0] as RunId);
     await settle(h);
     expect(h.facts('run.started').map((f) => f.runId)).toEqual(ids);
     // Idempotent: a second notice of the same completion frees nothing more.

@@ -4,32 +4,17 @@
  * forged grants. Nothing of it may reach the log, crash a subscriber, or run a command; a valid
  * run afterwards still completes.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createInMemoryBus, DEFAULT_MAX_PAYLOAD, InMemoryBroker } from '../../../src/actors/bus/index.js';
-import { RunHost } from '../../../src/actors/engine/run-host.js';
-import { ProgramCache } from '../../../src/actors/engine/run-slot.js';
-import {
-  BUILTIN_EXECUTOR_FNS,
-  BUILTIN_PARTITIONER_FNS,
-} from '../../../src/actors/executors/builtin-executors.js';
-import { CommandGuard } from '../../../src/actors/executors/command-guard.js';
+import { createInMemoryBus, DEFAULT_MAX_PAYLOAD } from '../../../src/actors/bus/index.js';
 import { memoryLogger } from '../../../src/actors/logger.js';
 import { inboxMessageSchema } from '../../../src/actors/messages.js';
 import { GrantSigner } from '../../../src/actors/policy/grants.js';
 import { execSubject, inboxSubject } from '../../../src/actors/subjects.js';
-import { Worker } from '../../../src/actors/worker/worker.js';
-import { compileBlueprint, createBuiltinCatalog, pipelineBlueprint } from '../../../src/blueprints/index.js';
-import { hashJson, type RunId, runStream } from '../../../src/contracts/index.js';
-import {
-  createInMemoryArtifactStore,
-  createInMemoryEventStore,
-  createUlidGenerator,
-  systemClock,
-} from '../../../src/eventstore/index.js';
-import { allowAllPolicy } from '../../helpers/allow-all-policy.js';
+import { type RunId, runStream } from '../../../src/contracts/index.js';
+import { createUlidGenerator } from '../../../src/eventstore/index.js';
+import { startPipelineRun, startTestEngine, type TestEngine } from '../../helpers/test-engine.js';
 
 const ns = 'bad';
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -37,92 +22,21 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const setup = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lily-bad-bus-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+/** An engine composed with in-memory adapters (composeEngine), and an attacker on the same broker. */
+const setup = async () => {
   const log = memoryLogger();
-  const broker = new InMemoryBroker();
-  const bus = createInMemoryBus({ broker, logger: log });
-  const attacker = createInMemoryBus({ broker });
-  const store = createInMemoryEventStore();
-  const catalog = createBuiltinCatalog();
-  const signer = new GrantSigner(Buffer.alloc(32, 1));
-  const host = new RunHost({
-    store,
-    bus,
-    ns,
-    clock: systemClock,
-    log,
-    programs: new ProgramCache(catalog.schemas),
-  });
-  const worker = new Worker({
-    id: 'w1',
-    bus: createInMemoryBus({ broker, logger: log }),
-    ns,
-    clock: systemClock,
-    log,
-    catalog,
-    executors: BUILTIN_EXECUTOR_FNS,
-    partitioners: BUILTIN_PARTITIONER_FNS,
-    artifacts: createInMemoryArtifactStore(),
-    signer,
-    workspace: dir,
-    workspaceRules: { allow: ['**'], deny: [] },
-    commands: new CommandGuard({
-      policy: { commands: ['node', process.execPath], env: { allow: ['*'], deny: [] } },
-      workspace: dir,
-    }),
-    concurrency: 4,
-  });
-  allowAllPolicy(bus, ns, signer);
-  host.start();
-  worker.start();
+  const t: TestEngine = await startTestEngine({ ns, log });
+  const attacker = createInMemoryBus({ broker: t.broker });
   cleanups.push(async () => {
-    await worker.stop();
-    await host.stop();
     await attacker.close();
-    await bus.close();
+    await t.stop();
   });
-  return { store, bus, attacker, broker, host, catalog, dir, log, signer };
+  const { store, bus, broker, catalog, dir, signer } = t;
+  return { store, bus, attacker, broker, host: t.engine.host, engine: t.engine, catalog, dir, log, signer };
 };
-type Ctx = ReturnType<typeof setup>;
+type Ctx = Awaited<ReturnType<typeof setup>>;
 
-const startRun = async (ctx: Ctx, steps: unknown[]) => {
-  const bindings = { steps };
-  const { plan, planHash } = compileBlueprint(ctx.catalog, pipelineBlueprint, bindings);
-  const runId = createUlidGenerator().runId();
-  const meta = { producer: 'test', correlationId: runId };
-  const input = {};
-  const requested = {
-    runId,
-    jobId: 'demo',
-    trigger: { kind: 'manual' },
-    input,
-    dryRun: false,
-    principal: 'operator',
-  };
-  await ctx.store.append(runStream(runId), [
-    { id: `${runId}/requested`, type: 'run.requested', at: Date.now(), data: requested, meta },
-  ]);
-  const started = {
-    runId,
-    jobId: 'demo',
-    blueprint: plan.blueprint,
-    bindings,
-    plan,
-    planHash,
-    input,
-    inputHash: hashJson(input),
-    dryRun: false,
-    kernelVersion: '0.1.0',
-    env: {},
-    principal: 'operator',
-  };
-  await ctx.host.deliver(runId, [
-    { id: `${runId}/started`, type: 'run.started', at: Date.now(), data: started, producer: 'test' },
-  ]);
-  return runId;
-};
+const startRun = (ctx: Ctx, steps: unknown[]) => startPipelineRun(ctx, { steps });
 
 const waitCompleted = async (ctx: Ctx, runId: RunId) => {
   for (let i = 0; i < 500; i++) {
@@ -146,7 +60,7 @@ const handlerFailures = (ctx: Ctx) => ctx.log.entries.filter((e) => e.event === 
 
 describe('garbage and wrong schemas on the inbox and exec subjects', () => {
   it('drops them as message.rejected, appends nothing, and keeps serving runs', async () => {
-    const ctx = setup();
+    const ctx = await setup();
     const runId = await startRun(ctx, ECHO);
     await waitCompleted(ctx, runId);
     const before = await ctx.store.lastPosition();
@@ -182,7 +96,7 @@ describe('garbage and wrong schemas on the inbox and exec subjects', () => {
   });
 
   it('refuses to send a payload over the max payload (bus_payload_too_large); one just under it is rejected by schema', async () => {
-    const ctx = setup();
+    const ctx = await setup();
     const runId = await startRun(ctx, ECHO);
     await waitCompleted(ctx, runId);
     const before = await ctx.store.lastPosition();
@@ -199,7 +113,7 @@ describe('garbage and wrong schemas on the inbox and exec subjects', () => {
   });
 
   it('a fact for an unknown run, or an unknown type for a live run, is dropped', async () => {
-    const ctx = setup();
+    const ctx = await setup();
     const runId = await startRun(ctx, ECHO);
     await waitCompleted(ctx, runId);
     const before = await ctx.store.lastPosition();
@@ -215,7 +129,7 @@ describe('garbage and wrong schemas on the inbox and exec subjects', () => {
 
 describe('replayed facts', () => {
   it('a re-sent step.succeeded for a finished dispatch is dropped, under its id or a new one', async () => {
-    const ctx = setup();
+    const ctx = await setup();
     const runId = await startRun(ctx, [...ECHO, { id: 'b', executor: 'echo', with: { value: 2 } }]);
     const { events } = await waitCompleted(ctx, runId);
     const first = events.find((e) => e.type === 'step.succeeded') as (typeof events)[number];
@@ -236,7 +150,7 @@ describe('replayed facts', () => {
   });
 
   it('a replayed earlier step.succeeded while the run is still going is not appended twice', async () => {
-    const ctx = setup();
+    const ctx = await setup();
     const slow = [...ECHO, { id: 'b', run: [process.execPath, '-e', 'setTimeout(() => {}, 300)'] }];
     const runId = await startRun(ctx, slow);
     let events = await ctx.store.readStream(runStream(runId));
@@ -305,7 +219,7 @@ describe('forged grants', () => {
   };
 
   it('refuses a dispatch with no grant, a grant of another key, run, step or dry-run flag; runs a valid one', async () => {
-    const ctx = setup();
+    const ctx = await setup();
     const runId = createUlidGenerator().runId();
     const otherRun = createUlidGenerator().runId();
     const claims = { runId, stepId: 'evil', dryRun: false };

@@ -15,6 +15,7 @@ import { parseJobSpec } from '../../../src/blueprints/jobs/parse.js';
 import { JobRepository, memoryJobSource } from '../../../src/blueprints/jobs/repository.js';
 import { resolveJob } from '../../../src/blueprints/jobs/resolve.js';
 import { isLilyError, type LilyError } from '../../../src/contracts/errors.js';
+import { parseRunId } from '../../../src/contracts/ids.js';
 import type { JsonObject } from '../../../src/contracts/json.js';
 import { createInMemoryEventStore } from '../../../src/eventstore/in-memory-event-store.js';
 import { parseConfig } from '../../../src/project/config.js';
@@ -33,6 +34,7 @@ import {
 } from './manifest.js';
 
 const STACK = /\n\s+at .+[:(]/;
+const BAD_INPUT_RUN = parseRunId('01JBAD0NPVT000000000000000');
 
 /** Runs `fn`, which must throw; returns the LilyError after checking it is a clean one. */
 const failure = async (c: Pick<BadCase, 'id' | 'code'>, fn: () => unknown): Promise<LilyError> => {
@@ -153,7 +155,7 @@ describe('run inputs: the run.request schema and prepareRun', () => {
     const message = schedMessageSchema.safeParse({ type: 'run.request', jobId: 'demo', input });
     expect(message.success).toBe(false);
     await failure(c, () =>
-      prepareRun(deps, '01JBADINPUT0000000000000000', {
+      prepareRun(deps, BAD_INPUT_RUN, {
         jobId: 'demo',
         input: input as JsonObject,
         trigger: { kind: 'manual' },
@@ -162,7 +164,7 @@ describe('run inputs: the run.request schema and prepareRun', () => {
   });
 
   it('accepts a valid input (the harness itself works)', async () => {
-    const prepared = await prepareRun(deps, '01JBADINPUT0000000000000000', {
+    const prepared = await prepareRun(deps, BAD_INPUT_RUN, {
       jobId: 'demo',
       input: { a: 1 },
       trigger: { kind: 'manual' },

@@ -1,10 +1,10 @@
 import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
 import type { JobLoadResult } from '../../../src/blueprints/jobs/repository.js';
-import { lineageMermaid } from '../../../src/cli/actions/artifacts.js';
 import { eventLine } from '../../../src/cli/actions/event-line.js';
-import { retentionPolicies } from '../../../src/cli/actions/retention-policy.js';
 import { formatBytes, formatDuration, formatTime } from '../../../src/cli/render/format.js';
+import { lineageMermaid } from '../../../src/cli/render/lineage.js';
+import { retentionPolicies } from '../../../src/client/project/retention-policy.js';
 import { configSchema } from '../../../src/project/config.js';
 import { storedSample } from '../../helpers/eventstore-runs.js';
 

@@ -1,3 +1,10 @@
+import hxoPack, {
+  deployMigrateBlueprint,
+  deployPackBlueprint,
+  docsIndexBlueprintV1,
+  docsIndexBlueprintV2,
+  HXO_BLUEPRINTS,
+} from '@lily/hxo';
 import { describe, expect, it } from 'vitest';
 import { createBuiltinCatalog } from '../../../src/blueprints/builtins/index.js';
 import { compileBlueprint } from '../../../src/blueprints/compile.js';
@@ -5,17 +12,10 @@ import { resolveJobKind, validateStages } from '../../../src/blueprints/job-kind
 import { installPack } from '../../../src/blueprints/packs.js';
 import type { Plan } from '../../../src/blueprints/plan.js';
 import { isLilyError } from '../../../src/contracts/errors.js';
-import hxoPack, {
-  deployMigrateBlueprint,
-  deployPackBlueprint,
-  docsIndexBlueprintV1,
-  docsIndexBlueprintV2,
-  HXO_BLUEPRINTS,
-} from '../../../src/packs/hxo/index.js';
 
 const catalog = () => {
   const c = createBuiltinCatalog();
-  installPack(c, { default: hxoPack }, 'src/packs/hxo/index.ts');
+  installPack(c, { default: hxoPack }, '@lily/hxo');
   return c;
 };
 

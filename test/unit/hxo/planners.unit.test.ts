@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dependencyDepths, planByDagDepth } from '../../../src/packs/hxo/model/plan-dag.js';
+import { dependencyDepths, planByDagDepth } from '../../../packs/hxo/src/model/plan-dag.js';
 import {
   planByAssetBucket,
   planByFilesize,
@@ -7,9 +7,9 @@ import {
   planByRouteMap,
   planBySqlBatch,
   routeOf,
-} from '../../../src/packs/hxo/model/plan-files.js';
-import type { ListedFile } from '../../../src/packs/hxo/model/plan-types.js';
-import { partitionConfigSchema } from '../../../src/packs/hxo/model/schemas.js';
+} from '../../../packs/hxo/src/model/plan-files.js';
+import type { ListedFile } from '../../../packs/hxo/src/model/plan-types.js';
+import { partitionConfigSchema } from '../../../packs/hxo/src/model/schemas.js';
 
 const files = (root: string, entries: [string, number][]): ListedFile[] =>
   entries.map(([path, size]) => ({ path, size, root })).sort((a, b) => (a.path < b.path ? -1 : 1));

@@ -127,6 +127,20 @@ describe('project checks on jobs', () => {
     expect(issues[0]?.message).toMatch(/minute/);
   });
 
+  it('cronCheck refuses a schedule that can never fire, and accepts a rare one', () => {
+    for (const cron of ['0 0 31 2 *', '0 0 30 2 *', '0 0 31 4,6,9,11 *']) {
+      const issues = issuesOf(
+        () => parseJobSpec(job(`trigger:\n  cron: "${cron}"\n`), { file: 'j.job.yaml', checks: [cronCheck] }),
+        'job_invalid_spec',
+      );
+      expect(issues).toEqual([expect.objectContaining({ path: 'trigger.cron', line: 6 })]);
+      expect(issues[0]?.message).toMatch(/never fires/);
+    }
+    expect(() =>
+      parseJobSpec(job('trigger:\n  cron: "0 0 29 2 *"\n'), { file: 'j.job.yaml', checks: [cronCheck] }),
+    ).not.toThrow();
+  });
+
   it('cronCheck accepts nicknames and 6-field expressions', () => {
     for (const cron of ['@daily', '0 */5 * * * *']) {
       expect(() =>

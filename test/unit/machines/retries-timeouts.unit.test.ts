@@ -130,6 +130,77 @@ describe('retries, backoff and timeouts', () => {
       .thenStatus({ a: 'cancelled' }, 'failed');
   });
 
+  const failAfter = (retryAfterMs: number, retryable = true, attempt = 1, shard?: string, at = T0 + 10) => {
+    const e = ev.fail('a', retryable, attempt, shard, at);
+    return { ...e, data: { ...(e.data as object), retryAfterMs } } as typeof e;
+  };
+
+  it('given a retryable failure with retryAfterMs, the retry waits that long instead of the backoff', () => {
+    given(retrying, [ev.allow('a')])
+      .when(failAfter(2_500))
+      .thenMatches([
+        { type: 'timer.cancel' },
+        { type: 'step.retry', data: { stepId: 'a', nextAttempt: 2, delayMs: 2_500 } },
+        {
+          type: 'timer.schedule',
+          data: {
+            timerId: `${dispatchId('a')}/retry`,
+            fireAt: T0 + 10 + 2_500,
+            purpose: 'retry',
+            attempt: 2,
+          },
+        },
+      ])
+      .and(ev.fired(`${dispatchId('a')}/retry`, T0 + 2_510))
+      .and(ev.fail('a', true, 2, undefined, T0 + 3_000))
+      // Without retryAfterMs the plan's backoff applies again (second try: 100 * 2, capped at 150).
+      .thenMatches([
+        { type: 'timer.cancel' },
+        { type: 'step.retry', data: { delayMs: 150 } },
+        { type: 'timer.schedule', data: { fireAt: T0 + 3_150 } },
+      ]);
+  });
+
+  it('given retryAfterMs of 0, the retry is scheduled at the failure time', () => {
+    given(retrying, [ev.allow('a')])
+      .when(failAfter(0))
+      .thenMatches([
+        { type: 'timer.cancel' },
+        { type: 'step.retry', data: { delayMs: 0 } },
+        { type: 'timer.schedule', data: { fireAt: T0 + 10 } },
+      ]);
+  });
+
+  it('given retryAfterMs on the last attempt, no retry is scheduled: attempts still bound retries', () => {
+    given(retrying, [
+      ev.allow('a'),
+      failAfter(5),
+      ev.fired(`${dispatchId('a')}/retry`),
+      ev.fail('a', true, 2),
+      ev.fired(`${RUN}/a/2/retry`),
+    ])
+      .when(failAfter(1_000, true, 3))
+      .then(['timer.cancel', 'run.complete']);
+  });
+
+  it('given a terminal failure with retryAfterMs, the step fails without a retry', () => {
+    given(retrying, [ev.allow('a')])
+      .when(failAfter(1_000, false))
+      .then(['timer.cancel', 'run.complete']);
+  });
+
+  it('given a shard fails with retryAfterMs, that shard is retried after it', () => {
+    const p = plan([
+      { id: 'a', executor: 'x', retry: { maxAttempts: 2 }, partition: { partitioner: 'f', concurrency: 2 } },
+    ]);
+    given(p, [ev.allow('a'), ev.planned('a', ['x', 'y'])])
+      .when(failAfter(700, true, 1, 'x'))
+      .thenMatches([
+        { type: 'step.retry', data: { shard: 'x', delayMs: 700 } },
+        { type: 'timer.schedule', data: { timerId: `${dispatchId('a', 1, 'x')}/retry`, fireAt: T0 + 710 } },
+      ]);
+  });
+
   it('backoff is capped and its jitter is a deterministic function of the dispatch id', () => {
     const b = { initialMs: 100, factor: 3, maxMs: 1000, jitter: 0.5 };
     expect(retryDelayMs({ ...b, jitter: 0 }, 5, 'x')).toBe(1000);

@@ -1,0 +1,52 @@
+import type { ExecutionRequest } from '../../contracts/executor.js';
+import type { Json } from '../../contracts/json.js';
+import type { ExecItem } from '../messages.js';
+
+/** The dispatch id of an item: the step's or gate's own, or the partition request's (derived). */
+export const dispatchIdOf = (item: ExecItem): string =>
+  item.kind === 'partition'
+    ? `${item.runId}/${item.data.stepId}/${item.data.attempt}:partition`
+    : item.data.dispatchId;
+
+/** What an executor or partitioner is asked: the item's ids, configuration, input and limits. */
+export const toRequest = (item: ExecItem): ExecutionRequest => {
+  const common = {
+    runId: item.runId,
+    jobId: item.jobId,
+    stepId: item.data.stepId,
+    attempt: item.data.attempt,
+  };
+  if (item.kind === 'partition') {
+    return {
+      ...common,
+      dispatchId: dispatchIdOf(item),
+      with: item.data.with as Record<string, Json>,
+      input: item.data.input,
+      dryRun: false,
+    };
+  }
+  if (item.kind === 'gate') {
+    const input = (item.data.input ?? {}) as {
+      with?: Record<string, Json>;
+      output?: Json;
+      timeoutMs?: number;
+    };
+    return {
+      ...common,
+      dispatchId: item.data.dispatchId,
+      with: input.with ?? {},
+      input: input.output ?? null,
+      dryRun: false,
+      ...(input.timeoutMs === undefined ? {} : { timeoutMs: input.timeoutMs }),
+    };
+  }
+  const d = item.data as typeof item.data & { with?: Record<string, Json> };
+  return {
+    ...common,
+    dispatchId: d.dispatchId,
+    with: d.with ?? {},
+    input: d.input,
+    dryRun: d.dryRun,
+    ...(d.timeoutMs === undefined ? {} : { timeoutMs: d.timeoutMs }),
+  };
+};

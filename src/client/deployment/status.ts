@@ -1,0 +1,104 @@
+import type { PingReply } from '../../actors/messages.js';
+import {
+  type DaemonRecord,
+  daemonAlive,
+  managedNatsStatus,
+  readDeploymentState,
+} from '../../deployment/nats-server/index.js';
+import type { ProjectSettings } from '../connection/live-target.js';
+import { actorOf, deploymentBus, pingActor } from './daemons.js';
+
+/** `ok` (answers sys.ping), `not_answering` (alive, silent), `dead` (gone, or its pid is another program's). */
+export type Health = 'ok' | 'not_answering' | 'dead';
+
+export interface ProcessStatus {
+  id: string;
+  role: string;
+  pid: number;
+  health: Health;
+  startedAt: number;
+  uptimeMs: number | null;
+  inFlight: number | null;
+  executors: string[];
+  log: string;
+  details?: unknown;
+}
+
+/** The deployment as it is now. `healthy` only when it is up and every process answers. */
+export type DeploymentStatus =
+  | {
+      up: false;
+      healthy: false;
+      namespace: string;
+      nats: { status: string; url?: string };
+      processes: [];
+      /** Why it reads as down when `.lily/deployment.json` exists but cannot be read. */
+      invalid?: string;
+    }
+  | {
+      up: true;
+      healthy: boolean;
+      namespace: string;
+      nats: { url: string; managed: boolean; status: string };
+      processes: ProcessStatus[];
+    };
+
+const processStatus = (r: DaemonRecord, reply: PingReply | undefined, now: number): ProcessStatus => {
+  const health: Health = !daemonAlive(r) ? 'dead' : reply ? 'ok' : 'not_answering';
+  return {
+    id: r.id,
+    role: r.role,
+    pid: r.pid,
+    health,
+    startedAt: reply?.startedAt ?? r.startedAt,
+    uptimeMs: health === 'dead' ? null : now - (reply?.startedAt ?? r.startedAt),
+    inFlight: reply?.inFlight ?? null,
+    executors: reply?.executors ?? [],
+    log: r.log,
+    ...(reply?.details !== undefined ? { details: reply.details } : {}),
+  };
+};
+
+/**
+ * Each process of the deployment with its health (sys.ping, 2 s), pid, uptime (by `now`), runs
+ * in flight and executors, and the NATS it uses. Never throws for a dead deployment: that is
+ * a status.
+ */
+export const deploymentStatus = async (s: ProjectSettings, now: () => number): Promise<DeploymentStatus> => {
+  const state = await readDeploymentState(s.paths.root);
+  const managed = await managedNatsStatus(s.paths.root);
+  if (!state || 'invalid' in state) {
+    return {
+      up: false,
+      healthy: false,
+      namespace: s.ns,
+      nats: { status: managed.status, ...(managed.status === 'running' ? { url: managed.state.url } : {}) },
+      processes: [],
+      ...(state ? { invalid: state.invalid } : {}),
+    };
+  }
+  const bus = await deploymentBus(s.paths.root, state);
+  let processes: ProcessStatus[];
+  try {
+    const replies = await Promise.all(
+      state.processes.map((p) =>
+        bus && daemonAlive(p) ? pingActor(bus, s.ns, actorOf(p), 2_000) : undefined,
+      ),
+    );
+    const at = now();
+    processes = state.processes.map((p, i) => processStatus(p, replies[i], at));
+  } finally {
+    await bus?.close();
+  }
+  return {
+    up: true,
+    healthy: processes.every((p) => p.health === 'ok'),
+    namespace: state.namespace,
+    nats: {
+      url: state.nats.url,
+      managed: state.nats.managed,
+      status: state.nats.managed ? managed.status : 'external',
+    },
+    processes,
+  };
+};

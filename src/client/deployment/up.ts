@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Bus } from '../../actors/bus/bus.js';
+import type { Clock } from '../../contracts/clock.js';
+import { LilyError } from '../../contracts/errors.js';
+import { daemonEnv, resolveNatsTarget } from '../../deployment/connect.js';
+import {
+  type DaemonRecord,
+  type DeploymentState,
+  daemonAlive,
+  readDeploymentState,
+  removeDeploymentState,
+  spawnDaemon,
+  startManagedNats,
+  stopDaemon,
+  stopManagedNats,
+  writeDeploymentState,
+} from '../../deployment/nats-server/index.js';
+import type { ProjectSettings } from '../connection/live-target.js';
+import { actorOf, deploymentBus, pingActor, planDaemons } from './daemons.js';
+
+/** A deployment `up` found running or started: its recorded state, and whether it was already up. */
+export type DeploymentUp = DeploymentState & { alreadyUp: boolean };
+
+const logTail = async (file: string): Promise<string> =>
+  (await readFile(file, 'utf8').catch(() => '')).split('\n').slice(-8).join('\n');
+
+/** The NATS of the new deployment: an explicit url (option, env, config), else the managed server. */
+const natsFor = async (s: ProjectSettings, nats: string | undefined): Promise<DeploymentState['nats']> => {
+  const target = await resolveNatsTarget(s.paths, s.config, nats);
+  if (target && target.source !== 'managed') return { managed: false, url: target.url };
+  const m = await startManagedNats(s.paths.root);
+  return { managed: true, pid: m.pid, url: m.url, port: m.port, startedAt: m.startedAt, binary: m.binary };
+};
+
+const startFailed = (r: DaemonRecord, what: string, tail: string) =>
+  new LilyError('deployment_start_failed', `${r.id} (pid ${r.pid}) ${what}: see ${r.log}`, {
+    process: r.id,
+    pid: r.pid,
+    log: r.log,
+    logTail: tail,
+  });
+
+/** Pings until every process answers; throws `deployment_start_failed` for the first that dies or stays silent. */
+const awaitPings = async (
+  bus: Bus | undefined,
+  ns: string,
+  records: DaemonRecord[],
+  o: { timeoutMs: number; clock: Clock },
+) => {
+  const deadline = o.clock.now() + o.timeoutMs;
+  const waiting = new Set(records);
+  while (waiting.size > 0) {
+    for (const r of [...waiting]) {
+      if (!daemonAlive(r)) throw startFailed(r, 'exited', await logTail(r.log));
+      if (bus && (await pingActor(bus, ns, actorOf(r), 250))) waiting.delete(r);
+    }
+    if (waiting.size > 0 && o.clock.now() > deadline) {
+      const r = [...waiting][0] as DaemonRecord;
+      throw startFailed(r, `did not answer sys.ping within ${o.timeoutMs} ms`, await logTail(r.log));
+    }
+    if (waiting.size > 0) await new Promise((res) => setTimeout(res, 100));
+  }
+};
+
+/**
+ * Starts the managed nats-server (unless an explicit NATS is named), one engine and `workers`
+ * worker daemons, recorded in `.lily/deployment.json`; resolves once each answers sys.ping.
+ * Already up: starts nothing. A stale or partial deployment (dead pids) is stopped and started
+ * afresh. On failure everything this call started is stopped again.
+ *
+ * Throws `nats_server_missing`, `nats_server_start_failed`, `deployment_start_failed`.
+ */
+export const deploymentUp = async (
+  s: ProjectSettings,
+  o: { workers: number; timeoutMs: number; nats: string | undefined; clock: Clock },
+): Promise<DeploymentUp> => {
+  const existing = await readDeploymentState(s.paths.root);
+  if (existing && !('invalid' in existing)) {
+    const alive = existing.processes.filter(daemonAlive);
+    if (alive.length === existing.processes.length && alive.length > 0)
+      return { ...existing, alreadyUp: true };
+    await Promise.all(alive.map((p) => stopDaemon(p, { graceMs: 5_000 })));
+  }
+  const nats = await natsFor(s, o.nats);
+  const records: DaemonRecord[] = [];
+  const state = (): DeploymentState => ({ version: 1, namespace: s.ns, nats, processes: records });
+  let bus: Bus | undefined;
+  try {
+    for (const plan of planDaemons(s.paths.dir, o.workers, nats.managed ? undefined : nats.url)) {
+      const log = join(s.paths.logs, `${plan.id}.log`);
+      const common = { role: plan.role, id: plan.id, log, cmdlineMarker: plan.marker, cwd: s.paths.dir };
+      records.push(
+        await spawnDaemon({ ...common, command: process.execPath, args: plan.args, env: daemonEnv() }),
+      );
+      await writeDeploymentState(s.paths.root, state());
+    }
+    bus = await deploymentBus(s.paths.root, state());
+    await awaitPings(bus, s.ns, records, o);
+    return { ...state(), alreadyUp: false };
+  } catch (e) {
+    await Promise.all(records.map((r) => stopDaemon(r, { graceMs: 5_000 })));
+    if (nats.managed) await stopManagedNats(s.paths.root, { graceMs: 5_000 });
+    await removeDeploymentState(s.paths.root);
+    throw e;
+  } finally {
+    await bus?.close();
+  }
+};
