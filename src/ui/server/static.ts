@@ -10,6 +10,7 @@ const ASSETS: Readonly<Record<string, string>> = Object.freeze({
   'main.js': 'text/javascript; charset=utf-8',
   'main.js.map': 'application/json; charset=utf-8',
   'styles.css': 'text/css; charset=utf-8',
+  'styles.css.map': 'application/json; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 });
 
