@@ -96,6 +96,23 @@ const orderLayers = (columns: string[][], forward: LayoutEdge[]): void => {
   sweep(succs, columns.slice(0, -1).reverse());
 };
 
+/** A smooth path through `points`, leaving and entering each horizontally. */
+const smooth = (points: { x: number; y: number }[]): string => {
+  const [first, ...rest] = points;
+  if (!first) return '';
+  let d = `M${first.x},${first.y}`;
+  let prev = first;
+  for (const q of rest) {
+    const mx = (prev.x + q.x) / 2;
+    d += ` C${mx},${prev.y} ${mx},${q.y} ${q.x},${q.y}`;
+    prev = q;
+  }
+  return d;
+};
+
+/** Node ids of the chain an edge spanning several layers passes through (one per layer between). */
+const dummyId = (e: LayoutEdge, i: number) => `\u0000${e.from}\u0000${e.to}\u0000${i}`;
+
 /** Lays out `nodes` (in the order given) and `edges`; edges naming unknown nodes are dropped. */
 export const layered = (
   nodes: readonly LayoutNode[],
@@ -117,9 +134,27 @@ export const layered = (
   const depth = Math.max(0, ...layer.values()) + 1;
   const columns: string[][] = Array.from({ length: depth }, () => []);
   for (const id of ids) columns[layer.get(id) ?? 0]?.push(id);
-  orderLayers(columns, forward);
+  // Long edges get a chain of zero-width nodes, so they are routed around the layers they cross.
+  const chains = new Map<LayoutEdge, string[]>();
+  const segments: LayoutEdge[] = [];
+  const byId = new Map<string, LayoutNode>(nodes.map((n) => [n.id, n]));
+  for (const e of forward) {
+    const from = layer.get(e.from) ?? 0;
+    const to = layer.get(e.to) ?? 0;
+    const chain: string[] = [];
+    for (let l = from + 1; l < to; l++) {
+      const id = dummyId(e, l);
+      chain.push(id);
+      columns[l]?.push(id);
+      byId.set(id, { id, width: 0, height: 4 });
+    }
+    chains.set(e, chain);
+    const path = [e.from, ...chain, e.to];
+    for (let i = 1; i < path.length; i++)
+      segments.push({ from: path[i - 1] as string, to: path[i] as string });
+  }
+  orderLayers(columns, segments);
 
-  const byId = new Map(nodes.map((n) => [n.id, n]));
   const colWidth = columns.map((col) => Math.max(0, ...col.map((id) => byId.get(id)?.width ?? 0)));
   const colHeight = columns.map(
     (col) => col.reduce((h, id) => h + (byId.get(id)?.height ?? 0), 0) + gapY * Math.max(0, col.length - 1),
@@ -127,7 +162,7 @@ export const layered = (
   const tallest = Math.max(0, ...colHeight);
   const placed = new Map<string, PlacedNode>();
   let x = margin;
-  columns.forEach((col, c) => {
+  for (const [c, col] of columns.entries()) {
     let y = margin + (tallest - (colHeight[c] ?? 0)) / 2;
     for (const id of col) {
       const n = byId.get(id) as LayoutNode;
@@ -135,36 +170,53 @@ export const layered = (
       y += n.height + gapY;
     }
     x += (colWidth[c] ?? 0) + gapX;
-  });
-  const bottom = margin + tallest;
+  }
+  const top = margin;
   let loops = 0;
   const placedEdges = valid.map((e): PlacedEdge => {
     const a = placed.get(e.from) as PlacedNode;
     const b = placed.get(e.to) as PlacedNode;
     if (!isBack(e)) {
-      const x1 = a.x + a.width;
-      const y1 = a.y + a.height / 2;
-      const x2 = b.x;
-      const y2 = b.y + b.height / 2;
-      const mx = (x1 + x2) / 2;
+      const via = (chains.get(e) ?? []).map((id) => {
+        const d = placed.get(id) as PlacedNode;
+        return { x: d.x, y: d.y + d.height / 2 };
+      });
+      const points = [{ x: a.x + a.width, y: a.y + a.height / 2 }, ...via, { x: b.x, y: b.y + b.height / 2 }];
+      const mid = points[Math.floor((points.length - 1) / 2)] as { x: number; y: number };
+      const next = points[Math.floor((points.length - 1) / 2) + 1] as { x: number; y: number };
       return {
         ...e,
         back: false,
-        path: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`,
-        labelAt: { x: mx, y: (y1 + y2) / 2 },
+        path: smooth(points),
+        labelAt: { x: (mid.x + next.x) / 2, y: (mid.y + next.y) / 2 },
       };
     }
+    // A back edge arcs over the graph, from the top of its source to the top of its target.
     loops += 1;
-    const drop = bottom + 14 * loops;
+    const rise = 16 + 10 * loops;
     const x1 = a.x + a.width / 2;
     const x2 = b.x + b.width / 2;
-    const path = `M${x1},${a.y + a.height} C${x1},${drop} ${x2},${drop} ${x2},${b.y + b.height}`;
-    return { ...e, back: true, path, labelAt: { x: (x1 + x2) / 2, y: drop - 4 } };
+    const y1 = a.y;
+    const y2 = b.y;
+    const peak = Math.min(y1, y2) - rise;
+    const path = `M${x1},${y1} C${x1},${peak} ${x2},${peak} ${x2},${y2}`;
+    return { ...e, back: true, path, labelAt: { x: (x1 + x2) / 2, y: peak + rise / 4 } };
   });
+  // Room above the nodes for the arcs of back edges.
+  const lift = loops > 0 ? 16 + 10 * loops : 0;
+  const shift = (n: PlacedNode): PlacedNode => ({ ...n, y: n.y + lift });
   return {
-    nodes: ids.map((id) => placed.get(id) as PlacedNode),
-    edges: placedEdges,
+    nodes: ids.map((id) => shift(placed.get(id) as PlacedNode)),
+    edges: placedEdges.map((e) => ({
+      ...e,
+      path: shiftPath(e.path, lift),
+      labelAt: { x: e.labelAt.x, y: e.labelAt.y + lift },
+    })),
     width: Math.max(x - gapX + margin, margin * 2),
-    height: bottom + margin + 14 * loops + (loops > 0 ? 8 : 0),
+    height: top + tallest + margin + lift,
   };
 };
+
+/** Moves every y of an SVG path (absolute M and C commands only) down by `dy`. */
+const shiftPath = (d: string, dy: number): string =>
+  dy === 0 ? d : d.replace(/(-?[\d.]+),(-?[\d.]+)/g, (_m, x: string, y: string) => `${x},${Number(y) + dy}`);

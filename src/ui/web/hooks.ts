@@ -18,8 +18,16 @@ const asFailure = (e: unknown): ApiFailure =>
         data: {},
       });
 
-/** Data from `load`, fetched when `key` changes; a reload never races an older answer in. */
-export const useResource = <T>(load: () => Promise<T>, key: string): Resource<T> => {
+/**
+ * Data from `load`, fetched when `key` changes; a reload never races an older answer in. With
+ * `keep`, the data of the previous key stays until the new key's data arrives (a preview that
+ * follows what is typed does not blink).
+ */
+export const useResource = <T>(
+  load: () => Promise<T>,
+  key: string,
+  o: { keep?: boolean } = {},
+): Resource<T> => {
   const [state, setState] = useState<{ data?: T; error?: ApiFailure; loading: boolean; key: string }>({
     loading: true,
     key,
@@ -35,17 +43,18 @@ export const useResource = <T>(load: () => Promise<T>, key: string): Resource<T>
         if (mine === generation.current) setState({ data, loading: false, key });
       },
       (e: unknown) => {
-        if (mine === generation.current) setState((s) => ({ ...s, error: asFailure(e), loading: false }));
+        if (mine === generation.current) setState({ error: asFailure(e), loading: false, key });
       },
     );
   }, [key]);
   useEffect(() => {
-    setState((s) => (s.key === key ? s : { loading: true, key }));
+    if (!o.keep) setState((s) => (s.key === key ? s : { loading: true, key }));
     run();
   }, [run, key]);
+  const current = state.key === key || o.keep === true;
   return {
-    data: state.key === key ? state.data : undefined,
-    error: state.key === key ? state.error : undefined,
+    data: current ? state.data : undefined,
+    error: current ? state.error : undefined,
     loading: state.loading,
     reload: run,
   };
@@ -75,4 +84,14 @@ export const useWidth = <E extends HTMLElement>(fallback: number): [{ current: E
     return () => observer.disconnect();
   }, []);
   return [ref, width];
+};
+
+/** `value`, once it has stopped changing for `ms` (what a preview asks the server about). */
+export const useDebounced = <T>(value: T, ms: number): T => {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const t = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(t);
+  }, [JSON.stringify(value), ms]);
+  return settled;
 };

@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Preview } from '../../model/wire.js';
 import { type ApiFailure, post } from '../api.js';
-import { useResource } from '../hooks.js';
+import { useDebounced, useResource } from '../hooks.js';
 import { html } from '../html.js';
 import { ErrorBox } from './error-box.js';
 
@@ -27,8 +27,13 @@ export interface ActionDialogProps {
  * facts, or why it is blocked), then Confirm. Escape or Cancel closes it; focus starts in it.
  */
 export const ActionDialog = (p: ActionDialogProps) => {
-  const key = JSON.stringify(p.body);
-  const preview = useResource(() => post<Preview>(p.previewPath, p.body), `${p.previewPath}|${key}`);
+  const body = useDebounced(p.body, 250);
+  const key = JSON.stringify(body);
+  const preview = useResource(() => post<Preview>(p.previewPath, body), `${p.previewPath}|${key}`, {
+    keep: true,
+  });
+  // Confirming acts on what is typed now: wait until the preview is of exactly that.
+  const stale = JSON.stringify(p.body) !== key || preview.loading;
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<ApiFailure | undefined>(undefined);
   const ref = useRef<HTMLDivElement>(null);
@@ -55,7 +60,7 @@ export const ActionDialog = (p: ActionDialogProps) => {
   };
   const pv = preview.data;
   const blocked = pv && !pv.allowed ? pv.blocked : null;
-  const disabled = busy || preview.loading || !pv || blocked !== null || Boolean(p.invalid);
+  const disabled = busy || stale || !pv || blocked !== null || Boolean(p.invalid);
   const titleId = `dlg-${p.title.replace(/\W+/g, '-').toLowerCase()}`;
   return html`<div class="backdrop" onClick=${(e: MouseEvent) => e.target === e.currentTarget && p.onClose()}>
     <div class="dialog" role="dialog" aria-modal="true" aria-labelledby=${titleId} ref=${ref}>

@@ -95,8 +95,10 @@ const Header = (p: { detail: RunDetail; now: number }) => {
 
 const ReplayResult = (p: { doc: ReplayDoc }) =>
   p.doc.verified
-    ? html`<p class="ok-box" role="status">Replay verified: ${p.doc.events} events (${p.doc.inbound} inbound) folded through plan ${p.doc.planHash?.slice(0, 12)} reach
-        <strong>${p.doc.status}</strong>, as recorded; every recorded command matches (${p.doc.ms} ms).</p>`
+    ? html`<p class="ok-box" role="status">
+        Replay verified: ${p.doc.events} events (${p.doc.inbound} inbound) folded through plan ${p.doc.planHash?.slice(0, 12)} reach${' '}
+        <strong>${p.doc.status}</strong>, as recorded; every recorded command matches (${p.doc.ms} ms).
+      </p>`
     : html`<div class="error-box" role="alert"><strong>Replay diverged</strong> ${p.doc.error ? html`<code>${p.doc.error.code}</code><div>${p.doc.error.message}</div><pre class="json">${JSON.stringify(p.doc.error.data, null, 2)}</pre>` : html`<div>the replay reached ${p.doc.status}, the log recorded ${p.doc.recordedStatus}</div>`}</div>`;
 
 /** One run: header, actions, and the timeline, graph, history, receipt and artifacts, all live. */
