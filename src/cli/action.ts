@@ -56,6 +56,8 @@ export const lazy =
       process.exitCode = outcome.exitCode ?? 0;
     } catch (e) {
       await ctx?.client.close().catch(() => undefined);
+      // Interrupted while waiting on a run: the engine was stopped under it, the exit is 130.
+      if ((await import('./interrupt.js')).wasInterrupted()) return;
       const { reportError } = await import('./report-error.js');
       process.exitCode = reportError(ui, e, options);
     }

@@ -52,6 +52,7 @@ export class ClientContext {
   #ephemeral: EphemeralEngine | undefined;
   #observer: Bus | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   constructor(o: ClientContextOptions) {
     this.location = o.location;
@@ -181,9 +182,16 @@ export class ClientContext {
     return this.#ephemeral !== undefined && !this.#closed;
   }
 
-  /** Releases everything: the engine link, the observer, the stores, an ephemeral engine. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Releases everything: the engine link, the observer, the stores, an ephemeral engine.
+   * Idempotent: every call resolves when the first one has finished.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#release();
+    return this.#closing;
+  }
+
+  async #release(): Promise<void> {
     this.#closed = true;
     const link = this.#link;
     this.#link = undefined;

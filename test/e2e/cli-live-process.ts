@@ -28,12 +28,13 @@ export const requireBuild = (): void => {
   }
 };
 
-/** `lily <args>` to completion (`--dir` is the caller's business). */
+/** `lily <args>` to completion (`--dir` is the caller's business; `cwd` defaults to the test's). */
 export const lily = (
   args: string[],
-  options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number; cwd?: string } = {},
 ): LilyResult => {
   const r = spawnSync(process.execPath, [BIN, ...args], {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     env: baseEnv(options.env),
     timeout: options.timeoutMs ?? 60_000,
   });

@@ -33,8 +33,10 @@ export class ApprovalsApi {
   }
 
   /**
-   * Grants a pending approval, with an optional comment. Throws `approval_not_found`,
-   * `approval_answered` (`data.status` says how it was answered).
+   * Grants a pending approval, with an optional comment. An approval the run has just asked
+   * for (its `approval.requested` is in the run's log) but the policy gate has not recorded
+   * yet is waited for, up to 10 s. Throws `approval_not_found`, `approval_answered`
+   * (`data.status` says how it was answered).
    *
    * @example
    * await client.approvals.grant(id, { comment: 'checked the diff' });
@@ -63,7 +65,11 @@ export class ApprovalsApi {
     const who = this.#ctx.actor(by);
     const link = await this.#ctx.findEngine();
     const { events } = await this.#ctx.stores({ create: true });
-    const { answerApproval } = await import('../../actors/policy/approvals.js');
+    const [{ answerApproval }, { untilApprovalRecorded }] = await Promise.all([
+      import('../../actors/policy/approvals.js'),
+      import('./recorded.js'),
+    ]);
+    await untilApprovalRecorded(this.#ctx, events, approvalId);
     const approval = await answerApproval(
       events,
       link?.bus,
