@@ -17,7 +17,7 @@ export interface Browser {
   errors: string[];
   page(): Promise<Page>;
   /** Writes docs/ui/<name>.png when LILY_UI_SCREENSHOTS=1. */
-  shot(page: Page, name: string, o?: { fullPage?: boolean }): Promise<void>;
+  shot(page: Page, name: string, o?: { fullPage?: boolean; settleMs?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,6 +55,8 @@ export const launchBrowser = async (): Promise<Browser> => {
     },
     async shot(page, name, o = {}) {
       if (!SCREENSHOTS) return;
+      // Only for the picture (a running bar grows): no assertion waits on time.
+      if (o.settleMs !== undefined) await page.waitForTimeout(o.settleMs);
       const dir = join(ROOT, 'docs/ui');
       mkdirSync(dir, { recursive: true });
       await page.screenshot({ path: join(dir, `${name}.png`), fullPage: o.fullPage === true });

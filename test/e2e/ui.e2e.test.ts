@@ -167,7 +167,11 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
         .getByText('running', { exact: true })
         .count(),
     ).toBe(1);
+    await page.getByRole('status').filter({ hasText: '● live' }).waitFor();
     await browser.shot(page, 'runs');
+    // A run started elsewhere appears without a reload: NATS -> the server's feed -> SSE -> a re-read.
+    const elsewhere = requested('hello');
+    await row(elsewhere).getByText('succeeded', { exact: true }).waitFor({ timeout: 30_000 });
     // Filters narrow the list (through the API, the URL keeps them).
     await page.getByLabel('Status').selectOption('failed');
     await row(runs.hello as string).waitFor({ state: 'detached' });
@@ -324,7 +328,7 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
     await timeline
       .getByRole('button', { name: /^attempt 1 on worker \S+: running .* so far$/ })
       .waitFor({ timeout: 30_000 });
-    await browser.shot(page, 'run-timeline-running');
+    await browser.shot(page, 'run-timeline-running', { settleMs: 1500 });
     await page.getByRole('button', { name: 'Cancel run…' }).click();
     dialog = page.getByRole('dialog');
     await dialog

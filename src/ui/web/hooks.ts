@@ -65,6 +65,7 @@ export const useNow = (ms: number, active = true): number => {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     if (!active) return;
+    setNow(Date.now());
     const t = window.setInterval(() => setNow(Date.now()), ms);
     return () => window.clearInterval(t);
   }, [ms, active]);

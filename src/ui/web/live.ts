@@ -32,6 +32,7 @@ export const useLiveStatus = (): boolean => {
   const [value, setValue] = useState(live);
   useEffect(() => {
     statusListeners.add(setValue);
+    setValue(live); // the feed may have answered between the first render and this subscription
     return () => void statusListeners.delete(setValue);
   }, []);
   return value;

@@ -16,6 +16,8 @@ export const DeploymentPage = () => {
   if (!dep.data)
     return html`<main id="main"><h1>Deployment</h1><${ErrorBox} error=${dep.error} />${dep.error ? null : html`<${Loading} what="the deployment" />`}</main>`;
   const d = dep.data;
+  const held = d.processes.filter((p) => p.role === 'worker').reduce((n, p) => n + (p.inFlight ?? 0), 0);
+  const abandoned = Math.max(0, held - d.inFlight.length);
   return html`<main id="main">
     <div class="page-head">
       <h1>Deployment</h1>
@@ -46,6 +48,14 @@ export const DeploymentPage = () => {
         : null
     }
     <h2 class="section">In flight</h2>
+    ${
+      abandoned > 0
+        ? html`<p class="muted">
+          Workers hold ${abandoned} more dispatch(es) than the running runs wait for: attempts of runs that were cancelled
+          or ended meanwhile run to their end on the worker, and their answers change nothing.
+        </p>`
+        : null
+    }
     ${
       d.inFlight.length === 0
         ? html`<p class="empty">No step is dispatched or running.</p>`
