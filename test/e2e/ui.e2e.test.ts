@@ -175,7 +175,7 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
     // Filters narrow the list (through the API, the URL keeps them).
     await page.getByLabel('Status').selectOption('failed');
     await row(runs.hello as string).waitFor({ state: 'detached' });
-    expect(await row(runs.flaky as string).count()).toBe(1);
+    await row(runs.flaky as string).waitFor();
     await page.getByLabel('Run id').fill((runs.gated as string).slice(0, 12));
     await row(runs.flaky as string).waitFor({ state: 'detached' });
     await page.close();
@@ -221,6 +221,35 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
     await browser.shot(page, 'run-graph');
     await page.close();
   }, 60_000);
+
+  it('re-running a failed run from its failing step forks it: the steps before are reused', async () => {
+    const page = await openConsole(`/runs/${runs.flaky}`);
+    await page.getByRole('button', { name: 'Rerun from flake' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('Reused from the parent (not run): prepare.').waitFor();
+    await dialog.getByText('Run again: flake.').waitFor();
+    await dialog.getByRole('button', { name: 'Start the new run' }).click();
+    await page.waitForURL(
+      (u) => /^\/runs\/[0-9A-Z]{26}$/.test(u.pathname) && !u.pathname.endsWith(runs.flaky as string),
+    );
+    const child = page.url().split('/').at(-1) as string;
+    expect(child).not.toBe(runs.flaky);
+    await page.locator('.page-head').getByText('failed', { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: runs.flaky as string }).waitFor(); // "Fork (from flake) of"
+    const r = at('runs', 'show', child, '--json').json() as {
+      parent: unknown;
+      steps: { stepId: string; attempts: unknown[] }[];
+    };
+    expect(r.parent).toMatchObject({ runId: runs.flaky, fromStep: 'flake' });
+    expect(r.steps.find((s) => s.stepId === 'prepare')?.attempts ?? []).toEqual([]); // reused, not run
+    const forked = at('runs', 'events', child, '--json')
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; data: { memoized?: string[] } })
+      .find((e) => e.type === 'run.forked');
+    expect(forked?.data.memoized).toEqual(['prepare']);
+    await page.close();
+  }, 90_000);
 
   it('approving from the console completes the waiting run (the page follows it live)', async () => {
     const page = await openConsole(`/runs/${runs.gated}`);
@@ -368,6 +397,22 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
     await browser.shot(page, 'deployment');
     await page.close();
   }, 60_000);
+
+  it('after the deployment restarts (a new NATS), the feed finds it again and the list follows live', async () => {
+    const page = await openConsole();
+    await page.getByRole('status').filter({ hasText: '● live' }).waitFor();
+    expect(at('down', '--grace-ms', '2000').code).toBe(0);
+    await page.getByRole('status').filter({ hasText: '○ offline' }).waitFor({ timeout: 30_000 });
+    const up = at('up', '--workers', '1');
+    expect(up.code, up.stderr).toBe(0);
+    await page.getByRole('status').filter({ hasText: '● live' }).waitFor({ timeout: 30_000 });
+    const after = requested('hello');
+    await page
+      .locator(`tr[data-run="${after}"]`)
+      .getByText('succeeded', { exact: true })
+      .waitFor({ timeout: 30_000 });
+    await page.close();
+  }, 120_000);
 
   it('no page of the console logged an error', () => {
     expect(browser.errors).toEqual([]);

@@ -97,7 +97,7 @@ export const RunsPage = () => {
   const { query } = useLocation();
   const now = useNow(1000);
   const q = query.toString();
-  const runs = useResource(() => get<RunList>(`/api/runs?${apiQuery(query, Date.now())}`), q);
+  const runs = useResource(() => get<RunList>(`/api/runs?${apiQuery(query, Date.now())}`), q, { keep: true });
   const jobs = useResource(() => get<JobList>('/api/jobs'), 'jobs');
   useLiveReload(runs.reload, (n) => n.runId !== null);
   const select = (key: string, label: string, options: [string, string][]) =>
