@@ -251,6 +251,29 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
     await page.close();
   }, 90_000);
 
+  it('re-running the whole job with edited input starts a run with that input', async () => {
+    const page = await openConsole(`/runs/${runs.hello}`);
+    await page.getByRole('button', { name: 'Rerun…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText(/, the same plan the parent pinned\.$/).waitFor();
+    await dialog.getByText('Every step runs: greet, versions, done.').waitFor();
+    await dialog.getByLabel(/^Input/).fill('{"who": "console"}');
+    await dialog.getByRole('button', { name: 'Start the new run' }).click();
+    await page.waitForURL(
+      (u) => /^\/runs\/[0-9A-Z]{26}$/.test(u.pathname) && !u.pathname.endsWith(runs.hello as string),
+    );
+    const child = page.url().split('/').at(-1) as string;
+    await page.locator('.page-head').getByText('succeeded', { exact: true }).waitFor({ timeout: 30_000 });
+    const r = at('runs', 'show', child, '--json').json() as {
+      input: unknown;
+      trigger: unknown;
+      parent: unknown;
+    };
+    expect(r.input).toEqual({ who: 'console' });
+    expect(r.trigger).toMatchObject({ kind: 'rerun', parentRunId: runs.hello });
+    await page.close();
+  }, 90_000);
+
   it('approving from the console completes the waiting run (the page follows it live)', async () => {
     const page = await openConsole(`/runs/${runs.gated}`);
     const timeline = page.getByRole('img', { name: /^Timeline of the run/ });
