@@ -58,6 +58,8 @@ const JOBS: Record<string, string> = {
     'id: flaky\ntitle: fails after retries\ntarget: { kind: blueprint, id: pipeline.v1 }\nruntime: { timeout_ms: 60000, max_attempts: 3 }\nbindings:\n  steps:\n    - { id: prepare, run: [echo, ready] }\n    - { id: flake, run: [node, -e, "console.error(\'boom\'); process.exit(3)"], retries: 2, backoff_ms: 300 }\n',
   gated:
     'id: gated\ntitle: waits for a human\ntarget: { kind: blueprint, id: pipeline.v1 }\nruntime: { timeout_ms: 600000 }\nbindings:\n  steps:\n    - { id: build, run: [node, -e, "setTimeout(() => console.log(\'built\'), 150)"], gates: [{ id: lint, run: [echo, lint ok] }] }\n    - { id: ship, run: [echo, shipped] }\n',
+  nightly:
+    'id: nightly\ntitle: every night at three, Paris time\ntarget: { kind: blueprint, id: pipeline.v1 }\ntrigger: { cron: "0 3 * * *", timezone: Europe/Paris }\nbindings:\n  steps:\n    - { id: tidy, run: [echo, tidy] }\n',
   slow: 'id: slow\ntitle: sleeps until cancelled\ntarget: { kind: blueprint, id: pipeline.v1 }\nruntime: { timeout_ms: 600000 }\nbindings:\n  steps:\n    - { id: nap, run: [node, -e, "setTimeout(() => {}, 120000)"], timeout_ms: 300000 }\n',
 };
 
@@ -406,6 +408,10 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
     await browser.shot(page, 'approvals');
     await page.getByRole('link', { name: 'Jobs' }).click();
     await page.locator('tr[data-job="flaky"]').waitFor();
+    const nightly = page.locator('tr[data-job="nightly"]');
+    expect(await nightly.getByText('cron 0 3 * * * (Europe/Paris, overlap skip)').count()).toBe(1);
+    // The next three fires, at 03:00 in Paris: 01:00 or 02:00 UTC.
+    expect(await nightly.getByText(/^\d{4}-\d\d-\d\d 0[12]:00:00Z$/).count()).toBe(3);
     expect(
       await page
         .locator('tr[data-job="gated"]')
