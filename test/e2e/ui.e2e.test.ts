@@ -60,7 +60,7 @@ const JOBS: Record<string, string> = {
     'id: gated\ntitle: waits for a human\ntarget: { kind: blueprint, id: pipeline.v1 }\nruntime: { timeout_ms: 600000 }\nbindings:\n  steps:\n    - { id: build, run: [node, -e, "setTimeout(() => console.log(\'built\'), 150)"], gates: [{ id: lint, run: [echo, lint ok] }] }\n    - { id: ship, run: [echo, shipped] }\n',
   nightly:
     'id: nightly\ntitle: every night at three, Paris time\ntarget: { kind: blueprint, id: pipeline.v1 }\ntrigger: { cron: "0 3 * * *", timezone: Europe/Paris }\nbindings:\n  steps:\n    - { id: tidy, run: [echo, tidy] }\n',
-  slow: 'id: slow\ntitle: sleeps until cancelled\ntarget: { kind: blueprint, id: pipeline.v1 }\nruntime: { timeout_ms: 600000 }\nbindings:\n  steps:\n    - { id: nap, run: [node, -e, "setTimeout(() => {}, 120000)"], timeout_ms: 300000 }\n',
+  slow: 'id: slow\ntitle: sleeps until cancelled\ntarget: { kind: blueprint, id: pipeline.v1 }\nruntime: { timeout_ms: 600000 }\nbindings:\n  steps:\n    - { id: nap, run: [node, -e, "setTimeout(() => {}, 60000)"], timeout_ms: 300000 }\n',
 };
 
 /** A page of another origin (another port) that tries to act on the console with the browser's cookie. */

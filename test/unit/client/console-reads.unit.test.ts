@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBuiltinCatalog } from '../../../src/blueprints/builtins/index.js';
 import { jobSpecSchema } from '../../../src/blueprints/jobs/spec.js';
-import { hasErrorCode } from '../../../src/contracts/errors.js';
-import type { StoredEvent } from '../../../src/contracts/events/envelope.js';
 import { readRefusals } from '../../../src/client/deployment/refusals.js';
 import { nextFireTimes } from '../../../src/client/jobs/schedule.js';
 import { runGraph } from '../../../src/client/runs/graph.js';
 import { previewFork } from '../../../src/client/runs/rerun-preview.js';
 import { RunSearchIndex } from '../../../src/client/runs/search.js';
+import { hasErrorCode } from '../../../src/contracts/errors.js';
+import type { StoredEvent } from '../../../src/contracts/events/envelope.js';
 import type { EventStore } from '../../../src/eventstore/event-store.js';
 import { createInMemoryEventStore } from '../../../src/eventstore/in-memory-event-store.js';
 import { runLog } from '../ui/fixtures.js';
@@ -55,15 +55,27 @@ describe('runs.search: the rows of the console runs list', () => {
     const all = await index.search(store, {});
     expect(all.total).toBe(5);
     expect(all.runs.map((r) => r.jobId)).toEqual(['timeout', 'slow', 'gated', 'flaky', 'hello']);
-    expect((await index.search(store, { status: 'failed' })).runs.map((r) => r.jobId)).toEqual(['timeout', 'flaky']);
+    expect((await index.search(store, { status: 'failed' })).runs.map((r) => r.jobId)).toEqual([
+      'timeout',
+      'flaky',
+    ]);
     expect((await index.search(store, { jobId: 'gated' })).runs).toHaveLength(1);
     expect((await index.search(store, { trigger: 'manual' })).total).toBe(5);
     expect((await index.search(store, { trigger: 'cron' })).total).toBe(0);
     const flaky = runIdOf(logs[1] as StoredEvent[]);
-    expect((await index.search(store, { runId: flaky.slice(0, 11).toLowerCase() })).runs.map((r) => r.runId)).toEqual([flaky]);
+    expect(
+      (await index.search(store, { runId: flaky.slice(0, 11).toLowerCase() })).runs.map((r) => r.runId),
+    ).toEqual([flaky]);
     const gatedAt = (logs[2] as StoredEvent[])[0]?.at as number;
-    expect((await index.search(store, { from: gatedAt })).runs.map((r) => r.jobId)).toEqual(['timeout', 'slow', 'gated']);
-    expect((await index.search(store, { to: gatedAt - 1 })).runs.map((r) => r.jobId)).toEqual(['flaky', 'hello']);
+    expect((await index.search(store, { from: gatedAt })).runs.map((r) => r.jobId)).toEqual([
+      'timeout',
+      'slow',
+      'gated',
+    ]);
+    expect((await index.search(store, { to: gatedAt - 1 })).runs.map((r) => r.jobId)).toEqual([
+      'flaky',
+      'hello',
+    ]);
     expect((await index.search(store, { limit: 2 })).runs.map((r) => r.jobId)).toEqual(['timeout', 'slow']);
     const row = all.runs.find((r) => r.jobId === 'flaky');
     expect(row).toMatchObject({
@@ -121,7 +133,13 @@ describe('a run graph and a rerun preview, from the pinned plan and the log', ()
   it('a fork from a step reuses what came before it, as the scheduler will', () => {
     const events = runLog('flaky');
     const p = previewFork(catalog, runIdOf(events), events, { fromStep: 'flake' });
-    expect(p).toMatchObject({ kind: 'fork', fromStep: 'flake', memoized: ['prepare'], rerun: ['flake'], input: {} });
+    expect(p).toMatchObject({
+      kind: 'fork',
+      fromStep: 'flake',
+      memoized: ['prepare'],
+      rerun: ['flake'],
+      input: {},
+    });
     expect(p.planHash).toBe(p.parentPlanHash);
     expect(previewFork(catalog, runIdOf(events), events, { fromStep: 'prepare' }).memoized).toEqual([]);
     let thrown: unknown;
@@ -168,14 +186,30 @@ describe('deployment.refusals: refused messages from the logs', () => {
     writeFileSync(
       engine,
       [
-        line({ level: 40, time: 10, event: 'message.rejected', reason: 'run id invalid', runId: 'x', msg: 'm' }),
-        line({ level: 40, time: 30, event: 'run.request_refused', error: { message: 'no job nope' }, msg: 'request refused' }),
+        line({
+          level: 40,
+          time: 10,
+          event: 'message.rejected',
+          reason: 'run id invalid',
+          runId: 'x',
+          msg: 'm',
+        }),
+        line({
+          level: 40,
+          time: 30,
+          event: 'run.request_refused',
+          error: { message: 'no job nope' },
+          msg: 'request refused',
+        }),
         line({ level: 40, time: 40, event: 'approval.requested', msg: 'not a refusal' }),
         line({ level: 30, time: 50, event: 'message.rejected', reason: 'info level is not a refusal' }),
         '{"truncated',
       ].join('\n'),
     );
-    writeFileSync(worker, `${line({ level: 40, time: 20, event: 'dispatch.refused', reason: 'bad grant', subject: 's' })}\n`);
+    writeFileSync(
+      worker,
+      `${line({ level: 40, time: 20, event: 'dispatch.refused', reason: 'bad grant', subject: 's' })}\n`,
+    );
     const found = await readRefusals(
       [
         { process: 'engine', file: engine },
@@ -186,8 +220,22 @@ describe('deployment.refusals: refused messages from the logs', () => {
     );
     expect(found.total).toBe(3);
     expect(found.refusals).toEqual([
-      { process: 'engine', at: 30, event: 'run.request_refused', reason: 'no job nope', runId: null, subject: null },
-      { process: 'worker-1', at: 20, event: 'dispatch.refused', reason: 'bad grant', runId: null, subject: 's' },
+      {
+        process: 'engine',
+        at: 30,
+        event: 'run.request_refused',
+        reason: 'no job nope',
+        runId: null,
+        subject: null,
+      },
+      {
+        process: 'worker-1',
+        at: 20,
+        event: 'dispatch.refused',
+        reason: 'bad grant',
+        runId: null,
+        subject: 's',
+      },
     ]);
   });
 });
