@@ -1,3 +1,4 @@
+import { LilyError } from '../../contracts/errors.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import type { JsonObject } from '../../contracts/json.js';
 import type { RunReceipt } from '../../eventstore/projections/receipt-types.js';
@@ -219,7 +220,6 @@ export class RunHandle {
     const { previewFork, previewFresh } = await import('./rerun-preview.js');
     if (o.fromStep !== undefined || o.gatesOnly === true) {
       if (o.input !== undefined && Object.keys(o.input).length > 0) {
-        const { LilyError } = await import('../../contracts/errors.js');
         throw new LilyError(
           'usage_invalid',
           'a fork re-runs with its parent run input; no input may be given',

@@ -65,20 +65,27 @@ interface State {
   feed: LiveFeed;
   assets: StaticAssets;
   identity: string;
+  namespace?: string;
 }
+
+/** The project's namespace, read once (it comes with the deployment status, which pings every process). */
+const namespaceOf = async (s: State): Promise<string | null> => {
+  if (s.namespace === undefined) {
+    try {
+      s.namespace = (await s.holder.client.deployment.status()).namespace;
+    } catch {
+      return null;
+    }
+  }
+  return s.namespace;
+};
 
 const sessionInfo = async (s: State, csrf: string): Promise<SessionInfo> => {
   const client = s.holder.client;
-  let namespace: string | null = null;
-  try {
-    namespace = (await client.deployment.status()).namespace;
-  } catch {
-    namespace = null;
-  }
   return {
     csrf,
     project: client.location.dir,
-    namespace,
+    namespace: await namespaceOf(s),
     identity: s.identity,
     version: LILY_VERSION,
     live: s.feed.live,
