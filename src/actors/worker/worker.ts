@@ -5,6 +5,7 @@ import type { ExecutorFn, PartitionerFn } from '../../contracts/executor.js';
 import { RetryableStepError, TerminalStepError } from '../../contracts/executor.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
+import type { CommandGuard } from '../executors/command-guard.js';
 import type { DispatchLedger } from '../ledger/dispatch-ledger.js';
 import type { Logger } from '../logger.js';
 import { type ExecItem, execMessageSchema, type InboundEvent } from '../messages.js';
@@ -34,6 +35,8 @@ export interface WorkerOptions {
   ledgerHeartbeatMs?: number;
   workspace: string;
   workspaceRules: WorkspaceRules;
+  /** The worker's own check of every command right before it starts (allowlist, env). */
+  commands: CommandGuard;
   /** Dispatches run at once by this worker; more wait in its queue. */
   concurrency: number;
 }
@@ -100,12 +103,14 @@ export class Worker {
     const needsGrant = item.kind !== 'partition' && this.#sideEffects(item) !== 'none';
     if (needsGrant) {
       const grant = item.kind === 'step' ? item.data.grant : item.grant;
+      // A gate with side effects runs only in a real run: a dry run records it as skipped and
+      // never dispatches it, so a gate under a dry-run grant is refused.
       const why = this.#o.signer.check(grant, {
         runId: item.runId,
         stepId: item.data.stepId,
         dryRun: item.kind === 'step' ? item.data.dryRun : false,
       });
-      if (why && !(item.kind === 'gate' && this.#gateGrantOk(item))) {
+      if (why) {
         this.#o.log.warn(
           { event: 'dispatch.refused', reason: why, dispatchId, runId: item.runId },
           'dispatch without a valid grant refused',
@@ -140,12 +145,6 @@ export class Worker {
     this.#replies.send(item.runId, replies);
   }
 
-  /** A gate's grant is the grant of the step attempt it checks; the dry-run flag is the run's. */
-  #gateGrantOk(item: Extract<ExecItem, { kind: 'gate' }>): boolean {
-    const claims = { runId: item.runId, stepId: item.data.stepId };
-    return this.#o.signer.check(item.grant, { ...claims, dryRun: true }) === undefined;
-  }
-
   #sideEffects(item: Exclude<ExecItem, { kind: 'partition' }>): string {
     return this.#o.catalog.executors.get(item.data.executor)?.sideEffects ?? 'external';
   }
@@ -157,12 +156,15 @@ export class Worker {
     const timeout =
       request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs + 1_000);
     const signal = timeout ? AbortSignal.any([this.#abort.signal, timeout]) : this.#abort.signal;
+    const log = this.#o.log.child({ dispatchId, runId: item.runId });
     const ctx = {
       request,
       workspace: this.#o.workspace,
       artifacts: this.#o.artifacts,
       signal,
-      log: this.#o.log.child({ dispatchId }),
+      log,
+      prepareCommand: (argv: readonly string[], env: Readonly<Record<string, string>>, cwd: string) =>
+        this.#o.commands.prepare({ argv, env, cwd }, log),
       resolvePath: (path: string) => {
         const verdict = checkWorkspacePath(this.#o.workspace, path, this.#o.workspaceRules);
         if (!verdict.ok) throw new TerminalStepError('job_policy_denied', verdict.reason, { path });
