@@ -33,7 +33,7 @@ import { analyzeBudget, type RunWindow } from './budget/analyze.js';
 import { startCpuProfile } from './budget/profiler.js';
 import { summarizeProfileFile } from './budget/profile-summary.js';
 import { flushedPutLatency, machineCosts } from './budget/raw.js';
-import { fromDist, type Point, Timeline } from './budget/timeline.js';
+import { distDir, fromDist, type Point, Timeline } from './budget/timeline.js';
 import { measureNatsLimits } from './nats.bench.js';
 
 export const name = 'pipeline';
@@ -117,7 +117,7 @@ class ProbedWorker {
         'tsx',
         '--import',
         join(REPO_ROOT, 'bench/budget/worker-probe.ts'),
-        join(REPO_ROOT, 'dist/deployment/daemon-main.js'),
+        join(distDir(), 'deployment/daemon-main.js'),
         'worker',
         '--dir',
         dir,
@@ -365,6 +365,7 @@ export const run = async (): Promise<Record<string, unknown>> => {
     const at64 = levels.find((l) => l.inFlight === 64)?.runsPerSec ?? 0;
     const rr64 = limits.raw.requestReply.inFlightPerSec['64'] ?? 0;
     return {
+      dist: distDir(),
       loadavg: loadAt,
       oneAtATime: { runs: plain.runs, p50Ms: plain.p50Ms, p99Ms: plain.p99Ms },
       budget: {

@@ -4,7 +4,7 @@
  * The bench installs one in its own process (engine and load client) and one in the worker
  * daemon (bench/budget/worker-probe.ts); `analyze.ts` turns them into the latency budget.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ProbeSink } from '../../src/contracts/probe.js';
 
@@ -13,11 +13,17 @@ type SetProbeSink = (sink: ProbeSink | undefined) => void;
 const REPO_ROOT = join(import.meta.dirname, '../..');
 
 /**
- * Imports a module of the built package (dist/), the code `lily up` runs: the bench measures
- * that, not the TypeScript sources under a loader. `npm run bench` builds first.
+ * The built package the bench runs: `dist/`, or `LILY_BENCH_DIST` (a copy of another build under
+ * the repository, so it finds node_modules: bench/ab.ts compares two builds that way).
+ */
+export const distDir = (): string => resolve(REPO_ROOT, process.env.LILY_BENCH_DIST || 'dist');
+
+/**
+ * Imports a module of the built package, the code `lily up` runs: the bench measures that, not
+ * the TypeScript sources under a loader. `npm run bench` builds first.
  */
 export const fromDist = async <M>(rel: string): Promise<M> =>
-  (await import(pathToFileURL(join(REPO_ROOT, 'dist', rel)).href)) as M;
+  (await import(pathToFileURL(join(distDir(), rel)).href)) as M;
 
 /** A point reached: `t` is `performance.now()` of the process that reached it. */
 export interface Point {
