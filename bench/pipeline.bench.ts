@@ -275,6 +275,26 @@ const sequential = async (runner: Runner, n: number) => {
   return { windows, runs: n, p50Ms: r2(pct(lat, 0.5)), p99Ms: r2(pct(lat, 0.99)) };
 };
 
+/**
+ * What the probes add to a run: the cost of one recorded point (the dist probe into this
+ * timeline, timed over many calls) times the points a run records in both processes.
+ */
+const probeOverhead = async (timeline: Timeline, pointsPerRun: number) => {
+  const { probe } = await fromDist<typeof import('../src/contracts/probe.js')>('contracts/probe.js');
+  const calls = 200_000;
+  timeline.enable(true);
+  const t = performance.now();
+  for (let i = 0; i < calls; i++) probe('append.start', 'run/x');
+  const nsPerPoint = ((performance.now() - t) * 1e6) / calls;
+  timeline.enable(false);
+  timeline.take();
+  return {
+    pointsPerRun: Math.round(pointsPerRun),
+    nsPerPoint: Math.round(nsPerPoint),
+    usPerRun: r2((pointsPerRun * nsPerPoint) / 1000),
+  };
+};
+
 /** 64 in flight with the engine's process and the worker under the CPU profiler. */
 const profiled = async (runner: Runner, worker: ProbedWorker, durationMs: number) => {
   const dir = process.env.LILY_BENCH_PROFILE_DIR ?? mkdtempSync(join(tmpdir(), 'lily-bench-prof-'));
@@ -340,6 +360,7 @@ export const run = async (): Promise<Record<string, unknown>> => {
     const enginePoints = timeline.take();
     const workerPoints = await worker.take();
     const budget = analyzeBudget(enginePoints, workerPoints, probed.windows);
+    const probeCost = await probeOverhead(timeline, (enginePoints.length + workerPoints.length) / SEQ);
     loadAt.afterOneAtATime = load();
     const levels = [];
     const meter = () => usageMeter(worker, nats.pid);
@@ -372,6 +393,7 @@ export const run = async (): Promise<Record<string, unknown>> => {
         ...budget,
         probedP50Ms: probed.p50Ms,
         probedP99Ms: probed.p99Ms,
+        probeCost,
         eventsPerRun: sample.length,
         note:
           'one W3 run at a time with every probe on; p50 of each segment summed over a run, in the ' +

@@ -290,7 +290,13 @@ const bound64 = (): string => {
   const cpu = u64.cpuPctOfOneCore?.engineProcess;
   if (typeof elu !== 'number' || typeof cpu !== 'number') return '';
   if (elu < 0.9)
-    return "The engine's event loop was not saturated: W3 waited on the disk, the wire or the worker (see the budget).";
+    return (
+      `The engine's event loop was idle ${n(100 * (1 - elu))} % of the time: its runs were waiting on the group ` +
+      'commit (fsync), the wire or the worker, not on its CPU' +
+      (cpu / 100 < 0.7 * elu
+        ? `; and while it had work its process got ${n(cpu)} % of a core for ${n(100 * elu)} % busy: the machine was oversubscribed (load average ${loads.afterThroughput?.[0] ?? '—'} on ${report.machine?.cpus} cores).`
+        : '.')
+    );
   if (cpu / 100 < 0.7 * elu)
     return (
       `The engine's event loop always had work (${n(100 * elu)} % busy) but its process got only ${n(cpu)} % of a core: ` +
@@ -303,6 +309,7 @@ const bound64 = (): string => {
     "by the engine's main thread, spent as the profile shows, not by the disk or the wire."
   );
 };
+const incl = (mod: string) => n(pctOf(pe.inclusiveLilyModules, mod), 1);
 const topSegs = [...segs].sort((x, y) => y.meanMs - x.meanMs).slice(0, 3);
 
 const md = `# Benchmarks
@@ -338,8 +345,11 @@ phases, each bus publish and delivery, the projector; off by default, one branch
 points of a run, in time order, form a chain from the client's request to its sight of
 \`run.completed\`; each gap between two points is one segment, so the segments add up to the
 run (coverage ${n(b.coverage, 3)}). A dispatch's round trip, timed by the engine, is split into the
-worker's own time (receive to reply, on its clock) and the NATS hops. With the probes on the
-p50 was ${n(b.probedP50Ms, 2)} ms against ${n(p.oneAtATime?.p50Ms, 2)} ms without, measured just before.
+worker's own time (receive to reply, on its clock) and the NATS hops. A run records
+${n(b.probeCost?.pointsPerRun)} points in the two processes at ${n(b.probeCost?.nsPerPoint)} ns each: the probes add about
+${n(b.probeCost?.usPerRun, 1)} µs to a run. These ${n(b.runs)} runs had a p50 of ${n(b.probedP50Ms, 2)} ms and a p99 of ${n(b.probedP99Ms, 2)} ms; the
+${n(p.oneAtATime?.runs)} runs just before them, probes off, ${n(p.oneAtATime?.p50Ms, 2)} / ${n(p.oneAtATime?.p99Ms, 2)} ms: the difference is
+the machine's load moving between the two phases.
 
 ${budgetTable}
 
@@ -365,6 +375,12 @@ ${catTable}
 
 ${dirTable}
 
+Lily modules with everything they call (synchronous stacks; share of the engine's busy time):
+${pe.inclusiveLilyModules
+  ?.slice(0, 12)
+  .map((c: J) => `\`${c.name}\` ${n(c.pctBusy, 1)} %`)
+  .join(', ')}.
+
 Top functions of the engine's process by self time:
 
 ${fnTable(pe.topFunctions, 15)}
@@ -386,6 +402,15 @@ ${usageTable}
   measured in this run (${n(flushPut.p50Ms, 2)} ms p50) they cost ${n((flushPut.p50Ms ?? Number.NaN) * (b.appendsPerRun ?? Number.NaN), 1)} ms, against
   ${n(seg('append: commit and fsync (write thread)').p50Ms, 1)} ms measured in the runs.
 - **At 64 in flight** W3 reaches ${n(u64.runsPerSec)} runs/s: ${usage(u64)}. ${bound64()} The NATS-bound ceiling (request/reply at 64 in flight ÷ 3) is ${n((rr.natsRequestReply64InFlightPerSec ?? 0) / 3)} runs/s.
+- **What to cut next.** One at a time, the ${n(b.appendsPerRun)} sequential flushes are ${n(seg('append: commit and fsync (write thread)').sharePct, 0)} % of a run:
+  the request path as one append (\`run.requested\` in both streams, \`run.started\` and the first
+  dispatch together, no hop inside the engine: ${n(seg('scheduler → run host (NATS, in-engine hop)').meanMs, 2)} ms) takes two flushes
+  out, and publishing a dispatch while the append that records it is being flushed overlaps the
+  dispatch round trip (${n((seg('dispatch: NATS hops to the worker and back').meanMs ?? 0) + (seg('worker: receive, execute, reply').meanMs ?? 0), 2)} ms per run) with the flush. At 64 in flight, in the
+  engine's profile (with what they call): ${incl('actors/engine/outbox')} % republishing every stored event
+  (JSON per event, subject checks), ${incl('contracts/events/catalog')} % zod validation of event data (a fact
+  is validated at the bus edge, in the decision and again at append), ${incl('actors/engine/projector')} % the
+  projector (plus its subscription reading every event) and ${n(pctOf(pe.byCategory, 'GC'), 1)} % GC.
 - **Memory:** ${n(p.memory?.bytesPerActiveRun)} bytes of engine heap per active run (target < 50,000);
   replay ${n(m.w3?.foldEventsPerSec)} events/s (target ≥ 200,000); receipt rebuild
   ${n(es.receiptRebuild?.eventsPerSec)} events/s (target ≥ 100,000); \`lily --help\` ${n(c.helpColdMedianMs)} ms, of which

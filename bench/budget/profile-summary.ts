@@ -49,6 +49,12 @@ export interface ProfileSummary {
   /** Self time by the category of the sampled frame itself. */
   byLeaf: Share[];
   byLilyDir: Share[];
+  /**
+   * Time with a Lily module anywhere on the (synchronous) stack, by module: what a module and
+   * everything it calls cost. Work resumed after an `await` counts for the async function
+   * resumed, not for its original caller.
+   */
+  inclusiveLilyModules: Share[];
   topFunctions: FunctionShare[];
 }
 
@@ -99,7 +105,11 @@ const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 /** Categories whose time belongs to their caller. */
 const PASS_THROUGH = new Set(['V8/native builtins', 'node internals']);
 
-export const summarizeProfile = (profile: Profile, top = 20): ProfileSummary => {
+/** Adds `us` under `key`. */
+const tally = (map: Map<string, number>, key: string, us: number) => map.set(key, (map.get(key) ?? 0) + us);
+
+/** The call tree of a profile: nodes by id, parents, and what each node's time is counted for. */
+const callTree = (profile: Profile) => {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -116,56 +126,81 @@ export const summarizeProfile = (profile: Profile, top = 20): ProfileSummary => 
     owner.set(id, out);
     return out;
   };
+  /** The Lily modules on a node's stack (`actors/engine/outbox`, ...). */
+  const modulesOn = (id: number): Set<string> => {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const m = /\/(?:src|dist)\/(.+)\.[jt]s$/.exec(byId.get(at)?.callFrame.url ?? '');
+      if (m?.[1] !== undefined) seen.add(m[1]);
+    }
+    return seen;
+  };
+  /** A function's name and place; a native one is named after its caller. */
+  const describe = (id: number, f: CallFrame) => {
+    const file = f.url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules|src|dist|bench)\//, '$1/');
+    const up = parent.get(id);
+    const caller = up === undefined ? undefined : byId.get(up)?.callFrame.functionName;
+    return {
+      name: f.functionName || `(native${caller ? `, from ${caller}` : ''})`,
+      where: file === '' ? '' : `${file}:${f.lineNumber + 1}`,
+    };
+  };
+  return { byId, ownerOf, modulesOn, describe };
+};
+
+/** Self time per node: timeDeltas[i] is the time from sample i-1 to i, so sample i lasts timeDeltas[i + 1]. */
+const selfTimes = (profile: Profile): Map<number, number> => {
   const self = new Map<number, number>();
-  // timeDeltas[i] is the time from sample i-1 to sample i: sample i lasts timeDeltas[i + 1].
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i] as number;
-    const us = profile.timeDeltas[i + 1] ?? 0;
-    self.set(id, (self.get(id) ?? 0) + us);
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
   }
+  return self;
+};
+
+export const summarizeProfile = (profile: Profile, top = 20): ProfileSummary => {
+  const tree = callTree(profile);
+  const inclusive = new Map<string, number>();
   const cats = new Map<string, number>();
   const leaves = new Map<string, number>();
   const dirs = new Map<string, number>();
   const fns = new Map<string, { us: number; category: string; name: string; where: string }>();
   let totalUs = 0;
-  let idleUs = 0;
-  for (const [id, us] of self) {
-    const node = byId.get(id);
+  for (const [id, us] of selfTimes(profile)) {
+    const node = tree.byId.get(id);
     if (!node) continue;
     totalUs += us;
     const { category } = categorize(node.callFrame);
-    const owned = ownerOf(id);
-    if (category === 'idle') idleUs += us;
-    leaves.set(category, (leaves.get(category) ?? 0) + us);
-    cats.set(owned.category, (cats.get(owned.category) ?? 0) + us);
-    if (owned.lilyDir !== undefined) dirs.set(owned.lilyDir, (dirs.get(owned.lilyDir) ?? 0) + us);
-    const f = node.callFrame;
-    const file = f.url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules|src|dist|bench)\//, '$1/');
-    const where = file === '' ? '' : `${file}:${f.lineNumber + 1}`;
-    const up = parent.get(id);
-    const caller = up === undefined ? undefined : byId.get(up)?.callFrame.functionName;
-    const name = f.functionName || `(native${caller ? `, from ${caller}` : ''})`;
+    const owned = tree.ownerOf(id);
+    for (const mod of tree.modulesOn(id)) tally(inclusive, mod, us);
+    tally(leaves, category, us);
+    tally(cats, owned.category, us);
+    if (owned.lilyDir !== undefined) tally(dirs, owned.lilyDir, us);
+    const { name, where } = tree.describe(id, node.callFrame);
     const key = `${name}\u0000${where}`;
     const entry = fns.get(key) ?? { us: 0, category, name, where };
     entry.us += us;
     fns.set(key, entry);
   }
-  const busyUs = Math.max(1, totalUs - idleUs);
+  const busyUs = Math.max(1, totalUs - (leaves.get('idle') ?? 0));
   const share = (name: string, us: number): Share => ({
     name,
     ms: round(us / 1000),
     pct: round((100 * us) / Math.max(1, totalUs)),
     pctBusy: name === 'idle' ? 0 : round((100 * us) / busyUs),
   });
-  const sorted = <T extends { us: number }>(xs: T[]) => xs.sort((a, b) => b.us - a.us);
+  const shares = (map: Map<string, number>) =>
+    [...map].sort((a, b) => b[1] - a[1]).map(([name, us]) => share(name, us));
   return {
     wallMs: round(totalUs / 1000),
     busyMs: round(busyUs / 1000),
     samples: profile.samples.length,
-    byCategory: sorted([...cats].map(([name, us]) => ({ name, us }))).map((c) => share(c.name, c.us)),
-    byLeaf: sorted([...leaves].map(([name, us]) => ({ name, us }))).map((c) => share(c.name, c.us)),
-    byLilyDir: sorted([...dirs].map(([name, us]) => ({ name, us }))).map((c) => share(c.name, c.us)),
-    topFunctions: sorted([...fns.values()])
+    byCategory: shares(cats),
+    byLeaf: shares(leaves),
+    byLilyDir: shares(dirs),
+    inclusiveLilyModules: shares(inclusive).slice(0, top),
+    topFunctions: [...fns.values()]
+      .sort((a, b) => b.us - a.us)
       .filter((f) => f.category !== 'idle')
       .slice(0, top)
       .map((f) => ({ ...share(f.name, f.us), category: f.category, where: f.where })),
