@@ -4,6 +4,7 @@
  *
  *   npm run bench > /tmp/bench.json && npx tsx bench/report.ts /tmp/bench.json
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -246,7 +247,7 @@ const catTable = [
   `| busy / profiled wall time, ms | ${n(pe.busyMs)} / ${n(pe.wallMs)} | ${n(pw.busyMs)} / ${n(pw.wallMs)} |`,
 ].join('\n');
 const dirTable = [
-  "| Lily's own code, by directory (share of the engine's busy time) | engine process | worker |",
+  "| Lily's own code, by directory (share of busy time) | engine process | worker |",
   '|---|---|---|',
   ...[...new Set([...(pe.byLilyDir ?? []), ...(pw.byLilyDir ?? [])].map((c: J) => c.name as string))]
     .map((d) => ({ d, e: pctOf(pe.byLilyDir, d) ?? 0, w: pctOf(pw.byLilyDir, d) ?? 0 }))
@@ -369,7 +370,8 @@ Both processes under the V8 sampling profiler (${n(prof.samplingIntervalUs)} µs
 process also holds the load client (its NATS connection and \`run.completed\` subscription), so
 part of its \`nats\` share is the client's. Time in Node internals and native code (fs and socket
 bindings, lmdb's addon, TextEncoder) counts for the package or Lily directory that called it.
-The profiles: \`${prof.files?.engine}\`, \`${prof.files?.worker}\` (open in Chrome DevTools).
+The \`.cpuprofile\` files (open them in Chrome DevTools) go to a temp directory named in the
+JSON (\`pipeline.profile.files\`), or to \`LILY_BENCH_PROFILE_DIR\`.
 
 ${catTable}
 
@@ -422,4 +424,6 @@ The full JSON of the run this page was made from is reproduced by the command ab
 sections are \`pipeline\`, \`peers\`, \`nats\`, \`eventstore\`, \`machines\` and \`cli\`.
 `;
 writeFileSync(join(docs, 'benchmarks.md'), md);
+// Tables aligned as the format check wants them (npm run verify checks docs too).
+spawnSync('npx', ['biome', 'format', '--write', join(docs, 'benchmarks.md')], { stdio: 'ignore' });
 process.stdout.write('wrote docs/benchmarks.md and docs/benchmarks.svg\n');
