@@ -55,6 +55,12 @@ export interface ExecutionContext {
   log: Logger;
   /** Checks a workspace path against the policy; throws `job_policy_denied` when refused. */
   resolvePath(path: string): string;
+  /**
+   * The W3C `traceparent` of the worker's span of this dispatch, when tracing is on: pass it on
+   * (an HTTP header, a child's `TRACEPARENT`) so the work an executor causes joins the run's
+   * trace. The `command` executor sets `TRACEPARENT` in its process's environment.
+   */
+  traceparent?: string;
 }
 
 /**

@@ -10,10 +10,12 @@ import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
 import { Worker } from '../actors/worker/worker.js';
 import type { Clock } from '../contracts/clock.js';
+import type { Tracer } from '../contracts/tracing.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
 import { connectTarget, type NatsTarget, resolveNatsTarget } from './connect.js';
+import { startTelemetry } from './telemetry.js';
 import { servableBy } from './worker-executors.js';
 
 export interface WorkerProcessOptions {
@@ -31,6 +33,8 @@ export interface WorkerProcessOptions {
   concurrency?: number;
   /** The project and storage of the engine this worker runs inside (one-process deployments). */
   shared?: { project: Project; storage: LilyStorage };
+  /** The tracer to use (tests); default: the project's telemetry settings (`startTelemetry`), owned and shut down here. */
+  tracer?: Tracer;
 }
 
 export interface RunningWorker {
@@ -87,6 +91,9 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     throw e;
   }
   const opened = storage;
+  const tracer =
+    o.tracer ??
+    (await startTelemetry({ service: 'lily-worker', instance: o.id, config: project.config, log: o.log }));
   const worker = new Worker({
     id: o.id,
     bus,
@@ -102,6 +109,7 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     workspace: project.paths.dir,
     workspaceRules: project.policy.workspace,
     concurrency: o.concurrency ?? 16,
+    tracer,
   });
   worker.start();
   const pings = answerWorkerPings(bus, ns, worker, o.id);
@@ -114,6 +122,7 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
       await worker.stop();
       if (ownsBus) await bus.drain();
       if (!o.shared) await opened.close();
+      if (!o.tracer) await tracer.shutdown();
       o.log.info({ event: 'worker.stopped', id: o.id }, 'worker stopped');
     },
   };

@@ -49,8 +49,9 @@ const storeStream = async (
 
 /**
  * `command`: argv without a shell, cwd inside the workspace, the allowlisted environment plus
- * `with.env`, the resolved input as JSON on stdin and in LILY_INPUT, a timeout that kills the
- * process group, stdout/stderr as artifacts (capped). Dry run: reports what it would run.
+ * `with.env`, the resolved input as JSON on stdin and in LILY_INPUT, the worker's trace context
+ * in TRACEPARENT when tracing is on, a timeout that kills the process group, stdout/stderr as
+ * artifacts (capped). Dry run: reports what it would run.
  */
 export const commandExecutor: ExecutorFn = async (ctx) => {
   const w = commandWithSchema.parse(ctx.request.with);
@@ -69,6 +70,8 @@ export const commandExecutor: ExecutorFn = async (ctx) => {
     LILY_RUN_ID: ctx.request.runId,
     LILY_STEP_ID: ctx.request.stepId,
     LILY_ATTEMPT: String(ctx.request.attempt),
+    // The worker's span of this dispatch, for programs that trace (OpenTelemetry SDKs read it).
+    ...(ctx.traceparent === undefined ? {} : { TRACEPARENT: ctx.traceparent }),
   };
   const result = await runProcess({
     argv: w.argv,
