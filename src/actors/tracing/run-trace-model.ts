@@ -357,6 +357,13 @@ export const traceEvent = (t: RunTrace, e: StoredEvent): SpanOp[] => {
   return o.list;
 };
 
+/** A settled partition's span status by its step's status (others, like `cancelled`: unset). */
+const PARTITION_STATUS: Readonly<Record<string, (message: string) => SpanStatus>> = {
+  succeeded: () => OK,
+  gating: () => OK,
+  failed: error,
+};
+
 /** Statuses in which a partitioned step's shards are still being planned or run. */
 const PARTITION_BUSY: ReadonlySet<StepStatus> = new Set(['partitioning', 'dispatched', 'indeterminate']);
 
@@ -364,7 +371,8 @@ const PARTITION_BUSY: ReadonlySet<StepStatus> = new Set(['partitioning', 'dispat
  * Ends the spans of partitions whose step is no longer busy in `state` (the run's state after
  * the events folded so far): the machine fans shards in without an event of its own, so the
  * end of a partition is read from the state (status `ok` when its shards succeeded, `error`
- * when the step failed). `at`: the time of the last event folded.
+ * when the step failed, `unset` otherwise). Apply it before folding `run.completed`, which
+ * ends whatever is still open. `at`: the time of the last event folded.
  */
 export const settleTrace = (t: RunTrace, state: RunState | undefined, at: number): SpanOp[] => {
   if (t.partitions.size === 0 || !state) return [];
@@ -373,9 +381,9 @@ export const settleTrace = (t: RunTrace, state: RunState | undefined, at: number
     const step = state.steps[stepId];
     if (step && PARTITION_BUSY.has(step.status)) continue;
     t.partitions.delete(stepId);
-    const failed = step?.status === 'failed';
-    o.end(key, failed ? error(step.error?.message ?? `${stepId} failed`) : OK, {
-      'lily.outcome': step?.status ?? 'unknown',
+    const status = step?.status ?? 'unknown';
+    o.end(key, PARTITION_STATUS[status]?.(step?.error?.message ?? `${stepId} failed`) ?? UNSET, {
+      'lily.outcome': status,
     });
   }
   return o.list;

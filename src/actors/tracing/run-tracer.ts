@@ -72,7 +72,11 @@ export class RunTracer implements RunObserver {
         live = { model: newRunTrace(slot.runId), spans: new Map(), sampled: true };
         this.#runs.set(slot.runId, live);
       }
-      for (const e of events) this.#apply(live, traceEvent(live.model, e));
+      for (const e of events) {
+        // The machine fans shards in without an event: partitions settle from the state before the run ends.
+        if (e.type === 'run.completed') this.#apply(live, settleTrace(live.model, slot.state, e.at));
+        this.#apply(live, traceEvent(live.model, e));
+      }
       const last = events.at(-1);
       if (last) this.#apply(live, settleTrace(live.model, slot.state, last.at));
       if (live.model.done) this.#runs.delete(slot.runId);
