@@ -86,6 +86,30 @@ const record = (kvs: KeyValue[] | undefined): Record<string, unknown> =>
   Object.fromEntries((kvs ?? []).map((kv) => [kv.key, value(kv.value)]));
 const ms = (nanos: string | number): number => Number(BigInt(nanos) / 1_000_000n);
 
+const received = (resource: Record<string, unknown>, s: OtlpSpan): ReceivedSpan => ({
+  service: String(resource['service.name']),
+  resource,
+  traceId: s.traceId,
+  spanId: s.spanId,
+  parentSpanId: s.parentSpanId ? s.parentSpanId : undefined,
+  name: s.name,
+  kind: s.kind,
+  start: ms(s.startTimeUnixNano),
+  end: ms(s.endTimeUnixNano),
+  attributes: record(s.attributes),
+  status: s.status?.code ?? 0,
+  statusMessage: s.status?.message,
+  events: (s.events ?? []).map((e) => e.name),
+  links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
+});
+
+/** Every span of an export request, with its resource. */
+const flatten = (payload: OtlpTraces): ReceivedSpan[] =>
+  (payload.resourceSpans ?? []).flatMap((rs) => {
+    const resource = record(rs.resource?.attributes);
+    return (rs.scopeSpans ?? []).flatMap((ss) => (ss.spans ?? []).map((s) => received(resource, s)));
+  });
+
 const body = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -112,31 +136,8 @@ export const startOtlpReceiver = async (): Promise<OtlpReceiver> => {
         return;
       }
       const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-      const payload = JSON.parse(text) as OtlpTraces;
       requests += 1;
-      for (const rs of payload.resourceSpans ?? []) {
-        const resource = record(rs.resource?.attributes);
-        for (const ss of rs.scopeSpans ?? []) {
-          for (const s of ss.spans ?? []) {
-            spans.push({
-              service: String(resource['service.name']),
-              resource,
-              traceId: s.traceId,
-              spanId: s.spanId,
-              parentSpanId: s.parentSpanId ? s.parentSpanId : undefined,
-              name: s.name,
-              kind: s.kind,
-              start: ms(s.startTimeUnixNano),
-              end: ms(s.endTimeUnixNano),
-              attributes: record(s.attributes),
-              status: s.status?.code ?? 0,
-              statusMessage: s.status?.message,
-              events: (s.events ?? []).map((e) => e.name),
-              links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
-            });
-          }
-        }
-      }
+      spans.push(...flatten(JSON.parse(text) as OtlpTraces));
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     })().catch((e: unknown) => {
       refused.push(`error ${e instanceof Error ? e.message : String(e)}`);

@@ -171,7 +171,8 @@ describe('OpenTelemetry traces over OTLP/HTTP, engine and worker in separate pro
       const a = events.find(
         (e) => e.type === 'step.succeeded' && (e.data as { stepId: string }).stepId === 'a',
       );
-      const tp = parseTraceparent((a?.data as { output: { json: { tp: string } } }).output.json.tp);
+      if (!a) throw new Error(`run ${runId} has no step.succeeded for a`);
+      const tp = parseTraceparent((a.data as { output: { json: { tp: string } } }).output.json.tp);
       const executed = of(otlp.spans, 'lily-worker', 'execute a').find(
         (s) => s.traceId === runTraceId(runId),
       ) as ReceivedSpan;
