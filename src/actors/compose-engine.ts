@@ -9,6 +9,7 @@ import type { EventStore } from '../eventstore/event-store.js';
 import type { Policy } from '../policy/schema.js';
 import type { Bus } from './bus/bus.js';
 import { RunHost } from './engine/run-host.js';
+import { CommandGuard } from './executors/command-guard.js';
 import { ProgramCache } from './engine/run-slot.js';
 import type { DispatchLedger } from './ledger/dispatch-ledger.js';
 import type { Logger } from './logger.js';
@@ -43,6 +44,12 @@ export interface InProcessWorkerPorts {
   partitioners?: Readonly<Record<string, PartitionerFn>>;
   /** Default: the policy's `workspace` rules. */
   workspaceRules?: WorkspaceRules;
+  /**
+   * The worker's own check of every command right before it starts (allowlist, env). Default:
+   * a guard over `policy` in `workspace`, against this process's environment; `setPolicy`
+   * reaches it either way.
+   */
+  commands?: CommandGuard;
   /** Its own connection (default: the engine's bus). */
   bus?: Bus;
   ledgerHeartbeatMs?: number;
@@ -91,6 +98,11 @@ export interface ComposedEngine {
   readonly gate: PolicyGate;
   readonly projector: EngineProjector | undefined;
   readonly worker: Worker | undefined;
+  /**
+   * Applies a reloaded policy: the policy gate checks with it, and the in-process worker's
+   * command guard enforces it (so both agree without a restart).
+   */
+  setPolicy(policy: Policy): void;
   /**
    * Starts the actors in the order that keeps runs safe: the run host subscribes and resumes
    * live runs (re-sending what they wait on, making in-flight non-idempotent dispatches
@@ -163,7 +175,10 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     ...(p.env ? { env: p.env } : {}),
     ...(p.timers ? { timers: p.timers } : {}),
   });
-  const worker = p.worker ? inProcessWorker(p, p.worker) : undefined;
+  const commands = p.worker
+    ? (p.worker.commands ?? new CommandGuard({ policy: p.policy, workspace: p.workspace }))
+    : undefined;
+  const worker = p.worker && commands ? inProcessWorker(p, p.worker, commands) : undefined;
   const started = scheduler;
   return {
     host,
@@ -171,6 +186,10 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     gate,
     projector: p.projector,
     worker,
+    setPolicy(policy) {
+      gate.setPolicy(policy);
+      commands?.setPolicy(policy);
+    },
     async start() {
       host.start();
       gate.start();
@@ -193,7 +212,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
   };
 };
 
-const inProcessWorker = (p: EnginePorts, w: InProcessWorkerPorts): Worker => {
+const inProcessWorker = (p: EnginePorts, w: InProcessWorkerPorts, commands: CommandGuard): Worker => {
   const fns = w.executors && w.partitioners ? undefined : executorFns(p.catalog);
   return new Worker({
     id: w.id,
@@ -210,6 +229,7 @@ const inProcessWorker = (p: EnginePorts, w: InProcessWorkerPorts): Worker => {
     ...(w.ledgerHeartbeatMs !== undefined ? { ledgerHeartbeatMs: w.ledgerHeartbeatMs } : {}),
     workspace: p.workspace,
     workspaceRules: w.workspaceRules ?? p.policy.workspace,
+    commands,
     concurrency: w.concurrency ?? 16,
     ...(p.tracer?.enabled ? { tracer: p.tracer } : {}),
   });

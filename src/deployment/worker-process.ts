@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Bus, BusSubscription } from '../actors/bus/bus.js';
+import { CommandGuard } from '../actors/executors/command-guard.js';
 import type { DispatchLedger } from '../actors/ledger/dispatch-ledger.js';
 import { openLmdbDispatchLedger } from '../actors/ledger/lmdb-dispatch-ledger.js';
 import type { Logger } from '../actors/logger.js';
@@ -15,6 +16,7 @@ import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
 import { connectTarget, type NatsTarget, resolveNatsTarget } from './connect.js';
+import { watchPolicy } from './policy-watch.js';
 import { startTelemetry } from './telemetry.js';
 import { servableBy } from './worker-executors.js';
 
@@ -91,6 +93,9 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     throw e;
   }
   const opened = storage;
+  // The worker checks every command against its own copy of the policy, reloaded when the file changes.
+  const commands = new CommandGuard({ policy: project.policy, workspace: project.paths.dir });
+  const unwatchPolicy = watchPolicy(project.paths.policy, o.log, (policy) => commands.setPolicy(policy));
   const tracer =
     o.tracer ??
     (await startTelemetry({ service: 'lily-worker', instance: o.id, config: project.config, log: o.log }));
@@ -108,17 +113,22 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     ledger: localDispatchLedger(opened, o.id, systemClock),
     workspace: project.paths.dir,
     workspaceRules: project.policy.workspace,
+    commands,
     concurrency: o.concurrency ?? 16,
     tracer,
   });
   worker.start();
   const pings = answerWorkerPings(bus, ns, worker, o.id);
-  o.log.info({ event: 'worker.started', id: o.id, executors: worker.names() }, 'worker started');
+  o.log.info(
+    { event: 'worker.started', id: o.id, executors: worker.names(), programSearch: commands.searchPath() },
+    'worker started',
+  );
   return {
     worker,
     bus,
     async stop() {
       for (const p of pings) p.unsubscribe();
+      unwatchPolicy();
       await worker.stop();
       if (ownsBus) await bus.drain();
       if (!o.shared) await opened.close();

@@ -29,9 +29,17 @@ principals:
     capabilities: []
   scheduler:
     capabilities: []
-# Executors steps may use, and argv[0] values the command executor may run ("*" = any).
+# Executors steps may use, and the programs commands may run ("*" = any). A name is looked up
+# on \`path\` and compared by real path: ./x/node is not node.
 executors: [command, echo]
 commands: [node, echo]
+# Where bare program names are looked up (default: the engine's PATH when the policy loads).
+# path: [/usr/local/bin, /usr/bin, /bin]
+# Variables steps may set. PATH, LD_*, NODE_OPTIONS and others that change what runs are
+# refused unless allow names them exactly.
+env:
+  allow: ["*"]
+  deny: []
 # Workspace paths (globs relative to the project); deny wins. Lily's own state and settings
 # are denied; packs may keep theirs under .lily/<pack>/ (the HXO pack uses .lily/hxo/).
 workspace:

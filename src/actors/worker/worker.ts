@@ -6,6 +6,7 @@ import { RetryableStepError, TerminalStepError } from '../../contracts/executor.
 import { formatTraceparent, type SpanContext, type Tracer } from '../../contracts/tracing.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
+import type { CommandGuard } from '../executors/command-guard.js';
 import type { DispatchLedger } from '../ledger/dispatch-ledger.js';
 import type { Logger } from '../logger.js';
 import { type ExecItem, execMessageSchema, type InboundEvent } from '../messages.js';
@@ -36,6 +37,8 @@ export interface WorkerOptions {
   ledgerHeartbeatMs?: number;
   workspace: string;
   workspaceRules: WorkspaceRules;
+  /** The worker's own check of every command right before it starts (allowlist, env). */
+  commands: CommandGuard;
   /** Dispatches run at once by this worker; more wait in its queue. */
   concurrency: number;
   /** Traces dispatches that carry a trace context (default: none, tracing off). */
@@ -129,12 +132,14 @@ export class Worker {
     const needsGrant = item.kind !== 'partition' && this.#sideEffects(item) !== 'none';
     if (needsGrant) {
       const grant = item.kind === 'step' ? item.data.grant : item.grant;
+      // A gate with side effects runs only in a real run: a dry run records it as skipped and
+      // never dispatches it, so a gate under a dry-run grant is refused.
       const why = this.#o.signer.check(grant, {
         runId: item.runId,
         stepId: item.data.stepId,
         dryRun: item.kind === 'step' ? item.data.dryRun : false,
       });
-      if (why && !(item.kind === 'gate' && this.#gateGrantOk(item))) {
+      if (why) {
         log.warn(
           { event: 'dispatch.refused', reason: why, dispatchId, runId: item.runId },
           'dispatch without a valid grant refused',
@@ -171,29 +176,30 @@ export class Worker {
     return replies;
   }
 
-  /** A gate's grant is the grant of the step attempt it checks; the dry-run flag is the run's. */
-  #gateGrantOk(item: Extract<ExecItem, { kind: 'gate' }>): boolean {
-    const claims = { runId: item.runId, stepId: item.data.stepId };
-    return this.#o.signer.check(item.grant, { ...claims, dryRun: true }) === undefined;
-  }
-
   #sideEffects(item: Exclude<ExecItem, { kind: 'partition' }>): string {
     return this.#o.catalog.executors.get(item.data.executor)?.sideEffects ?? 'external';
   }
 
-  async #execute(item: ExecItem, log: Logger, trace: SpanContext | undefined): Promise<InboundEvent[]> {
+  async #execute(
+    item: ExecItem,
+    dispatchLog: Logger,
+    trace: SpanContext | undefined,
+  ): Promise<InboundEvent[]> {
     const dispatchId = dispatchIdOf(item);
     const started = performance.now();
     const request = toRequest(item);
     const timeout =
       request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs + 1_000);
     const signal = timeout ? AbortSignal.any([this.#abort.signal, timeout]) : this.#abort.signal;
+    const log = dispatchLog.child({ dispatchId, runId: item.runId });
     const ctx = {
       request,
       workspace: this.#o.workspace,
       artifacts: this.#o.artifacts,
       signal,
-      log: log.child({ dispatchId }),
+      log,
+      prepareCommand: (argv: readonly string[], env: Readonly<Record<string, string>>, cwd: string) =>
+        this.#o.commands.prepare({ argv, env, cwd }, log),
       ...(trace ? { traceparent: formatTraceparent(trace) } : {}),
       resolvePath: (path: string) => {
         const verdict = checkWorkspacePath(this.#o.workspace, path, this.#o.workspaceRules);
