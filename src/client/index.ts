@@ -35,6 +35,7 @@ export type { DeploymentUp } from './deployment/up.js';
 export type { EventsApi, TailMessage } from './events/api.js';
 export type { Tail } from './events/tail.js';
 export type { EventWatch, WatchHandlers, WatchStatus } from './events/watch.js';
+export { formatBytes } from './format.js';
 export type { JobsApi } from './jobs/api.js';
 export type { JobSchedule, ScheduleTick } from './jobs/schedule.js';
 export type { JobUpgrade, TargetRef } from './jobs/upgrade.js';

@@ -13,12 +13,14 @@ import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
 import type { Scheduler } from '../actors/scheduler/scheduler.js';
 import type { Clock } from '../contracts/clock.js';
+import type { Tracer } from '../contracts/tracing.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { createUlidGenerator, systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
 import { loadPolicy } from '../project/policy.js';
 import { tightenPrivateState } from '../project/private-state.js';
 import { connectTarget, resolveNatsTarget } from './connect.js';
+import { startTelemetry } from './telemetry.js';
 import { answerWorkerPings, localDispatchLedger, type RunningWorker } from './worker-process.js';
 
 export interface EngineProcessOptions {
@@ -32,6 +34,8 @@ export interface EngineProcessOptions {
   worker?: { id: string; concurrency?: number };
   /** Run cron loops (default true). */
   cron?: boolean;
+  /** The tracer to use (tests); default: the project's telemetry settings (`startTelemetry`), owned and shut down here. */
+  tracer?: Tracer;
 }
 
 export interface RunningEngine {
@@ -75,6 +79,7 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     o.bus ??
     (await connectTarget(await resolveNatsTarget(paths, config, o.nats, 'engine'), 'lily-engine', o.log));
   const ns = config.namespace;
+  const tracer = o.tracer ?? (await startTelemetry({ service: 'lily-engine', config, log: o.log }));
   const projector = new Projector({
     store: storage.events,
     runsDir: storage.runsDir,
@@ -97,6 +102,7 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     workspace: paths.dir,
     cron: o.cron ?? true,
     projector,
+    tracer,
     ...(o.worker
       ? {
           worker: {
@@ -175,6 +181,8 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
       if (o.worker) o.log.info({ event: 'worker.stopped', id: o.worker.id }, 'worker stopped');
       if (ownsBus) await bus.drain();
       await storage.close();
+      // After the actors stopped: every span they ended is flushed to the collector.
+      if (!o.tracer) await tracer.shutdown();
       o.log.info({ event: 'engine.stopped' }, 'engine stopped');
     },
   };

@@ -48,7 +48,7 @@ export interface NatsBusOptions {
   logger?: Logger;
   /** Pause between reconnect attempts; default 250 ms. Attempts never stop. */
   reconnectTimeWaitMs?: number;
-  /** Time allowed for the first connection; default 2,000 ms. */
+  /** Time allowed for the first connection (the handshake, JWT auth included); default 5,000 ms: a loaded machine can take seconds. A refused connection still fails at once. */
   connectTimeoutMs?: number;
   /** Client ping interval (how soon a dead server is noticed); default 10,000 ms. */
   pingIntervalMs?: number;
@@ -92,7 +92,7 @@ export const connectNatsBus = async (opts: NatsBusOptions): Promise<Bus> => {
       reconnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: opts.reconnectTimeWaitMs ?? 250,
-      timeout: opts.connectTimeoutMs ?? 2000,
+      timeout: opts.connectTimeoutMs ?? 5000,
       pingInterval: opts.pingIntervalMs ?? 10_000,
     });
   } catch (e) {

@@ -2,18 +2,7 @@ import { spawn } from 'node:child_process';
 import { LilyError } from '../../contracts/errors.js';
 import { startConsole } from '../../ui/index.js';
 import type { CliContext, Outcome } from '../context.js';
-
-/** Resolves on SIGINT or SIGTERM. */
-const untilSignal = (): Promise<void> =>
-  new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
+import { untilSignal } from '../signals.js';
 
 const port = (raw: string | undefined): number | undefined => {
   if (raw === undefined) return undefined;
