@@ -421,7 +421,9 @@ ${usageTable}
   ${n(es.eventStore?.appendsPerSecOneAtATimeDurable)}/s one at a time.
 
 The full JSON of the run this page was made from is reproduced by the command above; the
-sections are \`pipeline\`, \`peers\`, \`nats\`, \`eventstore\`, \`machines\` and \`cli\`.
+sections are ${Object.keys(s)
+  .map((k) => `\`${k}\``)
+  .join(', ')}.
 `;
 writeFileSync(join(docs, 'benchmarks.md'), md);
 // Tables aligned as the format check wants them (npm run verify checks docs too).
