@@ -9,6 +9,7 @@ import {
   type Status,
 } from '@nats-io/transport-node';
 import { LilyError } from '../../contracts/index.js';
+import { probe } from '../../contracts/probe.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { BaseBus } from './base-bus.js';
 import type {
@@ -127,6 +128,7 @@ class NatsBus extends BaseBus {
   publishBytes(subject: string, data: Uint8Array, opts: PublishOptions = {}): void {
     this.assertNotClosed('publish');
     assertSubject(subject);
+    probe('bus.pub', subject);
     try {
       this.nc.publish(subject, data, opts.reply === undefined ? undefined : { reply: opts.reply });
     } catch (e) {
@@ -151,6 +153,7 @@ class NatsBus extends BaseBus {
         }
         return;
       }
+      probe('bus.recv', m.subject);
       if (active) runner.run(createBusMessage(m.subject, m.reply || undefined, m.data, this.replySender));
     };
     const sub = this.nc.subscribe(pattern, {
