@@ -6,20 +6,23 @@ import { composeEngine } from '../actors/compose-engine.js';
 import { Projector } from '../actors/engine/projector.js';
 import type { RunHost } from '../actors/engine/run-host.js';
 import { errorInfo } from '../actors/error-info.js';
+import { CommandGuard } from '../actors/executors/command-guard.js';
 import type { Logger } from '../actors/logger.js';
-import { GrantSigner, loadOrCreateGrantKey } from '../actors/policy/grants.js';
+import { loadOrCreateGrantKey } from '../actors/policy/grants.js';
 import type { PolicyGate } from '../actors/policy/policy-gate.js';
-import { SealedGrantSigner } from '../actors/policy/remote-grants.js';
 import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
 import type { Scheduler } from '../actors/scheduler/scheduler.js';
 import type { Clock } from '../contracts/clock.js';
+import type { Tracer } from '../contracts/tracing.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { createUlidGenerator, systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
 import { loadPolicy } from '../project/policy.js';
+import { tightenPrivateState } from '../project/private-state.js';
 import { connectTarget, resolveNatsTarget } from './connect.js';
-import { type LedgerKind, ledgerKindOf, openEngineSharedState } from './shared-state.js';
+import { engineSharing, type LedgerKind, ledgerKindOf } from './shared-state.js';
+import { startTelemetry } from './telemetry.js';
 import { attemptPlace } from './worker-fingerprint.js';
 import { answerWorkerPings, localDispatchLedger, type RunningWorker } from './worker-process.js';
 
@@ -36,6 +39,8 @@ export interface EngineProcessOptions {
   cron?: boolean;
   /** Where workers share state (`lily up` passes it); default the config's `ledger`, else `lmdb`. */
   ledger?: LedgerKind;
+  /** The tracer to use (tests); default: the project's telemetry settings (`startTelemetry`), owned and shut down here. */
+  tracer?: Tracer;
 }
 
 export interface RunningEngine {
@@ -61,6 +66,17 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   const clock = o.clock ?? systemClock;
   const project = await openProject(o.dir);
   const { paths, config, catalog } = project;
+  const narrowed = await tightenPrivateState(paths.root);
+  if (narrowed.length > 0)
+    o.log.warn(
+      {
+        event: 'private_state.tightened',
+        root: paths.root,
+        count: narrowed.length,
+        entries: narrowed.slice(0, 20),
+      },
+      `${paths.root} was reachable by other users: made it private (directories 0700, files 0600)`,
+    );
   const storage = await openLilyStorage({ dir: paths.root, registry: catalog.schemas, clock });
   const grantKey = await loadOrCreateGrantKey(join(paths.keys, 'grant.key'));
   const ownsBus = !o.bus;
@@ -70,27 +86,28 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   const ns = config.namespace;
   const ledger = ledgerKindOf(config, o.ledger);
   // Workers elsewhere: the ledger and artifact hand-off on JetStream, grants they can verify.
-  const shared =
-    ledger === 'nats'
-      ? await openEngineSharedState({
-          bus,
-          ns,
-          ...(config.nats.replicas === undefined ? {} : { replicas: config.nats.replicas }),
-          artifacts: storage.artifacts,
-          log: o.log,
-        }).catch(async (e) => {
-          if (ownsBus) await bus.close();
-          await storage.close();
-          throw e;
-        })
-      : undefined;
-  const signer = shared ? new SealedGrantSigner(grantKey) : new GrantSigner(grantKey);
+  const { shared, signer } = await engineSharing({
+    ledger,
+    bus,
+    ns,
+    config,
+    grantKey,
+    artifacts: storage.artifacts,
+    log: o.log,
+  }).catch(async (e) => {
+    if (ownsBus) await bus.close();
+    await storage.close();
+    throw e;
+  });
+  const tracer = o.tracer ?? (await startTelemetry({ service: 'lily-engine', config, log: o.log }));
   const projector = new Projector({
     store: storage.events,
     runsDir: storage.runsDir,
     checkpointFile: join(paths.root, 'runs', '.projector-checkpoint'),
     log: o.log.child({ actor: 'projector' }),
   });
+  // The in-process worker checks every command again against its own guard (same policy, reloaded with the gate's).
+  const commands = o.worker ? new CommandGuard({ policy: project.policy, workspace: paths.dir }) : undefined;
   const engine = composeEngine({
     store: storage.events,
     bus,
@@ -106,6 +123,7 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     cron: o.cron ?? true,
     projector,
     ...(shared ? { artifactImport: shared.importArtifacts } : {}),
+    tracer,
     ...(o.worker
       ? {
           worker: {
@@ -115,6 +133,7 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
               ? shared.ledgerFor(o.worker.id, clock)
               : localDispatchLedger(storage, o.worker.id, clock),
             place: attemptPlace(),
+            ...(commands ? { commands } : {}),
             ...(o.worker.concurrency !== undefined ? { concurrency: o.worker.concurrency } : {}),
           },
         }
@@ -125,7 +144,12 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   const workerPings = engine.worker && o.worker ? answerWorkerPings(bus, ns, engine.worker, o.worker.id) : [];
   if (engine.worker && o.worker) {
     o.log.info(
-      { event: 'worker.started', id: o.worker.id, executors: engine.worker.names() },
+      {
+        event: 'worker.started',
+        id: o.worker.id,
+        executors: engine.worker.names(),
+        ...(commands ? { programSearch: commands.searchPath() } : {}),
+      },
       'worker started',
     );
   }
@@ -133,7 +157,7 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   const reloadPolicy = () => {
     loadPolicy(paths.policy)
       .then((p) => {
-        gate.setPolicy(p);
+        engine.setPolicy(p);
         o.log.info({ event: 'policy.reloaded' }, 'policy reloaded');
       })
       .catch((e) =>
@@ -161,7 +185,7 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
       ...(shared ? { replicas: shared.replicas } : {}),
     },
   }));
-  o.log.info({ event: 'engine.started', ns, resumed }, 'engine started');
+  o.log.info({ event: 'engine.started', ns, resumed, programSearch: gate.searchPath() }, 'engine started');
   const worker: RunningWorker | undefined = engine.worker && {
     worker: engine.worker,
     bus,
@@ -187,6 +211,8 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
       if (o.worker) o.log.info({ event: 'worker.stopped', id: o.worker.id }, 'worker stopped');
       if (ownsBus) await bus.drain();
       await storage.close();
+      // After the actors stopped: every span they ended is flushed to the collector.
+      if (!o.tracer) await tracer.shutdown();
       o.log.info({ event: 'engine.stopped' }, 'engine stopped');
     },
   };

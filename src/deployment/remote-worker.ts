@@ -6,12 +6,14 @@
  *
  * DIR may be a plain directory or a checkout of the project (a git clone with its `.lily/`):
  * then its `.lily/config.yaml` names the packs the worker loads and its `.lily/policy.yaml` the
- * workspace rules the worker re-checks (storage under `.lily/` is never opened). Otherwise the
- * worker serves the built-in executors with `REMOTE_WORKSPACE_RULES` (docs/decisions/027).
+ * workspace and command rules the worker re-checks (storage under `.lily/` is never opened).
+ * Otherwise the worker serves the built-in executors with `REMOTE_WORKSPACE_RULES` and
+ * `REMOTE_COMMAND_POLICY` (docs/decisions/027).
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { errorInfo } from '../actors/error-info.js';
+import { CommandGuard, type CommandPolicy } from '../actors/executors/command-guard.js';
 import type { Logger } from '../actors/logger.js';
 import { GrantVerifier } from '../actors/policy/remote-grants.js';
 import type { WorkspaceRules } from '../actors/policy/workspace.js';
@@ -25,7 +27,7 @@ import { systemClock } from '../eventstore/system-ports.js';
 import { loadConfig } from '../project/config.js';
 import { loadPacks } from '../project/packs.js';
 import { isProject, projectPaths } from '../project/paths.js';
-import { loadPolicy } from '../project/policy.js';
+import { loadPolicy, policySchema } from '../project/policy.js';
 import { connectTarget, type NatsTarget, readCredentialFile } from './connect.js';
 import { bindWorkerSharedState } from './shared-state.js';
 import { servableBy } from './worker-executors.js';
@@ -64,16 +66,28 @@ export interface RemoteWorker extends RunningWorker {
 const usage = (message: string, data: Record<string, unknown>) =>
   new LilyError('usage_invalid', message, { reason: 'creds', ...data });
 
-/** What DIR contributes: packs and workspace rules when it is a project checkout. */
-const workspaceOf = async (dir: string): Promise<{ catalog: Catalog; rules: WorkspaceRules }> => {
+/**
+ * The command rules a worker re-checks in a directory without a `.lily/policy.yaml`: any program
+ * the engine's gate allowed (it checked the allowlist by name), found on this machine's PATH,
+ * with the default environment rules (a step cannot set PATH, LD_*, NODE_OPTIONS, ...).
+ */
+export const REMOTE_COMMAND_POLICY: CommandPolicy = (() => {
+  const { commands, path, env } = policySchema.parse({ commands: ['*'] });
+  return Object.freeze({ commands, ...(path ? { path } : {}), env });
+})();
+
+/** What DIR contributes: packs, workspace and command rules when it is a project checkout. */
+const workspaceOf = async (
+  dir: string,
+): Promise<{ catalog: Catalog; rules: WorkspaceRules; commands: CommandPolicy }> => {
   const catalog = createBuiltinCatalog();
-  if (!isProject(dir)) return { catalog, rules: REMOTE_WORKSPACE_RULES };
+  const defaults = { catalog, rules: REMOTE_WORKSPACE_RULES, commands: REMOTE_COMMAND_POLICY };
+  if (!isProject(dir)) return defaults;
   const paths = projectPaths(dir);
   await loadPacks(catalog, await loadConfig(paths.config), paths.dir);
-  const rules = existsSync(paths.policy)
-    ? (await loadPolicy(paths.policy)).workspace
-    : REMOTE_WORKSPACE_RULES;
-  return { catalog, rules };
+  if (!existsSync(paths.policy)) return defaults;
+  const policy = await loadPolicy(paths.policy);
+  return { catalog, rules: policy.workspace, commands: policy };
 };
 
 /**
@@ -106,7 +120,7 @@ export const startRemoteWorker = async (o: RemoteWorkerOptions): Promise<RemoteW
   }
   const ns = info.ns;
   const verifier = new GrantVerifier(info.grantKey);
-  const { catalog, rules } = await workspaceOf(workspace);
+  const { catalog, rules, commands } = await workspaceOf(workspace);
   const credential = { kind: 'file' as const, file: resolve(o.creds) };
   const { executors, partitioners } = servableBy(executorFns(catalog), credential, ns, o.log);
   const target: NatsTarget = {
@@ -139,6 +153,7 @@ export const startRemoteWorker = async (o: RemoteWorkerOptions): Promise<RemoteW
     ledger: shared.ledger,
     workspace,
     workspaceRules: rules,
+    commands: new CommandGuard({ policy: commands, workspace }),
     concurrency: o.concurrency ?? 16,
     place: attemptPlace(workspace),
   });

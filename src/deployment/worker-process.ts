@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Bus, BusSubscription } from '../actors/bus/bus.js';
+import { CommandGuard } from '../actors/executors/command-guard.js';
 import type { DispatchLedger } from '../actors/ledger/dispatch-ledger.js';
 import { openLmdbDispatchLedger } from '../actors/ledger/lmdb-dispatch-ledger.js';
 import type { Logger } from '../actors/logger.js';
@@ -11,11 +12,14 @@ import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
 import { Worker } from '../actors/worker/worker.js';
 import type { Clock } from '../contracts/clock.js';
+import type { Tracer } from '../contracts/tracing.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
 import { connectTarget, type NatsTarget, resolveNatsTarget } from './connect.js';
+import { watchPolicy } from './policy-watch.js';
 import { bindWorkerSharedState, type LedgerKind, ledgerKindOf } from './shared-state.js';
+import { startTelemetry } from './telemetry.js';
 import { servableBy } from './worker-executors.js';
 import { attemptPlace } from './worker-fingerprint.js';
 
@@ -36,6 +40,8 @@ export interface WorkerProcessOptions {
   shared?: { project: Project; storage: LilyStorage };
   /** Where the deployment's workers share state (`lily up` passes it); default the config's, else `lmdb`. */
   ledger?: LedgerKind;
+  /** The tracer to use (tests); default: the project's telemetry settings (`startTelemetry`), owned and shut down here. */
+  tracer?: Tracer;
 }
 
 export interface RunningWorker {
@@ -100,6 +106,12 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     throw e;
   }
   const opened = storage;
+  // The worker checks every command against its own copy of the policy, reloaded when the file changes.
+  const commands = new CommandGuard({ policy: project.policy, workspace: project.paths.dir });
+  const unwatchPolicy = watchPolicy(project.paths.policy, o.log, (policy) => commands.setPolicy(policy));
+  const tracer =
+    o.tracer ??
+    (await startTelemetry({ service: 'lily-worker', instance: o.id, config: project.config, log: o.log }));
   const worker = new Worker({
     id: o.id,
     bus,
@@ -114,20 +126,27 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     ledger,
     workspace: project.paths.dir,
     workspaceRules: project.policy.workspace,
+    commands,
     concurrency: o.concurrency ?? 16,
     place: attemptPlace(),
+    tracer,
   });
   worker.start();
   const pings = answerWorkerPings(bus, ns, worker, o.id);
-  o.log.info({ event: 'worker.started', id: o.id, executors: worker.names() }, 'worker started');
+  o.log.info(
+    { event: 'worker.started', id: o.id, executors: worker.names(), programSearch: commands.searchPath() },
+    'worker started',
+  );
   return {
     worker,
     bus,
     async stop() {
       for (const p of pings) p.unsubscribe();
+      unwatchPolicy();
       await worker.stop();
       if (ownsBus) await bus.drain();
       if (!o.shared) await opened.close();
+      if (!o.tracer) await tracer.shutdown();
       o.log.info({ event: 'worker.stopped', id: o.id }, 'worker stopped');
     },
   };

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 
 export interface ProcessSpec {
+  /** argv[0] is what the program sees as its name. */
   argv: readonly string[];
+  /** The executable to start (absolute, from `prepareCommand`); default: argv[0], looked up on `env.PATH`. */
+  file?: string;
   cwd: string;
   env: Record<string, string>;
   /** Kill the whole process group after this long (SIGTERM, then SIGKILL after `killGraceMs`). */
@@ -55,13 +58,14 @@ class CappedSink {
 export const runProcess = (spec: ProcessSpec): Promise<ProcessResult> =>
   new Promise((resolve) => {
     const started = performance.now();
-    const [file, ...args] = spec.argv as [string, ...string[]];
+    const [argv0, ...args] = spec.argv as [string, ...string[]];
     const out = new CappedSink(spec.maxOutputBytes);
     const err = new CappedSink(spec.maxOutputBytes);
     let timedOut = false;
     let aborted = false;
     let spawnError: ProcessResult['spawnError'];
-    const child = spawn(file, args, {
+    const child = spawn(spec.file ?? argv0, args, {
+      argv0,
       cwd: spec.cwd,
       env: spec.env,
       detached: true,

@@ -93,7 +93,8 @@ export const createVersionedDispatchLedger = (o: VersionedDispatchLedgerOptions)
         // or a complete raced this beat)? Then carry on from what is there; else it was taken.
         const current = await records.get(dispatchId);
         if (current !== undefined && holds(current.value, owner)) {
-          if (held.has(dispatchId)) held.set(dispatchId, { entry: current.value, revision: current.revision });
+          if (held.has(dispatchId))
+            held.set(dispatchId, { entry: current.value, revision: current.revision });
         } else if (held.delete(dispatchId)) {
           lost.push(dispatchId);
         }
