@@ -7,6 +7,10 @@ import type { Colors } from '../render/ui.js';
 const intArg = (value: string | undefined): number | undefined =>
   value === undefined ? undefined : /^\d+$/.test(value) ? Number(value) : Number.NaN;
 
+/** The address other machines use: a wildcard listen names no host, so say which to put there. */
+const reachableAt = (listen: string): string =>
+  listen.replace(/^(0\.0\.0\.0|\[::\]|::)(?=:\d+$)/, "<this machine's address>");
+
 const render = (ctx: CliContext, up: DeploymentUp) => (c: Colors) => {
   const rows = up.processes.map((p) => [c.bold(p.id), p.role, String(p.pid), p.log]);
   return [
@@ -22,6 +26,13 @@ const render = (ctx: CliContext, up: DeploymentUp) => (c: Colors) => {
     up.alreadyUp
       ? c.yellow(`already up: nothing started (\`${ctx.lily('down')}\` first to change it)`)
       : c.green(`up: 1 engine, ${up.processes.length - 1} worker(s), every one answering sys.ping`),
+    ...(up.nats.managed && up.nats.listen
+      ? [
+          c.dim(
+            `workers elsewhere: \`${ctx.lily('creds issue worker --out w.creds')}\`, copy the file, then on their machine \`lily worker --nats nats://${reachableAt(up.nats.listen)} --creds w.creds --dir <a directory>\` (docs/scale-out.md)`,
+          ),
+        ]
+      : []),
   ].join('\n');
 };
 
