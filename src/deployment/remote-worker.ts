@@ -133,7 +133,7 @@ export const startRemoteWorker = async (o: RemoteWorkerOptions): Promise<RemoteW
   const bus = await connectTarget(target, `lily-worker-${o.id}`, o.log);
   let shared: Awaited<ReturnType<typeof bindWorkerSharedState>>;
   try {
-    shared = await bindWorkerSharedState({ bus, ns, workerId: o.id, clock: systemClock });
+    shared = await bindWorkerSharedState({ bus, ns, workerId: o.id, clock: systemClock, log: o.log });
   } catch (e) {
     await bus.close();
     throw e;

@@ -127,17 +127,28 @@ export const engineSharing = async (o: {
 };
 
 /**
- * A worker's side of `ledger: nats`: binds the buckets the engine made (never creates them)
- * and opens its KV ledger. Throws `jetstream_bucket_missing` (the engine keeps its ledger in
- * LMDB, or has not started), `bus_unavailable`, `config_invalid`.
+ * A worker's side of `ledger: nats`: binds the buckets the engine made (never creates them),
+ * waiting `waitMs` for an engine that is starting, and opens its KV ledger. Throws
+ * `jetstream_bucket_missing` (the engine keeps its ledger in LMDB, or did not start in time),
+ * `bus_unavailable`, `config_invalid`.
  */
 export const bindWorkerSharedState = async (o: {
   bus: Bus;
   ns: string;
   workerId: string;
   clock: Clock;
+  log: Logger;
+  /** How long to wait for the engine to create the buckets (it may be starting too); default 30 s. */
+  waitMs?: number;
 }): Promise<{ buckets: LilyBuckets; ledger: DispatchLedger }> => {
-  const buckets = await bindLilyBuckets(connectionOf(o.bus), o.ns);
+  const buckets = await bindLilyBuckets(connectionOf(o.bus), o.ns, {
+    waitMs: o.waitMs ?? 30_000,
+    onWait: () =>
+      o.log.info(
+        { event: 'worker.waiting_for_ledger', namespace: o.ns },
+        'no dispatch ledger on NATS yet: waiting for the engine to create it (ledger: nats)',
+      ),
+  });
   return {
     buckets,
     ledger: openKvDispatchLedger({ kv: buckets.ledger, owner: processOwnerOf(o.workerId), clock: o.clock }),

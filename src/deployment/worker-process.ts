@@ -98,7 +98,7 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     // With `ledger: nats` the engine seals its grants; this worker (with the key) checks the HMAC part.
     signer = onNats ? new SealedGrantSigner(key) : new GrantSigner(key);
     ledger = onNats
-      ? (await bindWorkerSharedState({ bus, ns, workerId: o.id, clock: systemClock })).ledger
+      ? (await bindWorkerSharedState({ bus, ns, workerId: o.id, clock: systemClock, log: o.log })).ledger
       : localDispatchLedger(storage, o.id, systemClock);
   } catch (e) {
     if (!o.shared) await storage?.close();

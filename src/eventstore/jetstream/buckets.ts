@@ -114,16 +114,29 @@ const openBuckets = async (nc: NatsConnection, names: LilyBucketNames): Promise<
 
 /**
  * Opens the namespace's buckets without creating anything (a worker: its credential may read
- * and write their keys, never create or delete streams). Checks the ledger bucket exists.
+ * and write their keys, never create or delete streams). Checks the ledger bucket exists,
+ * waiting up to `waitMs` (default 0) for an engine that is starting to create it (`onWait` is
+ * called once when it is not there yet).
  *
  * Throws `jetstream_bucket_missing` (the engine keeps its ledger in LMDB: `ledger: nats` is not
  * set, or the engine has not started yet), `bus_unavailable`.
  */
-export const bindLilyBuckets = async (nc: NatsConnection, ns: string): Promise<LilyBuckets> => {
+export const bindLilyBuckets = async (
+  nc: NatsConnection,
+  ns: string,
+  o: { waitMs?: number; onWait?: () => void } = {},
+): Promise<LilyBuckets> => {
   const names = lilyBucketNames(ns);
   try {
     const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: API_TIMEOUT_MS });
-    const found = await retryTransient(() => streamReplicas(jsm, kvStreamName(names.ledger)));
+    const until = Date.now() + (o.waitMs ?? 0);
+    let found = await retryTransient(() => streamReplicas(jsm, kvStreamName(names.ledger)));
+    if (found === undefined && Date.now() < until) o.onWait?.();
+    // An engine starting at the same moment (`lily up`) creates it within seconds.
+    while (found === undefined && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 250));
+      found = await retryTransient(() => streamReplicas(jsm, kvStreamName(names.ledger)));
+    }
     if (found === undefined) {
       throw new LilyError(
         'jetstream_bucket_missing',
