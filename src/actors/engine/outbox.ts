@@ -1,32 +1,53 @@
+import type { EventData } from '../../contracts/events/catalog.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { parseJobId, type RunId } from '../../contracts/ids.js';
 import { commandTarget } from '../../machines/commands.js';
-import type { Command, RunState } from '../../machines/types.js';
+import type { Command } from '../../machines/types.js';
 import type { Bus } from '../bus/bus.js';
-import type { ExecItem, PolicyMessage, SchedMessage } from '../messages.js';
-import { eventSubject, execSubject, policySubject, schedSubject } from '../subjects.js';
+import type { ExecItem, PolicyMessage } from '../messages.js';
+import { eventSubject, execSubject, policySubject } from '../subjects.js';
+import type { EngineSeals } from '../trust/engine-seals.js';
 import type { RunSlot } from './run-slot.js';
+
+/** The engine's scheduler, asked in-process: timers never travel on the bus. */
+export interface TimerPort {
+  schedule(runId: RunId, data: EventData<'timer.scheduled'>): void;
+  cancel(timerId: string): void;
+}
+
+/** Where a run host's commands go: the bus (dispatches, policy checks), the scheduler, and the seals. */
+export interface OutboxPorts {
+  bus: Bus;
+  ns: string;
+  seals: EngineSeals;
+  timers: TimerPort;
+  /** The time a dispatch without a recorded time is sealed from (never the case for logged ones). */
+  now(): number;
+}
 
 /**
  * The outbox: after an append, publish what it recorded. Commands go to the actor that acts
  * on them (executors, the policy gate, the scheduler), batched one message per subject; every
- * stored event is republished on its `evt` subject for tails and projectors. Publishing is
- * best-effort: whatever is lost is re-sent from the log on resume.
+ * stored event is republished on its `evt` subject for tails and projectors. Each dispatch is
+ * sealed on its way out (trust/engine-seals.ts). Publishing is best-effort: whatever is lost is
+ * re-sent from the log on resume.
  */
-export const publishCommands = (bus: Bus, ns: string, slot: RunSlot, commands: readonly Command[]): void => {
+export const publishCommands = (out: OutboxPorts, slot: RunSlot, commands: readonly Command[]): void => {
   const started = slot.started;
   if (!started || commands.length === 0) return;
+  const { bus, ns } = out;
   const exec = new Map<string, ExecItem[]>();
   const base = { runId: slot.runId, jobId: slot.jobId };
+  const now = out.now();
   const addExec = (executor: string, item: ExecItem) => {
     const list = exec.get(executor) ?? [];
-    list.push(item);
+    list.push(out.seals.seal(item, slot.seals, started.dryRun, now));
     exec.set(executor, list);
   };
   for (const command of commands) {
     switch (commandTarget(command)) {
       case 'exec':
-        routeExec(command, slot.state, base, addExec);
+        routeExec(command, base, addExec);
         break;
       case 'policy': {
         const msg: PolicyMessage = {
@@ -41,7 +62,8 @@ export const publishCommands = (bus: Bus, ns: string, slot: RunSlot, commands: r
         break;
       }
       case 'sched':
-        bus.publish(schedSubject(ns), { ...command, runId: slot.runId } as SchedMessage);
+        if (command.type === 'timer.schedule') out.timers.schedule(slot.runId, command.data);
+        else if (command.type === 'timer.cancel') out.timers.cancel(command.data.timerId);
         break;
       default:
         break;
@@ -56,7 +78,6 @@ export const publishCommands = (bus: Bus, ns: string, slot: RunSlot, commands: r
 
 const routeExec = (
   command: Command,
-  state: RunState | undefined,
   base: { runId: RunId; jobId: string },
   add: (executor: string, item: ExecItem) => void,
 ): void => {
@@ -64,16 +85,8 @@ const routeExec = (
     add(command.data.executor, { kind: 'step', ...base, data: command.data });
   else if (command.type === 'partition.plan')
     add(command.data.partitioner, { kind: 'partition', ...base, data: command.data });
-  else if (command.type === 'gate.run') {
-    // Gates run under the grant of the step they check.
-    const grant = state?.steps[command.data.stepId]?.grant;
-    add(command.data.executor, {
-      kind: 'gate',
-      ...base,
-      data: command.data,
-      ...(grant === undefined ? {} : { grant }),
-    });
-  }
+  else if (command.type === 'gate.run')
+    add(command.data.executor, { kind: 'gate', ...base, data: command.data });
 };
 
 export const publishEvents = (
