@@ -4,6 +4,7 @@ import type { ArtifactStore } from '../contracts/artifact-store.js';
 import type { Clock } from '../contracts/clock.js';
 import type { ExecutorFn, PartitionerFn } from '../contracts/executor.js';
 import type { IdGenerator } from '../contracts/ids.js';
+import type { Tracer } from '../contracts/tracing.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import type { Policy } from '../policy/schema.js';
 import type { Bus } from './bus/bus.js';
@@ -19,6 +20,7 @@ import { executorFns } from './runtime/executor-fns.js';
 import { LILY_VERSION } from './runtime/version.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { TimerService } from './scheduler/timers.js';
+import { RunTracer } from './tracing/run-tracer.js';
 import { SealVerifier } from './trust/dispatch-seal.js';
 import { type EngineKeys, sealPublicKeyFromHex } from './trust/engine-keys.js';
 import { EngineSeals } from './trust/engine-seals.js';
@@ -87,6 +89,12 @@ export interface EnginePorts {
   sweepMs?: number;
   projector?: EngineProjector;
   worker?: InProcessWorkerPorts;
+  /**
+   * Traces runs (a trace per run, derived from what the run host appends) and the in-process
+   * worker's dispatches. Default: none; a tracer whose `enabled` is false is the same as none.
+   * The composition never flushes or shuts it down: its owner (the process) does.
+   */
+  tracer?: Tracer;
 }
 
 /** A composed engine: its actors, and the start/stop sequence they need. */
@@ -149,6 +157,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     catalog: p.catalog,
   });
   let scheduler: Scheduler | undefined;
+  const tracer = p.tracer?.enabled ? p.tracer : undefined;
   host = new RunHost({
     store,
     bus,
@@ -163,6 +172,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     },
     localPolicy: gate,
     ...(p.sweepMs !== undefined ? { sweepMs: p.sweepMs } : {}),
+    ...(tracer ? { observer: new RunTracer(tracer, p.log.child({ actor: 'tracing' })) } : {}),
     onFinished: (slot) => {
       scheduler?.runFinished(slot.runId);
       gate.runFinished(slot.runId);
@@ -252,5 +262,6 @@ const inProcessWorker = (p: EnginePorts, w: InProcessWorkerPorts, commands: Comm
     workspaceRules: w.workspaceRules ?? p.policy.workspace,
     commands,
     concurrency: w.concurrency ?? 16,
+    ...(p.tracer?.enabled ? { tracer: p.tracer } : {}),
   });
 };

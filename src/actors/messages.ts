@@ -52,6 +52,14 @@ export const dispatchSealSchema = z.object({
 });
 export type DispatchSeal = z.infer<typeof dispatchSealSchema>;
 
+/**
+ * The W3C trace context of a dispatch (`00-<trace id>-<span id>-<flags>`): the engine's span of
+ * this dispatch, which the worker's span joins as a child. Optional: only when tracing is on;
+ * workers that predate it ignore it. A worker ignores a value that does not parse (the dispatch
+ * runs untraced); over 512 characters the message is invalid.
+ */
+const traceparentSchema = z.string().max(512).optional();
+
 /** What an executor is asked to do: run a step (or shard), run a gate, or partition a step. */
 export const execItemSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -60,6 +68,7 @@ export const execItemSchema = z.discriminatedUnion('kind', [
     jobId: z.string(),
     data: EVENT_DATA_SCHEMAS['step.dispatched'],
     seal: dispatchSealSchema.optional(),
+    traceparent: traceparentSchema,
   }),
   z.object({
     kind: z.literal('gate'),
@@ -67,6 +76,7 @@ export const execItemSchema = z.discriminatedUnion('kind', [
     jobId: z.string(),
     data: EVENT_DATA_SCHEMAS['gate.dispatched'],
     seal: dispatchSealSchema.optional(),
+    traceparent: traceparentSchema,
   }),
   z.object({
     kind: z.literal('partition'),
@@ -74,6 +84,7 @@ export const execItemSchema = z.discriminatedUnion('kind', [
     jobId: z.string(),
     data: EVENT_DATA_SCHEMAS['partition.requested'],
     seal: dispatchSealSchema.optional(),
+    traceparent: traceparentSchema,
   }),
 ]);
 export type ExecItem = z.infer<typeof execItemSchema>;

@@ -67,6 +67,12 @@ export interface ExecutionContext {
     env: Readonly<Record<string, string>>,
     cwd: string,
   ): PreparedCommand;
+  /**
+   * The W3C `traceparent` of the worker's span of this dispatch, when tracing is on: pass it on
+   * (an HTTP header, a child's `TRACEPARENT`) so the work an executor causes joins the run's
+   * trace. The `command` executor sets `TRACEPARENT` in its process's environment.
+   */
+  traceparent?: string;
 }
 
 /** A command the worker checked against its policy, ready to start. */

@@ -14,12 +14,14 @@ import type { Scheduler } from '../actors/scheduler/scheduler.js';
 import { loadOrCreateEngineKeys } from '../actors/trust/engine-keys.js';
 import { countingLogger, RejectionCounter } from '../actors/trust/rejections.js';
 import type { Clock } from '../contracts/clock.js';
+import type { Tracer } from '../contracts/tracing.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { createUlidGenerator, systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
 import { loadPolicy } from '../project/policy.js';
 import { tightenPrivateState } from '../project/private-state.js';
 import { connectTarget, resolveNatsTarget } from './connect.js';
+import { startTelemetry } from './telemetry.js';
 import { answerWorkerPings, localDispatchLedger, type RunningWorker } from './worker-process.js';
 
 export interface EngineProcessOptions {
@@ -35,6 +37,8 @@ export interface EngineProcessOptions {
   cron?: boolean;
   /** How long a dispatch may wait for a worker to start it (default 24 h). */
   sealTtlMs?: number;
+  /** The tracer to use (tests); default: the project's telemetry settings (`startTelemetry`), owned and shut down here. */
+  tracer?: Tracer;
 }
 
 export interface RunningEngine {
@@ -81,6 +85,7 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
     o.bus ??
     (await connectTarget(await resolveNatsTarget(paths, config, o.nats, 'engine'), 'lily-engine', o.log));
   const ns = config.namespace;
+  const tracer = o.tracer ?? (await startTelemetry({ service: 'lily-engine', config, log: o.log }));
   const projector = new Projector({
     store: storage.events,
     runsDir: storage.runsDir,
@@ -104,6 +109,7 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
     workspace: paths.dir,
     cron: o.cron ?? true,
     projector,
+    tracer,
     ...(o.worker
       ? {
           worker: {
@@ -183,6 +189,8 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
       if (o.worker) o.log.info({ event: 'worker.stopped', id: o.worker.id }, 'worker stopped');
       if (ownsBus) await bus.drain();
       await storage.close();
+      // After the actors stopped: every span they ended is flushed to the collector.
+      if (!o.tracer) await tracer.shutdown();
       o.log.info({ event: 'engine.stopped' }, 'engine stopped');
     },
   };

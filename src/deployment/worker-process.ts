@@ -12,11 +12,13 @@ import { loadLocalSealPublicKey, sealPublicKeyFromHex } from '../actors/trust/en
 import { countingLogger, RejectionCounter } from '../actors/trust/rejections.js';
 import { Worker } from '../actors/worker/worker.js';
 import type { Clock } from '../contracts/clock.js';
+import type { Tracer } from '../contracts/tracing.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
 import { connectTarget, type NatsTarget, resolveNatsTarget } from './connect.js';
 import { watchPolicy } from './policy-watch.js';
+import { startTelemetry } from './telemetry.js';
 import { servableBy } from './worker-executors.js';
 
 export interface WorkerProcessOptions {
@@ -39,6 +41,8 @@ export interface WorkerProcessOptions {
    * issue worker`); default: the project's `.lily/keys/dispatch-seal.pub`.
    */
   sealPublicKey?: string;
+  /** The tracer to use (tests); default: the project's telemetry settings (`startTelemetry`), owned and shut down here. */
+  tracer?: Tracer;
 }
 
 export interface RunningWorker {
@@ -109,6 +113,9 @@ export const startWorkerProcess = async (options: WorkerProcessOptions): Promise
   // The worker checks every command against its own copy of the policy, reloaded when the file changes.
   const commands = new CommandGuard({ policy: project.policy, workspace: project.paths.dir });
   const unwatchPolicy = watchPolicy(project.paths.policy, o.log, (policy) => commands.setPolicy(policy));
+  const tracer =
+    o.tracer ??
+    (await startTelemetry({ service: 'lily-worker', instance: o.id, config: project.config, log: o.log }));
   const worker = new Worker({
     id: o.id,
     bus,
@@ -125,6 +132,7 @@ export const startWorkerProcess = async (options: WorkerProcessOptions): Promise
     workspaceRules: project.policy.workspace,
     commands,
     concurrency: o.concurrency ?? 16,
+    tracer,
   });
   worker.start();
   const pings = answerWorkerPings(bus, ns, worker, o.id, rejections);
@@ -141,6 +149,7 @@ export const startWorkerProcess = async (options: WorkerProcessOptions): Promise
       await worker.stop();
       if (ownsBus) await bus.drain();
       if (!o.shared) await opened.close();
+      if (!o.tracer) await tracer.shutdown();
       o.log.info({ event: 'worker.stopped', id: o.id }, 'worker stopped');
     },
   };

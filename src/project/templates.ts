@@ -15,6 +15,11 @@ retention:
   keep_last: 50
   max_age_days: 30
 log_level: info
+# OpenTelemetry traces over OTLP/HTTP (off unless set; the OTEL_EXPORTER_OTLP_* variables work too).
+# Reference: docs/telemetry.md.
+# telemetry:
+#   otlp:
+#     endpoint: http://127.0.0.1:4318
 `;
 
 export const POLICY_TEMPLATE = `# What runs may do. Checked before every side effect. Reference: docs/policy.md.

@@ -6,7 +6,9 @@ import type { Command } from '../../machines/types.js';
 import type { Bus } from '../bus/bus.js';
 import type { ExecItem, PolicyMessage } from '../messages.js';
 import { eventSubject, execSubject, policySubject } from '../subjects.js';
+import { dispatchRefOf } from '../trust/dispatch-kind.js';
 import type { EngineSeals } from '../trust/engine-seals.js';
+import type { TraceContextSource } from './run-observer.js';
 import type { RunSlot } from './run-slot.js';
 
 /** The engine's scheduler, asked in-process: timers never travel on the bus. */
@@ -23,6 +25,8 @@ export interface OutboxPorts {
   timers: TimerPort;
   /** The time a dispatch without a recorded time is sealed from (never the case for logged ones). */
   now(): number;
+  /** With tracing on: each dispatch carries the `traceparent` of its span (not sealed: it only places spans). */
+  trace?: TraceContextSource;
 }
 
 /**
@@ -30,7 +34,8 @@ export interface OutboxPorts {
  * on them (executors, the policy gate, the scheduler), batched one message per subject; every
  * stored event is republished on its `evt` subject for tails and projectors. Each dispatch is
  * sealed on its way out (trust/engine-seals.ts). Publishing is best-effort: whatever is lost is
- * re-sent from the log on resume.
+ * re-sent from the log on resume. With `trace` (tracing on), each dispatch carries the
+ * `traceparent` of its span, so the worker's spans join the run's trace.
  */
 export const publishCommands = (out: OutboxPorts, slot: RunSlot, commands: readonly Command[]): void => {
   const started = slot.started;
@@ -41,7 +46,9 @@ export const publishCommands = (out: OutboxPorts, slot: RunSlot, commands: reado
   const now = out.now();
   const addExec = (executor: string, item: ExecItem) => {
     const list = exec.get(executor) ?? [];
-    list.push(out.seals.seal(item, slot.seals, started.dryRun, now));
+    const sealed = out.seals.seal(item, slot.seals, started.dryRun, now);
+    const traceparent = out.trace?.traceparent(slot.runId, dispatchRefOf(item).dispatchId);
+    list.push(traceparent === undefined ? sealed : { ...sealed, traceparent });
     exec.set(executor, list);
   };
   for (const command of commands) {

@@ -1,5 +1,6 @@
 import type { Clock } from '../../contracts/clock.js';
 import type { RunId } from '../../contracts/ids.js';
+import type { LogFields } from '../../contracts/logger.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { isVersionConflict } from '../../eventstore/event-store.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
@@ -20,6 +21,7 @@ import { decideWithLocalPolicy, type LocalPolicy } from './local-policy.js';
 import { Mailboxes } from './mailboxes.js';
 import { type OutboxPorts, publishCommands, publishEvents, type TimerPort } from './outbox.js';
 import { type Redelivery, resendPending, startRedelivery } from './redelivery.js';
+import type { RunObserver } from './run-observer.js';
 import { loadLiveRuns, loadRun, type ProgramCache, type RunSlot, recordAppended } from './run-slot.js';
 
 export type { LocalPolicy } from './local-policy.js';
@@ -42,7 +44,11 @@ export interface RunHostOptions {
   sweepMs?: number;
   /** Called when a run reaches a final state (after its run.completed is durable). */
   onFinished?: (slot: RunSlot) => void;
+  /** Sees what is read and appended (tracing); dispatches carry its trace context. */
+  observer?: RunObserver;
 }
+
+const NO_FIELDS: LogFields = Object.freeze({});
 
 /** Finished run ids remembered (facts for them are dropped without reading the log). */
 const FINISHED_KEPT = 50_000;
@@ -80,12 +86,13 @@ export class RunHost {
       seals: options.seals,
       timers: options.timers,
       now: () => options.clock.now(),
+      ...(options.observer ? { trace: options.observer } : {}),
     };
     this.#mailboxes = new Mailboxes(
       (runId, batch) => this.#process(runId, batch),
       (runId, attempt, e) =>
         options.log.error(
-          { event: 'run_host.append_failed', runId, attempt, error: errorInfo(e) },
+          { event: 'run_host.append_failed', runId, ...this.#trace(runId), attempt, error: errorInfo(e) },
           'append failed; will retry',
         ),
     );
@@ -146,7 +153,10 @@ export class RunHost {
 
   async #process(runId: RunId, batch: Arrival[], retried = false): Promise<void> {
     if (this.#finished.has(runId)) return;
-    const slot = this.#slots.get(runId) ?? (await loadRun(this.#o.store, runId, this.#o.programs));
+    const observer = this.#o.observer;
+    const slot =
+      this.#slots.get(runId) ??
+      (await loadRun(this.#o.store, runId, this.#o.programs, observer && ((s, e) => observer.loaded(s, e))));
     if (!slot) {
       this.#o.log.warn(
         { event: 'message.rejected', reason: 'run_not_found', runId },
@@ -163,6 +173,7 @@ export class RunHost {
         expectedVersion: slot.version,
       });
       recordAppended(slot, decision.next, result.version, decision.toAppend);
+      observer?.appended(slot, result.events);
       publishEvents(this.#o.bus, this.#o.ns, slot.jobId, runId, result.events);
       publishCommands(this.#out, slot, decision.commands);
       if (slot.state && slot.state.status !== 'running') this.#retire(slot);
@@ -194,7 +205,12 @@ export class RunHost {
           (facts, acc) => decide(fromEngine(facts), acc),
           (e) =>
             this.#o.log.warn(
-              { event: 'policy.local_failed', runId: slot.runId, error: errorInfo(e) },
+              {
+                event: 'policy.local_failed',
+                runId: slot.runId,
+                ...this.#trace(slot.runId),
+                error: errorInfo(e),
+              },
               'local policy check failed; sent on the bus',
             ),
         )
@@ -210,6 +226,7 @@ export class RunHost {
           event: 'message.rejected',
           reason,
           runId,
+          ...this.#trace(runId),
           type: inbound.type,
           id: inbound.id,
           ...(error !== undefined ? { error: errorInfo(error) } : {}),
@@ -219,10 +236,15 @@ export class RunHost {
     }
     for (const { inbound, reason } of d.ignored) {
       this.#o.log.info(
-        { event: 'fact.ignored', reason, runId, type: inbound.type, id: inbound.id },
+        { event: 'fact.ignored', reason, runId, ...this.#trace(runId), type: inbound.type, id: inbound.id },
         'a fact that changes nothing was dropped',
       );
     }
+  }
+
+  /** `trace_id` and `span_id` of the run's trace for its log entries (nothing when tracing is off). */
+  #trace(runId: RunId): LogFields {
+    return this.#o.observer?.logFields(runId) ?? NO_FIELDS;
   }
 
   #retire(slot: RunSlot): void {
@@ -243,7 +265,14 @@ export class RunHost {
   async resume(): Promise<{ resumed: number; indeterminate: number }> {
     let resumed = 0;
     let indeterminate = 0;
-    for await (const slot of loadLiveRuns(this.#o.store, this.#o.programs, (id) => this.#slots.has(id))) {
+    const observer = this.#o.observer;
+    const live = loadLiveRuns(
+      this.#o.store,
+      this.#o.programs,
+      (id) => this.#slots.has(id),
+      observer && ((s, e) => observer.loaded(s, e)),
+    );
+    for await (const slot of live) {
       const { runId } = slot;
       this.#slots.set(runId, slot);
       resumed += 1;

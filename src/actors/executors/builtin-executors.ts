@@ -29,7 +29,8 @@ const storeStream = async (
  * `command`: argv without a shell, cwd inside the workspace, the program and environment the
  * worker's policy check prepared (argv[0] found on the policy's search path, the inherited
  * allowlist plus the checked `with.env`), the resolved input as JSON on stdin and in
- * LILY_INPUT, a timeout that kills the process group, stdout/stderr as artifacts (capped).
+ * LILY_INPUT, the worker's trace context in TRACEPARENT when tracing is on, a timeout that kills
+ * the process group, stdout/stderr as artifacts (capped).
  * Dry run: checks the command the same way and reports what it would run, running nothing.
  */
 export const commandExecutor: ExecutorFn = async (ctx) => {
@@ -58,6 +59,8 @@ export const commandExecutor: ExecutorFn = async (ctx) => {
     LILY_RUN_ID: ctx.request.runId,
     LILY_STEP_ID: ctx.request.stepId,
     LILY_ATTEMPT: String(ctx.request.attempt),
+    // The worker's span of this dispatch, for programs that trace (OpenTelemetry SDKs read it).
+    ...(ctx.traceparent === undefined ? {} : { TRACEPARENT: ctx.traceparent }),
   };
   const result = await runProcess({
     argv: command.argv,

@@ -1,4 +1,7 @@
 import type { ExecItem } from '../messages.js';
+import { partitionDispatchId } from '../worker/dispatch-request.js';
+
+export { partitionDispatchId };
 
 /**
  * What a dispatch asks an executor to do. A fact must answer a dispatch of the same kind, a
@@ -6,10 +9,6 @@ import type { ExecItem } from '../messages.js';
  * fact even where their ids were made to collide.
  */
 export type DispatchKind = 'step' | 'shard' | 'gate' | 'partition';
-
-/** The dispatch id of a partition request (derived: the run machine gives partitions none). */
-export const partitionDispatchId = (runId: string, stepId: string, attempt: number): string =>
-  `${runId}/${stepId}/${attempt}:partition`;
 
 /** Everything that names a dispatch: its id, kind, run, step, attempt, shard or gate, executor. */
 export interface DispatchRef {

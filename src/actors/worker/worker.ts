@@ -3,6 +3,7 @@ import type { ArtifactStore } from '../../contracts/artifact-store.js';
 import type { Clock } from '../../contracts/clock.js';
 import type { ExecutorFn, PartitionerFn } from '../../contracts/executor.js';
 import { RetryableStepError, TerminalStepError } from '../../contracts/executor.js';
+import { formatTraceparent, type SpanContext, type Tracer } from '../../contracts/tracing.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
 import type { CommandGuard } from '../executors/command-guard.js';
@@ -11,6 +12,7 @@ import type { Logger } from '../logger.js';
 import { type ExecItem, execMessageSchema, type InboundEvent } from '../messages.js';
 import { checkWorkspacePath, type WorkspaceRules } from '../policy/workspace.js';
 import { execQueue, execSubject } from '../subjects.js';
+import { endDispatchSpan, startDispatchSpan } from '../tracing/dispatch-span.js';
 import { type DispatchRef, dispatchRefOf } from '../trust/dispatch-kind.js';
 import type { SealClaims, SealVerifier } from '../trust/dispatch-seal.js';
 import { checkSealedProgram } from '../trust/program-identity.js';
@@ -43,6 +45,8 @@ export interface WorkerOptions {
   commands: CommandGuard;
   /** Dispatches run at once by this worker; more wait in its queue. */
   concurrency: number;
+  /** Traces dispatches that carry a trace context (default: none, tracing off). */
+  tracer?: Tracer;
 }
 
 /** A dispatch whose seal verified: what it may run, and the key its replies are proven with. */
@@ -111,10 +115,39 @@ export class Worker {
     );
   }
 
+  /**
+   * Handles a dispatch; with tracing on and a trace context in the item, inside a span that is a
+   * child of the engine's span of the dispatch, and with its ids on every log entry.
+   */
   async #handle(item: ExecItem): Promise<void> {
+    const tracer = this.#o.tracer;
+    const span = tracer?.enabled ? startDispatchSpan(tracer, item, this.#o.id) : undefined;
+    if (!span) {
+      await this.#dispatch(item, this.#o.log, undefined);
+      return;
+    }
+    const log = this.#o.log.child({ trace_id: span.context.traceId, span_id: span.context.spanId });
+    try {
+      endDispatchSpan(span, await this.#dispatch(item, log, span.context));
+    } catch (e) {
+      span.end({ code: 'error', message: errorInfo(e).message });
+      throw e;
+    }
+  }
+
+  /**
+   * Verifies the dispatch's seal, claims it, runs it and replies (every reply proven with the
+   * dispatch's reply key); returns the replies sent (none: refused or a duplicate).
+   */
+  async #dispatch(
+    item: ExecItem,
+    log: Logger,
+    trace: SpanContext | undefined,
+  ): Promise<InboundEvent[] | undefined> {
     const ref = dispatchRefOf(item);
-    const sealed = this.#verify(item, ref);
-    if (!sealed) return;
+    const sealed = this.#verify(item, ref, log);
+    if (!sealed) return undefined;
+    // The ledger is keyed by the seal's dispatch id (equal to the dispatch's: #verify checked it).
     const dispatchId = sealed.claims.dispatchId;
     const ledger =
       item.kind !== 'partition' && this.#sideEffects(item) !== 'none' ? this.#o.ledger : undefined;
@@ -124,19 +157,20 @@ export class Worker {
       });
       if (claim.kind === 'done') {
         this.#replies.send(item.runId, claim.replies);
-        return;
+        return claim.replies;
       }
       if (claim.kind === 'running') {
-        this.#o.log.info(
+        log.info(
           { event: 'dispatch.duplicate', dispatchId, worker: claim.owner.worker },
           'dispatch already running elsewhere',
         );
-        return;
+        return undefined;
       }
     }
-    const replies = (await this.#execute(item, sealed)).map((f) => proveFact(sealed.replyKey, f));
+    const replies = (await this.#execute(item, sealed, log, trace)).map((f) => proveFact(sealed.replyKey, f));
     await ledger?.complete(dispatchId, replies);
     this.#replies.send(item.runId, replies);
+    return replies;
   }
 
   /**
@@ -145,7 +179,7 @@ export class Worker {
    * the reason and is not answered (an answer could only come from whoever forged or altered
    * it), except an authentic one that expired: it is answered with a retryable failure.
    */
-  #verify(item: ExecItem, ref: DispatchRef): Sealed | undefined {
+  #verify(item: ExecItem, ref: DispatchRef, log: Logger): Sealed | undefined {
     const verdict = this.#o.seals.verify(item, item.seal?.grant, this.#o.clock.now());
     let reason: string | undefined = verdict.ok ? undefined : verdict.reason;
     if (verdict.ok && item.kind === 'step' && verdict.claims.dryRun !== item.data.dryRun)
@@ -157,7 +191,7 @@ export class Worker {
     if (reason === undefined && verdict.ok && item.seal) {
       return { claims: verdict.claims, replyKey: Buffer.from(item.seal.replyKey, 'base64url') };
     }
-    this.#o.log.warn(
+    log.warn(
       {
         event: 'dispatch.refused',
         reason,
@@ -185,14 +219,19 @@ export class Worker {
     return this.#o.catalog.executors.get(item.data.executor)?.sideEffects ?? 'external';
   }
 
-  async #execute(item: ExecItem, sealed: Sealed): Promise<InboundEvent[]> {
+  async #execute(
+    item: ExecItem,
+    sealed: Sealed,
+    dispatchLog: Logger,
+    trace: SpanContext | undefined,
+  ): Promise<InboundEvent[]> {
     const dispatchId = dispatchIdOf(item);
     const started = performance.now();
     const request = toRequest(item);
     const timeout =
       request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs + 1_000);
     const signal = timeout ? AbortSignal.any([this.#abort.signal, timeout]) : this.#abort.signal;
-    const log = this.#o.log.child({ dispatchId, runId: item.runId });
+    const log = dispatchLog.child({ dispatchId, runId: item.runId });
     const ctx = {
       request,
       workspace: this.#o.workspace,
@@ -217,6 +256,7 @@ export class Worker {
         }
         return prepared;
       },
+      ...(trace ? { traceparent: formatTraceparent(trace) } : {}),
       resolvePath: (path: string) => {
         const verdict = checkWorkspacePath(this.#o.workspace, path, this.#o.workspaceRules);
         if (!verdict.ok) throw new TerminalStepError('job_policy_denied', verdict.reason, { path });

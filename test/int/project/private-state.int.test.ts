@@ -38,7 +38,11 @@ const waitFor = async <T>(
 ): Promise<T> => {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const v = await probe();
+    // A probe may look before the thing exists (ENOENT): that is "not yet".
+    const v = await probe().catch((e: NodeJS.ErrnoException) => {
+      if (e?.code === 'ENOENT') return undefined;
+      throw e;
+    });
     if (v !== undefined) return v;
     await new Promise((r) => setTimeout(r, 50));
   }
