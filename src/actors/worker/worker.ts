@@ -128,7 +128,11 @@ export class Worker {
     }
     const log = this.#o.log.child({ trace_id: span.context.traceId, span_id: span.context.spanId });
     try {
-      endDispatchSpan(span, await this.#dispatch(item, log, span.context));
+      const done = await this.#dispatch(item, log, span.context);
+      if (done !== undefined && 'refused' in done) {
+        span.setAttributes({ 'lily.outcome': 'refused', 'lily.refusal': done.refused });
+        span.end({ code: 'error', message: `dispatch refused: ${done.refused}` });
+      } else endDispatchSpan(span, done);
     } catch (e) {
       span.end({ code: 'error', message: errorInfo(e).message });
       throw e;
@@ -137,16 +141,16 @@ export class Worker {
 
   /**
    * Verifies the dispatch's seal, claims it, runs it and replies (every reply proven with the
-   * dispatch's reply key); returns the replies sent (none: refused or a duplicate).
+   * dispatch's reply key); returns the replies sent (none: a duplicate), or why it was refused.
    */
   async #dispatch(
     item: ExecItem,
     log: Logger,
     trace: SpanContext | undefined,
-  ): Promise<InboundEvent[] | undefined> {
+  ): Promise<InboundEvent[] | undefined | { refused: string }> {
     const ref = dispatchRefOf(item);
     const sealed = this.#verify(item, ref, log);
-    if (!sealed) return undefined;
+    if ('refused' in sealed) return sealed;
     // The ledger is keyed by the seal's dispatch id (equal to the dispatch's: #verify checked it).
     const dispatchId = sealed.claims.dispatchId;
     const ledger =
@@ -179,7 +183,7 @@ export class Worker {
    * the reason and is not answered (an answer could only come from whoever forged or altered
    * it), except an authentic one that expired: it is answered with a retryable failure.
    */
-  #verify(item: ExecItem, ref: DispatchRef, log: Logger): Sealed | undefined {
+  #verify(item: ExecItem, ref: DispatchRef, log: Logger): Sealed | { refused: string } {
     const verdict = this.#o.seals.verify(item, item.seal?.grant, this.#o.clock.now());
     let reason: string | undefined = verdict.ok ? undefined : verdict.reason;
     if (verdict.ok && item.kind === 'step' && verdict.claims.dryRun !== item.data.dryRun)
@@ -212,7 +216,7 @@ export class Worker {
       const key = Buffer.from(item.seal.replyKey, 'base64url');
       this.#replies.send(item.runId, [proveFact(key, failureFact(item, error, 0, this.#stamp()))]);
     }
-    return undefined;
+    return { refused: reason ?? 'unsealed' };
   }
 
   #sideEffects(item: Exclude<ExecItem, { kind: 'partition' }>): string {

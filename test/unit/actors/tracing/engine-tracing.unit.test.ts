@@ -290,7 +290,7 @@ describe('log entries within a run or a dispatch carry its trace', () => {
     engines.push(t);
     const runId = createUlidGenerator().runId();
     const parent = { traceId: runTraceId(runId), spanId: runSpanId(runId, `${runId}/x/1`), sampled: true };
-    // A side-effecting dispatch without a grant: the worker refuses it (and says so in its log).
+    // A dispatch without a seal: the worker refuses it (and says so in its log).
     t.bus.publish(execSubject('test', 'command'), {
       items: [
         {
@@ -320,10 +320,7 @@ describe('log entries within a run or a dispatch carry its trace', () => {
     expect(span?.parentSpanContext?.spanId).toBe(parent.spanId);
     expect(span?.spanContext().traceId).toBe(parent.traceId);
     expect(span?.status).toMatchObject({ code: 2 });
-    expect(span?.attributes).toMatchObject({
-      'lily.outcome': 'failed',
-      'lily.error_code': 'job_policy_denied',
-    });
+    expect(span?.attributes).toMatchObject({ 'lily.outcome': 'refused', 'lily.refusal': 'unsealed' });
     expect(refused).toMatchObject({ trace_id: parent.traceId, span_id: span?.spanContext().spanId });
   });
 });
