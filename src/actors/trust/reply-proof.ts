@@ -49,7 +49,11 @@ export const verifyFactProof = (replyKey: Buffer, fact: InboundEvent): boolean =
   return given.length === want.length && timingSafeEqual(given, want);
 };
 
-/** Fact types a worker sends, and the kind of dispatch each may answer. */
+/**
+ * Fact types a worker sends, and the kind of dispatch each may answer. A new kind of worker
+ * answer (a cancelled step, ...) is added here and in `FACT_SUFFIX` (fact-screen.ts); anything
+ * else from the bus is refused.
+ */
 const ANSWER_TYPES: Readonly<Record<string, readonly DispatchKind[]>> = {
   'step.started': ['step', 'shard'],
   'step.succeeded': ['step', 'shard'],
