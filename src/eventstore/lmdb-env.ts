@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Database, type Key, open, type RootDatabase, type RootDatabaseOptions } from 'lmdb';
 import { LilyError } from '../contracts/errors.js';
+import { probe } from '../contracts/probe.js';
 import { checkLmdbFile } from './lmdb-integrity.js';
 import { PRIVATE_DIR_MODE, privateLmdbFiles } from './private-files.js';
 
@@ -104,6 +105,7 @@ export const durableWrite = async <T>(root: RootDatabase, what: string, write: (
       root.committed.then(undefined, ignore);
       return write();
     });
+    probe('lmdb.committed', what);
     await root.flushed;
     return result as T;
   } catch (e) {

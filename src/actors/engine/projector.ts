@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { isRunId, type RunId } from '../../contracts/ids.js';
+import { probe } from '../../contracts/probe.js';
 import type { EventStore, Subscription } from '../../eventstore/event-store.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../eventstore/private-files.js';
 import { writeReceipts } from '../../eventstore/write-receipts.js';
@@ -44,6 +45,7 @@ export class Projector {
   }
 
   async #project(e: StoredEvent): Promise<void> {
+    probe('projector.start', e.stream);
     const events = await this.#o.store.readStream(e.stream);
     try {
       const { dir } = await writeReceipts(this.#o.runsDir, events);
@@ -58,6 +60,7 @@ export class Projector {
       );
     }
     await this.#writeCheckpoint(e.pos);
+    probe('projector.done', e.stream);
   }
 
   async #readCheckpoint(): Promise<number> {
