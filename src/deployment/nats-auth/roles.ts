@@ -7,8 +7,8 @@
  *   engine    everything of its namespace, JetStream/KV/object store, replies to anyone
  *   worker    dispatches of its executors, only inside their queue groups; replies on
  *             `in.*`; health and pings on `sys.>`; nothing else (no commands, no events)
- *   operator  run requests/cancels (`cmd.sched`), approval answers and resolve (`in.*`),
- *             events and pings
+ *   operator  run requests/cancels (`cmd.sched`), approval answers and resolves as requests
+ *             to the engine (`cmd.answer`), events and pings; never a run's inbox (`in.*`)
  *   observer  events and pings, read-only (it may only send pings and owner probes)
  */
 
@@ -16,6 +16,7 @@ import { isValidPattern, subjectMatches } from '../../actors/bus/subject-match.j
 import {
   allEventsPattern,
   allInboxesPattern,
+  answerSubject,
   execQueue,
   execSubject,
   namespacePattern,
@@ -106,7 +107,7 @@ export const rolePermissions = (
       };
     case 'operator':
       return {
-        pub: { allow: [schedSubject(ns), allInboxesPattern(ns), sysPattern(ns)] },
+        pub: { allow: [schedSubject(ns), answerSubject(ns), sysPattern(ns)] },
         sub: { allow: [allEventsPattern(ns), sysPattern(ns), replies] },
       };
     case 'observer':
