@@ -321,7 +321,7 @@ const profiled = async (runner: Runner, worker: ProbedWorker, durationMs: number
 };
 
 const W3_NOTE = `id: w3-note
-title: W3 over a side-effecting in-process executor (every dispatch granted and claimed)
+title: W3 over a side-effecting in-process executor (every dispatch claimed in the ledger)
 target: { kind: blueprint, id: pipeline.v1 }
 runtime: { concurrency: 1024 }
 bindings:
@@ -357,7 +357,7 @@ const ledgerWriteLimits = async (natsUrl: string, dir: string) => {
 /**
  * W3 with the dispatch ledger on NATS JetStream KV against the LMDB ledger, in the same run on
  * the same nats-server (JetStream on): W3 over `note`, a side-effecting in-process executor
- * (bench/fixtures/effect-pack.ts), so each of the 3 dispatches of a run is granted and claimed
+ * (bench/fixtures/effect-pack.ts), so each of the 3 dispatches of a run is claimed
  * (claim + complete: two compare-and-sets) in the ledger under test. The engine and the worker
  * daemon run from dist/ as in `run`. `LILY_BENCH_PIPELINE=ledger npm run bench pipeline` runs
  * only this.

@@ -8,11 +8,12 @@ import type { RunHost } from '../actors/engine/run-host.js';
 import { errorInfo } from '../actors/error-info.js';
 import { CommandGuard } from '../actors/executors/command-guard.js';
 import type { Logger } from '../actors/logger.js';
-import { loadOrCreateGrantKey } from '../actors/policy/grants.js';
 import type { PolicyGate } from '../actors/policy/policy-gate.js';
 import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
 import type { Scheduler } from '../actors/scheduler/scheduler.js';
+import { loadOrCreateEngineKeys } from '../actors/trust/engine-keys.js';
+import { countingLogger, RejectionCounter } from '../actors/trust/rejections.js';
 import type { Clock } from '../contracts/clock.js';
 import type { Tracer } from '../contracts/tracing.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
@@ -39,6 +40,8 @@ export interface EngineProcessOptions {
   cron?: boolean;
   /** Where workers share state (`lily up` passes it); default the config's `ledger`, else `lmdb`. */
   ledger?: LedgerKind;
+  /** How long a dispatch may wait for a worker to start it (default 24 h). */
+  sealTtlMs?: number;
   /** The tracer to use (tests); default: the project's telemetry settings (`startTelemetry`), owned and shut down here. */
   tracer?: Tracer;
 }
@@ -62,7 +65,10 @@ export interface RunningEngine {
  * `sys.ping`. Throws the project's errors (`config_invalid`, `policy_invalid`, ...),
  * `eventstore_unavailable`, `bus_unavailable`.
  */
-export const startEngineProcess = async (o: EngineProcessOptions): Promise<RunningEngine> => {
+export const startEngineProcess = async (options: EngineProcessOptions): Promise<RunningEngine> => {
+  // Every refused message (bus schema, run inbox, the in-process worker's seal checks) is counted for `lily status`.
+  const rejections = new RejectionCounter();
+  const o = { ...options, log: countingLogger(options.log, rejections) };
   const clock = o.clock ?? systemClock;
   const project = await openProject(o.dir);
   const { paths, config, catalog } = project;
@@ -78,20 +84,19 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
       `${paths.root} was reachable by other users: made it private (directories 0700, files 0600)`,
     );
   const storage = await openLilyStorage({ dir: paths.root, registry: catalog.schemas, clock });
-  const grantKey = await loadOrCreateGrantKey(join(paths.keys, 'grant.key'));
+  const keys = await loadOrCreateEngineKeys(paths.keys);
   const ownsBus = !o.bus;
   const bus =
     o.bus ??
     (await connectTarget(await resolveNatsTarget(paths, config, o.nats, 'engine'), 'lily-engine', o.log));
   const ns = config.namespace;
   const ledger = ledgerKindOf(config, o.ledger);
-  // Workers elsewhere: the ledger and artifact hand-off on JetStream, grants they can verify.
-  const { shared, signer } = await engineSharing({
+  // Workers elsewhere: the dispatch ledger and the artifact hand-off on JetStream.
+  const shared = await engineSharing({
     ledger,
     bus,
     ns,
     config,
-    grantKey,
     artifacts: storage.artifacts,
     log: o.log,
   }).catch(async (e) => {
@@ -118,7 +123,8 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     catalog,
     policy: project.policy,
     jobs: project.jobs,
-    signer,
+    keys,
+    ...(o.sealTtlMs !== undefined ? { sealTtlMs: o.sealTtlMs } : {}),
     workspace: paths.dir,
     cron: o.cron ?? true,
     projector,
@@ -141,7 +147,8 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   });
   const resumed = await engine.start();
   const { host, scheduler, gate } = engine;
-  const workerPings = engine.worker && o.worker ? answerWorkerPings(bus, ns, engine.worker, o.worker.id) : [];
+  const workerPings =
+    engine.worker && o.worker ? answerWorkerPings(bus, ns, engine.worker, o.worker.id, rejections) : [];
   if (engine.worker && o.worker) {
     o.log.info(
       {
@@ -181,6 +188,7 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     details: {
       ...scheduler.stats(),
       projected: projector.position(),
+      rejected: { ...rejections.counts() },
       ledger,
       ...(shared ? { replicas: shared.replicas } : {}),
     },

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
-import { loadOrCreateGrantKey } from '../actors/policy/grants.js';
-import { grantPublicKeyHex } from '../actors/policy/remote-grants.js';
+import { resolve } from 'node:path';
 import { executorFns } from '../actors/runtime/executor-fns.js';
+import { loadOrCreateEngineKeys } from '../actors/trust/engine-keys.js';
 import { LilyError } from '../contracts/errors.js';
 import { loadConfig } from '../project/config.js';
 import { loadOrCreateProjectIdentity } from '../project/identity.js';
@@ -114,9 +113,8 @@ export const issueCredentialFile = async (o: IssueCredentialFileOptions): Promis
     projectId: (await loadOrCreateProjectIdentity(paths)).id,
     name,
     ...(executors ? { executors } : {}),
-    ...(role === 'worker'
-      ? { grantKey: grantPublicKeyHex(await loadOrCreateGrantKey(join(paths.keys, 'grant.key'))) }
-      : {}),
+    // A worker elsewhere verifies dispatches with the engine's public key, carried in its tags.
+    ...(role === 'worker' ? { sealPublicKey: (await loadOrCreateEngineKeys(paths.keys)).sealPublicKey } : {}),
     ...(expiresAt === undefined ? {} : { expiresAt }),
   });
   await writeFileAtomic(file, issued.text, 0o600);

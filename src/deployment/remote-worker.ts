@@ -2,7 +2,8 @@
  * A worker anywhere (design.md §9): `lily worker --nats URL --creds FILE --dir DIR` needs only
  * NATS, its credential and a directory of its own. Nothing of the engine's project is read or
  * written: the dispatch ledger and the artifact hand-off are the namespace's JetStream buckets,
- * grants are verified with the public key the credential carries, and steps run in DIR.
+ * dispatch seals are verified with the engine's public key the credential carries
+ * (docs/decisions/030), and steps run in DIR.
  *
  * DIR may be a plain directory or a checkout of the project (a git clone with its `.lily/`):
  * then its `.lily/config.yaml` names the packs the worker loads and its `.lily/policy.yaml` the
@@ -10,14 +11,15 @@
  * Otherwise the worker serves the built-in executors with `REMOTE_WORKSPACE_RULES` and
  * `REMOTE_COMMAND_POLICY` (docs/decisions/027).
  */
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { errorInfo } from '../actors/error-info.js';
 import { CommandGuard, type CommandPolicy } from '../actors/executors/command-guard.js';
 import type { Logger } from '../actors/logger.js';
-import { GrantVerifier } from '../actors/policy/remote-grants.js';
 import type { WorkspaceRules } from '../actors/policy/workspace.js';
 import { executorFns } from '../actors/runtime/executor-fns.js';
+import { SealVerifier } from '../actors/trust/dispatch-seal.js';
+import { SEAL_PUBLIC_FILE, sealPublicKeyFromHex } from '../actors/trust/engine-keys.js';
 import { Worker } from '../actors/worker/worker.js';
 import { createBuiltinCatalog } from '../blueprints/builtins/index.js';
 import type { Catalog } from '../blueprints/catalog.js';
@@ -63,6 +65,16 @@ export interface RemoteWorker extends RunningWorker {
   workspace: string;
 }
 
+/**
+ * The engine's public seal key a checkout of the project may hold (`.lily/keys/dispatch-seal.pub`,
+ * copied there for a credential made by nsc without the `lily-seal-key` tag); never created here.
+ */
+const checkoutSealKey = (dir: string): string | undefined => {
+  const file = join(projectPaths(dir).keys, SEAL_PUBLIC_FILE);
+  const text = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  return /^[0-9a-f]{64}$/.test(text) ? text : undefined;
+};
+
 const usage = (message: string, data: Record<string, unknown>) =>
   new LilyError('usage_invalid', message, { reason: 'creds', ...data });
 
@@ -93,7 +105,7 @@ const workspaceOf = async (
 /**
  * Starts a worker that needs only NATS, a worker credential and DIR (see the module doc).
  * Throws `usage_invalid` (DIR missing; a credential of another role, or without the namespace or
- * grant key `lily creds issue worker` puts in it), `config_invalid` (an unreadable or expired
+ * seal key `lily creds issue worker` puts in it), `config_invalid` (an unreadable or expired
  * credential, a bad pack or policy in DIR), `bus_unavailable`, `namespace_in_use`,
  * `jetstream_bucket_missing` (the engine keeps its ledger in LMDB: `ledger: nats` is not set).
  */
@@ -112,14 +124,15 @@ export const startRemoteWorker = async (o: RemoteWorkerOptions): Promise<RemoteW
       role: info.role,
     });
   }
-  if (info.ns === undefined || info.grantKey === undefined) {
+  const sealKey = info.sealPublicKey ?? checkoutSealKey(workspace);
+  if (info.ns === undefined || sealKey === undefined) {
     throw usage(
-      `${o.creds} does not name its namespace and the project's grant key: issue it with \`lily creds issue worker\` on the engine's machine`,
+      `${o.creds} does not name its namespace and the engine's dispatch-seal key: issue it with \`lily creds issue worker\` on the engine's machine (or tag it lily-seal-key:<hex of .lily/keys/${SEAL_PUBLIC_FILE}>)`,
       { value: o.creds },
     );
   }
   const ns = info.ns;
-  const verifier = new GrantVerifier(info.grantKey);
+  const seals = new SealVerifier(sealPublicKeyFromHex(sealKey));
   const { catalog, rules, commands } = await workspaceOf(workspace);
   const credential = { kind: 'file' as const, file: resolve(o.creds) };
   const { executors, partitioners } = servableBy(executorFns(catalog), credential, ns, o.log);
@@ -149,7 +162,7 @@ export const startRemoteWorker = async (o: RemoteWorkerOptions): Promise<RemoteW
     executors,
     partitioners,
     artifacts,
-    signer: verifier,
+    seals,
     ledger: shared.ledger,
     workspace,
     workspaceRules: rules,

@@ -10,8 +10,6 @@ import { createArtifactImporter } from '../actors/engine/artifact-import.js';
 import type { DispatchLedger, DispatchOwner } from '../actors/ledger/dispatch-ledger.js';
 import { openKvDispatchLedger } from '../actors/ledger/kv-dispatch-ledger.js';
 import type { Logger } from '../actors/logger.js';
-import { GrantSigner } from '../actors/policy/grants.js';
-import { SealedGrantSigner } from '../actors/policy/remote-grants.js';
 import type { ArtifactStore } from '../contracts/artifact-store.js';
 import type { Clock } from '../contracts/clock.js';
 import { LilyError } from '../contracts/errors.js';
@@ -102,28 +100,25 @@ export const openEngineSharedState = async (o: {
 
 /**
  * What the engine wires for its ledger kind: with `nats`, the shared state (buckets made with the
- * config's `nats.replicas`) and a signer that seals grants for workers elsewhere; with `lmdb`,
- * nothing shared and the plain HMAC signer.
+ * config's `nats.replicas`); with `lmdb`, nothing (workers share the project's LMDB).
  */
 export const engineSharing = async (o: {
   ledger: LedgerKind;
   bus: Bus;
   ns: string;
   config: Pick<LilyConfig, 'nats'>;
-  grantKey: Buffer;
   artifacts: ArtifactStore;
   log: Logger;
-}): Promise<{ shared: EngineSharedState | undefined; signer: GrantSigner }> => {
-  if (o.ledger === 'lmdb') return { shared: undefined, signer: new GrantSigner(o.grantKey) };
+}): Promise<EngineSharedState | undefined> => {
+  if (o.ledger === 'lmdb') return undefined;
   const { replicas } = o.config.nats;
-  const shared = await openEngineSharedState({
+  return openEngineSharedState({
     bus: o.bus,
     ns: o.ns,
     ...(replicas === undefined ? {} : { replicas }),
     artifacts: o.artifacts,
     log: o.log,
   });
-  return { shared, signer: new SealedGrantSigner(o.grantKey) };
 };
 
 /**

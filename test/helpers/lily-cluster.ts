@@ -6,8 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadOrCreateGrantKey } from '../../src/actors/policy/grants.js';
-import { grantPublicKeyHex } from '../../src/actors/policy/remote-grants.js';
+import { loadOrCreateEngineKeys } from '../../src/actors/trust/engine-keys.js';
 import { issueCredential } from '../../src/deployment/nats-auth/creds.js';
 import { loadOrCreateNatsTrust, type NatsTrust, trustJwts } from '../../src/deployment/nats-auth/keys.js';
 import type { LilyRole } from '../../src/deployment/nats-auth/roles.js';
@@ -28,7 +27,7 @@ export const projectTrust = async (projectDir: string, ns = 'default'): Promise<
   const trust = await loadOrCreateNatsTrust(keys);
   const jwts = await trustJwts(trust, 'scale');
   const projectId = (await loadOrCreateProjectIdentity({ keys })).id;
-  const grantKey = grantPublicKeyHex(await loadOrCreateGrantKey(join(keys, 'grant.key')));
+  const { sealPublicKey } = await loadOrCreateEngineKeys(keys);
   const serverConfig = [
     `operator: ${JSON.stringify(jwts.operatorJwt)}`,
     `system_account: ${JSON.stringify(jwts.systemPublicKey)}`,
@@ -47,7 +46,7 @@ export const projectTrust = async (projectDir: string, ns = 'default'): Promise<
         role,
         ns,
         projectId,
-        ...(role === 'worker' ? { grantKey, executors: executors ?? ['command', 'echo', 'list'] } : {}),
+        ...(role === 'worker' ? { sealPublicKey, executors: executors ?? ['command', 'echo', 'list'] } : {}),
       });
       writeFileSync(file, issued.text, { mode: 0o600 });
       return issued.text;

@@ -7,6 +7,7 @@ import type { EventStore } from '../../eventstore/event-store.js';
 import { INBOUND_EVENT_TYPES } from '../../machines/commands.js';
 import { createRunProgram, type RunProgram } from '../../machines/program.js';
 import type { RunState, SchemaLookup } from '../../machines/types.js';
+import { emptySealBook, noteForSeals, type SealBook } from '../trust/engine-seals.js';
 
 /** What a run host keeps in memory for one live run. */
 export interface RunSlot {
@@ -25,6 +26,8 @@ export interface RunSlot {
   sent: Map<string, { at: number; tries: number }>;
   /** Dispatch ids a worker has acknowledged (step.started): not re-sent; their timeout covers them. */
   acked: Set<string>;
+  /** What the run's dispatches are sealed from (dispatch times, decided programs), from the log. */
+  seals: SealBook;
 }
 
 /** Programs are shared by every run of the same plan. */
@@ -57,6 +60,7 @@ export const foldRun = (
     seen: new Set(),
     sent: new Map(),
     acked: new Set(),
+    seals: emptySealBook(),
   };
   for (const e of events) applyLogged(slot, e, programs);
   return slot;
@@ -65,6 +69,7 @@ export const foldRun = (
 /** Applies one event read back from the log (its commands are already in the log too). */
 export const applyLogged = (slot: RunSlot, e: StoredEvent, programs: ProgramCache): void => {
   slot.version = e.seq;
+  noteForSeals(slot.seals, slot.runId, e);
   if (!INBOUND_EVENT_TYPES.has(e.type)) return;
   slot.seen.add(e.id);
   if (e.type === 'step.started') slot.acked.add((e.data as { dispatchId: string }).dispatchId);
@@ -87,10 +92,11 @@ export const recordAppended = (
   slot: RunSlot,
   next: Pick<RunSlot, 'state' | 'program' | 'started'>,
   version: number,
-  appended: readonly { id: string; type: string; data: unknown }[],
+  appended: readonly { id: string; type: string; at: number; data: unknown }[],
 ): void => {
   Object.assign(slot, next, { version });
   for (const e of appended) {
+    noteForSeals(slot.seals, slot.runId, e);
     slot.seen.add(e.id);
     if (e.type === 'step.started') slot.acked.add((e.data as { dispatchId: string }).dispatchId);
   }

@@ -7,8 +7,8 @@ const HEALTH_TEXT: Record<Health, string> = { ok: 'ok', not_answering: 'not answ
 
 /**
  * `lily status`: each process of the deployment with its health (sys.ping), host, pid, uptime,
- * runs in flight and executors, the NATS it uses, and the workers connected from elsewhere
- * (host, pid, executors). Exit 0 only when a deployment is up and every
+ * runs in flight, executors and the messages it refused (by reason), the NATS it uses, and the
+ * workers connected from elsewhere (host, pid, executors). Exit 0 only when a deployment is up and every
  * process answers; 1 otherwise (none, or one unhealthy), so scripts can wait on it.
  * JSON `{up, healthy, namespace, nats: {url, managed, status, listen?}, ledger, processes: [ProcessStatus], remote: [RemoteWorkerStatus]}`.
  */
@@ -42,6 +42,7 @@ export const status = async (ctx: CliContext): Promise<Outcome> => {
         p.health === 'ok' ? colorStatus(c, 'ok') : c.red(HEALTH_TEXT[p.health]),
         formatDuration(p.uptimeMs),
         p.inFlight === null ? '' : String(p.inFlight),
+        p.rejected === null ? '' : p.rejected.total > 0 ? c.yellow(String(p.rejected.total)) : '0',
         p.executors.join(', '),
       ]);
       const remoteRows = remote.map((w) => [
@@ -50,8 +51,19 @@ export const status = async (ctx: CliContext): Promise<Outcome> => {
         String(w.pid),
         formatDuration(w.uptimeMs),
         String(w.inFlight),
+        w.rejected === null ? '' : w.rejected.total > 0 ? c.yellow(String(w.rejected.total)) : '0',
         w.executors.join(', '),
       ]);
+      // Why each process refused what it refused (forged, tampered or stale messages): warn entries in its log.
+      const refused = [...processes, ...remote].flatMap((p) =>
+        p.rejected && p.rejected.total > 0
+          ? [
+              `${p.id} refused: ${Object.entries(p.rejected.reasons)
+                .map(([reason, n]) => `${reason} ${n}`)
+                .join(', ')}`,
+            ]
+          : [],
+      );
       return [
         renderFields(c, [
           ['namespace', s.namespace],
@@ -63,15 +75,20 @@ export const status = async (ctx: CliContext): Promise<Outcome> => {
         ]),
         renderTable(
           c,
-          ['PROCESS', 'ROLE', 'HOST', 'PID', 'HEALTH', 'UPTIME', 'IN FLIGHT', 'EXECUTORS'],
+          ['PROCESS', 'ROLE', 'HOST', 'PID', 'HEALTH', 'UPTIME', 'IN FLIGHT', 'REFUSED', 'EXECUTORS'],
           rows,
         ),
         ...(remoteRows.length > 0
           ? [
               c.bold('workers connected from elsewhere'),
-              renderTable(c, ['WORKER', 'HOST', 'PID', 'UPTIME', 'IN FLIGHT', 'EXECUTORS'], remoteRows),
+              renderTable(
+                c,
+                ['WORKER', 'HOST', 'PID', 'UPTIME', 'IN FLIGHT', 'REFUSED', 'EXECUTORS'],
+                remoteRows,
+              ),
             ]
           : []),
+        ...refused.map((line) => c.yellow(line)),
         healthy
           ? c.green('healthy')
           : c.red(

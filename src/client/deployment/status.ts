@@ -23,6 +23,11 @@ export interface ProcessStatus {
   /** The machine it runs on, when it answered. */
   host: string | null;
   log: string;
+  /**
+   * Messages the process refused since it started (`message.rejected`, `dispatch.refused`
+   * warn entries of its log), by reason; null when it does not answer or does not say.
+   */
+  rejected: { total: number; reasons: Record<string, number> } | null;
   details?: unknown;
 }
 
@@ -38,7 +43,17 @@ export interface RemoteWorkerStatus {
   inFlight: number;
   executors: string[];
   version: string;
+  /** Messages it refused since it started, by reason (as it reports them); null when it does not say. */
+  rejected: ProcessStatus['rejected'];
 }
+/** The refusal counts a process reports in its ping details, read defensively (anyone may answer a ping). */
+const rejectedOf = (details: unknown): ProcessStatus['rejected'] => {
+  const r = (details as { rejected?: { total?: unknown; reasons?: unknown } } | undefined)?.rejected;
+  if (!r || typeof r.total !== 'number' || typeof r.reasons !== 'object' || r.reasons === null) return null;
+  const reasons: Record<string, number> = {};
+  for (const [k, v] of Object.entries(r.reasons)) if (typeof v === 'number') reasons[k.slice(0, 80)] = v;
+  return { total: r.total, reasons };
+};
 
 /** The deployment as it is now. `healthy` only when it is up and every process answers. */
 export type DeploymentStatus =
@@ -76,6 +91,7 @@ const processStatus = (r: DaemonRecord, reply: PingReply | undefined, now: numbe
     executors: reply?.executors ?? [],
     host: reply?.host ?? null,
     log: r.log,
+    rejected: rejectedOf(reply?.details),
     ...(reply?.details !== undefined ? { details: reply.details } : {}),
   };
 };
@@ -94,6 +110,7 @@ const remoteWorkers = (answers: PingReply[], ours: Set<string>, now: number): Re
       inFlight: a.inFlight,
       executors: a.executors,
       version: a.version,
+      rejected: rejectedOf(a.details),
     }))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 };

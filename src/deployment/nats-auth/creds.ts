@@ -31,10 +31,10 @@ export interface IssueCredentialOptions {
   /** The project's id (project/identity.ts), recorded as a tag. */
   projectId?: string;
   /**
-   * For a worker: the project's public grant key (64 hex, policy/remote-grants.ts), so a worker
-   * elsewhere can verify the engine's grants with nothing but this file.
+   * For a worker: the engine's dispatch-seal public key (hex), recorded as a tag, so a worker
+   * given only this file verifies dispatches without the project's `.lily/keys`.
    */
-  grantKey?: string;
+  sealPublicKey?: string;
 }
 
 export interface IssuedCredential {
@@ -55,7 +55,7 @@ const TAG = {
   role: 'lily-role:',
   ns: 'lily-ns:',
   project: 'lily-project:',
-  grantKey: 'lily-grant-key:',
+  sealKey: 'lily-seal-key:',
 } as const;
 
 /** Signs a user JWT for `role` with the account key and returns it as a `.creds` file. */
@@ -72,7 +72,7 @@ export const issueCredential = async (
   });
   const tags = [`${TAG.role}${o.role}`, `${TAG.ns}${o.ns}`];
   if (o.projectId !== undefined) tags.push(`${TAG.project}${o.projectId}`);
-  if (o.grantKey !== undefined) tags.push(`${TAG.grantKey}${o.grantKey}`);
+  if (o.sealPublicKey !== undefined) tags.push(`${TAG.sealKey}${o.sealPublicKey.toLowerCase()}`);
   const jwt = await encodeUser(
     o.name ?? `${o.role}@${hostname()}`,
     user,
@@ -100,8 +100,8 @@ export interface CredentialInfo {
   role?: LilyRole;
   ns?: string;
   projectId?: string;
-  /** The project's public grant key (a worker credential from `lily creds issue`). */
-  grantKey?: string;
+  /** The engine's dispatch-seal public key (hex) a worker credential carries. */
+  sealPublicKey?: string;
   /** Epoch ms (jwt only, when it expires). */
   expiresAt?: number;
   /** Subscribe allow list (jwt only; empty = unrestricted). */
@@ -161,7 +161,7 @@ export const describeCredential = (text: string, source: string): CredentialInfo
   const role = tag(claims.nats.tags, TAG.role);
   const ns = tag(claims.nats.tags, TAG.ns);
   const projectId = tag(claims.nats.tags, TAG.project);
-  const grantKey = tag(claims.nats.tags, TAG.grantKey);
+  const sealPublicKey = tag(claims.nats.tags, TAG.sealKey)?.toLowerCase();
   return {
     kind: 'jwt',
     user,
@@ -169,7 +169,7 @@ export const describeCredential = (text: string, source: string): CredentialInfo
     ...(isRole(role) ? { role } : {}),
     ...(ns ? { ns } : {}),
     ...(projectId ? { projectId } : {}),
-    ...(grantKey ? { grantKey } : {}),
+    ...(sealPublicKey ? { sealPublicKey } : {}),
     ...(claims.exp ? { expiresAt: claims.exp * 1000 } : {}),
     subAllow,
     inboxPrefix: inboxOf(subAllow),

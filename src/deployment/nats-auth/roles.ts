@@ -8,8 +8,8 @@
  *   worker    dispatches of its executors, only inside their queue groups; replies on
  *             `in.*`; health and pings on `sys.>`; its namespace's dispatch ledger and
  *             artifact hand-off buckets (keys and objects, never streams); nothing else
- *   operator  run requests/cancels (`cmd.sched`), approval answers and resolve (`in.*`),
- *             events and pings
+ *   operator  run requests/cancels (`cmd.sched`), approval answers and resolves as requests
+ *             to the engine (`cmd.answer`), events and pings; never a run's inbox (`in.*`)
  *   observer  events and pings, read-only (it may only send pings and owner probes)
  */
 
@@ -17,6 +17,7 @@ import { isValidPattern, subjectMatches } from '../../actors/bus/subject-match.j
 import {
   allEventsPattern,
   allInboxesPattern,
+  answerSubject,
   execQueue,
   execSubject,
   namespacePattern,
@@ -129,7 +130,7 @@ export const rolePermissions = (
       };
     case 'operator':
       return {
-        pub: { allow: [schedSubject(ns), allInboxesPattern(ns), sysPattern(ns)] },
+        pub: { allow: [schedSubject(ns), answerSubject(ns), sysPattern(ns)] },
         sub: { allow: [allEventsPattern(ns), sysPattern(ns), replies] },
       };
     case 'observer':

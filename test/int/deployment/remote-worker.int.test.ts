@@ -13,7 +13,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus } from '../../../src/actors/bus/bus.js';
 import { memoryLogger } from '../../../src/actors/logger.js';
+import type { ExecItem } from '../../../src/actors/messages.js';
 import { execSubject } from '../../../src/actors/subjects.js';
+import { loadOrCreateEngineKeys } from '../../../src/actors/trust/engine-keys.js';
+import { EngineSeals, emptySealBook, noteForSeals } from '../../../src/actors/trust/engine-seals.js';
 import type { RunId, StoredEvent } from '../../../src/contracts/index.js';
 import { connectTarget, managedNatsTarget } from '../../../src/deployment/connect.js';
 import { issueCredentialFile } from '../../../src/deployment/issue-credential.js';
@@ -166,9 +169,17 @@ describe('a worker with only NATS, its credential and a directory of its own', (
         replies.push(...(m.json() as { events: { type: string; id: string }[] }).events);
       });
       await asEngine.flush();
-      asEngine.publish(execSubject('default', 'command'), {
-        items: [{ kind: 'step', runId, jobId: 'effect', data: dispatched.data }],
-      });
+      // Sealed from the log exactly as the run host seals a re-send (docs/decisions/030).
+      const book = emptySealBook();
+      for (const e of events) noteForSeals(book, runId, e);
+      const seals = new EngineSeals(await loadOrCreateEngineKeys(join(project.dir, '.lily', 'keys')));
+      const item = seals.seal(
+        { kind: 'step', runId, jobId: 'effect', data: dispatched.data } as ExecItem,
+        book,
+        false,
+        Date.now(),
+      );
+      asEngine.publish(execSubject('default', 'command'), { items: [item] });
       await waitUntil('stored replies', () =>
         replies.some((r) => r.type === 'step.succeeded') ? true : undefined,
       );

@@ -57,7 +57,7 @@ describe('the role permission table', () => {
 
   it('operators request runs and answer runs, observers only read and ping; neither reads dispatches', () => {
     const op = rolePermissions('operator', 'n');
-    expect(op.pub.allow).toEqual(['lily.n.cmd.sched', 'lily.n.in.*', 'lily.n.sys.>']);
+    expect(op.pub.allow).toEqual(['lily.n.cmd.sched', 'lily.n.cmd.answer', 'lily.n.sys.>']);
     expect(op.sub.allow).toEqual(['lily.n.evt.>', 'lily.n.sys.>', '_INBOX.>']);
     const obs = rolePermissions('observer', 'n');
     expect(obs.pub.allow).toEqual(['lily.n.sys.ping', 'lily.n.sys.ping.*', 'lily.n.sys.owner']);
@@ -92,7 +92,7 @@ describe('credentials', () => {
       executors: ['echo'],
       expiresAt,
       projectId: 'abc123',
-      grantKey: 'ab'.repeat(32),
+      sealPublicKey: 'ab'.repeat(32),
     });
     expect(issued.text).toContain('-----BEGIN NATS USER JWT-----');
     expect(issued.text).toContain('-----BEGIN USER NKEY SEED-----');
@@ -108,7 +108,7 @@ describe('credentials', () => {
       role: 'worker',
       ns: 'Prod_1',
       projectId: 'abc123',
-      grantKey: 'ab'.repeat(32),
+      sealPublicKey: 'ab'.repeat(32),
       expiresAt,
       inboxPrefix: `_INBOX_${issued.userPublicKey}`,
     });
