@@ -197,6 +197,7 @@ const throughput = async (
   inFlight: number,
   durationMs: number,
   meter?: () => Promise<Usage>,
+  jobId = 'w3',
 ) => {
   const usage = meter ? await meter() : undefined;
   let completed = 0;
@@ -204,7 +205,7 @@ const throughput = async (
   const started = performance.now();
   const lane = async () => {
     while (performance.now() < until) {
-      await runner.run('w3');
+      await runner.run(jobId);
       completed += 1;
     }
   };
@@ -319,7 +320,145 @@ const profiled = async (runner: Runner, worker: ProbedWorker, durationMs: number
   };
 };
 
+const W3_NOTE = `id: w3-note
+title: W3 over a side-effecting in-process executor (every dispatch claimed in the ledger)
+target: { kind: blueprint, id: pipeline.v1 }
+runtime: { concurrency: 1024 }
+bindings:
+  steps:
+    - { id: a, executor: note, with: { value: { a: 1 } } }
+    - { id: b, executor: note, with: { value: { b: 2 } } }
+    - { id: c, executor: note, with: { value: { c: 3 } } }
+`;
+const NOTE_PACK = join(import.meta.dirname, 'fixtures', 'effect-pack.ts');
+
+/** The raw cost of one ledger write on each store, measured in the same run. */
+const ledgerWriteLimits = async (natsUrl: string, dir: string) => {
+  const { connect } = await import('@nats-io/transport-node');
+  const { Kvm } = await import('@nats-io/kv');
+  const { openLilyStorage } =
+    await fromDist<typeof import('../src/eventstore/storage.js')>('eventstore/storage.js');
+  const nc = await connect({ servers: natsUrl });
+  const kv = await new Kvm(nc).create('bench-raw', { history: 1, allow_direct: false });
+  const n = 500;
+  let t = performance.now();
+  for (let i = 0; i < n; i++) await kv.put(`k${i}`, '{"status":"running"}', { previousSeq: 0 });
+  const kvMs = (performance.now() - t) / n;
+  await nc.close();
+  const storage = await openLilyStorage({ dir });
+  const records = storage.records<{ status: string }>('dispatch-claims');
+  t = performance.now();
+  for (let i = 0; i < n; i++) await records.compareAndSet(`k${i}`, { status: 'running' }, 0);
+  const lmdbMs = (performance.now() - t) / n;
+  await storage.close();
+  return { kvCompareAndSetMs: r2(kvMs), lmdbFlushedCompareAndSetMs: r2(lmdbMs) };
+};
+
+/**
+ * W3 with the dispatch ledger on NATS JetStream KV against the LMDB ledger, in the same run on
+ * the same nats-server (JetStream on): W3 over `note`, a side-effecting in-process executor
+ * (bench/fixtures/effect-pack.ts), so each of the 3 dispatches of a run is claimed
+ * (claim + complete: two compare-and-sets) in the ledger under test. The engine and the worker
+ * daemon run from dist/ as in `run`. `LILY_BENCH_PIPELINE=ledger npm run bench pipeline` runs
+ * only this.
+ */
+export const ledgerVariants = async (o = { sequentialRuns: SEQ, durationMs: SECONDS * 1000 }) => {
+  const { startEngineProcess } = await fromDist<typeof import('../src/deployment/engine-process.js')>(
+    'deployment/engine-process.js',
+  );
+  const { connectNatsBus } =
+    await fromDist<typeof import('../src/actors/bus/index.js')>('actors/bus/index.js');
+  const { memoryLogger } = await fromDist<typeof import('../src/actors/logger.js')>('actors/logger.js');
+  const nats = await startNatsServer({ jetstream: true });
+  const timeline = new Timeline();
+  const out: Record<string, unknown> = { loadavg: { start: load() } };
+  try {
+    for (const ledger of ['lmdb', 'nats'] as const) {
+      const project = await tempProject(`lily-bench-${ledger}-`);
+      project.file(
+        'policy.yaml',
+        POLICY.replace('executors: [echo, command]', 'executors: [echo, command, note]'),
+      );
+      project.file('config.yaml', `packs: [${JSON.stringify(NOTE_PACK)}]\nledger: ${ledger}\n`);
+      project.job('w3-note', W3_NOTE);
+      const engine = await startEngineProcess({
+        dir: project.dir,
+        log: memoryLogger(),
+        nats: nats.url,
+        cron: false,
+      });
+      const id = `bench-${ledger}`;
+      const worker = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(distDir(), 'deployment/daemon-main.js'),
+          'worker',
+          '--dir',
+          project.dir,
+          '--nats',
+          nats.url,
+          '--id',
+          id,
+          '--concurrency',
+          '256',
+          '--ledger',
+          ledger,
+        ],
+        { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+      );
+      const client = await connectNatsBus({ servers: nats.url, name: id });
+      try {
+        for (;;) {
+          try {
+            await client.request(`lily.default.sys.ping.worker-${id}`, {}, { timeoutMs: 500 });
+            break;
+          } catch {
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+        const runner = new Runner(client, timeline);
+        for (let i = 0; i < 30; i++) await runner.run('w3-note');
+        const latencies: number[] = [];
+        for (let i = 0; i < o.sequentialRuns; i++) latencies.push((await runner.run('w3-note')).latencyMs);
+        const at64 = await throughput(runner, 64, o.durationMs, undefined, 'w3-note');
+        out[ledger] = {
+          oneAtATime: {
+            runs: latencies.length,
+            p50Ms: r2(pct(latencies, 0.5)),
+            p99Ms: r2(pct(latencies, 0.99)),
+          },
+          at64,
+        };
+      } finally {
+        await stopChild(worker);
+        await engine.stop();
+        await client.close();
+        project.remove();
+      }
+    }
+    const scratch = await tempProject('lily-bench-raw-');
+    try {
+      out.rawLimits = await ledgerWriteLimits(nats.url, join(scratch.dir, '.lily'));
+    } finally {
+      scratch.remove();
+    }
+    const lmdb = out.lmdb as { at64: { runsPerSec: number } };
+    const kv = out.nats as { at64: { runsPerSec: number } };
+    out.ratios = {
+      kvVsLmdbRunsPerSecAt64: r2(kv.at64.runsPerSec / Math.max(1, lmdb.at64.runsPerSec)),
+      note: 'each W3 run makes 6 ledger writes (claim + complete per step); JetStream file storage fsyncs on its sync interval, not per write, while the LMDB ledger flushes every write',
+    };
+    (out.loadavg as Record<string, number[]>).end = load();
+    return out;
+  } finally {
+    await nats.stop();
+  }
+};
+
 export const run = async (): Promise<Record<string, unknown>> => {
+  if (process.env.LILY_BENCH_PIPELINE === 'ledger') return { ledger: await ledgerVariants() };
   // The engine, its bus and the worker run from dist/ (what `lily up` runs; `npm run bench` builds).
   const { startEngineProcess } = await fromDist<typeof import('../src/deployment/engine-process.js')>(
     'deployment/engine-process.js',
@@ -420,6 +559,7 @@ export const run = async (): Promise<Record<string, unknown>> => {
         w3At64VsNatsCeiling: r2(at64 / Math.max(1, rr64 / 3)),
       },
       targets: { oneAtATimeP99Ms: 6, bytesPerActiveRun: 50_000, vsBullmqAofAt64: 3 },
+      ledger: await ledgerVariants(),
     };
   } finally {
     timeline.uninstall();

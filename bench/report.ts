@@ -51,6 +51,24 @@ for (const k of [1, 16, 64, 256]) {
     ratio: ratio(t.runsPerSec, (rr.natsRequestReply64InFlightPerSec ?? 0) / 3),
   });
 }
+const ledger = p.ledger ?? {};
+for (const kind of ['lmdb', 'nats'] as const) {
+  const l = ledger[kind] ?? {};
+  rows.push({
+    figure: `W3 over a side-effecting step, ${kind === 'nats' ? 'KV' : 'LMDB'} ledger: runs/s at 64 (p50 ${n(l.oneAtATime?.p50Ms, 1)} ms one at a time)`,
+    value: n(l.at64?.runsPerSec),
+    target: '',
+    bound:
+      kind === 'nats'
+        ? 'one KV compare-and-set (ms), 6 per run'
+        : 'one flushed LMDB compare-and-set (ms), 6 per run',
+    raw: n(
+      kind === 'nats' ? ledger.rawLimits?.kvCompareAndSetMs : ledger.rawLimits?.lmdbFlushedCompareAndSetMs,
+      2,
+    ),
+    ratio: kind === 'nats' ? n(ledger.ratios?.kvVsLmdbRunsPerSecAt64, 2) : '',
+  });
+}
 const es = s.eventstore ?? {};
 rows.push(
   {

@@ -2,8 +2,9 @@ import type { Catalog } from '../blueprints/catalog.js';
 import type { JobRepository } from '../blueprints/jobs/repository.js';
 import type { ArtifactStore } from '../contracts/artifact-store.js';
 import type { Clock } from '../contracts/clock.js';
+import type { NewEvent } from '../contracts/events/envelope.js';
 import type { ExecutorFn, PartitionerFn } from '../contracts/executor.js';
-import type { IdGenerator } from '../contracts/ids.js';
+import type { IdGenerator, RunId } from '../contracts/ids.js';
 import type { Tracer } from '../contracts/tracing.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import type { Policy } from '../policy/schema.js';
@@ -24,7 +25,7 @@ import { RunTracer } from './tracing/run-tracer.js';
 import { SealVerifier } from './trust/dispatch-seal.js';
 import { type EngineKeys, sealPublicKeyFromHex } from './trust/engine-keys.js';
 import { EngineSeals } from './trust/engine-seals.js';
-import { Worker } from './worker/worker.js';
+import { Worker, type WorkerOptions } from './worker/worker.js';
 
 /** Port: what follows the log to write projections (receipts); optional in a composition. */
 export interface EngineProjector {
@@ -56,6 +57,8 @@ export interface InProcessWorkerPorts {
   /** Its own connection (default: the engine's bus). */
   bus?: Bus;
   ledgerHeartbeatMs?: number;
+  /** Where its attempts run, for `step.started` (default: not said). */
+  place?: WorkerOptions['place'];
 }
 
 /** Everything an engine needs, as ports: `composeEngine` wires them and does no I/O itself. */
@@ -89,6 +92,11 @@ export interface EnginePorts {
   sweepMs?: number;
   projector?: EngineProjector;
   worker?: InProcessWorkerPorts;
+  /**
+   * Runs before each append of the run host with what it appends: copies artifacts that workers
+   * elsewhere made into the project's store (engine/artifact-import.ts). Default: none.
+   */
+  artifactImport?: (runId: RunId, events: readonly NewEvent[]) => Promise<void>;
   /**
    * Traces runs (a trace per run, derived from what the run host appends) and the in-process
    * worker's dispatches. Default: none; a tracer whose `enabled` is false is the same as none.
@@ -172,6 +180,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     },
     localPolicy: gate,
     ...(p.sweepMs !== undefined ? { sweepMs: p.sweepMs } : {}),
+    ...(p.artifactImport ? { beforeAppend: p.artifactImport } : {}),
     ...(tracer ? { observer: new RunTracer(tracer, p.log.child({ actor: 'tracing' })) } : {}),
     onFinished: (slot) => {
       scheduler?.runFinished(slot.runId);
@@ -262,6 +271,7 @@ const inProcessWorker = (p: EnginePorts, w: InProcessWorkerPorts, commands: Comm
     workspaceRules: w.workspaceRules ?? p.policy.workspace,
     commands,
     concurrency: w.concurrency ?? 16,
+    ...(w.place ? { place: w.place } : {}),
     ...(p.tracer?.enabled ? { tracer: p.tracer } : {}),
   });
 };

@@ -188,6 +188,8 @@ export const pingReplySchema = z.object({
   actor: z.string(),
   role: z.enum(['engine', 'worker']),
   pid: z.number(),
+  /** The machine it runs on (workers connect from anywhere). */
+  host: z.string().optional(),
   startedAt: z.number(),
   version: z.string(),
   inFlight: z.number(),

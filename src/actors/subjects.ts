@@ -49,9 +49,11 @@ export const assertNamespace = (ns: string): string => {
 
 /**
  * `owner`: who holds the namespace on this NATS (deployment/namespace-claim.ts); a probe's
- * answers come back on `sys.owner.<nonce>`.
+ * answers come back on `sys.owner.<nonce>`. `pong`: the answers to a ping sent to every
+ * process at once (`lily status` finding workers that connected from elsewhere) come back on
+ * `sys.pong.<nonce>`.
  */
-export const SYS_TOPICS = ['ping', 'health', 'status', 'owner'] as const;
+export const SYS_TOPICS = ['ping', 'health', 'status', 'owner', 'pong'] as const;
 export type SysTopic = (typeof SYS_TOPICS)[number];
 
 /** Every Lily subject, parsed. `jobId`/`runId` are null where the subject carries `-`. */

@@ -32,7 +32,7 @@ export type { EngineMode } from './connection/live-target.js';
 export type { DeploymentApi } from './deployment/api.js';
 export type { DeploymentDown, StoppedProcess } from './deployment/down.js';
 export type { Refusal } from './deployment/refusals.js';
-export type { DeploymentStatus, Health, ProcessStatus } from './deployment/status.js';
+export type { DeploymentStatus, Health, ProcessStatus, RemoteWorkerStatus } from './deployment/status.js';
 export type { DeploymentUp } from './deployment/up.js';
 export type { EventsApi, TailMessage } from './events/api.js';
 export type { Tail } from './events/tail.js';

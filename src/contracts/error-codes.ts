@@ -57,6 +57,10 @@ export const ERROR_CODES = {
   },
   artifact_data_invalid: { kind: 'input', summary: 'Artifact content does not match its registered schema.' },
   artifact_not_found: { kind: 'input', summary: 'No artifact with this sha256 or name.' },
+  artifact_corrupt: {
+    kind: 'failure',
+    summary: "A blob's content does not match its sha256 (a damaged or tampered copy); it was not used.",
+  },
   eventstore_version_conflict: { kind: 'failure', summary: 'The stream is not at the expected version.' },
   eventstore_unavailable: { kind: 'failure', summary: 'The event store cannot be opened or written.' },
   eventstore_corrupt: {
@@ -71,6 +75,11 @@ export const ERROR_CODES = {
   event_type_unknown: { kind: 'input', summary: 'An event type outside the catalog was appended.' },
   event_data_invalid: { kind: 'input', summary: "Event data does not match its type's schema." },
   bus_unavailable: { kind: 'failure', summary: 'NATS cannot be reached.' },
+  jetstream_bucket_missing: {
+    kind: 'failure',
+    summary:
+      'A JetStream bucket Lily needs is not on this NATS: the engine creates them with `ledger: nats` (or `lily up --listen`).',
+  },
   nats_server_missing: {
     kind: 'failure',
     summary:

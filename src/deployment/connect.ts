@@ -206,7 +206,11 @@ export const connectTarget = async (
   const credential = target.credential ? await materialize(target.credential) : undefined;
   if (credential) checkUsable(credential.info, credential.label, target.seat?.ns);
   const bus = await connectNatsBus({
-    servers: target.url,
+    // `nats://a:4222,nats://b:4222`: every node of a cluster, so the client can fail over at once.
+    servers: target.url
+      .split(',')
+      .map((u) => u.trim())
+      .filter((u) => u.length > 0),
     ...(target.token ? { token: target.token } : {}),
     ...(credential ? { credentials: credential.read, inboxPrefix: credential.info.inboxPrefix } : {}),
     name,

@@ -1,8 +1,8 @@
 /**
  * Entry point of Lily's background processes (`lily up` starts them):
  *
- *   node dist/deployment/daemon-main.js engine --dir <project> [--nats <url>] [--with-worker]
- *   node dist/deployment/daemon-main.js worker --dir <project> --id <n> [--nats <url>] [--concurrency <n>]
+ *   node dist/deployment/daemon-main.js engine --dir <project> [--nats <url>] [--with-worker] [--ledger lmdb|nats]
+ *   node dist/deployment/daemon-main.js worker --dir <project> --id <n> [--nats <url>] [--concurrency <n>] [--ledger lmdb|nats]
  *
  * Logs are JSON lines in `.lily/logs/<role>[-<id>].log`. SIGTERM or SIGINT drains and exits 0;
  * a second signal exits at once with 1.
@@ -13,6 +13,7 @@ import { errorInfo } from '../actors/error-info.js';
 import { createLogger } from '../actors/logger.js';
 import { projectPaths } from '../project/paths.js';
 import { startEngineProcess } from './engine-process.js';
+import { parseLedgerKind } from './shared-state.js';
 import { startWorkerProcess } from './worker-process.js';
 
 const { positionals, values } = parseArgs({
@@ -23,6 +24,7 @@ const { positionals, values } = parseArgs({
     nats: { type: 'string' },
     concurrency: { type: 'string', default: '16' },
     'with-worker': { type: 'boolean', default: false },
+    ledger: { type: 'string' },
   },
 });
 const role = positionals[0];
@@ -43,7 +45,10 @@ process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 
 try {
-  const nats = values.nats ? { nats: values.nats } : {};
+  const nats = {
+    ...(values.nats ? { nats: values.nats } : {}),
+    ...(values.ledger ? { ledger: parseLedgerKind(values.ledger) } : {}),
+  };
   const running =
     role === 'engine'
       ? await startEngineProcess({

@@ -1,4 +1,5 @@
 import { unwatchFile, watchFile } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Bus } from '../actors/bus/bus.js';
 import { composeEngine } from '../actors/compose-engine.js';
@@ -21,7 +22,9 @@ import { openProject, type Project } from '../project/open.js';
 import { loadPolicy } from '../project/policy.js';
 import { tightenPrivateState } from '../project/private-state.js';
 import { connectTarget, resolveNatsTarget } from './connect.js';
+import { engineSharing, type LedgerKind, ledgerKindOf } from './shared-state.js';
 import { startTelemetry } from './telemetry.js';
+import { attemptPlace } from './worker-fingerprint.js';
 import { answerWorkerPings, localDispatchLedger, type RunningWorker } from './worker-process.js';
 
 export interface EngineProcessOptions {
@@ -35,6 +38,8 @@ export interface EngineProcessOptions {
   worker?: { id: string; concurrency?: number };
   /** Run cron loops (default true). */
   cron?: boolean;
+  /** Where workers share state (`lily up` passes it); default the config's `ledger`, else `lmdb`. */
+  ledger?: LedgerKind;
   /** How long a dispatch may wait for a worker to start it (default 24 h). */
   sealTtlMs?: number;
   /** The tracer to use (tests); default: the project's telemetry settings (`startTelemetry`), owned and shut down here. */
@@ -85,6 +90,20 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
     o.bus ??
     (await connectTarget(await resolveNatsTarget(paths, config, o.nats, 'engine'), 'lily-engine', o.log));
   const ns = config.namespace;
+  const ledger = ledgerKindOf(config, o.ledger);
+  // Workers elsewhere: the dispatch ledger and the artifact hand-off on JetStream.
+  const shared = await engineSharing({
+    ledger,
+    bus,
+    ns,
+    config,
+    artifacts: storage.artifacts,
+    log: o.log,
+  }).catch(async (e) => {
+    if (ownsBus) await bus.close();
+    await storage.close();
+    throw e;
+  });
   const tracer = o.tracer ?? (await startTelemetry({ service: 'lily-engine', config, log: o.log }));
   const projector = new Projector({
     store: storage.events,
@@ -109,13 +128,17 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
     workspace: paths.dir,
     cron: o.cron ?? true,
     projector,
+    ...(shared ? { artifactImport: shared.importArtifacts } : {}),
     tracer,
     ...(o.worker
       ? {
           worker: {
             id: o.worker.id,
             artifacts: storage.artifacts,
-            ledger: localDispatchLedger(storage, o.worker.id, clock),
+            ledger: shared
+              ? shared.ledgerFor(o.worker.id, clock)
+              : localDispatchLedger(storage, o.worker.id, clock),
+            place: attemptPlace(),
             ...(commands ? { commands } : {}),
             ...(o.worker.concurrency !== undefined ? { concurrency: o.worker.concurrency } : {}),
           },
@@ -157,11 +180,18 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
     actor: 'engine',
     role: 'engine',
     pid: process.pid,
+    host: hostname(),
     startedAt,
     version: LILY_VERSION,
     inFlight: host.inFlight(),
     executors: engine.worker?.names() ?? [],
-    details: { ...scheduler.stats(), projected: projector.position(), rejected: { ...rejections.counts() } },
+    details: {
+      ...scheduler.stats(),
+      projected: projector.position(),
+      rejected: { ...rejections.counts() },
+      ledger,
+      ...(shared ? { replicas: shared.replicas } : {}),
+    },
   }));
   o.log.info({ event: 'engine.started', ns, resumed, programSearch: gate.searchPath() }, 'engine started');
   const worker: RunningWorker | undefined = engine.worker && {

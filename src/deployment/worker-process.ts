@@ -18,8 +18,10 @@ import { systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
 import { connectTarget, type NatsTarget, resolveNatsTarget } from './connect.js';
 import { watchPolicy } from './policy-watch.js';
+import { bindWorkerSharedState, type LedgerKind, ledgerKindOf } from './shared-state.js';
 import { startTelemetry } from './telemetry.js';
 import { servableBy } from './worker-executors.js';
+import { attemptPlace } from './worker-fingerprint.js';
 
 export interface WorkerProcessOptions {
   dir: string;
@@ -36,6 +38,8 @@ export interface WorkerProcessOptions {
   concurrency?: number;
   /** The project and storage of the engine this worker runs inside (one-process deployments). */
   shared?: { project: Project; storage: LilyStorage };
+  /** Where the deployment's workers share state (`lily up` passes it); default the config's, else `lmdb`. */
+  ledger?: LedgerKind;
   /**
    * The engine's dispatch-seal public key (hex), e.g. from a credential's tags (`lily creds
    * issue worker`); default: the project's `.lily/keys/dispatch-seal.pub`.
@@ -71,6 +75,7 @@ export const answerWorkerPings = (
     actor: `worker-${id}`,
     role: 'worker',
     pid: process.pid,
+    host: hostname(),
     startedAt,
     version: LILY_VERSION,
     inFlight: worker.inFlight(),
@@ -99,11 +104,16 @@ export const startWorkerProcess = async (options: WorkerProcessOptions): Promise
   const bus = o.bus ?? (await connectTarget(target, `lily-worker-${o.id}`, o.log));
   let storage: LilyStorage | undefined = o.shared?.storage;
   let seals: SealVerifier;
+  let ledger: DispatchLedger;
   try {
     storage ??= await openLilyStorage({ dir: project.paths.root, registry: project.catalog.schemas });
     seals = new SealVerifier(
       sealPublicKeyFromHex(o.sealPublicKey ?? (await loadLocalSealPublicKey(project.paths.keys))),
     );
+    ledger =
+      ledgerKindOf(project.config, o.ledger) === 'nats'
+        ? (await bindWorkerSharedState({ bus, ns, workerId: o.id, clock: systemClock, log: o.log })).ledger
+        : localDispatchLedger(storage, o.id, systemClock);
   } catch (e) {
     if (!o.shared) await storage?.close();
     if (ownsBus) await bus.close();
@@ -127,11 +137,12 @@ export const startWorkerProcess = async (options: WorkerProcessOptions): Promise
     partitioners,
     artifacts: opened.artifacts,
     seals,
-    ledger: localDispatchLedger(opened, o.id, systemClock),
+    ledger,
     workspace: project.paths.dir,
     workspaceRules: project.policy.workspace,
     commands,
     concurrency: o.concurrency ?? 16,
+    place: attemptPlace(),
     tracer,
   });
   worker.start();

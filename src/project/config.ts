@@ -19,6 +19,11 @@ const credsPath = z.string().min(1);
 const natsSchema = z
   .strictObject({
     managed: z.boolean().optional(),
+    /**
+     * Copies JetStream keeps of the buckets Lily makes (`ledger: nats`): 1, 3 or 5. Default: 3 when
+     * the server is part of a cluster of three or more, else 1.
+     */
+    replicas: z.union([z.literal(1), z.literal(3), z.literal(5)]).optional(),
     url: z
       .string()
       .regex(/^(nats|tls|ws|wss):\/\/\S+$/, 'a NATS url such as nats://127.0.0.1:4222')
@@ -48,11 +53,17 @@ const natsSchema = z
       });
     }
   })
-  .transform((v) =>
-    v.url === undefined
-      ? { managed: true as const }
-      : { managed: false as const, url: v.url, ...(v.creds === undefined ? {} : { creds: v.creds }) },
-  );
+  .transform((v) => {
+    const replicas = v.replicas === undefined ? {} : { replicas: v.replicas };
+    return v.url === undefined
+      ? { managed: true as const, ...replicas }
+      : {
+          managed: false as const,
+          url: v.url,
+          ...(v.creds === undefined ? {} : { creds: v.creds }),
+          ...replicas,
+        };
+  });
 
 /**
  * `telemetry: { otlp: { endpoint, headers? } }`: export traces over OTLP/HTTP (JSON) to a
@@ -85,6 +96,13 @@ export const configSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" or "-" (it is a NATS subject token)')
     .default('default'),
   nats: natsSchema.prefault({}),
+  /**
+   * Where the workers' shared state lives: `lmdb` (the project's `.lily/db`: every worker on this
+   * machine) or `nats` (JetStream KV and object store: workers anywhere, each with only NATS, a
+   * credential and a directory). Default: `nats` when `lily up --listen` makes the deployment
+   * reachable from other machines, else `lmdb` (docs/decisions/026).
+   */
+  ledger: z.enum(['lmdb', 'nats']).optional(),
   /** Worker processes the engine starts (0: the engine runs executors in-process). */
   workers: z.number().int().min(0).max(64).default(1),
   /** Packs to load: paths relative to the project directory (`./packs/x.js`) or package names. */

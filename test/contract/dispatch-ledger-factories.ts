@@ -4,13 +4,17 @@
  * same entries, and `kill` makes one worker stale the way its adapter judges staleness.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { DispatchLedger, DispatchOwner } from '../../src/actors/ledger/dispatch-ledger.js';
 import { createInMemoryDispatchLedger } from '../../src/actors/ledger/in-memory-dispatch-ledger.js';
+import { openKvDispatchLedger } from '../../src/actors/ledger/kv-dispatch-ledger.js';
 import { openLmdbDispatchLedger } from '../../src/actors/ledger/lmdb-dispatch-ledger.js';
 import { SimulatedClock } from '../../src/contracts/clock.js';
+import { bindLilyBuckets, ensureLilyBuckets } from '../../src/eventstore/jetstream/buckets.js';
 import { type LilyStorage, openLilyStorage } from '../../src/eventstore/storage.js';
 import { systemClock } from '../../src/eventstore/system-ports.js';
 import { tempDir } from '../helpers/eventstore.js';
+import { startNatsServer } from '../helpers/nats-server.js';
 
 export interface LedgerHarness {
   /** A ledger for a new worker over the shared entries. */
@@ -109,4 +113,51 @@ const lmdb: LedgerFactory = {
   },
 };
 
-export const LEDGER_FACTORIES: LedgerFactory[] = [inMemory, lmdb];
+/**
+ * NATS JetStream KV on a real nats-server: every ledger is a worker with its own connection
+ * (as on its own machine); owners go stale when their heartbeats stop for `staleAfterMs` by the
+ * claimer's clock (simulated here, as in memory); a restart restarts the server on its store.
+ */
+const natsKv: LedgerFactory = {
+  name: 'nats-kv',
+  async create() {
+    const server = await startNatsServer({ jetstream: true });
+    const connections: NatsConnection[] = [];
+    const connectWorker = async () => {
+      const nc = await connect({ servers: server.url, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
+      connections.push(nc);
+      return nc;
+    };
+    const ns = 'contract';
+    await ensureLilyBuckets(await connectWorker(), ns, { replicas: 1 });
+    const clock = new SimulatedClock(1_700_000_000_000);
+    const live = new Set<DispatchLedger>();
+    let pid = 1_000;
+    return {
+      async open(worker) {
+        const { ledger: kv } = await bindLilyBuckets(await connectWorker(), ns);
+        const owner: DispatchOwner = { worker, pid: ++pid, host: `host-${worker}` };
+        const ledger = openKvDispatchLedger({ kv, owner, clock, staleAfterMs: STALE_AFTER_MS });
+        live.add(ledger);
+        return ledger;
+      },
+      async kill(ledger) {
+        live.delete(ledger);
+        clock.advance(STALE_AFTER_MS + 1);
+        for (const other of live) await other.heartbeat();
+      },
+      async elapse(ms) {
+        clock.advance(ms);
+      },
+      async restart() {
+        await server.restart();
+      },
+      async close() {
+        for (const nc of connections) await nc.close();
+        await server.stop();
+      },
+    };
+  },
+};
+
+export const LEDGER_FACTORIES: LedgerFactory[] = [inMemory, lmdb, natsKv];

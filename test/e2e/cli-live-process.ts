@@ -28,12 +28,20 @@ export const requireBuild = (): void => {
   }
 };
 
+/** Runs a command line elsewhere, e.g. `(argv) => ['ip', 'netns', 'exec', 'ns1', ...argv]`. */
+export type Wrap = (argv: string[]) => string[];
+
+const wrapped = (args: string[], wrap: Wrap | undefined): [string, string[]] => {
+  const [cmd, ...rest] = (wrap ?? ((a) => a))([process.execPath, BIN, ...args]);
+  return [cmd as string, rest];
+};
+
 /** `lily <args>` to completion (`--dir` is the caller's business; `cwd` defaults to the test's). */
 export const lily = (
   args: string[],
-  options: { env?: Record<string, string | undefined>; timeoutMs?: number; cwd?: string } = {},
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number; cwd?: string; wrap?: Wrap } = {},
 ): LilyResult => {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+  const r = spawnSync(...wrapped(args, options.wrap), {
     ...(options.cwd ? { cwd: options.cwd } : {}),
     env: baseEnv(options.env),
     timeout: options.timeoutMs ?? 60_000,
@@ -59,8 +67,12 @@ export interface Background {
   stop(): Promise<number | null>;
 }
 
-export const lilyBackground = (args: string[], env?: Record<string, string | undefined>): Background => {
-  const child = spawn(process.execPath, [BIN, ...args], {
+export const lilyBackground = (
+  args: string[],
+  env?: Record<string, string | undefined>,
+  wrap?: Wrap,
+): Background => {
+  const child = spawn(...wrapped(args, wrap), {
     env: baseEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lily, lilyBackground, pidAlive, requireBuild } from './cli-live-process.js';
@@ -69,7 +69,9 @@ describe('a local deployment: up, work, down', () => {
     expect(status.code).toBe(0);
     const s = status.json() as {
       healthy: boolean;
-      processes: { role: string; health: string; pid: number; rejected: unknown }[];
+      ledger: string;
+      remote: unknown[];
+      processes: { role: string; health: string; pid: number; host: string; rejected: unknown }[];
     };
     expect(s.healthy).toBe(true);
     // Each process says how many messages it refused, by reason (none yet).
@@ -77,7 +79,10 @@ describe('a local deployment: up, work, down', () => {
     expect(at('status').stdout).toMatch(/REFUSED/);
     expect(s.processes.filter((p) => p.role === 'engine' && p.health === 'ok')).toHaveLength(1);
     expect(s.processes.filter((p) => p.role === 'worker' && p.health === 'ok')).toHaveLength(2);
-    expect(at('status').stdout).toMatch(/worker-2\s+│\s+worker\s+│\s+\d+\s+│\s+ok/);
+    expect(at('status').stdout).toMatch(/worker-2\s+│\s+worker\s+│\s+\S+\s+│\s+\d+\s+│\s+ok/);
+    expect(s.processes.every((p) => p.host === hostname())).toBe(true);
+    expect(s.remote).toEqual([]);
+    expect(s.ledger).toBe('lmdb');
 
     const again = at('up', '--json');
     expect(again.code).toBe(0);

@@ -5,7 +5,7 @@
  * done by that worker. Without a credential, or with the worker's, nothing can be submitted.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,8 @@ beforeAll(async () => {
   requireBuild();
   dir = mkdtempSync(join(tmpdir(), 'lily-e2e-remote-'));
   expect(at(['init']).code).toBe(0);
+  // A worker with --creds is a worker of its own: the ledger and artifacts live on NATS.
+  appendFileSync(join(dir, '.lily', 'config.yaml'), 'ledger: nats\n');
   nats = await startManagedNats(join(dir, '.lily'));
   // An engine daemon with no executors of its own (no --with-worker): only a worker can run steps.
   engine = spawn(process.execPath, [join(ROOT, 'dist/deployment/daemon-main.js'), 'engine', '--dir', dir], {

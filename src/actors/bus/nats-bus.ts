@@ -106,6 +106,13 @@ export const connectNatsBus = async (opts: NatsBusOptions): Promise<Bus> => {
   return new NatsBus(nc, logger);
 };
 
+/**
+ * The NATS connection under a bus made by `connectNatsBus`, for JetStream clients (KV, object
+ * store) that share the bus's connection, credential and reconnects; undefined for other buses.
+ */
+export const natsConnectionOf = (bus: Bus): NatsConnection | undefined =>
+  bus instanceof NatsBus ? bus.connection : undefined;
+
 interface NatsSub {
   drain(): Promise<void>;
 }
@@ -123,6 +130,10 @@ class NatsBus extends BaseBus {
     super(logger);
     void this.watchStatus();
     void nc.closed().then((err) => this.reportClosed(err instanceof Error ? err : undefined));
+  }
+
+  get connection(): NatsConnection {
+    return this.nc;
   }
 
   publishBytes(subject: string, data: Uint8Array, opts: PublishOptions = {}): void {

@@ -1,4 +1,5 @@
 import type { Clock } from '../../contracts/clock.js';
+import type { NewEvent } from '../../contracts/events/envelope.js';
 import type { RunId } from '../../contracts/ids.js';
 import type { LogFields } from '../../contracts/logger.js';
 import type { EventStore } from '../../eventstore/event-store.js';
@@ -44,6 +45,12 @@ export interface RunHostOptions {
   sweepMs?: number;
   /** Called when a run reaches a final state (after its run.completed is durable). */
   onFinished?: (slot: RunSlot) => void;
+  /**
+   * Called with what a batch is about to append, before the append: the engine imports the
+   * artifacts a worker elsewhere made (artifact-import.ts). A throw fails the batch, which is
+   * retried like a failed append.
+   */
+  beforeAppend?: (runId: RunId, events: readonly NewEvent[]) => Promise<void>;
   /** Sees what is read and appended (tracing); dispatches carry its trace context. */
   observer?: RunObserver;
 }
@@ -168,6 +175,7 @@ export class RunHost {
     this.#slots.set(runId, slot);
     const decision = await this.#decide(slot, batch);
     if (decision.toAppend.length === 0) return;
+    await this.#o.beforeAppend?.(runId, decision.toAppend);
     try {
       const result = await this.#o.store.append(slot.stream, decision.toAppend, {
         expectedVersion: slot.version,

@@ -33,10 +33,28 @@ export const dispatchRef = (item: StepOrGate) => ({
   ...(item.kind === 'step' && item.data.shard !== undefined ? { shard: item.data.shard } : {}),
 });
 
-/** `step.started` for a step dispatch (gates and partitions have none). */
-export const startedFacts = (item: ExecItem, worker: string, stamp: FactStamp): InboundEvent[] =>
+/** Where an attempt runs: the worker's machine and what it ran against (its workspace's commit, ...). */
+export interface AttemptPlace {
+  host?: string;
+  env?: Record<string, string>;
+}
+
+/** `step.started` for a step dispatch (gates and partitions have none), naming the worker and where it runs. */
+export const startedFacts = (
+  item: ExecItem,
+  worker: string,
+  stamp: FactStamp,
+  place: AttemptPlace = {},
+): InboundEvent[] =>
   item.kind === 'step'
-    ? [fact(stamp, `${item.data.dispatchId}/started`, 'step.started', { ...dispatchRef(item), worker })]
+    ? [
+        fact(stamp, `${item.data.dispatchId}/started`, 'step.started', {
+          ...dispatchRef(item),
+          worker,
+          ...(place.host === undefined ? {} : { host: place.host }),
+          ...(place.env === undefined ? {} : { env: place.env }),
+        }),
+      ]
     : [];
 
 /** `partition.planned` with the shards a partitioner returned. */

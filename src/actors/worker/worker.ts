@@ -18,7 +18,14 @@ import type { SealClaims, SealVerifier } from '../trust/dispatch-seal.js';
 import { checkSealedProgram } from '../trust/program-identity.js';
 import { proveFact } from '../trust/reply-proof.js';
 import { BoundedQueue } from './bounded-queue.js';
-import { type FactStamp, failureFact, plannedFact, startedFacts, succeededFact } from './dispatch-facts.js';
+import {
+  type AttemptPlace,
+  type FactStamp,
+  failureFact,
+  plannedFact,
+  startedFacts,
+  succeededFact,
+} from './dispatch-facts.js';
 import { dispatchIdOf, toRequest } from './dispatch-request.js';
 import { startLedgerHeartbeat } from './ledger-heartbeat.js';
 import { ReplyBatcher } from './reply-batcher.js';
@@ -45,6 +52,11 @@ export interface WorkerOptions {
   commands: CommandGuard;
   /** Dispatches run at once by this worker; more wait in its queue. */
   concurrency: number;
+  /**
+   * Where its attempts run, recorded in `step.started`: the host, and (a worker with a workspace of
+   * its own) the environment fingerprint read just before each attempt (worker-fingerprint.ts).
+   */
+  place?: () => Promise<AttemptPlace>;
   /** Traces dispatches that carry a trace context (default: none, tracing off). */
   tracer?: Tracer;
 }
@@ -172,7 +184,15 @@ export class Worker {
       }
     }
     const replies = (await this.#execute(item, sealed, log, trace)).map((f) => proveFact(sealed.replyKey, f));
-    await ledger?.complete(dispatchId, replies);
+    // Recorded for re-sends; if the ledger cannot take them now, the run still gets them.
+    await ledger
+      ?.complete(dispatchId, replies)
+      .catch((e) =>
+        this.#o.log.error(
+          { event: 'dispatch.complete_failed', dispatchId, error: errorInfo(e) },
+          'the dispatch ledger did not record the replies; sent anyway',
+        ),
+      );
     this.#replies.send(item.runId, replies);
     return replies;
   }
@@ -267,7 +287,8 @@ export class Worker {
         return verdict.absolute;
       },
     };
-    const startedFact = startedFacts(item, this.#o.id, this.#stamp()).map((f) =>
+    const place = (await this.#o.place?.().catch(() => undefined)) ?? {};
+    const startedFact = startedFacts(item, this.#o.id, this.#stamp(), place).map((f) =>
       proveFact(sealed.replyKey, f),
     );
     if (startedFact.length > 0) this.#replies.send(item.runId, startedFact);

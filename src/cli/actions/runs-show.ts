@@ -15,11 +15,18 @@ const stepRows = (c: Colors, r: RunReceipt) =>
       String(s.attempts.length),
       formatDuration(s.durationMs),
       last?.executor ?? '',
-      last?.worker ?? '',
+      whereText(last),
       gatesText(c, s),
       last?.error ? c.red(last.error.code) : (s.skipReason ?? ''),
     ];
   });
+
+/** `worker@host`, and the commit its workspace was at (a worker of its own in a git directory). */
+const whereText = (a: StepReceipt['attempts'][number] | undefined): string => {
+  if (!a?.worker) return '';
+  const commit = a.env?.commit && a.env.commit !== 'none' ? ` @${a.env.commit.slice(0, 8)}` : '';
+  return `${a.worker}${a.host ? `@${a.host}` : ''}${commit}`;
+};
 
 const section = (title: string, body: string): string[] => ['', title, body];
 

@@ -31,7 +31,7 @@ export const runWorker = async (
   });
   ctx.ui.err(
     ctx.ui.errColors.dim(
-      `worker-${worker.id} serving ${worker.executors.join(', ')} in namespace ${worker.namespace} on ${worker.url} (Ctrl-C to stop)`,
+      `worker-${worker.id} serving ${worker.executors.join(', ')} in namespace ${worker.namespace} on ${worker.url}, in ${worker.workspace} (Ctrl-C to stop)`,
     ),
   );
   const signal = await untilSignal();

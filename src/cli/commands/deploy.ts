@@ -8,6 +8,14 @@ export const registerDeploy = (program: Command): void => {
     .description('start a local deployment: managed nats-server, one engine, n workers (background daemons)')
     .option('--workers <n>', 'worker processes (default: config `workers`; 0: the engine runs executors)')
     .option('--timeout-ms <ms>', 'how long to wait for every process to answer sys.ping (default 30000)')
+    .option(
+      '--listen <host[:port]>',
+      'make the managed nats-server reachable from other machines (port 4222 by default; credentials required); workers share state on NATS',
+    )
+    .option(
+      '--no-engine-executors',
+      'with --workers 0: the engine runs no step; workers connect from elsewhere',
+    )
     .action(lazy(async () => (await import('../actions/deploy-up.js')).up));
   program
     .command('status')

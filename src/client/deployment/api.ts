@@ -37,18 +37,42 @@ export class DeploymentApi {
   /**
    * Starts the deployment and resolves once every process answers sys.ping (`alreadyUp` when
    * it was running: nothing is started). `workers` defaults to the config's, 0 to 64 (0: the
-   * engine runs the executors). Throws `usage_invalid`, `nats_server_missing`,
-   * `nats_server_start_failed`, `deployment_start_failed` (everything started is stopped again).
+   * engine runs the executors, unless `engineExecutors` is false: then only workers connecting
+   * from elsewhere do). `listen` (`HOST[:PORT]`, port 4222 by default) makes the managed
+   * nats-server reachable from other machines (every client still needs a credential) and,
+   * unless the config says otherwise, puts the workers' ledger and artifacts on NATS
+   * (`ledger: nats`). Throws `usage_invalid`, `nats_server_missing`, `nats_server_start_failed`,
+   * `deployment_start_failed` (everything started is stopped again), `bus_unavailable` (no
+   * JetStream for `ledger: nats`).
    *
    * @example
    * const up = await client.deployment.up({ workers: 2 });
+   * const remote = await client.deployment.up({ workers: 0, engineExecutors: false, listen: '10.0.0.5:4222' });
    */
-  async up(o: { workers?: number; timeoutMs?: number } = {}): Promise<DeploymentUp> {
+  async up(
+    o: { workers?: number; timeoutMs?: number; listen?: string; engineExecutors?: boolean } = {},
+  ): Promise<DeploymentUp> {
     const s = await this.#ctx.settings();
     const workers = integer('--workers', o.workers, s.config.workers, 64);
     const timeoutMs = integer('--timeout-ms', o.timeoutMs, DEFAULT_UP_TIMEOUT_MS, 600_000);
+    const { parseListenAddress } = await import('../../deployment/nats-server/network.js');
+    const listen =
+      o.listen === undefined
+        ? undefined
+        : parseListenAddress(
+            o.listen,
+            (why) =>
+              new LilyError('usage_invalid', `--listen ${why}`, { reason: '--listen', value: o.listen }),
+          );
     const { deploymentUp } = await import('./up.js');
-    return deploymentUp(s, { workers, timeoutMs, nats: this.#ctx.nats, clock: this.#ctx.clock });
+    return deploymentUp(s, {
+      workers,
+      timeoutMs,
+      nats: this.#ctx.nats,
+      clock: this.#ctx.clock,
+      ...(listen ? { listen } : {}),
+      ...(o.engineExecutors === undefined ? {} : { engineExecutors: o.engineExecutors }),
+    });
   }
 
   /**
@@ -105,10 +129,13 @@ export class DeploymentApi {
   }
 
   /**
-   * Runs a worker in this process, connected with its own credential (`creds`, else the
-   * project's worker credential), until `stop()`; its log (JSON lines) goes to stderr. Throws
-   * `usage_invalid` (a credential of another role), `config_invalid` (an unreadable, expired or
-   * other-namespace credential), `bus_unavailable`, `namespace_in_use`.
+   * Runs a worker in this process until `stop()`; its log (JSON lines) goes to stderr. With
+   * `creds` it is a worker of its own: NATS, the credential and the client's directory are all it
+   * needs (that directory need not be a Lily project; steps run there; the ledger and artifacts
+   * are on NATS). Without, a worker of the project on this machine. Throws `usage_invalid` (a
+   * credential of another role, or not from `lily creds issue worker`), `config_invalid` (an
+   * unreadable or expired credential), `bus_unavailable`, `namespace_in_use`,
+   * `jetstream_bucket_missing` (the engine does not keep its ledger on NATS).
    *
    * @example
    * const worker = await client.deployment.startWorker({ creds: 'w.creds' });
@@ -132,6 +159,7 @@ export class DeploymentApi {
       id: worker.id,
       namespace: worker.namespace,
       url: worker.url,
+      workspace: worker.workspace,
       executors: worker.worker.names(),
       async stop(reason = 'stop') {
         log.info({ event: 'worker.stopping', reason }, 'worker stopping');
@@ -169,6 +197,8 @@ export interface ForegroundWorker {
   id: string;
   namespace: string;
   url: string;
+  /** The directory its steps run in. */
+  workspace: string;
   executors: string[];
   /** Finishes the dispatches in hand, then disconnects. */
   stop(reason?: string): Promise<void>;

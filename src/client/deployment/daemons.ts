@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Bus } from '../../actors/bus/bus.js';
@@ -29,14 +30,29 @@ export interface DaemonPlan {
   marker: string;
 }
 
+/** How the daemons are asked to run: where workers share state, whether the engine runs executors. */
+export interface DaemonOptions {
+  /** `--ledger` for every daemon (omitted: each reads the config). */
+  ledger?: 'lmdb' | 'nats';
+  /** With no worker daemons, the engine runs executors itself unless this is false. */
+  engineExecutors?: boolean;
+}
+
 /**
- * The engine (serving executors itself when `workers` is 0) and `workers` worker daemons of
- * the project in `dir`. `--concurrency` follows `--id` so that `--id 1` never matches `--id 10`.
+ * The engine (serving executors itself when `workers` is 0, unless `engineExecutors` is false:
+ * then only workers that connect from elsewhere run steps) and `workers` worker daemons of the
+ * project in `dir`. `--concurrency` follows `--id` so that `--id 1` never matches `--id 10`.
  */
-export const planDaemons = (dir: string, workers: number, nats: string | undefined): DaemonPlan[] => {
+export const planDaemons = (
+  dir: string,
+  workers: number,
+  nats: string | undefined,
+  o: DaemonOptions = {},
+): DaemonPlan[] => {
   const main = daemonMainPath();
-  const natsArgs = nats ? ['--nats', nats] : [];
-  const engineArgs = [main, 'engine', '--dir', dir, ...(workers === 0 ? ['--with-worker'] : []), ...natsArgs];
+  const natsArgs = [...(nats ? ['--nats', nats] : []), ...(o.ledger ? ['--ledger', o.ledger] : [])];
+  const withWorker = workers === 0 && o.engineExecutors !== false;
+  const engineArgs = [main, 'engine', '--dir', dir, ...(withWorker ? ['--with-worker'] : []), ...natsArgs];
   const plans: DaemonPlan[] = [
     { role: 'engine', id: 'engine', args: engineArgs, marker: `${main} engine --dir ${dir}` },
   ];
@@ -86,5 +102,26 @@ export const pingActor = async (
     return await bus.requestTyped(sysSubject(ns, 'ping', actor), {}, pingReplySchema, { timeoutMs });
   } catch {
     return undefined;
+  }
+};
+
+/**
+ * Pings every process of the namespace at once (`sys.ping`, answers on `sys.pong.<nonce>`) and
+ * collects the answers for `windowMs`: engines and workers, wherever they run. Answers that do
+ * not parse are skipped.
+ */
+export const pingEveryone = async (bus: Bus, ns: string, windowMs: number): Promise<PingReply[]> => {
+  const reply = sysSubject(ns, 'pong', randomBytes(12).toString('hex'));
+  const answers: PingReply[] = [];
+  const sub = bus.subscribeTyped(reply, pingReplySchema, (answer) => {
+    answers.push(answer);
+  });
+  try {
+    await bus.flush();
+    bus.publish(sysSubject(ns, 'ping'), {}, { reply });
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    return answers;
+  } finally {
+    sub.unsubscribe();
   }
 };

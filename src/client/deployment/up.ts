@@ -16,6 +16,7 @@ import {
   stopManagedNats,
   writeDeploymentState,
 } from '../../deployment/nats-server/index.js';
+import type { ListenAddress } from '../../deployment/nats-server/network.js';
 import type { ProjectSettings } from '../connection/live-target.js';
 import { actorOf, deploymentBus, pingActor, planDaemons } from './daemons.js';
 
@@ -26,12 +27,40 @@ const logTail = async (file: string): Promise<string> =>
   (await readFile(file, 'utf8').catch(() => '')).split('\n').slice(-8).join('\n');
 
 /** The NATS of the new deployment: an explicit url (option, env, config), else the managed server. */
-const natsFor = async (s: ProjectSettings, nats: string | undefined): Promise<DeploymentState['nats']> => {
+const natsFor = async (
+  s: ProjectSettings,
+  nats: string | undefined,
+  listen: ListenAddress | undefined,
+): Promise<DeploymentState['nats']> => {
   const target = await resolveNatsTarget(s.paths, s.config, nats);
-  if (target && target.source !== 'managed') return { managed: false, url: target.url };
-  const m = await startManagedNats(s.paths.root);
-  return { managed: true, pid: m.pid, url: m.url, port: m.port, startedAt: m.startedAt, binary: m.binary };
+  if (target && target.source !== 'managed') {
+    if (listen) {
+      throw new LilyError(
+        'usage_invalid',
+        `--listen is for the managed nats-server; this project uses the NATS at ${target.url}`,
+        { reason: '--listen', url: target.url },
+      );
+    }
+    return { managed: false, url: target.url };
+  }
+  const m = await startManagedNats(s.paths.root, listen ? { listen } : {});
+  return {
+    managed: true,
+    pid: m.pid,
+    url: m.url,
+    port: m.port,
+    startedAt: m.startedAt,
+    binary: m.binary,
+    ...(m.listen ? { listen: m.listen } : {}),
+  };
 };
+
+/**
+ * Where the workers of a new deployment share state: the config's `ledger`, else `nats` when the
+ * deployment listens beyond loopback (workers will come from elsewhere), else `lmdb`.
+ */
+export const deploymentLedger = (s: Pick<ProjectSettings, 'config'>, listen: ListenAddress | undefined) =>
+  s.config.ledger ?? (listen ? 'nats' : 'lmdb');
 
 const startFailed = (r: DaemonRecord, what: string, tail: string) =>
   new LilyError('deployment_start_failed', `${r.id} (pid ${r.pid}) ${what}: see ${r.log}`, {
@@ -73,7 +102,16 @@ const awaitPings = async (
  */
 export const deploymentUp = async (
   s: ProjectSettings,
-  o: { workers: number; timeoutMs: number; nats: string | undefined; clock: Clock },
+  o: {
+    workers: number;
+    timeoutMs: number;
+    nats: string | undefined;
+    clock: Clock;
+    /** Make the managed nats-server reachable from other machines. */
+    listen?: ListenAddress;
+    /** false: the engine runs no executors even with no worker daemons. */
+    engineExecutors?: boolean;
+  },
 ): Promise<DeploymentUp> => {
   const existing = await readDeploymentState(s.paths.root);
   if (existing && !('invalid' in existing)) {
@@ -82,12 +120,17 @@ export const deploymentUp = async (
       return { ...existing, alreadyUp: true };
     await Promise.all(alive.map((p) => stopDaemon(p, { graceMs: 5_000 })));
   }
-  const nats = await natsFor(s, o.nats);
+  const nats = await natsFor(s, o.nats, o.listen);
+  const ledger = deploymentLedger(s, o.listen);
   const records: DaemonRecord[] = [];
-  const state = (): DeploymentState => ({ version: 1, namespace: s.ns, nats, processes: records });
+  const state = (): DeploymentState => ({ version: 1, namespace: s.ns, nats, ledger, processes: records });
   let bus: Bus | undefined;
   try {
-    for (const plan of planDaemons(s.paths.dir, o.workers, nats.managed ? undefined : nats.url)) {
+    const daemons = planDaemons(s.paths.dir, o.workers, nats.managed ? undefined : nats.url, {
+      ledger,
+      ...(o.engineExecutors === undefined ? {} : { engineExecutors: o.engineExecutors }),
+    });
+    for (const plan of daemons) {
       const log = join(s.paths.logs, `${plan.id}.log`);
       const common = { role: plan.role, id: plan.id, log, cmdlineMarker: plan.marker, cwd: s.paths.dir };
       records.push(

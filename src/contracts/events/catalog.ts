@@ -101,7 +101,14 @@ export const EVENT_DATA_SCHEMAS = {
     /** The step's static configuration (`with` of the plan step), for executors without the plan. */
     with: jsonObjectSchema.optional(),
   }),
-  'step.started': dispatchRefSchema.extend({ worker: z.string(), shard: z.string().optional() }),
+  'step.started': dispatchRefSchema.extend({
+    worker: z.string(),
+    shard: z.string().optional(),
+    /** The machine the worker runs on. */
+    host: z.string().optional(),
+    /** What the attempt ran against: the worker's environment fingerprint (its workspace's commit, ...). */
+    env: z.record(z.string(), z.string()).optional(),
+  }),
   'step.succeeded': dispatchRefSchema.extend({
     output: jsonSchema,
     artifacts: z.array(artifactRefSchema).default([]),

@@ -6,7 +6,8 @@
  *
  *   engine    everything of its namespace, JetStream/KV/object store, replies to anyone
  *   worker    dispatches of its executors, only inside their queue groups; replies on
- *             `in.*`; health and pings on `sys.>`; nothing else (no commands, no events)
+ *             `in.*`; health and pings on `sys.>`; its namespace's dispatch ledger and
+ *             artifact hand-off buckets (keys and objects, never streams); nothing else
  *   operator  run requests/cancels (`cmd.sched`), approval answers and resolves as requests
  *             to the engine (`cmd.answer`), events and pings; never a run's inbox (`in.*`)
  *   observer  events and pings, read-only (it may only send pings and owner probes)
@@ -25,6 +26,7 @@ import {
   sysSubject,
 } from '../../actors/subjects.js';
 import { LilyError } from '../../contracts/errors.js';
+import { kvStreamName, lilyBucketNames, objectStreamName } from '../../eventstore/jetstream/bucket-names.js';
 
 export const ROLES = ['engine', 'worker', 'operator', 'observer'] as const;
 export type LilyRole = (typeof ROLES)[number];
@@ -62,6 +64,27 @@ export interface RolePermissionOptions {
 /** The JetStream, KV and object-store API subjects of an account (the engine's). */
 export const JETSTREAM_SUBJECTS = ['$JS.API.>', '$JS.ACK.>', '$JS.FC.>', '$KV.>', '$O.>'] as const;
 
+/**
+ * What a worker may do with its namespace's JetStream buckets (design.md §9), and nothing more:
+ * read the dispatch ledger's and artifact records' keys from their stream leaders and write them
+ * (compare-and-set is a publish with an expected sequence), check that the ledger exists, and
+ * put objects (chunks, then metadata) and read object metadata. No stream is created, purged
+ * or deleted; no consumer is made, so it cannot list or read other objects' content.
+ */
+export const workerJetStreamPermissions = (ns: string): string[] => {
+  const b = lilyBucketNames(ns);
+  return [
+    `$JS.API.STREAM.INFO.${kvStreamName(b.ledger)}`,
+    `$JS.API.STREAM.MSG.GET.${kvStreamName(b.ledger)}`,
+    `$KV.${b.ledger}.>`,
+    `$JS.API.STREAM.MSG.GET.${kvStreamName(b.artifactRefs)}`,
+    `$KV.${b.artifactRefs}.>`,
+    `$JS.API.STREAM.MSG.GET.${objectStreamName(b.artifacts)}`,
+    `$O.${b.artifacts}.C.>`,
+    `$O.${b.artifacts}.M.>`,
+  ];
+};
+
 /** `lily.<ns>.cmd.exec.<tok> lily-exec-<tok>`: subscribe to one executor, only in its queue group. */
 export const executorQueuePermission = (ns: string, executor: string): string =>
   `${execSubject(ns, executor)} ${execQueue(executor)}`;
@@ -95,7 +118,7 @@ export const rolePermissions = (
       };
     case 'worker':
       return {
-        pub: { allow: [allInboxesPattern(ns), sysPattern(ns)] },
+        pub: { allow: [allInboxesPattern(ns), sysPattern(ns), ...workerJetStreamPermissions(ns)] },
         sub: {
           allow: [
             ...[...new Set(options.executors ?? [])].sort().map((e) => executorQueuePermission(ns, e)),

@@ -41,6 +41,8 @@ export const deploymentNatsSchema = z.union([
     port: z.number().int().positive(),
     startedAt: z.number(),
     binary: z.string(),
+    /** `HOST:PORT` the server listens on beyond this machine (`lily up --listen`). */
+    listen: z.string().optional(),
   }),
   z.object({ managed: z.literal(false), url: z.string() }),
 ]);
@@ -53,6 +55,8 @@ export const deploymentStateSchema = z.object({
   version: z.literal(1),
   namespace: z.string(),
   nats: deploymentNatsSchema,
+  /** Where the workers share state (`lmdb` when absent: deployments before it was recorded). */
+  ledger: z.enum(['lmdb', 'nats']).optional(),
   processes: z.array(daemonRecordSchema),
 });
 export type DeploymentState = z.infer<typeof deploymentStateSchema>;

@@ -6,7 +6,13 @@ import { loadOrCreateNatsTrust, type TrustJwts, trustJwts } from '../nats-auth/k
 import { spawnDaemon } from './daemon.js';
 import { readJsonFile, removeFile, writeFileAtomic, writeJsonFileAtomic } from './files.js';
 import { findNatsServer } from './find-binary.js';
-import { freeLoopbackPort, natsAcceptsConnections } from './network.js';
+import {
+  freeLoopbackPort,
+  hostPort,
+  type ListenAddress,
+  localHostFor,
+  natsAcceptsConnections,
+} from './network.js';
 import { DEFAULT_GRACE_MS, isAlive, readCmdline, type StopOutcome, stopProcess } from './process-identity.js';
 
 /** Where the managed server keeps its files, under the project's `.lily/`. */
@@ -53,6 +59,8 @@ export const managedNatsStateSchema = z.object({
   binary: z.string(),
   /** Absolute path of the config file: part of the server's command line (`-c <config>`). */
   config: z.string(),
+  /** `HOST:PORT` it listens on for other machines (`lily up --listen`); absent: loopback only. */
+  listen: z.string().optional(),
 });
 export type ManagedNatsState = z.infer<typeof managedNatsStateSchema>;
 
@@ -82,15 +90,15 @@ export const isManagedNatsProcess = (state: Pick<ManagedNatsState, 'pid' | 'conf
 };
 
 /**
- * The server config: loopback only, JetStream, and decentralized JWT auth (docs/decisions/014):
+ * The server config: loopback (or the `--listen` address), JetStream, and decentralized JWT auth (docs/decisions/014):
  * the server trusts the project's operator and knows the project account and the system account
  * from `resolver_preload` (a MEMORY resolver), so it accepts any user JWT the account key signs,
  * including ones issued after it started, and refuses every client without one.
  */
-const configText = (port: number, jwts: TrustJwts, paths: NatsPaths): string =>
+const configText = (listen: ListenAddress, jwts: TrustJwts, paths: NatsPaths): string =>
   [
     '# Written by lily (managed nats-server). Regenerated at every start; do not edit.',
-    `listen: ${JSON.stringify(`127.0.0.1:${port}`)}`,
+    `listen: ${JSON.stringify(hostPort(listen.host, listen.port))}`,
     `operator: ${JSON.stringify(jwts.operatorJwt)}`,
     `system_account: ${JSON.stringify(jwts.systemPublicKey)}`,
     'resolver: MEMORY',
@@ -116,11 +124,17 @@ export interface StartManagedNatsOptions {
   startTimeoutMs?: number;
   /** Epoch ms recorded as `startedAt` (default Date.now()). */
   now?: () => number;
+  /**
+   * Listen here instead of loopback, so workers on other machines can connect (every client
+   * still needs a credential of the project account). A running server listening elsewhere is
+   * refused with `usage_invalid` (stop it first).
+   */
+  listen?: ListenAddress;
 }
 
 type LaunchResult = { ok: true; pid: number } | { ok: false; portInUse: boolean; log: string };
 
-const launch = async (binary: string, port: number, paths: NatsPaths, timeoutMs: number) => {
+const launch = async (binary: string, listen: ListenAddress, paths: NatsPaths, timeoutMs: number) => {
   const record = await spawnDaemon({
     role: 'nats',
     id: 'nats',
@@ -138,7 +152,8 @@ const launch = async (binary: string, port: number, paths: NatsPaths, timeoutMs:
       const log = await logTail(paths.log);
       return { ok: false, portInUse: /address already in use/i.test(log), log } satisfies LaunchResult;
     }
-    if (await natsAcceptsConnections(port)) return { ok: true, pid: record.pid } satisfies LaunchResult;
+    if (await natsAcceptsConnections(listen.port, 1_000, localHostFor(listen.host)))
+      return { ok: true, pid: record.pid } satisfies LaunchResult;
     await sleep(25);
   }
   await stopProcess(record.pid, [paths.config], { graceMs: 2_000 });
@@ -167,26 +182,39 @@ export const startManagedNats = async (
 ): Promise<ManagedNats> => {
   const paths = natsPaths(lilyRoot);
   const existing = await readManagedNatsState(lilyRoot);
-  if (existing && isManagedNatsProcess(existing)) return { ...existing, reused: true };
+  const wanted = options.listen ? hostPort(options.listen.host, options.listen.port) : undefined;
+  if (existing && isManagedNatsProcess(existing)) {
+    if (wanted !== undefined && existing.listen !== wanted) {
+      throw new LilyError(
+        'usage_invalid',
+        `the managed nats-server already runs on ${existing.listen ?? existing.url}: \`lily down\` first to listen on ${wanted}`,
+        { reason: '--listen', value: wanted, running: existing.listen ?? existing.url },
+      );
+    }
+    return { ...existing, reused: true };
+  }
   await removeFile(paths.state);
   const binary = options.binary ?? findNatsServer(options.env).path;
   await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
   await mkdir(join(lilyRoot, 'logs'), { recursive: true, mode: 0o700 });
   const jwts = await trustJwts(await loadOrCreateNatsTrust(paths.keys), basename(dirname(lilyRoot)));
   let last: { port: number; log: string } = { port: 0, log: '' };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freeLoopbackPort();
-    await writeFileAtomic(paths.config, configText(port, jwts, paths));
-    const result = await launch(binary, port, paths, options.startTimeoutMs ?? 10_000);
+  // A chosen address is tried once; a free loopback port again when another process took it.
+  for (let attempt = 0; attempt < (options.listen ? 1 : 3); attempt++) {
+    const listen = options.listen ?? { host: '127.0.0.1', port: await freeLoopbackPort() };
+    const { port } = listen;
+    await writeFileAtomic(paths.config, configText(listen, jwts, paths));
+    const result = await launch(binary, listen, paths, options.startTimeoutMs ?? 10_000);
     if (result.ok) {
       const state: ManagedNatsState = {
         version: 1,
         pid: result.pid,
-        url: `nats://127.0.0.1:${port}`,
+        url: `nats://${hostPort(localHostFor(listen.host), port)}`,
         port,
         startedAt: (options.now ?? Date.now)(),
         binary,
         config: paths.config,
+        ...(wanted === undefined ? {} : { listen: wanted }),
       };
       await writeJsonFileAtomic(paths.state, state);
       return { ...state, reused: false };

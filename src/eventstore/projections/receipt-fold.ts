@@ -67,6 +67,8 @@ const attemptOf = (r: ReceiptState, d: DispatchRef): AttemptReceipt => {
       shard: d.shard ?? null,
       executor: null,
       worker: null,
+      host: null,
+      env: null,
       dispatchedAt: null,
       startedAt: null,
       endedAt: null,
@@ -230,6 +232,8 @@ const stepHandlers: Handlers = {
   'step.started': (r, d, e) => {
     const a = attemptOf(r, d);
     a.worker = d.worker;
+    a.host = d.host ?? null;
+    a.env = d.env ?? null;
     a.startedAt = e.at;
     a.outcome = 'running';
     stepOf(r, d.stepId).status = 'running';

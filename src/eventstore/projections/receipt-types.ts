@@ -30,6 +30,10 @@ export interface AttemptReceipt {
   shard: string | null;
   executor: string | null;
   worker: string | null;
+  /** The machine the worker ran on (when it said). */
+  host: string | null;
+  /** What the attempt ran against, as the worker reported it (its workspace's commit, ...). */
+  env: Record<string, string> | null;
   dispatchedAt: number | null;
   startedAt: number | null;
   endedAt: number | null;

@@ -12,10 +12,13 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { createAccount } from '@nats-io/jwt';
+import { Objm } from '@nats-io/obj';
 import { connect, credsAuthenticator, errors, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNatsBus } from '../../../src/actors/bus/nats-bus.js';
+import { openKvDispatchLedger } from '../../../src/actors/ledger/kv-dispatch-ledger.js';
 import { memoryLogger } from '../../../src/actors/logger.js';
 import { hasErrorCode } from '../../../src/contracts/errors.js';
 import { issueCredential } from '../../../src/deployment/nats-auth/creds.js';
@@ -31,6 +34,9 @@ import {
   startManagedNats,
   stopManagedNats,
 } from '../../../src/deployment/nats-server/index.js';
+import { bindLilyBuckets, ensureLilyBuckets } from '../../../src/eventstore/jetstream/buckets.js';
+import { openNatsArtifactStore } from '../../../src/eventstore/jetstream/nats-artifact-store.js';
+import { systemClock } from '../../../src/eventstore/system-ports.js';
 import { loadOrCreateProjectIdentity } from '../../../src/project/identity.js';
 
 const NS = 'perm';
@@ -206,6 +212,48 @@ describe('the managed server enforces each role', () => {
     });
     await engine.nc.flush();
     expect((await w.nc.request(`lily.${NS}.sys.status`, '', { timeout: 5_000 })).string()).toBe('ok');
+  });
+
+  it("worker: uses its namespace's ledger and artifact buckets the engine made; creates, purges, lists and reads nothing else", async () => {
+    await ensureLilyBuckets(engine.nc, NS, { replicas: 1 });
+    await ensureLilyBuckets(engine.nc, 'other', { replicas: 1 });
+    const w = await client('worker');
+    const buckets = await bindLilyBuckets(w.nc, NS);
+    const owner = { worker: 'w', pid: 1, host: 'remote' };
+    const ledger = openKvDispatchLedger({ kv: buckets.ledger, owner, clock: systemClock });
+    expect(await ledger.claim(`${RUN}/s/1`, { retakeStale: true })).toEqual({ kind: 'claimed' });
+    expect(await ledger.heartbeat()).toEqual({ lost: [] });
+    await ledger.complete(`${RUN}/s/1`, []);
+    expect(await ledger.claim(`${RUN}/s/1`, { retakeStale: true })).toEqual({ kind: 'done', replies: [] });
+    const artifacts = openNatsArtifactStore({ buckets, retryWithinMs: 1_000 });
+    const ref = await artifacts.putText('made elsewhere', {
+      name: 'out',
+      producer: 'executor/x',
+      runId: RUN,
+    });
+    // The engine reads what the worker put, record and bytes.
+    const engineSide = openNatsArtifactStore({ buckets: await bindLilyBuckets(engine.nc, NS) });
+    const got = await engineSide.get(ref.sha256);
+    expect(got?.ref).toEqual(ref);
+    expect(new TextDecoder().decode(got?.bytes)).toBe('made elsewhere');
+    // Reading records or content needs a consumer, listing too: refused to the worker.
+    await expect(artifacts.get(ref.sha256)).rejects.toMatchObject({ code: 'bus_permission_denied' });
+    await expect(artifacts.list()).rejects.toMatchObject({ code: 'bus_permission_denied' });
+    const jsm = await jetstreamManager(w.nc, { checkAPI: false, timeout: 2_000 });
+    for (const attempt of [
+      () => jsm.streams.purge('OBJ_lily-perm-artifacts'),
+      () => jsm.streams.delete('KV_lily-perm-ledger'),
+      () => jsm.streams.add({ name: 'mine', subjects: ['mine.>'] }),
+      () => jsm.streams.info('KV_lily-other-ledger'),
+      () => new Objm(w.nc).create('lily-perm-more'),
+    ]) {
+      await expect(attempt()).rejects.toThrow();
+    }
+    await expect(bindLilyBuckets(w.nc, 'other')).rejects.toMatchObject({ code: 'bus_permission_denied' });
+    await waitFor(() =>
+      w.violations.some((v) => v.subject === '$JS.API.STREAM.PURGE.OBJ_lily-perm-artifacts'),
+    );
+    await refusedPublish(w, '$KV.lily-other-ledger.x');
   });
 
   it('operator: requests runs and sends answers to the engine; never a run inbox, dispatches, commands or events', async () => {

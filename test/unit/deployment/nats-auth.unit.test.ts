@@ -26,7 +26,20 @@ describe('the role permission table', () => {
       'lily.ns1.sys.>',
       '_INBOX_U1.>',
     ]);
-    expect(p.pub.allow).toEqual(['lily.ns1.in.*', 'lily.ns1.sys.>']);
+    expect(p.pub.allow).toEqual([
+      'lily.ns1.in.*',
+      'lily.ns1.sys.>',
+      // its namespace's ledger and artifact buckets: keys and objects, never streams or consumers
+      '$JS.API.STREAM.INFO.KV_lily-ns1-ledger',
+      '$JS.API.STREAM.MSG.GET.KV_lily-ns1-ledger',
+      '$KV.lily-ns1-ledger.>',
+      '$JS.API.STREAM.MSG.GET.KV_lily-ns1-artifact-refs',
+      '$KV.lily-ns1-artifact-refs.>',
+      '$JS.API.STREAM.MSG.GET.OBJ_lily-ns1-artifacts',
+      '$O.lily-ns1-artifacts.C.>',
+      '$O.lily-ns1-artifacts.M.>',
+    ]);
+    expect(p.pub.allow.some((s) => /PURGE|DELETE|CREATE|CONSUMER|\$JS\.API\.>/.test(s))).toBe(false);
     expect(p.resp).toEqual({ max: 1, ttl: 0 });
     expect(allowsExecutor(p.sub.allow, 'ns1', 'echo')).toBe(true);
     expect(allowsExecutor(p.sub.allow, 'ns1', 'list')).toBe(false);
@@ -79,6 +92,7 @@ describe('credentials', () => {
       executors: ['echo'],
       expiresAt,
       projectId: 'abc123',
+      sealPublicKey: 'ab'.repeat(32),
     });
     expect(issued.text).toContain('-----BEGIN NATS USER JWT-----');
     expect(issued.text).toContain('-----BEGIN USER NKEY SEED-----');
@@ -94,6 +108,7 @@ describe('credentials', () => {
       role: 'worker',
       ns: 'Prod_1',
       projectId: 'abc123',
+      sealPublicKey: 'ab'.repeat(32),
       expiresAt,
       inboxPrefix: `_INBOX_${issued.userPublicKey}`,
     });
