@@ -46,10 +46,36 @@ const corrupt = (file: string, reason: string, data: Record<string, unknown> = {
 
 const validPageSize = (n: number): boolean => n >= 512 && n <= 65_536 && (n & (n - 1)) === 0;
 
+/** What one look at the file found: nothing wrong, or why it is damaged. */
+const inspect = (fd: number, file: string): LilyError | undefined => {
+  const size = fstatSync(fd).size;
+  if (size === 0) return undefined;
+  const first = readMeta(fd, 0);
+  if (!first || !validPageSize(first.pageSize)) return corrupt(file, 'no valid LMDB meta page', { size });
+  const second = readMeta(fd, first.pageSize);
+  const metas = second && second.pageSize === first.pageSize ? [first, second] : [first];
+  const newest = metas.reduce((a, b) => (b.txnId > a.txnId ? b : a));
+  const expected = (newest.lastPage + 1) * newest.pageSize;
+  if (size >= expected) return undefined;
+  return corrupt(file, `the file is truncated (${size} bytes, the log needs ${expected})`, {
+    size,
+    expected,
+  });
+};
+
+/** Looks this many times, this far apart, before calling a file damaged (a commit may be under way). */
+const LOOKS = 10;
+const LOOK_INTERVAL_MS = 100;
+const pause = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
+
 /**
  * Checks `<dir>/data.mdb` before it is opened. A missing or empty file passes (LMDB creates
  * it). Throws `eventstore_corrupt` `{file, reason, size?, expected?}` for a file that is not an
- * LMDB environment or is shorter than its newest meta page says.
+ * LMDB environment or is shorter than its newest meta page says. A file another process is
+ * committing to can be caught between two writes, so the damage must still be there after
+ * about a second of looking again; a damaged file stays damaged.
  */
 export const checkLmdbFile = (dir: string): void => {
   const file = join(dir, 'data.mdb');
@@ -61,20 +87,12 @@ export const checkLmdbFile = (dir: string): void => {
     throw new LilyError('eventstore_unavailable', `cannot read ${file}`, { file }, { cause: e });
   }
   try {
-    const size = fstatSync(fd).size;
-    if (size === 0) return;
-    const first = readMeta(fd, 0);
-    if (!first || !validPageSize(first.pageSize)) throw corrupt(file, 'no valid LMDB meta page', { size });
-    const second = readMeta(fd, first.pageSize);
-    const metas = second && second.pageSize === first.pageSize ? [first, second] : [first];
-    const newest = metas.reduce((a, b) => (b.txnId > a.txnId ? b : a));
-    const expected = (newest.lastPage + 1) * newest.pageSize;
-    if (size < expected) {
-      throw corrupt(file, `the file is truncated (${size} bytes, the log needs ${expected})`, {
-        size,
-        expected,
-      });
+    let damage = inspect(fd, file);
+    for (let look = 1; damage && look < LOOKS; look += 1) {
+      pause(LOOK_INTERVAL_MS);
+      damage = inspect(fd, file);
     }
+    if (damage) throw damage;
   } finally {
     closeSync(fd);
   }
