@@ -34,6 +34,7 @@ export type { DeploymentUp } from './deployment/up.js';
 export type { EventsApi, TailMessage } from './events/api.js';
 export type { Tail } from './events/tail.js';
 export type { JobsApi } from './jobs/api.js';
+export type { PolicyFinding } from './jobs/policy-findings.js';
 export type { JobUpgrade, TargetRef } from './jobs/upgrade.js';
 export type { JobEntry, JobValidation } from './jobs/validate.js';
 export { LilyClient } from './lily-client.js';
