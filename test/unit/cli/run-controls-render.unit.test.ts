@@ -83,7 +83,7 @@ describe('run output an operator can trust', () => {
       (text.split('\n').find((l) => l.includes(needle)) ?? '')
         .split('│')
         .map((c) => c.trim())
-        .filter((c, i, all) => i > 0 && i < all.length - 1);
+        .slice(1, -1);
     expect(cells('APPROVAL')).toEqual(['APPROVAL', 'STEP', 'STATUS', 'BY', 'REASON', 'NOTE']);
     expect(cells('ap1')).toEqual(['ap1', 'a', 'granted', 'alice', 'a human looks first', '']);
     expect(cells('ap2')).toEqual(['ap2', 'b', 'granted', 'bob', 'a human looks first', 'looks fine']);
