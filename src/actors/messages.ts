@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_DATA_SCHEMAS } from '../contracts/events/catalog.js';
+import { CANCEL_REASONS, EVENT_DATA_SCHEMAS } from '../contracts/events/catalog.js';
 import { isRunId, type RunId } from '../contracts/ids.js';
 import { jsonObjectSchema, jsonSchema } from '../contracts/json.js';
 
@@ -58,6 +58,16 @@ export const execItemSchema = z.discriminatedUnion('kind', [
 export type ExecItem = z.infer<typeof execItemSchema>;
 /** `lily.<ns>.cmd.exec.<executor>`. */
 export const execMessageSchema = z.object({ items: z.array(execItemSchema).min(1).max(10_000) });
+
+/** One dispatch a run no longer wants, and why (the run's `step.cancel`). */
+export const cancelItemSchema = z.object({
+  runId: runIdSchema,
+  dispatchId: z.string().min(1).max(300),
+  reason: z.enum(CANCEL_REASONS),
+});
+export type CancelItem = z.infer<typeof cancelItemSchema>;
+/** `lily.<ns>.cmd.cancel.<executor>`: heard by every worker of the executor. */
+export const cancelMessageSchema = z.object({ items: z.array(cancelItemSchema).min(1).max(10_000) });
 
 /** `lily.<ns>.cmd.policy`: a policy check or an approval request of one run. */
 export const policyMessageSchema = z.object({

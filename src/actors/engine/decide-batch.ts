@@ -6,6 +6,7 @@ import { commandToEvents, type EventToAppend, INBOUND_EVENT_TYPES } from '../../
 import type { RunProgram } from '../../machines/program.js';
 import type { Command, Transition } from '../../machines/types.js';
 import type { InboundEvent } from '../messages.js';
+import { answersCancel, type CancelledDispatches, trackCancels } from './late-facts.js';
 import type { RunSlot } from './run-slot.js';
 
 /** The part of a slot a decision advances (the slot itself changes only once the append is durable). */
@@ -67,6 +68,13 @@ const step = (inbound: InboundEvent, at: number, cur: SlotProgress, ctx: DecideC
   }
 };
 
+/** The run's cancelled dispatches, with those this decision cancels and answers. */
+const cancelledSoFar = (slot: { cancelled?: CancelledDispatches }, d: Decision): CancelledDispatches => {
+  const cancelled: CancelledDispatches = new Map(slot.cancelled);
+  for (const e of d.toAppend) trackCancels(cancelled, e);
+  return cancelled;
+};
+
 /** The events a fact and the commands it caused are recorded as (command ids derive from the fact's). */
 const recorded = (inbound: InboundEvent, commands: readonly Command[], runId: RunId, ctx: DecideContext) => {
   const meta = { causationId: inbound.id, correlationId: runId, producer: inbound.producer };
@@ -91,11 +99,11 @@ const recorded = (inbound: InboundEvent, commands: readonly Command[], runId: Ru
  * Decides a batch of facts for one run, continuing `acc` (pure: time, producer and programs
  * come in `ctx`; nothing is read or written). Facts already in the log (`seen`) or in this
  * decision are skipped; a fact that leaves the state unchanged and causes nothing is ignored
- * (except `step.started`, which the log keeps as the acknowledgement); the batch stops at a
- * final state.
+ * (except `step.started`, which the log keeps as the acknowledgement, and the first answer to a
+ * dispatch the run cancelled: late-facts.ts); the batch stops at a final state.
  */
 export const decideBatch = (
-  slot: Pick<RunSlot, 'runId' | 'seen'>,
+  slot: Pick<RunSlot, 'runId' | 'seen'> & { cancelled?: CancelledDispatches },
   batch: readonly InboundEvent[],
   acc: Decision,
   ctx: DecideContext,
@@ -115,7 +123,8 @@ export const decideBatch = (
       out.refused.push({ inbound, error: s.error });
       continue;
     }
-    if (s.t.state === out.next.state && s.t.commands.length === 0 && inbound.type !== 'step.started') {
+    const unchanged = s.t.state === out.next.state && s.t.commands.length === 0;
+    if (unchanged && inbound.type !== 'step.started' && !answersCancel(cancelledSoFar(slot, out), inbound)) {
       out.ignored.push(inbound);
       continue;
     }

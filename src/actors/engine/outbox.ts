@@ -3,8 +3,8 @@ import { parseJobId, type RunId } from '../../contracts/ids.js';
 import { commandTarget } from '../../machines/commands.js';
 import type { Command, RunState } from '../../machines/types.js';
 import type { Bus } from '../bus/bus.js';
-import type { ExecItem, PolicyMessage, SchedMessage } from '../messages.js';
-import { eventSubject, execSubject, policySubject, schedSubject } from '../subjects.js';
+import type { CancelItem, ExecItem, PolicyMessage, SchedMessage } from '../messages.js';
+import { cancelSubject, eventSubject, execSubject, policySubject, schedSubject } from '../subjects.js';
 import type { RunSlot } from './run-slot.js';
 
 /**
@@ -17,6 +17,7 @@ export const publishCommands = (bus: Bus, ns: string, slot: RunSlot, commands: r
   const started = slot.started;
   if (!started || commands.length === 0) return;
   const exec = new Map<string, ExecItem[]>();
+  const cancels = new Map<string, CancelItem[]>();
   const base = { runId: slot.runId, jobId: slot.jobId };
   const addExec = (executor: string, item: ExecItem) => {
     const list = exec.get(executor) ?? [];
@@ -43,6 +44,15 @@ export const publishCommands = (bus: Bus, ns: string, slot: RunSlot, commands: r
       case 'sched':
         bus.publish(schedSubject(ns), { ...command, runId: slot.runId } as SchedMessage);
         break;
+      case 'cancel':
+        if (command.type === 'step.cancel') {
+          const { executor, dispatchId, reason } = command.data;
+          cancels.set(executor, [
+            ...(cancels.get(executor) ?? []),
+            { runId: slot.runId, dispatchId, reason },
+          ]);
+        }
+        break;
       default:
         break;
     }
@@ -52,6 +62,8 @@ export const publishCommands = (bus: Bus, ns: string, slot: RunSlot, commands: r
   for (const [executor, items] of exec) {
     for (const item of items) bus.publish(execSubject(ns, executor), { items: [item] });
   }
+  // Cancels go to every worker of the executor at once: one message per executor.
+  for (const [executor, items] of cancels) bus.publish(cancelSubject(ns, executor), { items });
 };
 
 const routeExec = (

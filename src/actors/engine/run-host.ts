@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { type InboundEvent, inboxMessageSchema } from '../messages.js';
 import { allInboxesPattern } from '../subjects.js';
 import { type Decision, decideBatch, indeterminateFacts, startDecision } from './decide-batch.js';
+import { LateAnswers } from './late-answers.js';
 import { decideWithLocalPolicy, type LocalPolicy } from './local-policy.js';
 import { Mailboxes } from './mailboxes.js';
 import { publishCommands, publishEvents } from './outbox.js';
@@ -49,12 +50,14 @@ export class RunHost {
   readonly #mailboxes: Mailboxes<RunId, InboundEvent>;
   readonly #finished = new Set<RunId>();
   readonly #producer: string;
+  readonly #late: LateAnswers;
   #sub: BusSubscription | undefined;
   #redelivery: Redelivery | undefined;
 
   constructor(options: RunHostOptions) {
     this.#o = options;
     this.#producer = options.producer ?? 'engine/run-host';
+    this.#late = new LateAnswers(options);
     this.#mailboxes = new Mailboxes(
       (runId, batch) => this.#process(runId, batch),
       (runId, attempt, e) =>
@@ -96,7 +99,8 @@ export class RunHost {
   }
 
   async #process(runId: RunId, batch: InboundEvent[], retried = false): Promise<void> {
-    if (this.#finished.has(runId)) return;
+    // A finished run takes only the answers to the dispatches it cancelled (late-facts.ts).
+    if (this.#finished.has(runId)) return this.#late.handle(runId, batch);
     const slot = this.#slots.get(runId) ?? (await loadRun(this.#o.store, runId, this.#o.programs));
     if (!slot) {
       this.#o.log.warn(
@@ -105,7 +109,10 @@ export class RunHost {
       );
       return;
     }
-    if (slot.state && slot.state.status !== 'running') return this.#retire(slot);
+    if (slot.state && slot.state.status !== 'running') {
+      this.#retire(slot);
+      return this.#late.handle(runId, batch, slot);
+    }
     this.#slots.set(runId, slot);
     const decision = await this.#decide(slot, batch);
     if (decision.toAppend.length === 0) return;
@@ -167,6 +174,7 @@ export class RunHost {
   #retire(slot: RunSlot): void {
     this.#slots.delete(slot.runId);
     this.#finished.add(slot.runId);
+    this.#late.remember(slot);
     if (this.#finished.size > FINISHED_KEPT) {
       const oldest = this.#finished.values().next().value;
       if (oldest !== undefined) this.#finished.delete(oldest);

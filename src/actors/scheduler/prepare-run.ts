@@ -11,6 +11,7 @@ import { isJobId, isRunId, type RunId } from '../../contracts/ids.js';
 import type { JsonObject } from '../../contracts/json.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { planFork } from '../../machines/fork.js';
+import { MACHINE_VERSION } from '../../machines/machine-version.js';
 import { createRunProgram } from '../../machines/program.js';
 
 export type TriggerKind = EventData<'run.requested'>['trigger']['kind'];
@@ -137,6 +138,7 @@ export const prepareRun = async (deps: PrepareDeps, runId: RunId, req: RunReques
   };
   const common = {
     kernelVersion: deps.kernelVersion,
+    machine: MACHINE_VERSION,
     env: deps.env,
     principal,
     dryRun,

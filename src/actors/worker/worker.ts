@@ -7,12 +7,21 @@ import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
 import type { DispatchLedger } from '../ledger/dispatch-ledger.js';
 import type { Logger } from '../logger.js';
-import { type ExecItem, execMessageSchema, type InboundEvent } from '../messages.js';
+import { cancelMessageSchema, type ExecItem, execMessageSchema, type InboundEvent } from '../messages.js';
 import type { GrantSigner } from '../policy/grants.js';
 import { checkWorkspacePath, type WorkspaceRules } from '../policy/workspace.js';
-import { execQueue, execSubject } from '../subjects.js';
+import { cancelSubject, execQueue, execSubject } from '../subjects.js';
 import { BoundedQueue } from './bounded-queue.js';
-import { type FactStamp, failureFact, plannedFact, startedFacts, succeededFact } from './dispatch-facts.js';
+import { type CancelReason, DispatchCancellations } from './cancellations.js';
+import {
+  cancelledFact,
+  type FactStamp,
+  failureEndReason,
+  failureFact,
+  plannedFact,
+  startedFacts,
+  succeededFact,
+} from './dispatch-facts.js';
 import { dispatchIdOf, toRequest } from './dispatch-request.js';
 import { startLedgerHeartbeat } from './ledger-heartbeat.js';
 import { ReplyBatcher } from './reply-batcher.js';
@@ -50,6 +59,7 @@ export class Worker {
   readonly #queue: BoundedQueue<ExecItem>;
   readonly #replies: ReplyBatcher;
   readonly #abort = new AbortController();
+  readonly #cancels = new DispatchCancellations();
   #stopHeartbeat: (() => void) | undefined;
 
   constructor(options: WorkerOptions) {
@@ -86,6 +96,19 @@ export class Worker {
           },
           { queue: execQueue(name) },
         ),
+      );
+      // Cancels: no queue group, every worker of the executor hears them (subjects.ts).
+      this.#subs.push(
+        this.#o.bus.subscribeTyped(cancelSubject(this.#o.ns, name), cancelMessageSchema, (msg) => {
+          for (const { dispatchId, reason, runId } of msg.items) {
+            if (this.#cancels.cancel(dispatchId, reason)) {
+              this.#o.log.info(
+                { event: 'dispatch.cancelling', dispatchId, runId, reason },
+                'the run cancelled a running dispatch: stopping it',
+              );
+            }
+          }
+        }),
       );
     }
     this.#stopHeartbeat = startLedgerHeartbeat(
@@ -135,7 +158,11 @@ export class Worker {
         return;
       }
     }
-    const replies = await this.#execute(item);
+    const cancelled = item.kind === 'partition' ? undefined : this.#cancels.reasonOf(dispatchId);
+    const replies =
+      item.kind !== 'partition' && cancelled !== undefined
+        ? [cancelledFact(item, cancelled, this.#stamp())]
+        : await this.#execute(item);
     await ledger?.complete(dispatchId, replies);
     this.#replies.send(item.runId, replies);
   }
@@ -156,7 +183,8 @@ export class Worker {
     const request = toRequest(item);
     const timeout =
       request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs + 1_000);
-    const signal = timeout ? AbortSignal.any([this.#abort.signal, timeout]) : this.#abort.signal;
+    const cancel = this.#cancels.begin(dispatchId);
+    const signal = AbortSignal.any([this.#abort.signal, cancel, ...(timeout ? [timeout] : [])]);
     const ctx = {
       request,
       workspace: this.#o.workspace,
@@ -188,7 +216,17 @@ export class Worker {
       const result = await fn(ctx);
       return [...startedFact, succeededFact(item, result, elapsed(), this.#stamp())];
     } catch (e) {
-      return [...startedFact, failureFact(item, e, elapsed(), this.#stamp())];
+      if (cancel.aborted && item.kind !== 'partition') {
+        const reason = cancel.reason as CancelReason;
+        return [
+          ...startedFact,
+          cancelledFact(item, reason, this.#stamp(), { error: e, durationMs: elapsed() }),
+        ];
+      }
+      const end = timeout?.aborted ? 'step_timeout' : failureEndReason(e, this.#abort.signal.aborted);
+      return [...startedFact, failureFact(item, e, elapsed(), this.#stamp(), end)];
+    } finally {
+      this.#cancels.end(dispatchId);
     }
   }
 

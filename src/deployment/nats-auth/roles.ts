@@ -5,8 +5,9 @@
  * worker serves and the user's private inbox prefix.
  *
  *   engine    everything of its namespace, JetStream/KV/object store, replies to anyone
- *   worker    dispatches of its executors, only inside their queue groups; replies on
- *             `in.*`; health and pings on `sys.>`; nothing else (no commands, no events)
+ *   worker    dispatches of its executors, only inside their queue groups, and their cancels
+ *             (`cmd.cancel.<executor>`, every worker hears them); replies on `in.*`; health and
+ *             pings on `sys.>`; nothing else (no commands, no events)
  *   operator  run requests/cancels (`cmd.sched`), approval answers and resolve (`in.*`),
  *             events and pings
  *   observer  events and pings, read-only (it may only send pings and owner probes)
@@ -16,6 +17,7 @@ import { isValidPattern, subjectMatches } from '../../actors/bus/subject-match.j
 import {
   allEventsPattern,
   allInboxesPattern,
+  cancelSubject,
   execQueue,
   execSubject,
   namespacePattern,
@@ -92,18 +94,21 @@ export const rolePermissions = (
         sub: { allow: [namespacePattern(ns), '_INBOX.>', ...(inbox === '_INBOX' ? [] : [replies])] },
         resp: reply,
       };
-    case 'worker':
+    case 'worker': {
+      const executors = [...new Set(options.executors ?? [])].sort();
       return {
         pub: { allow: [allInboxesPattern(ns), sysPattern(ns)] },
         sub: {
           allow: [
-            ...[...new Set(options.executors ?? [])].sort().map((e) => executorQueuePermission(ns, e)),
+            ...executors.map((e) => executorQueuePermission(ns, e)),
+            ...executors.map((e) => cancelSubject(ns, e)),
             sysPattern(ns),
             replies,
           ],
         },
         resp: reply,
       };
+    }
     case 'operator':
       return {
         pub: { allow: [schedSubject(ns), allInboxesPattern(ns), sysPattern(ns)] },
