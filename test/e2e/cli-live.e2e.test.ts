@@ -94,18 +94,22 @@ describe('jobs run without a deployment (ephemeral engine)', () => {
 });
 
 describe('commands that need a running engine', () => {
-  it('cancel, resolve and tail say bus_unavailable and point at lily up (with the --dir given)', () => {
+  it('cancelling a finished run says so (run_already_finished, exit 2) without an engine; tail and resolve say bus_unavailable and point at lily up (with the --dir given)', () => {
     const runId = (at(['runs', 'list', '--json']).json() as { runs: { runId: string }[] }).runs[0]
       ?.runId as string;
     const cancel = at(['runs', 'cancel', runId, '--json']);
-    expect(cancel.code).toBe(1);
-    expect(cancel.json()).toMatchObject({ error: { code: 'bus_unavailable' } });
-    const { message, data } = (cancel.json() as { error: { message: string; data: { hint: string } } }).error;
-    expect(message).toContain(`\`lily --dir ${dir} up\``);
-    expect(data.hint).toBe(`lily --dir ${dir} up`);
+    expect(cancel.code).toBe(2);
+    expect(cancel.json()).toMatchObject({
+      error: { code: 'run_already_finished', data: { runId, status: 'succeeded' } },
+    });
+    const human = at(['runs', 'cancel', runId]);
+    expect(human.code).toBe(2);
+    expect(human.stderr).toMatch(/run_already_finished/);
+    expect(human.stderr).toContain('has already finished (succeeded)');
     const tail = at(['jobs', 'tail', 'hello']);
     expect(tail.code).toBe(1);
     expect(tail.stderr).toMatch(/bus_unavailable/);
+    expect(tail.stderr).toContain(`lily --dir ${dir} up`);
     const resolve = at(['runs', 'resolve', runId, `${runId}/done/1`]);
     expect(resolve.code).toBe(2); // neither --succeeded nor --failed
   });

@@ -1,3 +1,4 @@
+import { LilyError } from '../../contracts/errors.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import type { RunReceipt } from '../../eventstore/projections/receipt-types.js';
 import type { EngineMode } from '../connection/live-target.js';
@@ -183,14 +184,24 @@ export class RunHandle {
   }
 
   /**
-   * Asks the engine to cancel the run. Needs a running engine (this client's ephemeral one,
-   * a deployment, or the configured NATS): `bus_unavailable` otherwise; `run_not_found`.
+   * Asks the engine to cancel the run. Throws `run_already_finished` (with `data.status`) when
+   * the log says the run has ended, `run_not_found`; for a run still going it needs a running
+   * engine (this client's ephemeral one, a deployment, or the configured NATS): `bus_unavailable`
+   * otherwise.
    *
    * @example
    * await handle.cancel({ reason: 'wrong input' });
    */
   async cancel(o: { reason?: string; by?: string } = {}): Promise<CancelReceipt> {
-    await this.events();
+    const events = await this.events();
+    const done = events.find((e) => e.type === 'run.completed');
+    if (done) {
+      const status = (done.data as { status?: string }).status ?? 'completed';
+      throw new LilyError('run_already_finished', `run ${this.runId} has already finished (${status})`, {
+        runId: this.runId,
+        status,
+      });
+    }
     const link = await this.#ctx.requireEngine('cancelling a run');
     const { requestCancel } = await import('./cancel.js');
     return requestCancel(link, this.runId, {
