@@ -7,7 +7,8 @@
  * engine and restarts nats-server; then it drains, stops the deployment and checks the log:
  * every run final, nothing lost, no effect duplicated, every replay verifies, receipts rebuild
  * byte-identical, engine memory and LMDB size. Prints one JSON summary on stdout (progress on
- * stderr) and exits 1 when a run is lost, an effect duplicated or a replay fails.
+ * stderr) and exits 1 when a run is lost, an effect duplicated, a replay fails or a request
+ * started two runs (requests carry idempotency keys: it cannot, unless deduplication breaks).
  * Loopback only; stops by itself; always tears the deployment down.
  */
 import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
@@ -257,7 +258,12 @@ const main = async () => {
     },
   };
   console.log(JSON.stringify(summary, null, 2));
-  return summary.lost > 0 || summary.duplicatedEffects > 0 || summary.replayVerificationFailures > 0 ? 1 : 0;
+  return summary.lost > 0 ||
+    summary.duplicatedEffects > 0 ||
+    summary.replayVerificationFailures > 0 ||
+    summary.requestsWithSeveralRuns > 0
+    ? 1
+    : 0;
 };
 
 let deploymentUp = false;

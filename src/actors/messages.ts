@@ -102,6 +102,11 @@ export const schedMessageSchema = z.discriminatedUnion('type', [
     input: jsonObjectSchema.optional(),
     dryRun: z.boolean().optional(),
     principal: z.string().optional(),
+    /**
+     * Makes the request idempotent: a repeat of the key for the same job (a retry after a lost
+     * reply, an engine restart) answers with the run the first one started. 1-200 characters.
+     */
+    idempotencyKey: z.string().min(1).max(200).optional(),
     /** Re-run of an earlier run (fork). */
     rerun: z
       .object({
@@ -123,7 +128,15 @@ export type SchedMessage = z.infer<typeof schedMessageSchema>;
 
 /** The reply to `run.request`: the run id, or the error that refused it. */
 export const runRequestReplySchema = z.union([
-  z.object({ ok: z.literal(true), runId: z.string(), jobId: z.string() }),
+  z.object({
+    ok: z.literal(true),
+    runId: z.string(),
+    jobId: z.string(),
+    /** True when an earlier request with the same idempotency key started this run. */
+    existing: z.boolean().optional(),
+    /** What the requester should know and may change (a deprecated job kind). */
+    warnings: z.array(z.string()).optional(),
+  }),
   z.object({
     ok: z.literal(false),
     error: z.object({ code: z.string(), message: z.string(), data: z.record(z.string(), z.unknown()) }),

@@ -111,6 +111,10 @@ export const ERROR_CODES = {
   },
   project_not_initialized: { kind: 'input', summary: 'No .lily/ directory here: run `lily init`.' },
   run_not_found: { kind: 'input', summary: 'No run with this id.' },
+  idempotency_key_reused: {
+    kind: 'input',
+    summary: 'The idempotency key was already used for a different request of this job.',
+  },
   run_already_finished: {
     kind: 'input',
     summary: 'The run has already finished: there is nothing to cancel.',

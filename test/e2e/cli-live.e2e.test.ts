@@ -62,6 +62,27 @@ describe('jobs run without a deployment (ephemeral engine)', () => {
     expect(at(['runs', 'replay', doc.runId, '--verify']).code).toBe(0);
   }, 60_000);
 
+  it('--idempotency-key: a repeat returns the first run (existing: true), across ephemeral engines', () => {
+    const first = at(['jobs', 'run', 'hello', '--idempotency-key', 'e2e-key-1', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const doc = first.json() as { runId: string; existing: boolean; status: string };
+    expect(doc).toMatchObject({ existing: false, status: 'succeeded' });
+    const again = at(['jobs', 'run', 'hello', '--idempotency-key', 'e2e-key-1', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json()).toMatchObject({ runId: doc.runId, existing: true, status: 'succeeded' });
+    const human = at(['jobs', 'run', 'hello', '--idempotency-key', 'e2e-key-1']);
+    expect(human.stderr).toContain(`run ${doc.runId} was already requested with this idempotency key`);
+    const other = at(['jobs', 'run', 'hello', '--input', 'n=4', '--idempotency-key', 'e2e-key-1', '--json']);
+    expect(other.code).toBe(2);
+    expect(other.json()).toMatchObject({
+      error: { code: 'idempotency_key_reused', data: { runId: doc.runId } },
+    });
+    const bad = at(['jobs', 'run', 'hello', '--idempotency-key', 'has space']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/usage_invalid/);
+    nothingRunning();
+  }, 90_000);
+
   it('refuses bad bindings (2, job_bindings_invalid) and an unknown job (2, job_not_found)', () => {
     const bad = at(['jobs', 'run', 'badbind', '--json']);
     expect(bad.code).toBe(2);

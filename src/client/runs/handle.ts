@@ -56,13 +56,23 @@ export class RunHandle {
   #jobId: string | undefined;
   /** The engine that took the run, when this client submitted it. */
   readonly engine: EngineMode | undefined;
+  /** True when this client's request found the run an earlier request with its idempotency key started. */
+  readonly existing: boolean;
+  /** What the engine said when it accepted the request (a deprecated job kind), when submitted here. */
+  readonly warnings: readonly string[];
 
   /** @internal Made by `client.runs`. */
-  constructor(ctx: ClientContext, runId: string, o: { jobId?: string; engine?: EngineMode } = {}) {
+  constructor(
+    ctx: ClientContext,
+    runId: string,
+    o: { jobId?: string; engine?: EngineMode; existing?: boolean; warnings?: readonly string[] } = {},
+  ) {
     this.#ctx = ctx;
     this.runId = runId;
     this.#jobId = o.jobId;
     this.engine = o.engine;
+    this.existing = o.existing === true;
+    this.warnings = o.warnings ?? [];
   }
 
   /** The run's job, when known without reading the log (a submitted run). */

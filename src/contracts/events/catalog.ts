@@ -52,6 +52,15 @@ export const EVENT_DATA_SCHEMAS = {
     input: jsonObjectSchema,
     dryRun: z.boolean(),
     principal,
+    /**
+     * The request's idempotency key (one per invocation of a client, or the caller's own): a
+     * repeat of the key for the same job returns this run instead of starting another. The
+     * job stream records the request under the event id `request/<key>`, so the log itself
+     * dedupes it, across restarts.
+     */
+    idempotencyKey: z.string().optional(),
+    /** sha256 of what the request asked (job, input, dry run, principal, re-run): a key reused for another request is refused. */
+    requestHash: z.string().optional(),
   }),
   'run.started': z.object({
     runId: z.string(),
