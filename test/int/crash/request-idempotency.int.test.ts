@@ -60,7 +60,7 @@ describe('idempotent run requests across an engine SIGKILL', () => {
       const found = await requestsOf('once');
       return found.length > 0 ? found : undefined;
     });
-    const firstRunId = (first?.data as { runId: RunId }).runId;
+    const firstRunId = (first?.data as { runId: RunId } | undefined)?.runId as RunId;
     await killEngine();
     await startEngine();
     const retried = await sendRunRequest(link, request);
