@@ -81,6 +81,8 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     signer,
     workspace: paths.dir,
     cron: o.cron ?? true,
+    // Cron follows the job files: added, edited and removed cron jobs apply within a second.
+    jobsRefreshMs: 1_000,
     projector,
     ...(o.worker
       ? {

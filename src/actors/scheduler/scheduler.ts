@@ -78,6 +78,7 @@ export class Scheduler {
       admit: (prepared, force) => this.#admit(prepared, force),
       publish: (jobId, events) => this.#out.publishStored(jobId, events),
       track: (work) => void this.#track(work),
+      ...(options.jobsRefreshMs !== undefined ? { refreshMs: options.jobsRefreshMs } : {}),
     });
     this.#queues = new QueuePump(this.#index, {
       prepare: (run) => this.#preparer.prepareQueued(run),
@@ -185,7 +186,7 @@ export class Scheduler {
     return this.#control.reconcile();
   }
 
-  /** Reloads the job specs and restarts the cron loops (keeping their cursors). */
+  /** Re-reads the job specs now: cron loops follow added, edited and removed cron jobs. */
   reloadJobs(): Promise<void> {
     return this.#cron.reload();
   }
