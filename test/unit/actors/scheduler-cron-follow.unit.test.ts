@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cronRunId } from '../../../src/actors/scheduler/cron-loop.js';
+import { type CronJob, cronRunId } from '../../../src/actors/scheduler/cron-loop.js';
 import { planCronSync } from '../../../src/actors/scheduler/cron-sync.js';
+import { parseJobSpec } from '../../../src/blueprints/jobs/parse.js';
 import type { EventData } from '../../../src/contracts/events/catalog.js';
 import { harness, job, MIN, T0 } from './scheduler-harness.js';
 
@@ -65,16 +66,16 @@ describe('Scheduler: cron follows the job files without a restart (injected cloc
 });
 
 describe('planCronSync', () => {
-  const trigger = { cron: '0 * * * *', timezone: 'UTC', overlap: 'skip' as const, catchup: 'none' as const };
-  const a = { jobId: 'a', trigger, concurrency: 1 };
+  const spec = parseJobSpec(`${cron('0 * * * *')}\n`, { file: 't.job.yaml' }).spec;
+  const a: CronJob = { jobId: 'a', trigger: spec.trigger as CronJob['trigger'], concurrency: 1 };
   it('removes, changes and adds; an invalid file keeps its loop', () => {
-    const running = new Map([
+    const running = new Map<string, CronJob>([
       ['a', a],
       ['b', { ...a, jobId: 'b' }],
       ['c', { ...a, jobId: 'c' }],
       ['d', { ...a, jobId: 'd' }],
     ]);
-    const desired = new Map([
+    const desired = new Map<string, CronJob>([
       ['a', a],
       ['b', { ...a, jobId: 'b', concurrency: 2 }],
       ['e', { ...a, jobId: 'e' }],
