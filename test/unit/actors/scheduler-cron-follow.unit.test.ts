@@ -66,7 +66,7 @@ describe('Scheduler: cron follows the job files without a restart (injected cloc
 });
 
 describe('planCronSync', () => {
-  const spec = parseJobSpec(`${cron('0 * * * *')}\n`, { file: 't.job.yaml' }).spec;
+  const spec = parseJobSpec(`${cron('0 * * * *')}\n`, { file: 'tick.job.yaml' }).spec;
   const a: CronJob = { jobId: 'a', trigger: spec.trigger as CronJob['trigger'], concurrency: 1 };
   it('removes, changes and adds; an invalid file keeps its loop', () => {
     const running = new Map<string, CronJob>([
