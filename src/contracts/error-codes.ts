@@ -111,6 +111,11 @@ export const ERROR_CODES = {
   },
   project_not_initialized: { kind: 'input', summary: 'No .lily/ directory here: run `lily init`.' },
   run_not_found: { kind: 'input', summary: 'No run with this id.' },
+  lifecycle_busy: {
+    kind: 'failure',
+    summary:
+      "Another lily command is starting or stopping this project's processes, or an ephemeral engine runs.",
+  },
   idempotency_key_reused: {
     kind: 'input',
     summary: 'The idempotency key was already used for a different request of this job.',

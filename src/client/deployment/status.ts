@@ -38,6 +38,8 @@ export type DeploymentStatus =
   | {
       up: true;
       healthy: boolean;
+      /** `ephemeral`: the engine of a `lily jobs run` (it stops with that command). */
+      kind: 'deployment' | 'ephemeral';
       namespace: string;
       nats: { url: string; managed: boolean; status: string };
       processes: ProcessStatus[];
@@ -93,6 +95,7 @@ export const deploymentStatus = async (s: ProjectSettings, now: () => number): P
   return {
     up: true,
     healthy: processes.every((p) => p.health === 'ok'),
+    kind: state.kind,
     namespace: state.namespace,
     nats: {
       url: state.nats.url,
