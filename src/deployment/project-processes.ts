@@ -46,7 +46,7 @@ const cmdlines = (): { pid: number; cmdline: string }[] => {
  */
 export const findProjectProcesses = (dir: string, lilyRoot: string): ProjectProcess[] => {
   const config = natsPaths(lilyRoot).config;
-  const daemon = new RegExp(`daemon-main\\.[jt]s (engine|worker) --dir ${escape(dir)}( |$)`);
+  const daemon = new RegExp(`daemon-main\\.[jt]s (engine|worker) --dir ${escapeRegExp(dir)}( |$)`);
   return cmdlines().flatMap(({ pid, cmdline }): ProjectProcess[] => {
     if (pid === process.pid) return [];
     if (cmdline.includes('nats-server') && cmdline.includes(config)) {
@@ -58,4 +58,4 @@ export const findProjectProcesses = (dir: string, lilyRoot: string): ProjectProc
   });
 };
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
