@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,6 +31,8 @@ const holderSchema = z.object({
   since: z.number(),
   /** The command line of the holder, for messages. */
   command: z.string(),
+  /** Tells two holders of one process apart (a release removes only its own lock). */
+  nonce: z.string().optional(),
 });
 export type LifecycleHolder = z.infer<typeof holderSchema>;
 
@@ -115,7 +118,10 @@ const takeOver = async (file: string, stale: LifecycleHolder | 'unreadable'): Pr
       now !== undefined &&
       (now === 'unreadable'
         ? stale === 'unreadable'
-        : stale !== 'unreadable' && now.pid === stale.pid && now.since === stale.since);
+        : stale !== 'unreadable' &&
+          now.pid === stale.pid &&
+          now.nonce === stale.nonce &&
+          now.since === stale.since);
     if (same)
       await rename(file, `${file}.stale-${process.pid}`).then(() => unlink(`${file}.stale-${process.pid}`));
   } finally {
@@ -168,6 +174,7 @@ export const acquireLifecycleLock = async (
     what,
     since: now(),
     command: process.argv.slice(1).join(' '),
+    nonce: randomUUID(),
   };
   const deadline = now() + (o.waitMs ?? 0);
   let waiting = false;
