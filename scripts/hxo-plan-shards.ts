@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import hxoPack from '@lily/hxo';
 import { parse } from 'yaml';
+import { CommandGuard } from '../src/actors/executors/command-guard.js';
 import { silentLogger } from '../src/actors/logger.js';
 import { checkWorkspacePath } from '../src/actors/policy/workspace.js';
 import { createBuiltinCatalog } from '../src/blueprints/builtins/index.js';
@@ -26,6 +27,8 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const catalog = createBuiltinCatalog();
 installPack(catalog, { default: hxoPack }, '@lily/hxo');
 const artifacts = createInMemoryArtifactStore();
+// HXO executors start no programs: a policy that allows none.
+const commands = new CommandGuard({ policy: { commands: [], env: { allow: [], deny: [] } }, workspace });
 
 const context = (w: Record<string, Json>, input: Json, stepId: string) => ({
   request: {
@@ -47,6 +50,8 @@ const context = (w: Record<string, Json>, input: Json, stepId: string) => ({
     if (!v.ok) throw new StepError('job_policy_denied', v.reason, { path }, { retryable: false });
     return v.absolute;
   },
+  prepareCommand: (argv: readonly string[], env: Readonly<Record<string, string>>, cwd: string) =>
+    commands.prepare({ argv, env, cwd }, silentLogger()),
 });
 
 const dir = join(workspace, '.lily', 'jobs');

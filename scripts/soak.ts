@@ -1,12 +1,15 @@
 /**
- * `npm run soak [-- --minutes 10 | --quick] [--rate 8] [--in-flight 32] [--seed 7] [--keep]`
+ * `npm run soak [-- --minutes 10 | --quick] [--rate 8] [--in-flight 32] [--seed 7] [--keep]
+ *   [--chaos on|off] [--memory-every 15]`
  *
  * Soak test of a whole deployment (docs/soak.md): a temp project, `lily up --workers 2`, mixed
  * runs (succeeding, failing, retrying, gated, partitioned, non-idempotent, council) requested
  * over the bus at a steady rate for a bounded time while a chaos loop SIGKILLs workers and the
  * engine and restarts nats-server; then it drains, stops the deployment and checks the log:
  * every run final, nothing lost, no effect duplicated, every replay verifies, receipts rebuild
- * byte-identical, engine memory and LMDB size. Prints one JSON summary on stdout (progress on
+ * byte-identical, engine memory and LMDB size. Every `--memory-every` seconds it samples the
+ * engine's RSS and its heap after a forced GC (through the inspector: scripts/soak/memory.ts)
+ * next to the number of finished runs, and the LMDB file size. Prints one JSON summary on stdout (progress on
  * stderr) and exits 1 when a run is lost, an effect duplicated, a replay fails or a request
  * started two runs (requests carry idempotency keys: it cannot, unless deduplication breaks).
  * Loopback only; stops by itself; always tears the deployment down.
@@ -36,6 +39,7 @@ import {
 import { analyzeEffects, parseEffects } from './soak/effects.js';
 import { EFFECTS_FILE, JOB_WEIGHTS, writeSoakProject } from './soak/fixture.js';
 import { generateLoad, indeterminateDispatches, RunTracker, seededRandom } from './soak/load.js';
+import { inspectorEnv, type MemorySample, memoryVerdict, sampleMemory } from './soak/memory.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,21 +49,31 @@ const { values: args } = parseArgs({
     'in-flight': { type: 'string', default: '32' },
     seed: { type: 'string', default: '7' },
     keep: { type: 'boolean', default: false },
+    chaos: { type: 'string', default: 'on' },
+    'memory-every': { type: 'string', default: '15' },
   },
 });
 const minutes = args.quick ? 1 : Number(args.minutes);
 const rate = Number(args.rate);
 const maxInFlight = Number(args['in-flight']);
 const seed = Number(args.seed);
+const memoryEveryS = Number(args['memory-every']);
+const chaosOn = args.chaos !== 'off';
 if (
-  ![minutes, rate, maxInFlight, seed].every(Number.isFinite) ||
+  ![minutes, rate, maxInFlight, seed, memoryEveryS].every(Number.isFinite) ||
   minutes <= 0 ||
   rate <= 0 ||
-  maxInFlight < 1
+  maxInFlight < 1 ||
+  memoryEveryS < 1 ||
+  !['on', 'off'].includes(args.chaos ?? '')
 ) {
-  console.error('usage: soak.ts [--minutes n | --quick] [--rate r] [--in-flight n] [--seed s] [--keep]');
+  console.error(
+    'usage: soak.ts [--minutes n | --quick] [--rate r] [--in-flight n] [--seed s] [--keep] [--chaos on|off] [--memory-every s]',
+  );
   process.exit(2);
 }
+/** The daemons listen for the inspector on a random loopback port (memory samples: soak/memory.ts). */
+const daemonEnv = inspectorEnv();
 const durationMs = minutes * 60_000;
 const drainMs = args.quick ? 120_000 : 300_000;
 const t0 = Date.now();
@@ -111,7 +125,7 @@ const reviveAll = async () => {
   for (const p of (await deploymentState(lilyRoot)).processes) {
     if (!daemonAlive(p)) {
       note(`${p.id} (pid ${p.pid}) is not running: starting it again`);
-      await restartDaemon(dir, lilyRoot, p.id);
+      await restartDaemon(dir, lilyRoot, p.id, daemonEnv);
     }
   }
 };
@@ -129,7 +143,7 @@ const waitFinal = async (tracker: RunTracker, deadline: number, minAgeMs: number
 const main = async () => {
   await writeSoakProject(dir, import.meta.resolve('zod'));
   note(`project ${dir}; ${minutes} min, ${rate} runs/s, ${maxInFlight} in flight, seed ${seed}`);
-  await lilyCli(dir, ['up', '--workers', '2']);
+  await lilyCli(dir, ['up', '--workers', '2'], 120_000, daemonEnv);
   deploymentUp = true;
   const paths = projectPaths(dir);
   const target = await resolveNatsTarget(paths, await loadConfig(paths.config), undefined, 'operator');
@@ -144,6 +158,7 @@ const main = async () => {
     random,
     intervalS: args.quick ? [8, 15] : [10, 40],
     note,
+    env: daemonEnv,
   });
   await chaos.noteProcesses();
 
@@ -159,8 +174,33 @@ const main = async () => {
 
   const loadStart = Date.now();
   const until = loadStart + durationMs;
-  chaos.start(until, loadStart + durationMs * 0.7);
+  if (chaosOn) chaos.start(until, loadStart + durationMs * 0.7);
+  else note('chaos off');
   let peak = baseline?.rss ?? 0;
+  const series: MemorySample[] = [];
+  let sampling: Promise<void> | undefined;
+  const sampleNow = () => {
+    sampling ??= (async () => {
+      const engine = recordOf(await deploymentState(lilyRoot), 'engine');
+      series.push(
+        await sampleMemory({
+          tS: (Date.now() - loadStart) / 1000,
+          runsFinished: [...tracker.runs.values()].filter((r) => r.status !== undefined).length,
+          runsRequested: tracker.runs.size,
+          engine: { pid: engine.pid, log: engine.log },
+          lmdbFile: join(lilyRoot, 'db', 'data.mdb'),
+          note,
+        }),
+      );
+    })()
+      .catch((e: Error) => note(`memory sample failed: ${e.message}`))
+      .finally(() => {
+        sampling = undefined;
+      });
+    return sampling;
+  };
+  await sampleNow();
+  const memoryTimer = setInterval(() => void sampleNow(), memoryEveryS * 1000);
   const monitor = setInterval(() => {
     void (async () => {
       const rss = memoryMb(await enginePid().catch(() => 0))?.rss;
@@ -189,9 +229,12 @@ const main = async () => {
   } finally {
     clearInterval(monitor);
     clearInterval(progress);
+    clearInterval(memoryTimer);
   }
   const drained = Date.now();
   await sleep(10_000); // idle: the projector catches up, the engine settles
+  await sampling;
+  await sampleNow();
   const lastEngine = recordOf(await deploymentState(lilyRoot), 'engine');
   const end = memoryMb(lastEngine.pid);
   const endEngineUptimeS = Math.round((Date.now() - lastEngine.startedAt) / 1000);
@@ -226,7 +269,7 @@ const main = async () => {
     receiptsCompared: findings.receiptsCompared,
     receiptMismatches: findings.receiptMismatches.length,
     receiptsMissing: findings.receiptsMissing.length,
-    chaos: { ...chaos.counts, failedActions: chaos.errors.length },
+    chaos: { on: chaosOn, ...chaos.counts, failedActions: chaos.errors.length },
     requestsSent: tracker.requestsSent,
     requestsRetried: tracker.requestsRetried,
     requestsTimedOut: tracker.requestsTimedOut,
@@ -243,6 +286,14 @@ const main = async () => {
     engineAnonMb: { baseline: baseline?.anon, end: end?.anon },
     engineFileMappedMb: { baseline: baseline?.file, end: end?.file },
     lmdbBytes: statSync(join(lilyRoot, 'db', 'data.mdb')).size,
+    lmdbBytesPerRun: Math.round(
+      statSync(join(lilyRoot, 'db', 'data.mdb')).size / Math.max(1, findings.runsInLog),
+    ),
+    memory: {
+      everyS: memoryEveryS,
+      ...memoryVerdict(series, findings.runsInLog),
+      series,
+    },
     eventsTotal: findings.eventsTotal,
     throughputRunsPerSec: Math.round((findings.final / ((drained - loadStart) / 1000)) * 10) / 10,
     wallSeconds: Math.round((Date.now() - t0) / 1000),

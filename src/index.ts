@@ -59,6 +59,7 @@ export {
   isStepError,
   isTerminalStepError,
   type PartitionerFn,
+  type PreparedCommand,
   RetryableStepError,
   StepError,
   type StepFailure,

@@ -22,6 +22,8 @@ export interface ChaosOptions {
   intervalS: [number, number];
   /** Called for each action, for the log. */
   note: (line: string) => void;
+  /** The environment restarted daemons get (default this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class Chaos {
@@ -114,7 +116,7 @@ export class Chaos {
       this.killedWorkerPids.add(target.pid);
     }
     await sleep(300 + Math.round(random() * 2_000));
-    const fresh = await restartDaemon(dir, lilyRoot, target.id);
+    const fresh = await restartDaemon(dir, lilyRoot, target.id, this.o.env);
     await this.noteProcesses();
     this.o.note(`chaos: ${target.id} SIGKILLed (pid ${target.pid}), restarted as pid ${fresh.pid}`);
   }

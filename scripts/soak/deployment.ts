@@ -29,12 +29,18 @@ export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(REPO_ROOT, 'bin/lily.js');
 const DAEMON_MAIN = join(REPO_ROOT, 'dist/deployment/daemon-main.js');
 
-/** Runs the built CLI with `--json --dir <dir>`; resolves with its parsed stdout. */
-export const lilyCli = async (dir: string, args: string[], timeoutMs = 120_000): Promise<unknown> => {
+/** Runs the built CLI with `--json --dir <dir>` (and `env`, default this process's); resolves with its parsed stdout. */
+export const lilyCli = async (
+  dir: string,
+  args: string[],
+  timeoutMs = 120_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<unknown> => {
   const { stdout } = await run(process.execPath, [CLI, ...args, '--json', '--dir', dir], {
     cwd: dir,
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
+    env,
   });
   return stdout.trim() === '' ? undefined : JSON.parse(stdout);
 };
@@ -90,8 +96,16 @@ const daemonArgs = (dir: string, record: DaemonRecord): string[] => {
   return [DAEMON_MAIN, 'worker', '--dir', dir, '--id', n, '--concurrency', '16'];
 };
 
-/** Starts a daemon again under the same id and marker and records its new pid. Returns the new record. */
-export const restartDaemon = async (dir: string, lilyRoot: string, id: string): Promise<DaemonRecord> => {
+/**
+ * Starts a daemon again under the same id and marker (and `env`, default this process's, as
+ * `lily up` passes its own) and records its new pid. Returns the new record.
+ */
+export const restartDaemon = async (
+  dir: string,
+  lilyRoot: string,
+  id: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DaemonRecord> => {
   const state = await deploymentState(lilyRoot);
   const old = recordOf(state, id);
   const record = await spawnDaemon({
@@ -102,6 +116,7 @@ export const restartDaemon = async (dir: string, lilyRoot: string, id: string): 
     log: old.log,
     cmdlineMarker: old.cmdlineMarker,
     cwd: dir,
+    env,
   });
   const fresh = await deploymentState(lilyRoot);
   await writeDeploymentState(lilyRoot, {

@@ -4,11 +4,13 @@ import type { ArtifactStore } from '../contracts/artifact-store.js';
 import type { Clock } from '../contracts/clock.js';
 import type { ExecutorFn, PartitionerFn } from '../contracts/executor.js';
 import type { IdGenerator } from '../contracts/ids.js';
+import type { Tracer } from '../contracts/tracing.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import type { Policy } from '../policy/schema.js';
 import type { Bus } from './bus/bus.js';
 import { RunHost } from './engine/run-host.js';
 import { ProgramCache } from './engine/run-slot.js';
+import { CommandGuard } from './executors/command-guard.js';
 import type { DispatchLedger } from './ledger/dispatch-ledger.js';
 import type { Logger } from './logger.js';
 import type { GrantSigner } from './policy/grants.js';
@@ -18,6 +20,7 @@ import { executorFns } from './runtime/executor-fns.js';
 import { LILY_VERSION } from './runtime/version.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { TimerService } from './scheduler/timers.js';
+import { RunTracer } from './tracing/run-tracer.js';
 import { Worker } from './worker/worker.js';
 
 /** Port: what follows the log to write projections (receipts); optional in a composition. */
@@ -41,6 +44,12 @@ export interface InProcessWorkerPorts {
   partitioners?: Readonly<Record<string, PartitionerFn>>;
   /** Default: the policy's `workspace` rules. */
   workspaceRules?: WorkspaceRules;
+  /**
+   * The worker's own check of every command right before it starts (allowlist, env). Default:
+   * a guard over `policy` in `workspace`, against this process's environment; `setPolicy`
+   * reaches it either way.
+   */
+  commands?: CommandGuard;
   /** Its own connection (default: the engine's bus). */
   bus?: Bus;
   ledgerHeartbeatMs?: number;
@@ -76,6 +85,12 @@ export interface EnginePorts {
   sweepMs?: number;
   projector?: EngineProjector;
   worker?: InProcessWorkerPorts;
+  /**
+   * Traces runs (a trace per run, derived from what the run host appends) and the in-process
+   * worker's dispatches. Default: none; a tracer whose `enabled` is false is the same as none.
+   * The composition never flushes or shuts it down: its owner (the process) does.
+   */
+  tracer?: Tracer;
 }
 
 /** A composed engine: its actors, and the start/stop sequence they need. */
@@ -85,6 +100,11 @@ export interface ComposedEngine {
   readonly gate: PolicyGate;
   readonly projector: EngineProjector | undefined;
   readonly worker: Worker | undefined;
+  /**
+   * Applies a reloaded policy: the policy gate checks with it, and the in-process worker's
+   * command guard enforces it (so both agree without a restart).
+   */
+  setPolicy(policy: Policy): void;
   /**
    * Starts the actors in the order that keeps runs safe: the run host subscribes and resumes
    * live runs (re-sending what they wait on, making in-flight non-idempotent dispatches
@@ -125,6 +145,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     catalog: p.catalog,
   });
   let scheduler: Scheduler | undefined;
+  const tracer = p.tracer?.enabled ? p.tracer : undefined;
   const host = new RunHost({
     store,
     bus,
@@ -134,6 +155,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     programs: new ProgramCache(p.catalog.schemas),
     localPolicy: gate,
     ...(p.sweepMs !== undefined ? { sweepMs: p.sweepMs } : {}),
+    ...(tracer ? { observer: new RunTracer(tracer, p.log.child({ actor: 'tracing' })) } : {}),
     onFinished: (slot) => {
       scheduler?.runFinished(slot.runId);
       gate.runFinished(slot.runId);
@@ -156,7 +178,10 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     ...(p.env ? { env: p.env } : {}),
     ...(p.timers ? { timers: p.timers } : {}),
   });
-  const worker = p.worker ? inProcessWorker(p, p.worker) : undefined;
+  const commands = p.worker
+    ? (p.worker.commands ?? new CommandGuard({ policy: p.policy, workspace: p.workspace }))
+    : undefined;
+  const worker = p.worker && commands ? inProcessWorker(p, p.worker, commands) : undefined;
   const started = scheduler;
   return {
     host,
@@ -164,6 +189,10 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     gate,
     projector: p.projector,
     worker,
+    setPolicy(policy) {
+      gate.setPolicy(policy);
+      commands?.setPolicy(policy);
+    },
     async start() {
       host.start();
       gate.start();
@@ -186,7 +215,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
   };
 };
 
-const inProcessWorker = (p: EnginePorts, w: InProcessWorkerPorts): Worker => {
+const inProcessWorker = (p: EnginePorts, w: InProcessWorkerPorts, commands: CommandGuard): Worker => {
   const fns = w.executors && w.partitioners ? undefined : executorFns(p.catalog);
   return new Worker({
     id: w.id,
@@ -203,6 +232,8 @@ const inProcessWorker = (p: EnginePorts, w: InProcessWorkerPorts): Worker => {
     ...(w.ledgerHeartbeatMs !== undefined ? { ledgerHeartbeatMs: w.ledgerHeartbeatMs } : {}),
     workspace: p.workspace,
     workspaceRules: w.workspaceRules ?? p.policy.workspace,
+    commands,
     concurrency: w.concurrency ?? 16,
+    ...(p.tracer?.enabled ? { tracer: p.tracer } : {}),
   });
 };

@@ -2,8 +2,8 @@
 import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Logger as PinoLogger, pino } from 'pino';
-
 import type { LogFields, LogFn, Logger, LogLevel } from '../contracts/logger.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../eventstore/private-files.js';
 
 export type { LogFields, LogFn, Logger, LogLevel } from '../contracts/logger.js';
 
@@ -40,8 +40,9 @@ export const createLogger = (opts: CreateLoggerOptions): Logger => {
   let fd = 2;
   if (opts.file !== undefined) {
     // Opened here, synchronously, so a bad path fails now and no entry waits for an async open.
-    mkdirSync(dirname(opts.file), { recursive: true });
-    fd = openSync(opts.file, 'a');
+    // Logs name runs, steps and their errors: private, like the rest of .lily/.
+    mkdirSync(dirname(opts.file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    fd = openSync(opts.file, 'a', PRIVATE_FILE_MODE);
   }
   // Synchronous writes: a log line is on disk before the next statement runs, so a crash
   // never loses the entries that explain it (a few µs per line; logs are not per message).

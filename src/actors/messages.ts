@@ -33,6 +33,14 @@ export const inboxMessageSchema = z.object({
 });
 export type InboxMessage = z.infer<typeof inboxMessageSchema>;
 
+/**
+ * The W3C trace context of a dispatch (`00-<trace id>-<span id>-<flags>`): the engine's span of
+ * this dispatch, which the worker's span joins as a child. Optional: only when tracing is on;
+ * workers that predate it ignore it. A worker ignores a value that does not parse (the dispatch
+ * runs untraced); over 512 characters the message is invalid.
+ */
+const traceparentSchema = z.string().max(512).optional();
+
 /** What an executor is asked to do: run a step (or shard), run a gate, or partition a step. */
 export const execItemSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -40,6 +48,7 @@ export const execItemSchema = z.discriminatedUnion('kind', [
     runId: runIdSchema,
     jobId: z.string(),
     data: EVENT_DATA_SCHEMAS['step.dispatched'],
+    traceparent: traceparentSchema,
   }),
   z.object({
     kind: z.literal('gate'),
@@ -47,12 +56,14 @@ export const execItemSchema = z.discriminatedUnion('kind', [
     jobId: z.string(),
     data: EVENT_DATA_SCHEMAS['gate.dispatched'],
     grant: z.string().optional(),
+    traceparent: traceparentSchema,
   }),
   z.object({
     kind: z.literal('partition'),
     runId: runIdSchema,
     jobId: z.string(),
     data: EVENT_DATA_SCHEMAS['partition.requested'],
+    traceparent: traceparentSchema,
   }),
 ]);
 export type ExecItem = z.infer<typeof execItemSchema>;

@@ -83,7 +83,10 @@ export const compileBlueprint = (
       issues: zodIssues(parsed.error),
     });
   }
-  const plan = applyKindSlo(catalog, expandGateTemplates(catalog, parsed.data, name));
+  const plan = applyKindSlo(
+    catalog,
+    gateSideEffects(catalog, expandGateTemplates(catalog, parsed.data, name)),
+  );
   validatePlan(plan, catalog);
   return { plan, planHash: hashJson(plan) };
 };
@@ -109,6 +112,34 @@ const expandGateTemplates = (catalog: Catalog, plan: Plan, name: string): Plan =
       return { ...rest, executor: template.executor, with: { ...(template.with as object), ...gate.with } };
     }),
   })),
+});
+
+const SEVERITY = ['none', 'read', 'write', 'external'] as const;
+type SideEffects = (typeof SEVERITY)[number];
+const worse = (a: SideEffects, b: SideEffects): SideEffects =>
+  SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a;
+
+/**
+ * Every gate records its side effects: the worse of its own and its executor's (an executor the
+ * catalog does not know counts as `external`; validation refuses it anyway). The run machine
+ * reads them to skip gates with side effects in a dry run.
+ */
+const gateSideEffects = (catalog: Catalog, plan: Plan): Plan => ({
+  ...plan,
+  steps: plan.steps.map((step) =>
+    step.gates.length === 0
+      ? step
+      : {
+          ...step,
+          gates: step.gates.map((gate) => ({
+            ...gate,
+            sideEffects: worse(
+              gate.sideEffects ?? 'none',
+              catalog.executors.get(gate.executor)?.sideEffects ?? 'external',
+            ),
+          })),
+        },
+  ),
 });
 
 /** A job kind's default SLO becomes the timeout of every step that sets none. */

@@ -36,6 +36,8 @@ export const retrySchema = z.object({
   backoff: backoffSchema.prefault({}),
 });
 
+export const sideEffectsSchema = z.enum(['none', 'read', 'write', 'external']);
+
 /** A command gate run after a step succeeds (seed kernel layer 3). */
 export const gateSchema = z.object({
   id: stepIdSchema,
@@ -45,6 +47,11 @@ export const gateSchema = z.object({
   with: z.record(z.string(), jsonSchema).default({}),
   required: z.boolean().default(true),
   timeoutMs: z.number().int().positive().optional(),
+  /**
+   * What running the gate may do: the worse of what it declares and what its executor declares
+   * (set at compile). A gate with side effects (or none recorded) is skipped in a dry run.
+   */
+  sideEffects: sideEffectsSchema.optional(),
 });
 
 export const routeOutcomeSchema = z.enum(['succeeded', 'failed', 'gate_failed', 'timed_out']);
@@ -59,8 +66,6 @@ export const partitionSchema = z.object({
   concurrency: z.number().int().min(1).max(1024).default(4),
   mode: z.enum(['fail_fast', 'collect']).default('fail_fast'),
 });
-
-export const sideEffectsSchema = z.enum(['none', 'read', 'write', 'external']);
 
 export const stepSchema = z.object({
   id: stepIdSchema,

@@ -43,6 +43,7 @@ export const lazy =
         ui,
         client,
         ...(g.dir !== undefined ? { dirArg: g.dir } : {}),
+        ...(g.nats !== undefined ? { natsArg: g.nats } : {}),
         lily: (line) => lilyCommand(line, g.dir),
       };
       const outcome = await impl(ctx, ...args);

@@ -23,6 +23,8 @@ export interface CliContext {
   client: LilyClient;
   /** The `--dir` exactly as the user gave it, if they did. */
   dirArg?: string;
+  /** The global `--nats <url>`, if given (commands that open clients of their own pass it on). */
+  natsArg?: string;
   /** `lily <args>` as the user should type it next (with their `--dir`). */
   lily(args: string): string;
 }

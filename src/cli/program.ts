@@ -11,6 +11,7 @@ import { registerInit } from './commands/init.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
+import { registerUi } from './commands/ui.js';
 
 /**
  * The command groups, in help order. A new group is a `src/cli/commands/<group>.ts` exporting
@@ -28,6 +29,7 @@ const GROUPS: ((program: Command) => unknown)[] = [
   registerEvents,
   registerBlueprints,
   registerArtifacts,
+  registerUi,
   registerRun,
   registerGc,
   registerDoctor,

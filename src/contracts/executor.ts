@@ -55,6 +55,34 @@ export interface ExecutionContext {
   log: Logger;
   /** Checks a workspace path against the policy; throws `job_policy_denied` when refused. */
   resolvePath(path: string): string;
+  /**
+   * Checks a command against this worker's policy right before it starts, and says what to
+   * start: argv[0] resolved on the policy's search path (never the step's PATH) and compared
+   * with the command allowlist by real path, the step's variables against the env rules.
+   * `cwd` is absolute (from `resolvePath`). Executors that start programs start `file`.
+   * Throws `job_policy_denied` (not retryable) when refused.
+   */
+  prepareCommand(
+    argv: readonly string[],
+    env: Readonly<Record<string, string>>,
+    cwd: string,
+  ): PreparedCommand;
+  /**
+   * The W3C `traceparent` of the worker's span of this dispatch, when tracing is on: pass it on
+   * (an HTTP header, a child's `TRACEPARENT`) so the work an executor causes joins the run's
+   * trace. The `command` executor sets `TRACEPARENT` in its process's environment.
+   */
+  traceparent?: string;
+}
+
+/** A command the worker checked against its policy, ready to start. */
+export interface PreparedCommand {
+  /** The executable to start: argv[0] found on the policy's search path, every symlink followed. */
+  file: string;
+  /** argv as given; argv[0] is passed to the program as its name. */
+  argv: readonly string[];
+  /** The inherited allowlist (PATH is the policy's search path) plus the step's own, checked, variables. */
+  env: Record<string, string>;
 }
 
 /**

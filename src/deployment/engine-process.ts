@@ -5,6 +5,7 @@ import { composeEngine } from '../actors/compose-engine.js';
 import { Projector } from '../actors/engine/projector.js';
 import type { RunHost } from '../actors/engine/run-host.js';
 import { errorInfo } from '../actors/error-info.js';
+import { CommandGuard } from '../actors/executors/command-guard.js';
 import type { Logger } from '../actors/logger.js';
 import { GrantSigner, loadOrCreateGrantKey } from '../actors/policy/grants.js';
 import type { PolicyGate } from '../actors/policy/policy-gate.js';
@@ -12,11 +13,14 @@ import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
 import type { Scheduler } from '../actors/scheduler/scheduler.js';
 import type { Clock } from '../contracts/clock.js';
+import type { Tracer } from '../contracts/tracing.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { createUlidGenerator, systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
 import { loadPolicy } from '../project/policy.js';
+import { tightenPrivateState } from '../project/private-state.js';
 import { connectTarget, resolveNatsTarget } from './connect.js';
+import { startTelemetry } from './telemetry.js';
 import { answerWorkerPings, localDispatchLedger, type RunningWorker } from './worker-process.js';
 
 export interface EngineProcessOptions {
@@ -30,6 +34,8 @@ export interface EngineProcessOptions {
   worker?: { id: string; concurrency?: number };
   /** Run cron loops (default true). */
   cron?: boolean;
+  /** The tracer to use (tests); default: the project's telemetry settings (`startTelemetry`), owned and shut down here. */
+  tracer?: Tracer;
 }
 
 export interface RunningEngine {
@@ -55,6 +61,17 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   const clock = o.clock ?? systemClock;
   const project = await openProject(o.dir);
   const { paths, config, catalog } = project;
+  const narrowed = await tightenPrivateState(paths.root);
+  if (narrowed.length > 0)
+    o.log.warn(
+      {
+        event: 'private_state.tightened',
+        root: paths.root,
+        count: narrowed.length,
+        entries: narrowed.slice(0, 20),
+      },
+      `${paths.root} was reachable by other users: made it private (directories 0700, files 0600)`,
+    );
   const storage = await openLilyStorage({ dir: paths.root, registry: catalog.schemas, clock });
   const signer = new GrantSigner(await loadOrCreateGrantKey(join(paths.keys, 'grant.key')));
   const ownsBus = !o.bus;
@@ -62,12 +79,15 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     o.bus ??
     (await connectTarget(await resolveNatsTarget(paths, config, o.nats, 'engine'), 'lily-engine', o.log));
   const ns = config.namespace;
+  const tracer = o.tracer ?? (await startTelemetry({ service: 'lily-engine', config, log: o.log }));
   const projector = new Projector({
     store: storage.events,
     runsDir: storage.runsDir,
     checkpointFile: join(paths.root, 'runs', '.projector-checkpoint'),
     log: o.log.child({ actor: 'projector' }),
   });
+  // The in-process worker checks every command again against its own guard (same policy, reloaded with the gate's).
+  const commands = o.worker ? new CommandGuard({ policy: project.policy, workspace: paths.dir }) : undefined;
   const engine = composeEngine({
     store: storage.events,
     bus,
@@ -84,12 +104,14 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     // Cron follows the job files: added, edited and removed cron jobs apply within a second.
     jobsRefreshMs: 1_000,
     projector,
+    tracer,
     ...(o.worker
       ? {
           worker: {
             id: o.worker.id,
             artifacts: storage.artifacts,
             ledger: localDispatchLedger(storage, o.worker.id, clock),
+            ...(commands ? { commands } : {}),
             ...(o.worker.concurrency !== undefined ? { concurrency: o.worker.concurrency } : {}),
           },
         }
@@ -100,7 +122,12 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   const workerPings = engine.worker && o.worker ? answerWorkerPings(bus, ns, engine.worker, o.worker.id) : [];
   if (engine.worker && o.worker) {
     o.log.info(
-      { event: 'worker.started', id: o.worker.id, executors: engine.worker.names() },
+      {
+        event: 'worker.started',
+        id: o.worker.id,
+        executors: engine.worker.names(),
+        ...(commands ? { programSearch: commands.searchPath() } : {}),
+      },
       'worker started',
     );
   }
@@ -108,7 +135,7 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   const reloadPolicy = () => {
     loadPolicy(paths.policy)
       .then((p) => {
-        gate.setPolicy(p);
+        engine.setPolicy(p);
         o.log.info({ event: 'policy.reloaded' }, 'policy reloaded');
       })
       .catch((e) =>
@@ -130,7 +157,7 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     executors: engine.worker?.names() ?? [],
     details: { ...scheduler.stats(), projected: projector.position() },
   }));
-  o.log.info({ event: 'engine.started', ns, resumed }, 'engine started');
+  o.log.info({ event: 'engine.started', ns, resumed, programSearch: gate.searchPath() }, 'engine started');
   const worker: RunningWorker | undefined = engine.worker && {
     worker: engine.worker,
     bus,
@@ -156,6 +183,8 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
       if (o.worker) o.log.info({ event: 'worker.stopped', id: o.worker.id }, 'worker stopped');
       if (ownsBus) await bus.drain();
       await storage.close();
+      // After the actors stopped: every span they ended is flushed to the collector.
+      if (!o.tracer) await tracer.shutdown();
       o.log.info({ event: 'engine.stopped' }, 'engine stopped');
     },
   };

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Bus, BusSubscription } from '../actors/bus/bus.js';
+import { CommandGuard } from '../actors/executors/command-guard.js';
 import type { DispatchLedger } from '../actors/ledger/dispatch-ledger.js';
 import { openLmdbDispatchLedger } from '../actors/ledger/lmdb-dispatch-ledger.js';
 import type { Logger } from '../actors/logger.js';
@@ -10,10 +11,13 @@ import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
 import { Worker } from '../actors/worker/worker.js';
 import type { Clock } from '../contracts/clock.js';
+import type { Tracer } from '../contracts/tracing.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { systemClock } from '../eventstore/system-ports.js';
 import { openProject, type Project } from '../project/open.js';
 import { connectTarget, type NatsTarget, resolveNatsTarget } from './connect.js';
+import { watchPolicy } from './policy-watch.js';
+import { startTelemetry } from './telemetry.js';
 import { servableBy } from './worker-executors.js';
 
 export interface WorkerProcessOptions {
@@ -31,6 +35,8 @@ export interface WorkerProcessOptions {
   concurrency?: number;
   /** The project and storage of the engine this worker runs inside (one-process deployments). */
   shared?: { project: Project; storage: LilyStorage };
+  /** The tracer to use (tests); default: the project's telemetry settings (`startTelemetry`), owned and shut down here. */
+  tracer?: Tracer;
 }
 
 export interface RunningWorker {
@@ -87,6 +93,12 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     throw e;
   }
   const opened = storage;
+  // The worker checks every command against its own copy of the policy, reloaded when the file changes.
+  const commands = new CommandGuard({ policy: project.policy, workspace: project.paths.dir });
+  const unwatchPolicy = watchPolicy(project.paths.policy, o.log, (policy) => commands.setPolicy(policy));
+  const tracer =
+    o.tracer ??
+    (await startTelemetry({ service: 'lily-worker', instance: o.id, config: project.config, log: o.log }));
   const worker = new Worker({
     id: o.id,
     bus,
@@ -101,19 +113,26 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     ledger: localDispatchLedger(opened, o.id, systemClock),
     workspace: project.paths.dir,
     workspaceRules: project.policy.workspace,
+    commands,
     concurrency: o.concurrency ?? 16,
+    tracer,
   });
   worker.start();
   const pings = answerWorkerPings(bus, ns, worker, o.id);
-  o.log.info({ event: 'worker.started', id: o.id, executors: worker.names() }, 'worker started');
+  o.log.info(
+    { event: 'worker.started', id: o.id, executors: worker.names(), programSearch: commands.searchPath() },
+    'worker started',
+  );
   return {
     worker,
     bus,
     async stop() {
       for (const p of pings) p.unsubscribe();
+      unwatchPolicy();
       await worker.stop();
       if (ownsBus) await bus.drain();
       if (!o.shared) await opened.close();
+      if (!o.tracer) await tracer.shutdown();
       o.log.info({ event: 'worker.stopped', id: o.id }, 'worker stopped');
     },
   };

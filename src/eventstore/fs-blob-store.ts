@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LilyError } from '../contracts/errors.js';
 import type { BlobStore } from './artifact-parts.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.js';
 
 const unavailable = (what: string, e: unknown) =>
   new LilyError(
@@ -54,15 +55,15 @@ const sweepStaleTemps = async (tmpDir: string): Promise<void> => {
 export const createFsBlobStore = async (dir: string): Promise<BlobStore> => {
   const tmpDir = join(dir, 'artifacts', 'tmp');
   const shaRoot = join(dir, 'artifacts', 'sha256');
-  await mkdir(tmpDir, { recursive: true });
+  await mkdir(tmpDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   await sweepStaleTemps(tmpDir);
-  await mkdir(shaRoot, { recursive: true });
+  await mkdir(shaRoot, { recursive: true, mode: PRIVATE_DIR_MODE });
   const tempPath = () => join(tmpDir, `${process.pid}-${randomBytes(8).toString('hex')}`);
 
   const place = async (temp: string, sha256: string): Promise<void> => {
     await fsyncFile(temp);
     const target = blobPath(dir, sha256);
-    await mkdir(join(shaRoot, sha256.slice(0, 2)), { recursive: true });
+    await mkdir(join(shaRoot, sha256.slice(0, 2)), { recursive: true, mode: PRIVATE_DIR_MODE });
     await rename(temp, target);
   };
 
@@ -71,7 +72,7 @@ export const createFsBlobStore = async (dir: string): Promise<BlobStore> => {
     async write(sha, bytes) {
       const temp = tempPath();
       try {
-        const handle = await open(temp, 'wx');
+        const handle = await open(temp, 'wx', PRIVATE_FILE_MODE);
         try {
           await handle.writeFile(bytes);
         } finally {
@@ -95,7 +96,11 @@ export const createFsBlobStore = async (dir: string): Promise<BlobStore> => {
         },
       });
       try {
-        await pipeline(createReadStream(sourcePath), tap, createWriteStream(temp, { flags: 'wx' }));
+        await pipeline(
+          createReadStream(sourcePath),
+          tap,
+          createWriteStream(temp, { flags: 'wx', mode: PRIVATE_FILE_MODE }),
+        );
         const sha256 = hash.digest('hex');
         await place(temp, sha256);
         return { sha256, size };

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { type Database, type Key, open, type RootDatabase, type RootDatabaseOptions } from 'lmdb';
 import { LilyError } from '../contracts/errors.js';
+import { probe } from '../contracts/probe.js';
 import { checkLmdbFile } from './lmdb-integrity.js';
+import { PRIVATE_DIR_MODE, privateLmdbFiles } from './private-files.js';
 
 /**
  * The options every process opens `.lily/db` with. They must be identical in all processes that
@@ -49,15 +51,18 @@ export const DB_NAMES = Object.freeze({
 export const DB_OPTIONS = Object.freeze({ cache: false, compression: false, encoding: 'msgpack' } as const);
 
 /**
- * Opens (creating if needed) the shared LMDB environment at `path`. Throws `eventstore_corrupt`
- * for a damaged or truncated `data.mdb` (checked before it is mapped), `eventstore_unavailable`
- * when it cannot be opened.
+ * Opens (creating if needed) the shared LMDB environment at `path`: the directory 0700, its
+ * files 0600 (LMDB creates them 0664; the private directory keeps them unreachable until they
+ * are narrowed). Throws `eventstore_corrupt` for a damaged or truncated `data.mdb` (checked
+ * before it is mapped), `eventstore_unavailable` when it cannot be opened.
  */
 export const openLilyLmdb = (path: string): RootDatabase => {
   checkLmdbFile(path);
   try {
-    mkdirSync(path, { recursive: true });
-    return open({ path, ...LMDB_OPEN_OPTIONS });
+    mkdirSync(path, { recursive: true, mode: PRIVATE_DIR_MODE });
+    const root = open({ path, ...LMDB_OPEN_OPTIONS });
+    privateLmdbFiles(path);
+    return root;
   } catch (e) {
     throw new LilyError(
       'eventstore_unavailable',
@@ -100,6 +105,7 @@ export const durableWrite = async <T>(root: RootDatabase, what: string, write: (
       root.committed.then(undefined, ignore);
       return write();
     });
+    probe('lmdb.committed', what);
     await root.flushed;
     return result as T;
   } catch (e) {

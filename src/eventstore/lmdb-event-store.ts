@@ -1,6 +1,7 @@
 import type { RootDatabase } from 'lmdb';
 import { LilyError, toLilyError } from '../contracts/errors.js';
 import type { NewEvent, StoredEvent } from '../contracts/events/envelope.js';
+import { probe } from '../contracts/probe.js';
 import { assertStreamName, isStreamName, prepareBatch, resolveBatch, storeClosed } from './append-batch.js';
 import {
   ANY,
@@ -150,12 +151,18 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   return {
     async append(stream: string, batchIn: readonly NewEvent[], o: AppendOptions = {}): Promise<AppendResult> {
       open('append');
+      probe('append.start', stream);
       const batch = prepareBatch(stream, batchIn);
-      const outcome: AppendOutcome = await durableWrite(root, 'append', () =>
-        writeBatch(stream, batch, o.expectedVersion),
-      );
+      probe('append.validated', stream);
+      const outcome: AppendOutcome = await durableWrite(root, 'append', () => {
+        probe('append.txn', stream);
+        const written = writeBatch(stream, batch, o.expectedVersion);
+        probe('append.written', stream);
+        return written;
+      });
       if ('refused' in outcome) throw toLilyError(outcome.refused);
       if (outcome.events.length > 0 && !outcome.deduplicated) notifier.notify();
+      probe('append.end', stream);
       return outcome;
     },
 

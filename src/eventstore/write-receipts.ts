@@ -5,6 +5,7 @@ import { canonicalJson } from '../contracts/canonical-json.js';
 import { LilyError } from '../contracts/errors.js';
 import type { StoredEvent } from '../contracts/events/envelope.js';
 import { parseJobId, parseRunId } from '../contracts/ids.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './private-files.js';
 import { renderEventsJsonl } from './projections/events-jsonl.js';
 import { projectReceipt } from './projections/receipt.js';
 import type { RunReceipt } from './projections/receipt-types.js';
@@ -57,7 +58,7 @@ export const renderReceiptFiles = (events: readonly StoredEvent[]) => {
  * survives it); after a power loss `lily runs receipt --rebuild` rewrites any that were lost.
  */
 const writeFresh = async (path: string, text: string): Promise<void> => {
-  const handle = await open(path, 'wx');
+  const handle = await open(path, 'wx', PRIVATE_FILE_MODE);
   try {
     await handle.writeFile(text);
   } finally {
@@ -82,7 +83,7 @@ export const writeReceipts = async (
   const parent = join(dir, '..');
   const suffix = `${process.pid}-${randomBytes(6).toString('hex')}`;
   const temp = join(parent, `.tmp-${suffix}`);
-  await mkdir(temp, { recursive: true });
+  await mkdir(temp, { recursive: true, mode: PRIVATE_DIR_MODE });
   try {
     for (const [name, text] of Object.entries(files)) await writeFresh(join(temp, name), text);
     const old = join(parent, `.old-${suffix}`);

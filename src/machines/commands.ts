@@ -47,6 +47,7 @@ const TARGETS: Record<CommandType, CommandTarget> = {
   'partition.plan': 'exec',
   'step.dispatch': 'exec',
   'gate.run': 'exec',
+  'gate.skip': 'record',
   'timer.schedule': 'sched',
   'timer.cancel': 'sched',
   'step.retry': 'record',

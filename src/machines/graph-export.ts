@@ -32,7 +32,11 @@ const LIFECYCLE: readonly [StepStatus, StepStatus, string][] = [
 
 const safe = (id: string) => id.replace(/[^A-Za-z0-9_]/g, '_');
 
-const edgesOf = (program: RunProgram, step: PlanStep): [StepStatus, StepStatus, string][] => {
+/**
+ * The lifecycle edges of one step's region `[from, to, label]`, as the Mermaid and DOT exports
+ * draw them (front ends that draw the machine themselves use the same edges).
+ */
+export const lifecycleEdges = (program: RunProgram, step: PlanStep): [StepStatus, StepStatus, string][] => {
   const present = new Set(statusesFor(step));
   const routedTo = program.plan.steps.some((s) => s.routes.some((r) => r.to === step.id));
   return LIFECYCLE.filter(
@@ -76,7 +80,7 @@ export const toMermaid = (program: RunProgram, view: 'machine' | 'plan' = 'machi
     lines.push(`    state "${step.id}" as ${p} {`);
     for (const status of statusesFor(step)) lines.push(`      state "${status}" as ${p}__${status}`);
     lines.push(`      [*] --> ${p}__waiting`);
-    for (const [from, to, label] of edgesOf(program, step))
+    for (const [from, to, label] of lifecycleEdges(program, step))
       lines.push(`      ${p}__${from} --> ${p}__${to}: ${label}`);
     lines.push('    }');
   });
@@ -99,7 +103,7 @@ export const toDot = (program: RunProgram): string => {
     const p = safe(step.id);
     lines.push(`  subgraph cluster_${p} {`, `    label="${step.id} (${step.executor})";`);
     for (const status of statusesFor(step)) lines.push(`    ${p}__${status} [label="${status}"];`);
-    for (const [from, to, label] of edgesOf(program, step))
+    for (const [from, to, label] of lifecycleEdges(program, step))
       lines.push(`    ${p}__${from} -> ${p}__${to} [label="${label}"];`);
     lines.push('  }', `  running_start -> ${p}__waiting [style=dotted];`);
     for (const need of step.needs)

@@ -67,12 +67,15 @@ export interface StepState {
   readonly artifacts?: readonly ArtifactRef[];
   readonly error?: ErrorInfo;
   readonly outcome?: RouteOutcome;
-  readonly gates?: Readonly<Record<string, 'pending' | 'passed' | 'failed'>>;
+  readonly gates?: Readonly<Record<string, GateStatus>>;
   readonly gateErrors?: Readonly<Record<string, ErrorInfo>>;
   readonly shards?: readonly ShardState[];
   /** Output copied from a parent run by a fork. */
   readonly memoized?: boolean;
 }
+
+/** Where one gate of a step's current attempt is: `skipped` when a dry run does not run it. */
+export type GateStatus = 'pending' | 'passed' | 'failed' | 'skipped';
 
 /** A dispatch (step, shard or gate) that has not been answered. */
 export interface Inflight {
@@ -132,6 +135,7 @@ export const COMMAND_EVENT = {
   'partition.plan': 'partition.requested',
   'step.dispatch': 'step.dispatched',
   'gate.run': 'gate.dispatched',
+  'gate.skip': 'gate.skipped',
   'timer.schedule': 'timer.scheduled',
   'timer.cancel': 'timer.cancelled',
   'step.retry': 'step.retry_scheduled',

@@ -1,3 +1,5 @@
+import { checkEnvNames } from './env-rules.js';
+import { checkProgram, type ResolvedProgram, type ResolveProgram } from './programs.js';
 import type { Policy } from './schema.js';
 
 /** Workspace allow/deny globs (relative to the project). */
@@ -7,8 +9,6 @@ export interface WorkspaceRules {
 }
 
 export type PathVerdict = { ok: true; absolute: string; relative: string } | { ok: false; reason: string };
-
-const basename = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
 /** What the policy gate is asked about one attempt of one step. */
 export interface PolicyRequest {
@@ -22,6 +22,10 @@ export interface PolicyRequest {
   capabilities: readonly string[];
   /** argv of a `command` step. */
   argv?: readonly string[];
+  /** The command's cwd, relative to the workspace (default `.`): a relative argv[0] starts there. */
+  cwd?: string;
+  /** Names of the environment variables the step sets (`with.env`). */
+  env?: readonly string[];
   /** Workspace paths the step touches (its `paths`, the command cwd). */
   paths: readonly string[];
   timeoutMs?: number;
@@ -35,7 +39,16 @@ export interface PolicyRequest {
   /** The plan's job kind (`deploy.migrate@1`) when its safety policy requires a dry run first. */
   kindRequiresDryRun?: string;
   /** The step's gates: they run under the step's grant, so their executors and commands are checked too. */
-  gates?: readonly { id: string; executor: string; argv?: readonly string[] }[];
+  gates?: readonly PolicyRequestGate[];
+}
+
+/** A gate of the step, as the policy sees it. */
+export interface PolicyRequestGate {
+  id: string;
+  executor: string;
+  argv?: readonly string[];
+  cwd?: string;
+  env?: readonly string[];
 }
 
 export type PolicyVerdict =
@@ -55,39 +68,75 @@ const matches = (rule: Matcher, r: PolicyRequest): boolean =>
 const listed = (list: readonly string[], value: string): boolean =>
   list.includes('*') || list.includes(value);
 
-/** argv[0] as written, or its basename (`/usr/bin/node` matches `node`). */
-const commandListed = (policy: Policy, program: string): boolean =>
-  listed(policy.commands, program) || listed(policy.commands, basename(program));
-
 /** Capability every non-idempotent step needs when it declares none of its own. */
 export const NON_IDEMPOTENT_CAPABILITY = 'lily:non-idempotent';
 
 type Deny = (rule: string, reason: string) => PolicyVerdict;
+
+/** What the decision needs from the file system, injected so the decision stays pure. */
+export interface PolicyProbes {
+  /** Resolves a workspace path (following symlinks) and checks it against the rules. */
+  checkPath: (path: string, rules: WorkspaceRules) => PathVerdict;
+  /** Finds argv[0] on the policy's search path (never the step's), or relative to the command's cwd. */
+  resolveProgram: ResolveProgram;
+}
+
 type Check = (
   policy: Policy,
   r: PolicyRequest,
   deny: Deny,
-  checkPath: (path: string, rules: WorkspaceRules) => PathVerdict,
+  probes: PolicyProbes,
 ) => PolicyVerdict | undefined;
 
-/** Executor and command allowlists, for the step and for each of its gates. */
-const allowlists: Check = (policy, r, deny) => {
-  if (!listed(policy.executors, r.executor))
-    return deny('executors', `executor ${r.executor} is not in the executor allowlist`);
-  const program = r.argv?.[0];
-  if (program !== undefined && !commandListed(policy, program)) {
-    return deny('commands', `command ${program} is not in the command allowlist`);
-  }
-  for (const gate of r.gates ?? []) {
-    if (!listed(policy.executors, gate.executor)) {
-      return deny('executors', `gate ${gate.id}: executor ${gate.executor} is not in the executor allowlist`);
-    }
-    const gateProgram = gate.argv?.[0];
-    if (gateProgram !== undefined && !commandListed(policy, gateProgram)) {
-      return deny('commands', `gate ${gate.id}: command ${gateProgram} is not in the command allowlist`);
-    }
+/** The step and its gates: what each runs (`''` for the step itself, else the gate id). */
+const commandsOf = (r: PolicyRequest) => [
+  { who: '', executor: r.executor, argv: r.argv, cwd: r.cwd, env: r.env },
+  ...(r.gates ?? []).map((g) => ({ who: g.id, executor: g.executor, argv: g.argv, cwd: g.cwd, env: g.env })),
+];
+
+/**
+ * Executor and command allowlists, for the step and for each of its gates. The command
+ * allowlist is checked on the program that would run: argv[0] resolved on the policy's
+ * search path (or against the cwd), compared by real path and name.
+ */
+const allowlists: Check = (policy, r, deny, probes) => {
+  for (const c of commandsOf(r)) {
+    const prefix = c.who === '' ? '' : `gate ${c.who}: `;
+    if (!listed(policy.executors, c.executor))
+      return deny('executors', `${prefix}executor ${c.executor} is not in the executor allowlist`);
+    const program = c.argv?.[0];
+    if (program === undefined) continue;
+    const verdict = checkProgram(policy.commands, program, c.cwd ?? '.', probes.resolveProgram);
+    if (!verdict.ok) return deny('commands', `${prefix}${verdict.reason}`);
   }
   return undefined;
+};
+
+/** The variables the step and its gates set: nothing that changes what runs, unless allowed by name. */
+const environment: Check = (policy, r, deny) => {
+  for (const c of commandsOf(r)) {
+    const verdict = checkEnvNames(policy.env, c.env ?? [], c.who === '' ? 'step' : `gate ${c.who}`);
+    if (!verdict.ok) return deny('env', verdict.reason);
+  }
+  return undefined;
+};
+
+/**
+ * The programs an allowed request runs, resolved as the decision resolved them: what
+ * `policy.decided` records (`gateId` absent for the step's own command).
+ */
+export const requestPrograms = (
+  r: PolicyRequest,
+  resolve: ResolveProgram,
+): { gateId?: string; resolved: ResolvedProgram }[] => {
+  const out: { gateId?: string; resolved: ResolvedProgram }[] = [];
+  for (const c of commandsOf(r)) {
+    const program = c.argv?.[0];
+    if (program === undefined) continue;
+    const lookup = resolve(program, c.cwd ?? '.');
+    if (lookup.ok) out.push({ ...(c.who === '' ? {} : { gateId: c.who }), resolved: lookup.resolved });
+  }
+  return out;
 };
 
 /** The principal exists and holds every capability the step needs. */
@@ -105,9 +154,9 @@ const capabilities: Check = (policy, r, deny) => {
   return undefined;
 };
 
-const workspace: Check = (policy, r, deny, checkPath) => {
+const workspace: Check = (policy, r, deny, probes) => {
   for (const path of r.paths) {
-    const verdict = checkPath(path, policy.workspace);
+    const verdict = probes.checkPath(path, policy.workspace);
     if (!verdict.ok) return deny('workspace', verdict.reason);
   }
   return undefined;
@@ -168,23 +217,19 @@ const approvals: Check = (policy, r) => {
 };
 
 /** The rules in the order they are applied. */
-const POLICY_RULE_ORDER = [allowlists, capabilities, workspace, caps, dryRunRequired, approvals];
+const POLICY_RULE_ORDER = [allowlists, environment, capabilities, workspace, caps, dryRunRequired, approvals];
 
 /**
  * The policy gate's decision for one step attempt, rule by rule (the first denial wins):
- * executor allowlist, command allowlist (argv[0]), the same two for every gate of the step,
- * the principal's capabilities (a non-idempotent step needs an explicit one), workspace
- * paths, runtime caps, require_dry_run (policy rules, then the job kind's safety), then approvals. Pure apart from `checkPath`, which
- * resolves paths on disk.
+ * executor allowlist and command allowlist (the resolved argv[0]) for the step and every gate,
+ * the variables they set (`env`), the principal's capabilities (a non-idempotent step needs an
+ * explicit one), workspace paths, runtime caps, require_dry_run (policy rules, then the job
+ * kind's safety), then approvals. Pure apart from `probes`, which look at the disk.
  */
-export const decidePolicy = (
-  policy: Policy,
-  r: PolicyRequest,
-  checkPath: (path: string, rules: WorkspaceRules) => PathVerdict,
-): PolicyVerdict => {
+export const decidePolicy = (policy: Policy, r: PolicyRequest, probes: PolicyProbes): PolicyVerdict => {
   const deny: Deny = (rule, reason) => ({ decision: 'deny', rule, reasons: [reason] });
   for (const check of POLICY_RULE_ORDER) {
-    const verdict = check(policy, r, deny, checkPath);
+    const verdict = check(policy, r, deny, probes);
     if (verdict) return verdict;
   }
   return { decision: 'allow', reasons: [] };

@@ -16,7 +16,7 @@ export const fixForDenial = (
     case 'executors':
       return `add the executor to \`executors\` in ${POLICY_FILE} (or use an allowed one)`;
     case 'commands':
-      return `add the program to \`commands\` in ${POLICY_FILE}, or run an allowed one`;
+      return `add the program to \`commands\` in ${POLICY_FILE} (a bare name is looked up on its \`path\`), or run an allowed one`;
     case 'env':
       return `remove the variable from the step's env, or allow it under \`env.allow\` in ${POLICY_FILE}`;
     case 'principals':

@@ -8,6 +8,7 @@ import {
   type WorkspaceRules,
 } from './decide.js';
 import { fixForDenial } from './fixes.js';
+import type { ResolveProgram } from './programs.js';
 import { buildPolicyRequest } from './request.js';
 import type { Policy } from './schema.js';
 
@@ -24,6 +25,11 @@ export interface PreflightOptions {
   /** The plan's job kind when its safety policy requires a dry run first. */
   kindRequiresDryRun?: string;
   checkPath: (path: string, rules: WorkspaceRules) => PathVerdict;
+  /**
+   * Finds argv[0] as the gate will: on the policy's search path (`programResolver(policy,
+   * projectDir)` on a real file system), or relative to the command's cwd.
+   */
+  resolveProgram: ResolveProgram;
 }
 
 /**
@@ -46,7 +52,10 @@ export const preflightPlan = (policy: Policy, plan: Plan, o: PreflightOptions): 
       ...(o.executors ? { executors: o.executors } : {}),
       ...(o.kindRequiresDryRun !== undefined ? { kindRequiresDryRun: o.kindRequiresDryRun } : {}),
     });
-    const verdict = decidePolicy(policy, request, o.checkPath);
+    const verdict = decidePolicy(policy, request, {
+      checkPath: o.checkPath,
+      resolveProgram: o.resolveProgram,
+    });
     if (verdict.decision === 'deny') {
       findings.push({
         stepId: step.id,

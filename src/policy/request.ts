@@ -18,10 +18,21 @@ export interface RunFactsForPolicy {
 const stringArray = (v: unknown): string[] | undefined =>
   Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined;
 
+/** argv, cwd and the names of the env variables of a command-like `with` (any `with.argv` list of strings). */
+const commandOf = (w: Record<string, unknown>) => {
+  const argv = stringArray(w.argv);
+  const env = typeof w.env === 'object' && w.env !== null && !Array.isArray(w.env) ? Object.keys(w.env) : [];
+  return {
+    ...(argv ? { argv } : {}),
+    ...(typeof w.cwd === 'string' ? { cwd: w.cwd } : {}),
+    ...(env.length > 0 ? { env } : {}),
+  };
+};
+
 /**
  * The policy request for one attempt of a step, built from the plan pinned in the run's log
- * (never from the bus message): argv and cwd of command-like steps (any `with.argv` that is a
- * list of strings), the step's paths, its gates' executors, argv and cwd, the timeout (the
+ * (never from the bus message): argv, cwd and env names of command-like steps (any `with.argv`
+ * that is a list of strings), the step's paths, its gates' executors, argv, cwd and env, the timeout (the
  * step's, else the run's), the retry bound, and the worse of the side effects the step and
  * its executor declare.
  */
@@ -35,13 +46,13 @@ export const buildPolicyRequest = (
     kindRequiresDryRun?: string;
   },
 ): PolicyRequest => {
-  const argv = stringArray(step.with.argv);
+  const command = commandOf(step.with);
   const paths = [...step.paths];
-  if (typeof step.with.cwd === 'string') paths.push(step.with.cwd);
+  if (command.cwd !== undefined) paths.push(command.cwd);
   const gates = step.gates.map((g) => {
-    const gateArgv = stringArray(g.with.argv);
-    if (typeof g.with.cwd === 'string') paths.push(g.with.cwd);
-    return { id: g.id, executor: g.executor, ...(gateArgv ? { argv: gateArgv } : {}) };
+    const gateCommand = commandOf(g.with);
+    if (gateCommand.cwd !== undefined) paths.push(gateCommand.cwd);
+    return { id: g.id, executor: g.executor, ...gateCommand };
   });
   const timeoutMs = step.timeoutMs ?? facts.plan.timeoutMs;
   return {
@@ -51,7 +62,7 @@ export const buildPolicyRequest = (
     sideEffects: worst(step.sideEffects, opts.executors?.get(step.executor)?.sideEffects),
     idempotent: step.idempotent,
     capabilities: step.capabilities,
-    ...(argv ? { argv } : {}),
+    ...command,
     paths,
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     maxAttempts: step.retry.maxAttempts,

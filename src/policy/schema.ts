@@ -34,8 +34,29 @@ export const policySchema = z
     principals: z.record(z.string().min(1), principalSchema).default({ operator: { capabilities: [] } }),
     /** Executor names steps may use. */
     executors: names,
-    /** argv[0] values the `command` executor may run. */
+    /**
+     * Programs commands may run (argv[0] of any step or gate with `with.argv`): bare names
+     * resolved on `path`, or paths relative to the project; compared by real path and name.
+     */
     commands: names,
+    /**
+     * Directories bare program names are looked up in (relative ones are relative to the
+     * project). Default: the engine's PATH when the policy loads. Never the step's own PATH.
+     */
+    path: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((d) => !d.includes('\0') && !d.includes(':'), 'a directory (no NUL, no ":")'),
+      )
+      .optional(),
+    /**
+     * Environment variables steps and gates may set (`with.env`): names or globs; deny wins.
+     * Variables that change which program runs or what it loads (PATH, LD_*, NODE_OPTIONS, …)
+     * are refused unless `allow` names them exactly.
+     */
+    env: z.strictObject({ allow: z.array(z.string().min(1)).default(['*']), deny: names }).prefault({}),
     /** Workspace path globs (relative to the project): deny wins over allow. */
     workspace: z.strictObject({ allow: names, deny: names }).prefault({}),
     /** Ceilings for job runtimes: a job asking for more is refused. */

@@ -55,6 +55,26 @@ const natsSchema = z
   );
 
 /**
+ * `telemetry: { otlp: { endpoint, headers? } }`: export traces over OTLP/HTTP (JSON) to a
+ * collector (docs/telemetry.md). `endpoint` is the collector's base URL (`/v1/traces` is
+ * appended, as for `OTEL_EXPORTER_OTLP_ENDPOINT`) or the full URL ending in `/v1/traces`.
+ * The standard `OTEL_EXPORTER_OTLP_*` variables override it; `OTEL_SDK_DISABLED=true` turns it off.
+ */
+const telemetrySchema = z.strictObject({
+  otlp: z
+    .strictObject({
+      endpoint: z
+        .string()
+        .regex(/^https?:\/\/[^\s/?#]+[^\s?#]*$/, 'an http(s) URL such as http://127.0.0.1:4318'),
+      /** Sent with every export (an API key): names and values. */
+      headers: z
+        .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name'), z.string())
+        .optional(),
+    })
+    .optional(),
+});
+
+/**
  * `.lily/config.yaml`: the project's runtime settings. Every key is optional; unknown keys are
  * refused with their line.
  */
@@ -72,6 +92,8 @@ export const configSchema = z.strictObject({
   /** Run retention defaults; a job's `output.retention` overrides them. */
   retention: retentionSchema.prefault({}),
   log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** OpenTelemetry traces (off unless set, or unless the standard OTEL_EXPORTER_OTLP_* variables are). */
+  telemetry: telemetrySchema.optional(),
 });
 
 export type LilyConfig = z.output<typeof configSchema>;

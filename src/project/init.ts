@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 import { type ExampleSource, exampleFiles, findExample } from './examples.js';
 import { type ProjectPaths, projectPaths } from './paths.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenPrivateState } from './private-state.js';
 import { CONFIG_TEMPLATE, GITIGNORE_TEMPLATE, HELLO_JOB_TEMPLATE, POLICY_TEMPLATE } from './templates.js';
 
 export interface InitOptions {
@@ -50,13 +51,18 @@ const plannedFiles = (paths: ProjectPaths, example: ExampleSource | undefined): 
  * Creates `.lily/` in `dir`: config.yaml, policy.yaml, jobs/hello.job.yaml and a .gitignore for
  * the state directories; with `example`, the example's files instead of the templates (see
  * InitOptions). Idempotent: existing files are kept unless `force`. Never deletes. Throws
- * `example_not_found` (nothing written) when the example cannot be found.
+ * `example_not_found` (nothing written) when the example cannot be found. `.lily/` is private
+ * whatever the umask (directories 0700, files 0600); an existing one that others can reach is
+ * made private again. An example's files outside `.lily/` (its workspace) keep their modes.
  */
 export const initProject = async (dir: string, options: InitOptions = {}): Promise<InitResult> => {
   const paths = projectPaths(dir);
   const example = options.example === undefined ? undefined : findExample(options.example, paths.dir);
   const files = plannedFiles(paths, example);
-  await mkdir(paths.jobs, { recursive: true });
+  await mkdir(paths.dir, { recursive: true });
+  await mkdir(paths.root, { recursive: true, mode: PRIVATE_DIR_MODE });
+  await tightenPrivateState(paths.root);
+  await mkdir(paths.jobs, { recursive: true, mode: PRIVATE_DIR_MODE });
   const result: InitResult = { paths, created: [], overwritten: [], kept: [] };
   if (example) result.example = example;
   for (const [file, content] of files) {
@@ -65,9 +71,16 @@ export const initProject = async (dir: string, options: InitOptions = {}): Promi
       result.kept.push(file);
       continue;
     }
-    await mkdir(dirname(file), { recursive: true });
-    if ('text' in content) await writeFile(file, content.text, 'utf8');
+    const inState = file.startsWith(paths.root + sep);
+    await mkdir(dirname(file), { recursive: true, ...(inState ? { mode: PRIVATE_DIR_MODE } : {}) });
+    if ('text' in content)
+      await writeFile(file, content.text, {
+        encoding: 'utf8',
+        ...(inState ? { mode: PRIVATE_FILE_MODE } : {}),
+      });
     else await copyFile(content.copyOf, file);
+    // A copy has its source's mode, an overwritten file keeps its old one: narrow them too.
+    if (inState && (exists || !('text' in content))) await chmod(file, PRIVATE_FILE_MODE);
     (exists ? result.overwritten : result.created).push(file);
   }
   return result;

@@ -15,6 +15,11 @@ retention:
   keep_last: 50
   max_age_days: 30
 log_level: info
+# OpenTelemetry traces over OTLP/HTTP (off unless set; the OTEL_EXPORTER_OTLP_* variables work too).
+# Reference: docs/telemetry.md.
+# telemetry:
+#   otlp:
+#     endpoint: http://127.0.0.1:4318
 `;
 
 export const POLICY_TEMPLATE = `# What runs may do. Checked before every side effect. Reference: docs/policy.md.
@@ -24,9 +29,17 @@ principals:
     capabilities: []
   scheduler:
     capabilities: []
-# Executors steps may use, and argv[0] values the command executor may run ("*" = any).
+# Executors steps may use, and the programs commands may run ("*" = any). A name is looked up
+# on \`path\` and compared by real path: ./x/node is not node.
 executors: [command, echo]
 commands: [node, echo]
+# Where bare program names are looked up (default: the engine's PATH when the policy loads).
+# path: [/usr/local/bin, /usr/bin, /bin]
+# Variables steps may set. PATH, LD_*, NODE_OPTIONS and others that change what runs are
+# refused unless allow names them exactly.
+env:
+  allow: ["*"]
+  deny: []
 # Workspace paths (globs relative to the project); deny wins. Lily's own state and settings
 # are denied; packs may keep theirs under .lily/<pack>/ (the HXO pack uses .lily/hxo/).
 workspace:

@@ -166,7 +166,7 @@ describe('a local deployment: up, work, down', () => {
     expect(denied.stdout).toMatch(/sneaky #1\s+denied by policy \(rule commands\)/);
     expect(denied.stderr).toMatch(/job_policy_denied/);
     expect(denied.stderr).toMatch(/rule: commands/);
-    expect(denied.stderr).toMatch(/command ls is not in the command allowlist/);
+    expect(denied.stderr).toMatch(/command ls \(\/\S*\/ls\) is not in the command allowlist/);
   }, 90_000);
 
   it('down stops every process and nats-server; a second down finds nothing', () => {

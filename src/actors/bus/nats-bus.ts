@@ -9,6 +9,7 @@ import {
   type Status,
 } from '@nats-io/transport-node';
 import { LilyError } from '../../contracts/index.js';
+import { probe } from '../../contracts/probe.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { BaseBus } from './base-bus.js';
 import type {
@@ -47,7 +48,7 @@ export interface NatsBusOptions {
   logger?: Logger;
   /** Pause between reconnect attempts; default 250 ms. Attempts never stop. */
   reconnectTimeWaitMs?: number;
-  /** Time allowed for the first connection; default 2,000 ms. */
+  /** Time allowed for the first connection (the handshake, JWT auth included); default 5,000 ms: a loaded machine can take seconds. A refused connection still fails at once. */
   connectTimeoutMs?: number;
   /** Client ping interval (how soon a dead server is noticed); default 10,000 ms. */
   pingIntervalMs?: number;
@@ -91,7 +92,7 @@ export const connectNatsBus = async (opts: NatsBusOptions): Promise<Bus> => {
       reconnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: opts.reconnectTimeWaitMs ?? 250,
-      timeout: opts.connectTimeoutMs ?? 2000,
+      timeout: opts.connectTimeoutMs ?? 5000,
       pingInterval: opts.pingIntervalMs ?? 10_000,
     });
   } catch (e) {
@@ -127,6 +128,7 @@ class NatsBus extends BaseBus {
   publishBytes(subject: string, data: Uint8Array, opts: PublishOptions = {}): void {
     this.assertNotClosed('publish');
     assertSubject(subject);
+    probe('bus.pub', subject);
     try {
       this.nc.publish(subject, data, opts.reply === undefined ? undefined : { reply: opts.reply });
     } catch (e) {
@@ -151,6 +153,7 @@ class NatsBus extends BaseBus {
         }
         return;
       }
+      probe('bus.recv', m.subject);
       if (active) runner.run(createBusMessage(m.subject, m.reply || undefined, m.data, this.replySender));
     };
     const sub = this.nc.subscribe(pattern, {

@@ -5,15 +5,24 @@ import type { Command, RunState } from '../../machines/types.js';
 import type { Bus } from '../bus/bus.js';
 import type { CancelItem, ExecItem, PolicyMessage, SchedMessage } from '../messages.js';
 import { cancelSubject, eventSubject, execSubject, policySubject, schedSubject } from '../subjects.js';
+import { partitionDispatchId } from '../worker/dispatch-request.js';
+import type { TraceContextSource } from './run-observer.js';
 import type { RunSlot } from './run-slot.js';
 
 /**
  * The outbox: after an append, publish what it recorded. Commands go to the actor that acts
  * on them (executors, the policy gate, the scheduler), batched one message per subject; every
  * stored event is republished on its `evt` subject for tails and projectors. Publishing is
- * best-effort: whatever is lost is re-sent from the log on resume.
+ * best-effort: whatever is lost is re-sent from the log on resume. With `trace` (tracing on),
+ * each dispatch carries the `traceparent` of its span, so the worker's spans join the run's trace.
  */
-export const publishCommands = (bus: Bus, ns: string, slot: RunSlot, commands: readonly Command[]): void => {
+export const publishCommands = (
+  bus: Bus,
+  ns: string,
+  slot: RunSlot,
+  commands: readonly Command[],
+  trace?: TraceContextSource,
+): void => {
   const started = slot.started;
   if (!started || commands.length === 0) return;
   const exec = new Map<string, ExecItem[]>();
@@ -21,6 +30,14 @@ export const publishCommands = (bus: Bus, ns: string, slot: RunSlot, commands: r
   const base = { runId: slot.runId, jobId: slot.jobId };
   const addExec = (executor: string, item: ExecItem) => {
     const list = exec.get(executor) ?? [];
+    if (trace) {
+      const dispatchId =
+        item.kind === 'partition'
+          ? partitionDispatchId(item.runId, item.data.stepId, item.data.attempt)
+          : item.data.dispatchId;
+      const traceparent = trace.traceparent(slot.runId, dispatchId);
+      if (traceparent !== undefined) item.traceparent = traceparent;
+    }
     list.push(item);
     exec.set(executor, list);
   };

@@ -2,7 +2,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { isRunId, type RunId } from '../../contracts/ids.js';
+import { probe } from '../../contracts/probe.js';
 import type { EventStore, Subscription } from '../../eventstore/event-store.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../eventstore/private-files.js';
 import { writeReceipts } from '../../eventstore/write-receipts.js';
 import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';
@@ -59,6 +61,7 @@ export class Projector {
   }
 
   async #project(e: StoredEvent): Promise<void> {
+    probe('projector.start', e.stream);
     const events = await this.#o.store.readStream(e.stream);
     if (e.type === 'run.completed') this.#remember(e.stream);
     else if (!events.some((x) => x.type === 'run.completed')) return this.#writeCheckpoint(e.pos);
@@ -75,6 +78,7 @@ export class Projector {
       );
     }
     await this.#writeCheckpoint(e.pos);
+    probe('projector.done', e.stream);
   }
 
   #remember(stream: string): void {
@@ -97,9 +101,9 @@ export class Projector {
   async #writeCheckpoint(pos: number): Promise<void> {
     if (pos <= this.#saved) return;
     this.#saved = pos;
-    await mkdir(dirname(this.#o.checkpointFile), { recursive: true });
+    await mkdir(dirname(this.#o.checkpointFile), { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = `${this.#o.checkpointFile}.tmp`;
-    await writeFile(tmp, String(pos));
+    await writeFile(tmp, String(pos), { mode: PRIVATE_FILE_MODE });
     await rename(tmp, this.#o.checkpointFile);
   }
 

@@ -3,6 +3,7 @@ import type { Command } from '../../machines/types.js';
 import type { Bus } from '../bus/bus.js';
 import type { Logger } from '../logger.js';
 import { publishCommands } from './outbox.js';
+import type { TraceContextSource } from './run-observer.js';
 import type { RunSlot } from './run-slot.js';
 
 /** Commands worth re-sending when unanswered: their receivers dedupe on the dispatch/step attempt. */
@@ -40,13 +41,19 @@ export const dueForRedelivery = (slot: RunSlot, now: number): Command[] => {
 };
 
 /** Re-publishes every command the live runs still wait on (receivers dedupe); returns how many. */
-export const resendPending = (bus: Bus, ns: string, log: Logger, slots: Iterable<RunSlot>): number => {
+export const resendPending = (
+  bus: Bus,
+  ns: string,
+  log: Logger,
+  slots: Iterable<RunSlot>,
+  trace?: TraceContextSource,
+): number => {
   let sent = 0;
   for (const slot of slots) {
     if (slot.state?.status !== 'running') continue;
     const pending = Object.values(slot.state.pending);
     sent += pending.length;
-    publishCommands(bus, ns, slot, pending);
+    publishCommands(bus, ns, slot, pending, trace);
   }
   log.info({ event: 'run_host.resent', commands: sent }, 'outstanding commands re-sent');
   return sent;
@@ -72,6 +79,8 @@ export const startRedelivery = (o: {
   log: Logger;
   slots: () => Iterable<RunSlot>;
   sweepMs: number;
+  /** Trace context for re-sent dispatches (tracing on). */
+  trace?: TraceContextSource;
 }): Redelivery => {
   const sweep = () => {
     const now = o.clock.now();
@@ -82,10 +91,10 @@ export const startRedelivery = (o: {
         { event: 'run_host.redelivered', runId: slot.runId, commands: due.map((c) => c.type) },
         'unanswered commands re-sent',
       );
-      publishCommands(o.bus, o.ns, slot, due);
+      publishCommands(o.bus, o.ns, slot, due, o.trace);
     }
   };
-  const resendAll = () => resendPending(o.bus, o.ns, o.log, o.slots());
+  const resendAll = () => resendPending(o.bus, o.ns, o.log, o.slots(), o.trace);
   const sweeper = setInterval(sweep, o.sweepMs);
   sweeper.unref();
   const offStatus = o.bus.onStatus((status) => {

@@ -1,5 +1,6 @@
 import type { Clock } from '../../contracts/clock.js';
 import type { RunId } from '../../contracts/ids.js';
+import type { LogFields } from '../../contracts/logger.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { isVersionConflict } from '../../eventstore/event-store.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
@@ -13,6 +14,7 @@ import { decideWithLocalPolicy, type LocalPolicy } from './local-policy.js';
 import { Mailboxes } from './mailboxes.js';
 import { publishCommands, publishEvents } from './outbox.js';
 import { type Redelivery, resendPending, startRedelivery } from './redelivery.js';
+import type { RunObserver } from './run-observer.js';
 import { loadLiveRuns, loadRun, type ProgramCache, type RunSlot, recordAppended } from './run-slot.js';
 
 export type { LocalPolicy } from './local-policy.js';
@@ -31,7 +33,11 @@ export interface RunHostOptions {
   sweepMs?: number;
   /** Called when a run reaches a final state (after its run.completed is durable). */
   onFinished?: (slot: RunSlot) => void;
+  /** Sees what is read and appended (tracing); dispatches carry its trace context. */
+  observer?: RunObserver;
 }
+
+const NO_FIELDS: LogFields = Object.freeze({});
 
 /** Finished run ids remembered (facts for them are dropped without reading the log). */
 const FINISHED_KEPT = 50_000;
@@ -62,7 +68,7 @@ export class RunHost {
       (runId, batch) => this.#process(runId, batch),
       (runId, attempt, e) =>
         options.log.error(
-          { event: 'run_host.append_failed', runId, attempt, error: errorInfo(e) },
+          { event: 'run_host.append_failed', runId, ...this.#trace(runId), attempt, error: errorInfo(e) },
           'append failed; will retry',
         ),
     );
@@ -80,12 +86,13 @@ export class RunHost {
       log: this.#o.log,
       slots: () => this.#slots.values(),
       sweepMs: this.#o.sweepMs ?? 500,
+      ...(this.#o.observer ? { trace: this.#o.observer } : {}),
     });
   }
 
   /** Re-publishes every command the live runs still wait on (receivers dedupe). */
   resendOutstanding(): number {
-    return resendPending(this.#o.bus, this.#o.ns, this.#o.log, this.#slots.values());
+    return resendPending(this.#o.bus, this.#o.ns, this.#o.log, this.#slots.values(), this.#o.observer);
   }
 
   /** Runs loaded in memory and not final. */
@@ -101,7 +108,10 @@ export class RunHost {
   async #process(runId: RunId, batch: InboundEvent[], retried = false): Promise<void> {
     // A finished run takes only the answers to the dispatches it cancelled (late-facts.ts).
     if (this.#finished.has(runId)) return this.#late.handle(runId, batch);
-    const slot = this.#slots.get(runId) ?? (await loadRun(this.#o.store, runId, this.#o.programs));
+    const observer = this.#o.observer;
+    const slot =
+      this.#slots.get(runId) ??
+      (await loadRun(this.#o.store, runId, this.#o.programs, observer && ((s, e) => observer.loaded(s, e))));
     if (!slot) {
       this.#o.log.warn(
         { event: 'message.rejected', reason: 'run_not_found', runId },
@@ -121,8 +131,9 @@ export class RunHost {
         expectedVersion: slot.version,
       });
       recordAppended(slot, decision.next, result.version, decision.toAppend);
+      observer?.appended(slot, result.events);
       publishEvents(this.#o.bus, this.#o.ns, slot.jobId, runId, result.events);
-      publishCommands(this.#o.bus, this.#o.ns, slot, decision.commands);
+      publishCommands(this.#o.bus, this.#o.ns, slot, decision.commands, observer);
       if (slot.state && slot.state.status !== 'running') this.#retire(slot);
     } catch (e) {
       if (isVersionConflict(e) && !retried) {
@@ -147,7 +158,12 @@ export class RunHost {
     const decision = local
       ? await decideWithLocalPolicy(slot.runId, first, local, decide, (e) =>
           this.#o.log.warn(
-            { event: 'policy.local_failed', runId: slot.runId, error: errorInfo(e) },
+            {
+              event: 'policy.local_failed',
+              runId: slot.runId,
+              ...this.#trace(slot.runId),
+              error: errorInfo(e),
+            },
             'local policy check failed; sent on the bus',
           ),
         )
@@ -159,16 +175,28 @@ export class RunHost {
   #logDropped(runId: RunId, d: Decision): void {
     for (const { inbound, error } of d.refused) {
       this.#o.log.warn(
-        { event: 'message.rejected', runId, type: inbound.type, id: inbound.id, error: errorInfo(error) },
+        {
+          event: 'message.rejected',
+          runId,
+          ...this.#trace(runId),
+          type: inbound.type,
+          id: inbound.id,
+          error: errorInfo(error),
+        },
         'fact refused by the run host',
       );
     }
     for (const inbound of d.ignored) {
       this.#o.log.info(
-        { event: 'fact.ignored', runId, type: inbound.type, id: inbound.id },
+        { event: 'fact.ignored', runId, ...this.#trace(runId), type: inbound.type, id: inbound.id },
         'a fact that changes nothing was dropped',
       );
     }
+  }
+
+  /** `trace_id` and `span_id` of the run's trace for its log entries (nothing when tracing is off). */
+  #trace(runId: RunId): LogFields {
+    return this.#o.observer?.logFields(runId) ?? NO_FIELDS;
   }
 
   #retire(slot: RunSlot): void {
@@ -190,12 +218,19 @@ export class RunHost {
   async resume(): Promise<{ resumed: number; indeterminate: number }> {
     let resumed = 0;
     let indeterminate = 0;
-    for await (const slot of loadLiveRuns(this.#o.store, this.#o.programs, (id) => this.#slots.has(id))) {
+    const observer = this.#o.observer;
+    const live = loadLiveRuns(
+      this.#o.store,
+      this.#o.programs,
+      (id) => this.#slots.has(id),
+      observer && ((s, e) => observer.loaded(s, e)),
+    );
+    for await (const slot of live) {
       const { runId } = slot;
       this.#slots.set(runId, slot);
       resumed += 1;
       const recovery = slot.program.outstanding(slot.state);
-      publishCommands(this.#o.bus, this.#o.ns, slot, recovery.resend);
+      publishCommands(this.#o.bus, this.#o.ns, slot, recovery.resend, observer);
       if (recovery.indeterminate.length > 0) {
         indeterminate += recovery.indeterminate.length;
         await this.deliver(

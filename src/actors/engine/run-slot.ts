@@ -103,12 +103,21 @@ export const recordAppended = (
   }
 };
 
+/** Called with a run loaded from the log and the events it was folded from (the run host's observer). */
+export type OnLoaded = (slot: RunSlot, events: readonly StoredEvent[]) => void;
+
 /** Loads a run from the log; undefined when its stream does not exist. */
 export const loadRun = async (
   store: EventStore,
   runId: RunId,
   programs: ProgramCache,
-): Promise<RunSlot | undefined> => foldRun(runId, await store.readStream(runStream(runId)), programs);
+  onLoaded?: OnLoaded,
+): Promise<RunSlot | undefined> => {
+  const events = await store.readStream(runStream(runId));
+  const slot = foldRun(runId, events, programs);
+  if (slot) onLoaded?.(slot, events);
+  return slot;
+};
 
 /**
  * The runs of the log that are started and not final (what a host resumes after a restart),
@@ -118,6 +127,7 @@ export async function* loadLiveRuns(
   store: EventStore,
   programs: ProgramCache,
   skip: (runId: RunId) => boolean,
+  onLoaded?: OnLoaded,
 ): AsyncGenerator<RunSlot & Required<Pick<RunSlot, 'program' | 'state'>>> {
   for (const stream of await store.listStreams('run/')) {
     const id = stream.slice(4);
@@ -127,7 +137,7 @@ export async function* loadLiveRuns(
     const [last] = await store.readStream(stream, { direction: 'backward', limit: 1 });
     if (!last || last.type === 'run.completed') continue;
     if (LATE_ANSWER_TYPES.has(last.type) && (await readCompletion(store, stream))) continue;
-    const slot = await loadRun(store, runId, programs);
+    const slot = await loadRun(store, runId, programs, onLoaded);
     if (slot?.program && slot.state && slot.state.status === 'running') {
       yield slot as RunSlot & Required<Pick<RunSlot, 'program' | 'state'>>;
     }

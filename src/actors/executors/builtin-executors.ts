@@ -5,31 +5,9 @@ import { StepError } from '../../contracts/executor.js';
 import type { Json, JsonObject } from '../../contracts/json.js';
 import { runProcess } from './run-process.js';
 
-/** Parent environment variables a command inherits; everything else comes from `with.env`. */
-export const ENV_ALLOWLIST = [
-  'PATH',
-  'HOME',
-  'LANG',
-  'LC_ALL',
-  'TZ',
-  'TMPDIR',
-  'USER',
-  'SHELL',
-  'TERM',
-  'NODE_OPTIONS',
-];
 /** Bytes of stdout/stderr kept in the step output; the whole capped stream is an artifact. */
 const OUTPUT_INLINE_BYTES = 4096;
 const OUTPUT_CAP_BYTES = 8 * 1024 * 1024;
-
-const baseEnv = (): Record<string, string> => {
-  const env: Record<string, string> = {};
-  for (const key of ENV_ALLOWLIST) {
-    const v = process.env[key];
-    if (v !== undefined) env[key] = v;
-  }
-  return env;
-};
 
 const storeStream = async (
   ctx: ExecutionContext,
@@ -48,32 +26,46 @@ const storeStream = async (
 };
 
 /**
- * `command`: argv without a shell, cwd inside the workspace, the allowlisted environment plus
- * `with.env`, the resolved input as JSON on stdin and in LILY_INPUT, a timeout or cancel that
- * stops the step's cgroup or process group (run-process.ts), stdout/stderr as artifacts (the
- * first 8 MiB of each; `truncated` names a stream that was longer). Dry run: reports what it
- * would run.
+ * `command`: argv without a shell, cwd inside the workspace, the program and environment the
+ * worker's policy check prepared (argv[0] found on the policy's search path, the inherited
+ * allowlist plus the checked `with.env`), the resolved input as JSON on stdin and in
+ * LILY_INPUT, the worker's trace context in TRACEPARENT when tracing is on, a timeout or cancel
+ * that stops the step's cgroup or process group (run-process.ts), stdout/stderr as artifacts
+ * (the first 8 MiB of each; `truncated` names a stream that was longer).
+ * Dry run: checks the command the same way and reports what it would run, running nothing.
  */
 export const commandExecutor: ExecutorFn = async (ctx) => {
   const w = commandWithSchema.parse(ctx.request.with);
   const cwd = ctx.resolvePath(w.cwd);
+  const command = ctx.prepareCommand(w.argv, w.env, cwd);
   if (ctx.request.dryRun) {
     return {
-      output: { dryRun: true, argv: w.argv, cwd: w.cwd, exitCode: 0, durationMs: 0, stdout: '', stderr: '' },
+      output: {
+        dryRun: true,
+        argv: w.argv,
+        program: command.file,
+        cwd: w.cwd,
+        exitCode: 0,
+        durationMs: 0,
+        stdout: '',
+        stderr: '',
+      },
       artifacts: [],
     };
   }
   const input = JSON.stringify(ctx.request.input ?? null);
   const env = {
-    ...baseEnv(),
-    ...w.env,
+    ...command.env,
     LILY_INPUT: input,
     LILY_RUN_ID: ctx.request.runId,
     LILY_STEP_ID: ctx.request.stepId,
     LILY_ATTEMPT: String(ctx.request.attempt),
+    // The worker's span of this dispatch, for programs that trace (OpenTelemetry SDKs read it).
+    ...(ctx.traceparent === undefined ? {} : { TRACEPARENT: ctx.traceparent }),
   };
   const result = await runProcess({
-    argv: w.argv,
+    argv: command.argv,
+    file: command.file,
     cwd,
     env,
     stdin: input,

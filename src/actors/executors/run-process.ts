@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { createStepCgroup, findsProgram } from './step-cgroup.js';
 
 export interface ProcessSpec {
+  /** argv[0] is what the program sees as its name. */
   argv: readonly string[];
+  /** The executable to start (absolute, from `prepareCommand`); default: argv[0], looked up on `env.PATH`. */
+  file?: string;
   cwd: string;
   env: Record<string, string>;
   /** Stop the step after this long (SIGTERM, then SIGKILL after `killGraceMs`). */
@@ -68,19 +71,25 @@ class CappedSink {
 export const runProcess = (spec: ProcessSpec): Promise<ProcessResult> =>
   new Promise((resolve) => {
     const started = performance.now();
+    const [argv0, ...args] = spec.argv as [string, ...string[]];
+    const program = spec.file ?? argv0;
     // A program that cannot be found is spawned directly, so it fails with spawn's own ENOENT.
+    // In a cgroup the step starts as `sh -c 'join; exec "$@"'`, which execs the resolved
+    // program (the one the policy checked): it then sees its path, not argv[0], as its name.
     const cgroup =
-      spec.cgroup !== false && findsProgram(spec.argv[0] ?? '', spec.env, spec.cwd)
-        ? createStepCgroup()
-        : undefined;
-    const [file, ...args] = (cgroup ? cgroup.wrap(spec.argv) : spec.argv) as [string, ...string[]];
+      spec.cgroup !== false && findsProgram(program, spec.env, spec.cwd) ? createStepCgroup() : undefined;
+    const [file, ...fileArgs] = (cgroup ? cgroup.wrap([program, ...args]) : [program, ...args]) as [
+      string,
+      ...string[],
+    ];
     const out = new CappedSink(spec.maxOutputBytes);
     const err = new CappedSink(spec.maxOutputBytes);
     let timedOut = false;
     let aborted = false;
     let killed = false;
     let spawnError: ProcessResult['spawnError'];
-    const child = spawn(file, args, {
+    const child = spawn(file, fileArgs, {
+      ...(cgroup ? {} : { argv0 }),
       cwd: spec.cwd,
       env: spec.env,
       detached: true,

@@ -6,9 +6,12 @@ import { readCompletion } from '../run-completion.js';
 
 /**
  * `require_dry_run` proofs, from the log only: a run of the same job whose `run.started` has
- * `dryRun: true`, the same plan hash and the same input hash, and whose `run.completed` has
- * status `succeeded`. Candidates come from the job's run index (`job/<id>`), newest first.
- * Positive answers are cached (a succeeded run stays succeeded); negative ones are not.
+ * `dryRun: true`, the same plan hash and the same input hash, that dry-ran every step itself
+ * (not a fork that copied steps from a parent or ran only gates), and whose `run.completed`
+ * has status `succeeded`. A dry run skips gates with side effects: the proof covers the plan
+ * and the input, never what a gate would have said. Candidates come from the job's run index
+ * (`job/<id>`), newest first. Positive answers are cached (a succeeded run stays succeeded);
+ * negative ones are not.
  */
 export class DryRunProofs {
   readonly #proven = new Map<string, string>();
@@ -47,6 +50,11 @@ export class DryRunProofs {
     if ((last?.data as EventData<'run.completed'> | undefined)?.status !== 'succeeded') return false;
     const head = await this.#store.readStream(stream, { limit: 5 });
     const started = head.find((e) => e.type === 'run.started')?.data as EventData<'run.started'> | undefined;
-    return started?.dryRun === true && started.planHash === planHash && started.inputHash === inputHash;
+    if (started?.dryRun !== true || started.planHash !== planHash || started.inputHash !== inputHash)
+      return false;
+    // A fork's memoized steps come from its parent, and a gates-only fork runs no step (and, dry,
+    // skips its gates): it dry-ran nothing that a real run would do, so it proves nothing.
+    const copied = started.parent?.gatesOnly === true || Object.keys(started.memo ?? {}).length > 0;
+    return !copied;
   }
 }

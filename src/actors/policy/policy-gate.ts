@@ -8,6 +8,7 @@ import type { RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { decidePolicy, dryRunRequirement } from '../../policy/decide.js';
 import { fixForDenial } from '../../policy/fixes.js';
+import type { ResolveProgram } from '../../policy/programs.js';
 import { buildPolicyRequest } from '../../policy/request.js';
 import type { Policy } from '../../policy/schema.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
@@ -16,7 +17,9 @@ import type { Logger } from '../logger.js';
 import { type InboundEvent, type PolicyMessage, policyMessageSchema } from '../messages.js';
 import { inboxSubject, POLICY_QUEUE, policySubject } from '../subjects.js';
 import { answerFact, findAnswer } from './approvals.js';
+import { decidedPrograms } from './decided-programs.js';
 import { DryRunProofs } from './dry-run-proof.js';
+import { type ProgramResolver, programResolver } from './executables.js';
 import type { GrantSigner } from './grants.js';
 import { RunFactsCache } from './run-facts.js';
 import { checkWorkspacePath, type PathVerdict, type WorkspaceRules } from './workspace.js';
@@ -39,6 +42,8 @@ export interface PolicyGateOptions {
   catalog?: Pick<Catalog, 'executors'> & Partial<Pick<Catalog, 'jobKinds'>>;
   /** Path check; default `checkWorkspacePath(workspace, …)` (follows symlinks on disk). */
   checkPath?: (path: string, rules: WorkspaceRules) => PathVerdict;
+  /** Program lookup; default: the policy's `path` (else this process's PATH) on the real file system. */
+  resolveProgram?: ResolveProgram;
   producer?: string;
 }
 
@@ -60,11 +65,13 @@ export class PolicyGate {
   readonly #work = new Set<Promise<unknown>>();
   readonly #producer: string;
   #policy: Policy;
+  #programs: ProgramResolver;
   #sub: BusSubscription | undefined;
 
   constructor(options: PolicyGateOptions) {
     this.#o = options;
     this.#policy = options.policy;
+    this.#programs = programResolver(options.policy, options.workspace);
     this.#producer = options.producer ?? 'engine/policy-gate';
     this.#facts = new RunFactsCache(options.store);
     this.#proofs = new DryRunProofs(options.store);
@@ -98,6 +105,12 @@ export class PolicyGate {
   /** Replaces the policy (a reloaded `.lily/policy.yaml`); later checks use it. */
   setPolicy(policy: Policy): void {
     this.#policy = policy;
+    this.#programs = programResolver(policy, this.#o.workspace);
+  }
+
+  /** Where bare program names are looked up under the current policy, and where that list came from. */
+  searchPath(): { searchPath: readonly string[]; source: 'policy' | 'environment' } {
+    return { searchPath: this.#programs.searchPath, source: this.#programs.source };
   }
 
   /** Handles one message (what the subscription calls; its schema parsed the run id). Throws only on storage failures. */
@@ -144,7 +157,8 @@ export class PolicyGate {
       : undefined;
     const request = { ...unproven, dryRunProven: dryRunProof !== undefined };
     const checkPath = this.#o.checkPath ?? ((p, rules) => checkWorkspacePath(this.#o.workspace, p, rules));
-    const verdict = decidePolicy(policy, request, checkPath);
+    const resolveProgram = this.#o.resolveProgram ?? this.#programs.resolve;
+    const verdict = decidePolicy(policy, request, { checkPath, resolveProgram });
     if (verdict.decision === 'deny') {
       const fix = fixForDenial(verdict.rule, request, policy.caps);
       return { ...ref, decision: 'deny', reasons: verdict.reasons, rule: verdict.rule, fix };
@@ -152,9 +166,14 @@ export class PolicyGate {
     // The grant covers this visit of the step (its retries too); with approval_required the run
     // holds it until a human grants.
     const grant = this.#o.signer.sign({ runId, stepId: d.stepId, dryRun: facts.dryRun });
-    const proof = dryRunProof !== undefined ? { dryRunProof } : {};
+    const programs = await decidedPrograms(request, resolveProgram, this.#o.log);
+    // What the decision relied on and what it allowed to run, for the log and the receipt.
+    const recorded = {
+      ...(dryRunProof !== undefined ? { dryRunProof } : {}),
+      ...(programs.length > 0 ? { programs } : {}),
+    };
     return verdict.decision === 'allow'
-      ? { ...ref, decision: 'allow', reasons: verdict.reasons, grant, ...proof }
+      ? { ...ref, decision: 'allow', reasons: verdict.reasons, grant, ...recorded }
       : {
           ...ref,
           decision: 'approval_required',
@@ -162,7 +181,7 @@ export class PolicyGate {
           rule: verdict.rule,
           grant,
           approvalId: approvalIdFor(runId, d.stepId, d.attempt),
-          ...proof,
+          ...recorded,
         };
   }
 

@@ -2,10 +2,14 @@ import type { ExecutionRequest } from '../../contracts/executor.js';
 import type { Json } from '../../contracts/json.js';
 import type { ExecItem } from '../messages.js';
 
+/** The dispatch id of a partition request (`partition.requested` carries none): `<runId>/<stepId>/<attempt>:partition`. */
+export const partitionDispatchId = (runId: string, stepId: string, attempt: number): string =>
+  `${runId}/${stepId}/${attempt}:partition`;
+
 /** The dispatch id of an item: the step's or gate's own, or the partition request's (derived). */
 export const dispatchIdOf = (item: ExecItem): string =>
   item.kind === 'partition'
-    ? `${item.runId}/${item.data.stepId}/${item.data.attempt}:partition`
+    ? partitionDispatchId(item.runId, item.data.stepId, item.data.attempt)
     : item.data.dispatchId;
 
 /** What an executor or partitioner is asked: the item's ids, configuration, input and limits. */

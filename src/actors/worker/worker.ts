@@ -3,14 +3,17 @@ import type { ArtifactStore } from '../../contracts/artifact-store.js';
 import type { Clock } from '../../contracts/clock.js';
 import type { ExecutorFn, PartitionerFn } from '../../contracts/executor.js';
 import { RetryableStepError, TerminalStepError } from '../../contracts/executor.js';
+import { formatTraceparent, type SpanContext, type Tracer } from '../../contracts/tracing.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
+import type { CommandGuard } from '../executors/command-guard.js';
 import type { DispatchLedger } from '../ledger/dispatch-ledger.js';
 import type { Logger } from '../logger.js';
 import { cancelMessageSchema, type ExecItem, execMessageSchema, type InboundEvent } from '../messages.js';
 import type { GrantSigner } from '../policy/grants.js';
 import { checkWorkspacePath, type WorkspaceRules } from '../policy/workspace.js';
 import { cancelSubject, execQueue, execSubject } from '../subjects.js';
+import { endDispatchSpan, startDispatchSpan } from '../tracing/dispatch-span.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { type CancelReason, DispatchCancellations } from './cancellations.js';
 import {
@@ -43,8 +46,12 @@ export interface WorkerOptions {
   ledgerHeartbeatMs?: number;
   workspace: string;
   workspaceRules: WorkspaceRules;
+  /** The worker's own check of every command right before it starts (allowlist, env). */
+  commands: CommandGuard;
   /** Dispatches run at once by this worker; more wait in its queue. */
   concurrency: number;
+  /** Traces dispatches that carry a trace context (default: none, tracing off). */
+  tracer?: Tracer;
 }
 
 /**
@@ -118,18 +125,45 @@ export class Worker {
     );
   }
 
+  /**
+   * Handles a dispatch; with tracing on and a trace context in the item, inside a span that is a
+   * child of the engine's span of the dispatch, and with its ids on every log entry.
+   */
   async #handle(item: ExecItem): Promise<void> {
+    const tracer = this.#o.tracer;
+    const span = tracer?.enabled ? startDispatchSpan(tracer, item, this.#o.id) : undefined;
+    if (!span) {
+      await this.#dispatch(item, this.#o.log, undefined);
+      return;
+    }
+    const log = this.#o.log.child({ trace_id: span.context.traceId, span_id: span.context.spanId });
+    try {
+      endDispatchSpan(span, await this.#dispatch(item, log, span.context));
+    } catch (e) {
+      span.end({ code: 'error', message: errorInfo(e).message });
+      throw e;
+    }
+  }
+
+  /** Checks the grant, claims the dispatch, runs it and replies; returns the replies sent (none: a duplicate). */
+  async #dispatch(
+    item: ExecItem,
+    log: Logger,
+    trace: SpanContext | undefined,
+  ): Promise<InboundEvent[] | undefined> {
     const dispatchId = dispatchIdOf(item);
     const needsGrant = item.kind !== 'partition' && this.#sideEffects(item) !== 'none';
     if (needsGrant) {
       const grant = item.kind === 'step' ? item.data.grant : item.grant;
+      // A gate with side effects runs only in a real run: a dry run records it as skipped and
+      // never dispatches it, so a gate under a dry-run grant is refused.
       const why = this.#o.signer.check(grant, {
         runId: item.runId,
         stepId: item.data.stepId,
         dryRun: item.kind === 'step' ? item.data.dryRun : false,
       });
-      if (why && !(item.kind === 'gate' && this.#gateGrantOk(item))) {
-        this.#o.log.warn(
+      if (why) {
+        log.warn(
           { event: 'dispatch.refused', reason: why, dispatchId, runId: item.runId },
           'dispatch without a valid grant refused',
         );
@@ -137,8 +171,9 @@ export class Worker {
           dispatchId,
           reason: why,
         });
-        this.#replies.send(item.runId, [failureFact(item, error, 0, this.#stamp())]);
-        return;
+        const refused = [failureFact(item, error, 0, this.#stamp())];
+        this.#replies.send(item.runId, refused);
+        return refused;
       }
     }
     const ledger = needsGrant ? this.#o.ledger : undefined;
@@ -148,36 +183,35 @@ export class Worker {
       });
       if (claim.kind === 'done') {
         this.#replies.send(item.runId, claim.replies);
-        return;
+        return claim.replies;
       }
       if (claim.kind === 'running') {
-        this.#o.log.info(
+        log.info(
           { event: 'dispatch.duplicate', dispatchId, worker: claim.owner.worker },
           'dispatch already running elsewhere',
         );
-        return;
+        return undefined;
       }
     }
     const cancelled = item.kind === 'partition' ? undefined : this.#cancels.reasonOf(dispatchId);
     const replies =
       item.kind !== 'partition' && cancelled !== undefined
         ? [cancelledFact(item, cancelled, this.#stamp())]
-        : await this.#execute(item);
+        : await this.#execute(item, log, trace);
     await ledger?.complete(dispatchId, replies);
     this.#replies.send(item.runId, replies);
-  }
-
-  /** A gate's grant is the grant of the step attempt it checks; the dry-run flag is the run's. */
-  #gateGrantOk(item: Extract<ExecItem, { kind: 'gate' }>): boolean {
-    const claims = { runId: item.runId, stepId: item.data.stepId };
-    return this.#o.signer.check(item.grant, { ...claims, dryRun: true }) === undefined;
+    return replies;
   }
 
   #sideEffects(item: Exclude<ExecItem, { kind: 'partition' }>): string {
     return this.#o.catalog.executors.get(item.data.executor)?.sideEffects ?? 'external';
   }
 
-  async #execute(item: ExecItem): Promise<InboundEvent[]> {
+  async #execute(
+    item: ExecItem,
+    dispatchLog: Logger,
+    trace: SpanContext | undefined,
+  ): Promise<InboundEvent[]> {
     const dispatchId = dispatchIdOf(item);
     const started = performance.now();
     const request = toRequest(item);
@@ -185,12 +219,16 @@ export class Worker {
       request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs + 1_000);
     const cancel = this.#cancels.begin(dispatchId);
     const signal = AbortSignal.any([this.#abort.signal, cancel, ...(timeout ? [timeout] : [])]);
+    const log = dispatchLog.child({ dispatchId, runId: item.runId });
     const ctx = {
       request,
       workspace: this.#o.workspace,
       artifacts: this.#o.artifacts,
       signal,
-      log: this.#o.log.child({ dispatchId }),
+      log,
+      prepareCommand: (argv: readonly string[], env: Readonly<Record<string, string>>, cwd: string) =>
+        this.#o.commands.prepare({ argv, env, cwd }, log),
+      ...(trace ? { traceparent: formatTraceparent(trace) } : {}),
       resolvePath: (path: string) => {
         const verdict = checkWorkspacePath(this.#o.workspace, path, this.#o.workspaceRules);
         if (!verdict.ok) throw new TerminalStepError('job_policy_denied', verdict.reason, { path });

@@ -1,19 +1,8 @@
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import type { CliContext, Outcome } from '../context.js';
 import type { Colors } from '../render/ui.js';
+import { untilSignal } from '../signals.js';
 import { eventDetails } from './event-line.js';
-
-/** Resolves on SIGINT or SIGTERM (a tail ends when the operator stops it). */
-const untilSignal = (): Promise<void> =>
-  new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
 
 /** `03:04:05.006  <runId>  step.succeeded  fetch#2 9ms` */
 export const tailLine = (c: Colors, e: StoredEvent): string => {

@@ -1,16 +1,6 @@
 import { LilyError } from '../../contracts/errors.js';
 import type { CliContext, Outcome } from '../context.js';
-
-const untilSignal = (): Promise<string> =>
-  new Promise((resolve) => {
-    const done = (signal: string) => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve(signal);
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
+import { untilSignal } from '../signals.js';
 
 const concurrencyOf = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;

@@ -14,18 +14,7 @@ export const formatDuration = (ms: number | null | undefined): string => {
   return `${Math.floor(s / 3_600)}h${String(Math.floor((s % 3_600) / 60)).padStart(2, '0')}m`;
 };
 
-/** `512 B`, `1.5 KiB`, `3.2 MiB`. */
-export const formatBytes = (n: number): string => {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-};
+export { formatBytes } from '../../client/index.js';
 
 /** A run or step status, colored: green for success, red for failure, yellow for in-between. */
 export const colorStatus = (c: Colors, status: string): string => {

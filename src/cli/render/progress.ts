@@ -106,6 +106,8 @@ export class RunProgress {
         return `  ${c.green('✓')} ${step}  gate ${s(d.gateId)} passed`;
       case 'gate.failed':
         return `  ${c.red('✗')} ${step}  gate ${s(d.gateId)} failed`;
+      case 'gate.skipped':
+        return `  ${c.dim('-')} ${step}  gate ${s(d.gateId)} skipped${c.dim('  dry run: it has side effects')}`;
       case 'run.cancel_requested':
         return `${c.red('■')} cancel requested by ${s(d.by)}${d.reason ? `: ${s(d.reason)}` : ''}`;
       default:

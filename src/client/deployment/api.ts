@@ -2,6 +2,7 @@ import { LilyError } from '../../contracts/errors.js';
 import type { IssuedCredentialFile } from '../../deployment/issue-credential.js';
 import type { ClientContext } from '../context.js';
 import type { DeploymentDown } from './down.js';
+import type { Refusal } from './refusals.js';
 import type { DeploymentStatus } from './status.js';
 import type { DeploymentUp } from './up.js';
 
@@ -138,6 +139,28 @@ export class DeploymentApi {
         await log.flush();
       },
     };
+  }
+  /**
+   * Messages the project's processes refused (a bad signature, an unknown run, a request the
+   * scheduler turned down, ...), read from the end of each log in `.lily/logs/`, newest first:
+   * `total` counts every one found, `refusals` holds the newest `limit` (default 50).
+   *
+   * @example
+   * const { total, refusals } = await client.deployment.refusals({ limit: 10 });
+   */
+  async refusals(o: { limit?: number } = {}): Promise<{ total: number; refusals: Refusal[] }> {
+    const paths = this.#ctx.paths();
+    const limit = integer('limit', o.limit, 50, 10_000);
+    const [{ readdir }, { join }, { readRefusals }] = await Promise.all([
+      import('node:fs/promises'),
+      import('node:path'),
+      import('./refusals.js'),
+    ]);
+    const files = (await readdir(paths.logs).catch(() => [] as string[]))
+      .filter((f) => f.endsWith('.log') && f !== 'nats-server.log')
+      .sort();
+    const logs = files.map((f) => ({ process: f.slice(0, -'.log'.length), file: join(paths.logs, f) }));
+    return readRefusals(logs, limit);
   }
 }
 

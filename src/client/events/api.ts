@@ -2,6 +2,7 @@ import { LilyError } from '../../contracts/errors.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import type { ClientContext } from '../context.js';
 import type { Tail } from './tail.js';
+import type { EventWatch, WatchHandlers } from './watch.js';
 
 /** A raw message of a tail: its subject and payload (JSON when it parses, else the text). */
 export interface TailMessage {
@@ -96,5 +97,21 @@ export class EventsApi {
       { ...(since ? { since } : {}), ...(store ? { store } : {}) },
       onEvent,
     );
+  }
+
+  /**
+   * Every event of the namespace as it is published (run, job and approval streams), until
+   * `close()`; `onStatus` hears the connection go `down` and come back `live` (then re-read
+   * the log: what was published meanwhile is lost to the watch, not to the log). Throws
+   * `bus_unavailable` when no NATS runs for the project.
+   *
+   * @example
+   * const watch = await client.events.watch({ onEvent: (e) => console.log(e.stream, e.type) });
+   */
+  async watch(h: WatchHandlers): Promise<EventWatch> {
+    const observer = await this.#ctx.observerBus();
+    if (!observer) throw nothingToTail();
+    const { watchNamespaceEvents } = await import('./watch.js');
+    return watchNamespaceEvents(observer.bus, observer.ns, h);
   }
 }

@@ -1,5 +1,6 @@
 import type { JobSpec } from '../../blueprints/jobs/spec.js';
 import type { ClientContext } from '../context.js';
+import type { JobSchedule } from './schedule.js';
 import type { JobUpgrade } from './upgrade.js';
 import type { JobEntry, JobValidation } from './validate.js';
 
@@ -79,5 +80,26 @@ export class JobsApi {
     const project = await this.#ctx.project();
     const { upgradeJobSpec } = await import('./upgrade.js');
     return upgradeJobSpec(project, id, { write: o.write === true });
+  }
+
+  /**
+   * A job's schedule: its trigger, the next `count` fire times (default 5; none for a manual
+   * job) after the client's clock, and the newest `recent` ticks the scheduler decided (default
+   * 10). Throws `job_not_found`, `job_invalid_spec`.
+   *
+   * @example
+   * const { next } = await client.jobs.schedule('nightly', { count: 3 });
+   */
+  async schedule(id: string, o: { count?: number; recent?: number } = {}): Promise<JobSchedule> {
+    const project = await this.#ctx.project();
+    const { spec } = await project.jobs.load(id);
+    const { nextFireTimes, recentTicks } = await import('./schedule.js');
+    const { events } = await this.#ctx.stores();
+    return {
+      jobId: spec.id,
+      trigger: spec.trigger,
+      next: nextFireTimes(spec.trigger, this.#ctx.clock.now(), Math.max(0, Math.min(o.count ?? 5, 100))),
+      recent: await recentTicks(events, spec.id, Math.max(0, Math.min(o.recent ?? 10, 1000))),
+    };
   }
 }

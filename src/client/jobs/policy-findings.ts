@@ -1,3 +1,4 @@
+import { programResolver } from '../../actors/policy/executables.js';
 import { checkWorkspacePath } from '../../actors/policy/workspace.js';
 import { resolveJobKind } from '../../blueprints/job-kinds.js';
 import type { Plan } from '../../blueprints/plan.js';
@@ -20,7 +21,8 @@ const kindDryRun = (project: Project, plan: Plan): string | undefined => {
 /**
  * What the project's policy will say about each step of a job's compiled plan when a manual run
  * of it (the policy's default principal, no dry run) meets the policy gate: the same decision,
- * against the same workspace (the project directory), with the fix of every denial.
+ * against the same workspace (the project directory) and program search path, with the fix of
+ * every denial.
  */
 export const policyFindings = (project: Project, jobId: string, plan: Plan): PolicyFinding[] => {
   const requiresDryRun = kindDryRun(project, plan);
@@ -29,5 +31,6 @@ export const policyFindings = (project: Project, jobId: string, plan: Plan): Pol
     executors: project.catalog.executors,
     ...(requiresDryRun === undefined ? {} : { kindRequiresDryRun: requiresDryRun }),
     checkPath: (path, rules) => checkWorkspacePath(project.paths.dir, path, rules),
+    resolveProgram: programResolver(project.policy, project.paths.dir).resolve,
   });
 };

@@ -105,7 +105,7 @@ export const upgradeJobSpec = async (
   resolveJob(project.catalog, parsed.spec, { locate: parsed.locate, file: job.file });
   if (o.write) {
     const tmp = `${job.file}.upgrade-${process.pid}`;
-    await writeFile(tmp, upgraded);
+    await writeFile(tmp, upgraded, { mode: 0o600 });
     await rename(tmp, job.file);
   }
   return { ...base, changed: true, to: ref(next), before: text, after: upgraded, written: o.write };

@@ -9,6 +9,7 @@ import type { ProjectLocation } from '../../project/find.js';
 import { openProject } from '../../project/open.js';
 import type { ProjectPaths } from '../../project/paths.js';
 import { loadPolicy } from '../../project/policy.js';
+import { findLooseEntries } from '../../project/private-state.js';
 import { projectMissing } from '../errors.js';
 import { formatBytes } from '../format.js';
 
@@ -128,4 +129,21 @@ export const grantKeyCheck = async (paths: ProjectPaths): Promise<Check> => {
   return mode === 0o600
     ? check('grant key', 'ok', `${file} (mode 0600)`)
     : check('grant key', 'fail', `${file} has mode 0${mode.toString(8)}`, `chmod 600 ${file}`);
+};
+
+/** `.lily/` and everything Lily writes in it reachable by its owner only (0700 / 0600). */
+export const privateStateCheck = async (paths: ProjectPaths): Promise<Check> => {
+  const found = await findLooseEntries(paths.root);
+  if (found.length === 0) return check('private state', 'ok', `${paths.root} is private (0700, files 0600)`);
+  const shown = found
+    .slice(0, 5)
+    .map((e) => `${e.path} (0${e.mode.toString(8)})`)
+    .join(', ');
+  const more = found.length > 5 ? ` and ${found.length - 5} more` : '';
+  return check(
+    'private state',
+    'fail',
+    `readable by other users: ${shown}${more}`,
+    `chmod -R go-rwx ${paths.root} (the engine also makes it private when it starts)`,
+  );
 };

@@ -19,6 +19,7 @@ import {
   grantKeyCheck,
   lmdbCheck,
   nodeCheck,
+  privateStateCheck,
   projectCheck,
 } from './doctor-checks.js';
 
@@ -101,13 +102,14 @@ export interface DoctorReport {
 }
 
 /**
- * Node, nats-server, project, config, policy, jobs, LMDB, grant key, and the running
+ * Node, nats-server, project, private state, config, policy, jobs, LMDB, grant key, and the running
  * deployment's processes, each with what to do. Never throws: a failure is a check.
  */
 export const runDoctor = async (at: ProjectLocation): Promise<DoctorReport> => {
   const paths = at.found ? projectPaths(at.dir) : undefined;
   const checks: Check[] = [nodeCheck(), await natsCheck(paths), projectCheck(at)];
   if (paths) {
+    checks.push(await privateStateCheck(paths));
     checks.push(...(await configChecks(paths)));
     checks.push(await lmdbCheck(paths), await grantKeyCheck(paths), ...(await deploymentChecks(paths)));
   }

@@ -4,6 +4,7 @@ import { RunHandle } from './handle.js';
 import type { RunIdentity } from './new-identity.js';
 import { type ListRunsOptions, RUN_LIST_STATUSES, type RunSummary } from './read.js';
 import type { RunRequestOptions } from './request.js';
+import type { RunRow, RunSearch, RunSearchIndex } from './search.js';
 
 /**
  * Runs: submit new ones, list and open existing ones. Reads need no engine (they read the log);
@@ -12,6 +13,7 @@ import type { RunRequestOptions } from './request.js';
  */
 export class RunsApi {
   readonly #ctx: ClientContext;
+  #index: RunSearchIndex | undefined;
 
   /** @internal */
   constructor(ctx: ClientContext) {
@@ -64,6 +66,29 @@ export class RunsApi {
     }
     const { listRuns } = await import('./read.js');
     return listRuns((await this.#ctx.stores()).events, o);
+  }
+
+  /**
+   * Runs newest first with what a console filters on (job, status, trigger, request time, a run
+   * id prefix) and flags (parent, error, waiting approvals). The client keeps each row until
+   * its run's stream grows, so searching again costs a fold only for the runs that changed.
+   * Throws `usage_invalid` for a limit below 1 or an unknown status.
+   *
+   * @example
+   * const { runs } = await client.runs.search({ trigger: 'cron', from: Date.now() - 86_400_000 });
+   */
+  async search(o: RunSearch = {}): Promise<{ runs: RunRow[]; total: number }> {
+    if (o.limit !== undefined && (!Number.isSafeInteger(o.limit) || o.limit < 1)) {
+      throw invalidArgument(`limit must be a positive integer, not ${o.limit}`, { option: 'limit' });
+    }
+    if (o.status !== undefined && !(RUN_LIST_STATUSES as readonly string[]).includes(o.status)) {
+      throw invalidArgument(`status must be one of ${RUN_LIST_STATUSES.join(', ')}, not ${o.status}`, {
+        option: 'status',
+      });
+    }
+    const { RunSearchIndex } = await import('./search.js');
+    this.#index ??= new RunSearchIndex();
+    return this.#index.search((await this.#ctx.stores()).events, o);
   }
 
   /**

@@ -1,12 +1,15 @@
 import { LilyError } from '../../contracts/errors.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
+import type { JsonObject } from '../../contracts/json.js';
 import type { RunReceipt } from '../../eventstore/projections/receipt-types.js';
 import type { EngineMode } from '../connection/live-target.js';
 import type { ClientContext } from '../context.js';
 import type { CancelReceipt } from './cancel.js';
+import type { RunGraph } from './graph.js';
 import type { ReceiptView } from './receipt.js';
 import type { ReplayReport } from './replay.js';
 import type { RerunOf, RunRequestOptions } from './request.js';
+import type { RerunPreview } from './rerun-preview.js';
 import type { ResolveAnswer } from './resolve-fact.js';
 import type { RunResult } from './result.js';
 
@@ -191,6 +194,56 @@ export class RunHandle {
     const events = await this.events();
     const { replayRun } = await import('./replay.js');
     return replayRun(catalog, this.runId, events, o);
+  }
+
+  /**
+   * The run's machine for drawing: the steps of its pinned plan (needs, routes, gates,
+   * partitions, approvals), each step's lifecycle states and edges, and the state the log has
+   * folded each step to now. Null for a run only requested (no plan pinned yet). Throws
+   * `run_not_found`.
+   *
+   * @example
+   * const graph = await handle.graph();
+   * const active = graph?.steps.filter((s) => s.state === 'dispatched');
+   */
+  async graph(): Promise<RunGraph | null> {
+    const catalog = await this.#ctx.catalog();
+    const events = await this.events();
+    const { runGraph } = await import('./graph.js');
+    return runGraph(catalog, events);
+  }
+
+  /**
+   * What `rerun(o)` would do, without doing it. A fork (`fromStep` or `gatesOnly`) is derived
+   * from the parent's pinned plan and log as the scheduler derives it (which steps are
+   * memoized, which run again); a fresh re-run compiles the job as it is now and runs every
+   * step with the parent's input merged with `input`. Throws `run_not_found`, `usage_invalid`
+   * (an unknown step; input given to a fork), and what compiling the job throws.
+   *
+   * @example
+   * const { memoized, rerun } = await handle.previewRerun({ fromStep: 'deploy' });
+   */
+  async previewRerun(
+    o: { fromStep?: string; gatesOnly?: boolean; input?: JsonObject } = {},
+  ): Promise<RerunPreview> {
+    const events = await this.events();
+    const catalog = await this.#ctx.catalog();
+    const { previewFork, previewFresh } = await import('./rerun-preview.js');
+    if (o.fromStep !== undefined || o.gatesOnly === true) {
+      if (o.input !== undefined && Object.keys(o.input).length > 0) {
+        throw new LilyError(
+          'usage_invalid',
+          'a fork re-runs with its parent run input; no input may be given',
+          {
+            runId: this.runId,
+          },
+        );
+      }
+      return previewFork(catalog, this.runId, events, o);
+    }
+    const jobId = (events[0]?.data as { jobId?: string } | undefined)?.jobId ?? '';
+    const project = await this.#ctx.project();
+    return previewFresh(project, this.runId, jobId, events, o.input ?? {});
   }
 
   /**

@@ -98,6 +98,20 @@ export const EVENT_DATA_SCHEMAS = {
     approvalId: z.string().optional(),
     /** The succeeded dry run (run id) an allow relied on, when a dry run was required. */
     dryRunProof: z.string().optional(),
+    /**
+     * What the allowed step (no `gateId`) and its gates run: argv[0] as written, the real path
+     * it resolved to on the policy's search path, and that file's sha256.
+     */
+    programs: z
+      .array(
+        z.object({
+          gateId: z.string().optional(),
+          program: z.string(),
+          path: z.string(),
+          sha256: z.string().optional(),
+        }),
+      )
+      .optional(),
     /** For a denial: what to change (the job or the policy) so that the step may run. */
     fix: z.string().optional(),
   }),
@@ -199,6 +213,15 @@ export const EVENT_DATA_SCHEMAS = {
     gateId: z.string(),
     executor: z.string(),
     input: jsonSchema,
+  }),
+  /**
+   * A gate the run did not run: a dry run skips every gate with side effects (`reason:
+   * dry_run`), so a dry run executes none. Recorded by the run machine, never dispatched.
+   */
+  'gate.skipped': dispatchRefSchema.extend({
+    gateId: z.string(),
+    executor: z.string(),
+    reason: z.enum(['dry_run']),
   }),
   'gate.passed': dispatchRefSchema.extend({ gateId: z.string(), output: jsonSchema.optional() }),
   'gate.failed': dispatchRefSchema.extend({

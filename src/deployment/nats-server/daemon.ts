@@ -112,6 +112,11 @@ export interface SpawnDaemonOptions {
   env?: NodeJS.ProcessEnv;
   /** Epoch ms to record; default Date.now(). */
   now?: number;
+  /**
+   * The umask the process starts with (it inherits it): 0o077 keeps every file it creates
+   * private. Not for engine and worker daemons, whose step commands would inherit it too.
+   */
+  umask?: number;
 }
 
 /**
@@ -132,15 +137,23 @@ export const spawnDaemon = async (options: SpawnDaemonOptions): Promise<DaemonRe
       },
     );
   }
-  mkdirSync(dirname(options.log), { recursive: true });
+  mkdirSync(dirname(options.log), { recursive: true, mode: 0o700 });
   const fd = openSync(options.log, 'a', 0o600);
   try {
-    const child = spawn(options.command, [...options.args], {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      detached: true,
-      stdio: ['ignore', fd, fd],
-    });
+    // The child is forked inside spawn(), synchronously: it inherits this umask, and this
+    // process has its own back before anything else runs.
+    const previousUmask = options.umask === undefined ? undefined : process.umask(options.umask);
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(options.command, [...options.args], {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        detached: true,
+        stdio: ['ignore', fd, fd],
+      });
+    } finally {
+      if (previousUmask !== undefined) process.umask(previousUmask);
+    }
     const pid = await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
       child.once('spawn', () => resolve(child.pid as number));

@@ -128,6 +128,8 @@ const launch = async (binary: string, port: number, paths: NatsPaths, timeoutMs:
     args: ['-c', paths.config],
     log: paths.log,
     cmdlineMarker: paths.config,
+    // Its JetStream store and pid file live under .lily/: private whatever our umask.
+    umask: 0o077,
   });
   const deadline = Date.now() + timeoutMs;
   const state = { pid: record.pid, config: paths.config, binary };
@@ -169,7 +171,7 @@ export const startManagedNats = async (
   await removeFile(paths.state);
   const binary = options.binary ?? findNatsServer(options.env).path;
   await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
-  await mkdir(join(lilyRoot, 'logs'), { recursive: true });
+  await mkdir(join(lilyRoot, 'logs'), { recursive: true, mode: 0o700 });
   const jwts = await trustJwts(await loadOrCreateNatsTrust(paths.keys), basename(dirname(lilyRoot)));
   let last: { port: number; log: string } = { port: 0, log: '' };
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -191,6 +191,12 @@ const policyHandlers: Handlers = {
       grant: d.grant ?? null,
       approvalId: d.approvalId ?? null,
       dryRunProof: d.dryRunProof ?? null,
+      programs: (d.programs ?? []).map((p) => ({
+        gateId: p.gateId ?? null,
+        program: p.program,
+        path: p.path,
+        sha256: p.sha256 ?? null,
+      })),
       at: e.at,
     });
     if (d.decision === 'deny') stepOf(r, d.stepId).status = 'denied';
@@ -299,6 +305,20 @@ const stepHandlers: Handlers = {
       outcome: 'dispatched',
       required: null,
       error: null,
+      skipReason: null,
+      at: e.at,
+    });
+  },
+  'gate.skipped': (r, d, e) => {
+    stepOf(r, d.stepId).gates.push({
+      gateId: d.gateId,
+      attempt: d.attempt,
+      dispatchId: d.dispatchId,
+      executor: d.executor,
+      outcome: 'skipped',
+      required: null,
+      error: null,
+      skipReason: d.reason,
       at: e.at,
     });
   },
@@ -326,6 +346,7 @@ const gateResult = (
       outcome,
       required,
       error,
+      skipReason: null,
       at,
     });
 };

@@ -61,9 +61,15 @@ export interface GateReceipt {
   attempt: number;
   dispatchId: string;
   executor: string | null;
-  outcome: 'dispatched' | 'passed' | 'failed' | 'cancelling' | 'cancelled';
+  /**
+   * `skipped`: not run (a dry run skips every gate with side effects; `skipReason` says so).
+   * `cancelling` / `cancelled`: the run cancelled it as it ended; its worker stopped it.
+   */
+  outcome: 'dispatched' | 'passed' | 'failed' | 'skipped' | 'cancelling' | 'cancelled';
   required: boolean | null;
   error: ErrorInfo | null;
+  /** Why the gate was skipped (`dry_run`), else null. */
+  skipReason: string | null;
   at: number;
 }
 
@@ -94,6 +100,8 @@ export interface PolicyEntry {
   approvalId: string | null;
   /** The succeeded dry run (run id) a required-dry-run check relied on. */
   dryRunProof: string | null;
+  /** What the allowed step (`gateId` null) and its gates run: argv[0], its real path, its sha256. */
+  programs: { gateId: string | null; program: string; path: string; sha256: string | null }[];
   at: number;
 }
 

@@ -40,7 +40,11 @@ const header = (r: RunReceipt): string[] => [
 ];
 
 const gatesText = (s: StepReceipt): string =>
-  s.gates.length === 0 ? '-' : s.gates.map((g) => `${g.gateId}: ${g.outcome}`).join(', ');
+  s.gates.length === 0
+    ? '-'
+    : s.gates
+        .map((g) => `${g.gateId}: ${g.outcome}${g.skipReason === 'dry_run' ? ' (dry run)' : ''}`)
+        .join(', ');
 
 const steps = (r: RunReceipt): string[] =>
   r.steps.length === 0
@@ -90,8 +94,18 @@ const dryRunProofs = (r: RunReceipt): string[] => {
   );
 };
 
+/** What the policy allowed each step (and gate) to run: the real file and its digest. */
+const allowedPrograms = (r: RunReceipt): string[] =>
+  r.policy.flatMap((p) =>
+    p.programs.map(
+      (x) =>
+        `- ${cell(p.stepId)}#${p.attempt}${x.gateId === null ? '' : ` gate ${cell(x.gateId)}`}: ${code(x.program)} is ${code(x.path)}${x.sha256 === null ? '' : ` (sha256 ${x.sha256.slice(0, 16)})`}`,
+    ),
+  );
+
 const governance = (r: RunReceipt): string[] => {
   const lines = [
+    ...allowedPrograms(r),
     ...r.policy
       .filter((p) => p.decision !== 'allow')
       .map(

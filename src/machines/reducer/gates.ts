@@ -1,19 +1,43 @@
+import type { PlanGate } from '../../blueprints/plan.js';
 import type { ErrorInfo } from '../../contracts/index.js';
+import type { GateStatus } from '../types.js';
 import { settle } from './settle.js';
 import type { Tx } from './tx.js';
 
 export const gateDispatchId = (runId: string, stepId: string, attempt: number, gateId: string): string =>
   `${runId}/${stepId}/${attempt}:gate:${gateId}`;
 
-/** Sends `gate.run` for every gate of a step whose work succeeded; the step is `gating`. */
+/**
+ * Whether a dry run skips this gate: it has side effects, or the plan does not say (a plan
+ * compiled before gates recorded them). A dry run executes no side effect, gates included.
+ */
+export const skippedInDryRun = (gate: PlanGate): boolean => (gate.sideEffects ?? 'external') !== 'none';
+
+/**
+ * Sends `gate.run` for every gate of a step whose work succeeded; the step is `gating`. In a dry
+ * run a gate with side effects is recorded as skipped (`gate.skip`, reason `dry_run`) instead;
+ * when every gate is skipped the step settles as succeeded at once.
+ */
 export const startGates = (tx: Tx, id: string): void => {
   const plan = tx.planStep(id);
   const step = tx.step(id);
-  const gates: Record<string, 'pending'> = {};
-  for (const gate of plan.gates) gates[gate.id] = 'pending';
+  const skip = (gate: PlanGate) => tx.view.dryRun && skippedInDryRun(gate);
+  const gates: Record<string, GateStatus> = {};
+  for (const gate of plan.gates) gates[gate.id] = skip(gate) ? 'skipped' : 'pending';
   tx.patchStep(id, { status: 'gating', gates, gateErrors: {} });
   for (const gate of plan.gates) {
     const dispatchId = gateDispatchId(tx.runId, id, step.attempt, gate.id);
+    if (skip(gate)) {
+      const data = {
+        stepId: id,
+        attempt: step.attempt,
+        dispatchId,
+        gateId: gate.id,
+        executor: gate.executor,
+      };
+      tx.emit({ type: 'gate.skip', data: { ...data, reason: 'dry_run' } });
+      continue;
+    }
     const input = {
       with: gate.with,
       output: step.output ?? null,
@@ -36,6 +60,7 @@ export const startGates = (tx: Tx, id: string): void => {
     );
     tx.putInflight(dispatchId, { stepId: id, attempt: step.attempt, gateId: gate.id });
   }
+  if (!Object.values(gates).includes('pending')) settle(tx, id, 'succeeded');
 };
 
 /** The step's own work succeeded: run its gates, or settle as succeeded when it has none. */

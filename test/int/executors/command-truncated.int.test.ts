@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandExecutor } from '../../../src/actors/executors/builtin-executors.js';
+import { CommandGuard } from '../../../src/actors/executors/command-guard.js';
 import { memoryLogger } from '../../../src/actors/logger.js';
 import { createInMemoryArtifactStore } from '../../../src/eventstore/index.js';
 
@@ -28,6 +29,11 @@ describe('command executor output cap', () => {
       signal: new AbortController().signal,
       log: memoryLogger(),
       resolvePath: (p) => join(dir, p),
+      prepareCommand: (argv, env, cwd) =>
+        new CommandGuard({
+          policy: { commands: ['node'], env: { allow: [], deny: [] } },
+          workspace: dir,
+        }).prepare({ argv, env, cwd }, memoryLogger()),
     });
     expect(result.truncated).toEqual(['stdout']);
     expect(result.output).toMatchObject({ truncated: ['stdout'], stdoutBytes: nine, stderrBytes: 0 });

@@ -2,6 +2,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hxoPack from '@lily/hxo';
+import { CommandGuard } from '../../../src/actors/executors/command-guard.js';
 import { silentLogger } from '../../../src/actors/logger.js';
 import { checkWorkspacePath, type WorkspaceRules } from '../../../src/actors/policy/workspace.js';
 import { createBuiltinCatalog } from '../../../src/blueprints/builtins/index.js';
@@ -40,9 +41,10 @@ export interface ContextOptions {
   stepId?: string;
 }
 
-/** An ExecutionContext as a worker builds it: the workspace policy behind resolvePath. */
+/** An ExecutionContext as a worker builds it: the workspace policy behind resolvePath, no commands allowed. */
 export const context = (workspace: string, o: ContextOptions = {}): ExecutionContext => {
   const rules = o.rules ?? { allow: ['**'], deny: [] };
+  const commands = new CommandGuard({ policy: { commands: [], env: { allow: [], deny: [] } }, workspace });
   return {
     request: {
       dispatchId: 'run-1/step/1',
@@ -64,6 +66,7 @@ export const context = (workspace: string, o: ContextOptions = {}): ExecutionCon
         throw new StepError('job_policy_denied', verdict.reason, { path }, { retryable: false });
       return verdict.absolute;
     },
+    prepareCommand: (argv, env, cwd) => commands.prepare({ argv, env, cwd }, silentLogger()),
   };
 };
 

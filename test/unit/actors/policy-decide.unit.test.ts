@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { PathVerdict } from '../../../src/actors/policy/workspace.js';
 import { decidePolicy, type PolicyRequest } from '../../../src/policy/decide.js';
+import { resolveProgram } from '../../../src/policy/programs.js';
 import { policySchema } from '../../../src/project/policy.js';
+import { fakeExecutables } from '../../helpers/fake-executables.js';
 
 const policy = (over: Record<string, unknown> = {}) =>
   policySchema.parse({
@@ -31,7 +33,17 @@ const paths = (path: string): PathVerdict =>
   path.startsWith('secrets')
     ? { ok: false, reason: `path ${path} matches a deny rule` }
     : { ok: true, absolute: `/w/${path}`, relative: path };
-const decide = (p: ReturnType<typeof policy>, r: PolicyRequest) => decidePolicy(p, r, paths);
+const disk = fakeExecutables({
+  '/usr/bin/node': 'exec',
+  '/usr/bin/npm': { link: '../lib/node_modules/npm/bin/npm-cli.js' },
+  '/usr/lib/node_modules/npm/bin/npm-cli.js': 'exec',
+  '/usr/bin/rm': 'exec',
+  '/w/x/node': 'exec',
+});
+const resolve = (program: string, cwd: string) =>
+  resolveProgram(program, { searchPath: ['/usr/local/bin', '/usr/bin'], cwd: `/w/${cwd}` }, disk);
+const decide = (p: ReturnType<typeof policy>, r: PolicyRequest) =>
+  decidePolicy(p, r, { checkPath: paths, resolveProgram: resolve });
 
 describe('decidePolicy', () => {
   it('allows what every rule allows', () => {
@@ -51,6 +63,51 @@ describe('decidePolicy', () => {
     expect(decide(policy({ commands: ['*'] }), request({ argv: ['rm'] }))).toMatchObject({
       decision: 'allow',
     });
+  });
+
+  it('checks the program that would run, not its name: an impostor named node is refused', () => {
+    expect(decide(policy(), request({ argv: ['./x/node'] }))).toMatchObject({
+      decision: 'deny',
+      rule: 'commands',
+      reasons: ['command ./x/node (/w/x/node) is not in the command allowlist'],
+    });
+    expect(decide(policy(), request({ argv: ['node'], cwd: 'x' })).decision).toBe('allow');
+    expect(decide(policy(), request({ argv: ['./node'], cwd: 'x' })).decision).toBe('deny');
+    expect(decide(policy(), request({ argv: ['missing-tool'] }))).toMatchObject({
+      decision: 'deny',
+      reasons: [expect.stringMatching(/not on the policy's search path \(\/usr\/local\/bin:\/usr\/bin\)/)],
+    });
+  });
+
+  it('checks the commands and variables of every gate of the step', () => {
+    const gates = (argv: string[], env?: string[]) => [
+      { id: 'check', executor: 'command', argv, ...(env ? { env } : {}) },
+    ];
+    expect(decide(policy(), request({ gates: gates(['npm', 'test']) })).decision).toBe('allow');
+    expect(decide(policy(), request({ gates: gates(['./x/node']) }))).toMatchObject({
+      decision: 'deny',
+      rule: 'commands',
+      reasons: [expect.stringMatching(/^gate check: command \.\/x\/node/)],
+    });
+    expect(decide(policy(), request({ gates: gates(['npm'], ['LD_PRELOAD']) }))).toMatchObject({
+      decision: 'deny',
+      rule: 'env',
+      reasons: [expect.stringMatching(/^gate check sets LD_PRELOAD/)],
+    });
+  });
+
+  it('denies variables that change what runs, with the fix in the reason', () => {
+    expect(decide(policy(), request({ env: ['FOO', 'PATH'] }))).toEqual({
+      decision: 'deny',
+      rule: 'env',
+      reasons: [
+        "step sets PATH, which changes where programs are looked up; remove it from the step's env, or name PATH in policy.yaml env.allow to allow it on purpose",
+      ],
+    });
+    expect(decide(policy(), request({ env: ['FOO'] })).decision).toBe('allow');
+    expect(decide(policy({ env: { allow: ['*', 'PATH'] } }), request({ env: ['PATH'] })).decision).toBe(
+      'allow',
+    );
   });
 
   it('requires declared capabilities, and an explicit one for non-idempotent steps', () => {

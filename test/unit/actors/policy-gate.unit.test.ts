@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createInMemoryBus } from '../../../src/actors/bus/in-memory-bus.js';
 import { memoryLogger } from '../../../src/actors/logger.js';
@@ -15,6 +18,17 @@ import { createUlidGenerator } from '../../../src/eventstore/system-ports.js';
 import { policySchema } from '../../../src/project/policy.js';
 
 const NS = 't';
+
+/** Where a shell would find `name` on this process's PATH (what the gate uses by default). */
+const resolveOnPath = (name: string): string => {
+  for (const dir of (process.env.PATH ?? '').split(':').filter((d) => d.startsWith('/'))) {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {}
+  }
+  throw new Error(`${name} is not on PATH`);
+};
 const T0 = Date.UTC(2026, 0, 1);
 const KEY = Buffer.alloc(32, 7);
 
@@ -66,6 +80,8 @@ const setup = async (policy: Record<string, unknown> = {}) => {
       principal?: string;
       completed?: string;
       timeoutMs?: number;
+      /** More `run.started` fields (a fork's `parent` and `memo`). */
+      started?: JsonObject;
     } = {},
   ) => {
     const runId = ids.runId();
@@ -96,6 +112,7 @@ const setup = async (policy: Record<string, unknown> = {}) => {
       kernelVersion: 't',
       env: {},
       principal,
+      ...opts.started,
     };
     await store.append(`run/${runId}`, [
       { id: `${runId}/requested`, type: 'run.requested', at: T0, data: requested, meta },
@@ -229,6 +246,62 @@ describe('PolicyGate: policy.check', () => {
     );
     await t.run([step()], { input, dryRun: true, completed: 'succeeded' });
     expect(await real()).toBe('allow');
+  });
+
+  it('a dry-run fork that copied steps from its parent or ran only gates is no proof', async () => {
+    const t = await setup({ require_dry_run: [{ job: 'build' }] });
+    const input = { target: 'prod' };
+    const real = async () => (await t.check((await t.run([step()], { input })).runId)).decision;
+    const parent = { runId: '01ARZ3NDEKTSV4RRFFQ69G5FAV', gatesOnly: false };
+    const memo = { build: { output: { copied: true }, artifacts: [] } };
+    await t.run([step()], { input, dryRun: true, completed: 'succeeded', started: { parent, memo } });
+    await t.run([step()], {
+      input,
+      dryRun: true,
+      completed: 'succeeded',
+      started: { parent: { ...parent, gatesOnly: true } },
+    });
+    expect(await real()).toBe('deny');
+    // A full re-run of a parent (nothing memoized) dry-runs every step: it is a proof.
+    await t.run([step()], { input, dryRun: true, completed: 'succeeded', started: { parent } });
+    expect(await real()).toBe('allow');
+  });
+
+  it('records what an allowed step and its gates run: argv[0], the real file, its sha256', async () => {
+    const t = await setup();
+    const { runId } = await t.run([
+      step({ gates: [{ id: 'check', executor: 'command', with: { argv: [process.execPath, '-v'] } }] }),
+    ]);
+    const decided = await t.check(runId);
+    const node = realpathSync(process.execPath);
+    const sha256 = createHash('sha256').update(readFileSync(node)).digest('hex');
+    expect(decided).toMatchObject({
+      decision: 'allow',
+      programs: [
+        {
+          program: 'node',
+          path: realpathSync(resolveOnPath('node')),
+          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
+        { gateId: 'check', program: process.execPath, path: node, sha256 },
+      ],
+    });
+  });
+
+  it('denies a program the allowlist names only by basename, and a step env that changes what runs', async () => {
+    const t = await setup();
+    const impostor = await t.run([step({ with: { argv: ['/tmp/lily-impostor/node'] } })]);
+    expect(await t.check(impostor.runId)).toMatchObject({
+      decision: 'deny',
+      rule: 'commands',
+      reasons: [expect.stringMatching(/^command \/tmp\/lily-impostor\/node is not allowed/)],
+    });
+    const preload = await t.run([step({ with: { argv: ['node'], env: { LD_PRELOAD: './x/pre.so' } } })]);
+    expect(await t.check(preload.runId)).toMatchObject({
+      decision: 'deny',
+      rule: 'env',
+      reasons: [expect.stringMatching(/^step sets LD_PRELOAD/)],
+    });
   });
 
   it('never crashes on malformed messages', async () => {

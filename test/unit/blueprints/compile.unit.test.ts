@@ -26,6 +26,29 @@ describe('compileBlueprint: plan validation', () => {
     expect(compileRaw({ steps: [echo('a'), echo('b', { needs: ['a'] })] }).planHash).toBe(planHash);
   });
 
+  it("records each gate's side effects: the worse of its own and its executor's", () => {
+    const { plan } = compileRaw({
+      steps: [
+        echo('a', {
+          gates: [
+            { id: 'run', executor: 'command', with: { argv: ['x'] } },
+            { id: 'shape', executor: 'echo' },
+            { id: 'claims-none', executor: 'command', sideEffects: 'none' },
+            { id: 'declares-write', executor: 'echo', sideEffects: 'write' },
+          ],
+        }),
+        echo('b'),
+      ],
+    });
+    expect(plan.steps[0]?.gates.map((g) => [g.id, g.sideEffects])).toEqual([
+      ['run', 'external'],
+      ['shape', 'none'],
+      ['claims-none', 'external'],
+      ['declares-write', 'write'],
+    ]);
+    expect(plan.steps[1]?.gates).toEqual([]);
+  });
+
   it('names an unknown step in needs, routes and inputs', () => {
     expect(failure({ steps: [echo('a', { needs: ['ghost'] })] }).data).toMatchObject({
       reason: 'unknown_step',

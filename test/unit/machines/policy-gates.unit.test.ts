@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { dispatchId, ev, given, plan, RUN } from './given.js';
+import type { PlanInput } from '../../../src/blueprints/plan.js';
+import { dispatchId, ev, given, plan, RUN, started } from './given.js';
 
 describe('policy, approvals and dry runs', () => {
   const one = plan([
@@ -97,6 +98,79 @@ describe('gates', () => {
       code: 'blueprint_execution_failed',
       data: { gates: ['lint'] },
     });
+  });
+});
+
+describe('gates in a dry run', () => {
+  const dry = { started: { dryRun: true } };
+  const gated = (gates: PlanInput['steps'][number]['gates']) =>
+    plan([
+      { id: 'a', executor: 'x', gates },
+      { id: 'b', executor: 'x', needs: ['a'] },
+    ]);
+
+  it('given a dry run, a gate with side effects is recorded as skipped, never run, and the step succeeds', () => {
+    const p = gated([{ id: 'deploy-check', sideEffects: 'external' }]);
+    given(p, [ev.allow('a')], dry)
+      .when(ev.ok('a', { dryRun: true }))
+      .thenMatches([
+        {
+          type: 'gate.skip',
+          data: {
+            stepId: 'a',
+            attempt: 1,
+            dispatchId: `${dispatchId('a')}:gate:deploy-check`,
+            gateId: 'deploy-check',
+            executor: 'command',
+            reason: 'dry_run',
+          },
+        },
+        { type: 'policy.check', data: { stepId: 'b' } },
+      ])
+      .then(['gate.skip', 'policy.check'])
+      .thenStatus({ a: 'succeeded', b: 'policy_check' });
+  });
+
+  it('given a gate whose side effects the plan does not record, a dry run skips it too', () => {
+    given(gated([{ id: 'old' }]), [ev.allow('a')], dry)
+      .when(ev.ok('a'))
+      .then(['gate.skip', 'policy.check']);
+  });
+
+  it('given side-effect-free and side-effecting gates, only the free ones run; the step waits for them', () => {
+    const p = gated([
+      { id: 'shape', executor: 'echo', sideEffects: 'none' },
+      { id: 'smoke', sideEffects: 'write' },
+      { id: 'read', sideEffects: 'read' },
+    ]);
+    const w = given(p, [ev.allow('a')], dry)
+      .when(ev.ok('a'))
+      .then(['gate.run', 'gate.skip', 'gate.skip'])
+      .thenMatches([
+        { data: { gateId: 'shape' } },
+        { data: { gateId: 'smoke' } },
+        { data: { gateId: 'read' } },
+      ])
+      .thenStatus({ a: 'gating' });
+    expect(w.state.steps.a?.gates).toEqual({ shape: 'pending', smoke: 'skipped', read: 'skipped' });
+    expect(Object.keys(w.state.inflight)).toEqual([`${dispatchId('a')}:gate:shape`]);
+    w.and(ev.gatePassed('a', 'shape')).then(['policy.check']).thenStatus({ a: 'succeeded' });
+  });
+
+  it('given a real run, the same gates all run', () => {
+    const p = gated([{ id: 'smoke', sideEffects: 'external' }, { id: 'old' }]);
+    given(p, [ev.allow('a')])
+      .when(ev.ok('a'))
+      .then(['gate.run', 'gate.run']);
+  });
+
+  it('given a gates-only fork as a dry run, it skips every side-effecting gate and succeeds', () => {
+    const p = gated([{ id: 'smoke', sideEffects: 'external' }]);
+    const memo = { a: { output: {}, artifacts: [] }, b: { output: {}, artifacts: [] } };
+    const program = given(p).program;
+    const t = program.start(started(p, { dryRun: true, memo, parent: { runId: 'P', gatesOnly: true } }));
+    expect(t.commands.map((c) => c.type)).toEqual(['gate.skip', 'run.complete']);
+    expect(t.final?.status).toBe('succeeded');
   });
 });
 

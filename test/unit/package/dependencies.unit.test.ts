@@ -67,9 +67,13 @@ const packageOf = (specifier: string): string | undefined => {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 };
 
+/** The console's page (src/ui/web) is bundled by esbuild at build time: its imports are build-time only. */
+const BUNDLED = join(SRC, 'ui', 'web');
+
 const sourceFiles = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const path = join(dir, e.name);
+    if (path === BUNDLED) return [];
     if (e.isDirectory()) return sourceFiles(path);
     return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [path] : [];
   });

@@ -1,0 +1,133 @@
+/**
+ * Before/after in one sitting: runs the pipeline bench on two builds, alternating (A B, B A,
+ * A B, ...) so drift in the machine's load falls on both, and prints each run's figures with
+ * the medians and the ratio B ÷ A. For a change measured on a shared machine.
+ *
+ *   npm run build && rm -rf bench/.ab/a && cp -r dist bench/.ab/a     # before the change
+ *   (change, commit) && npm run build && rm -rf bench/.ab/b && cp -r dist bench/.ab/b
+ *   npx tsx bench/ab.ts bench/.ab/a bench/.ab/b [rounds]  > /tmp/ab.json
+ *
+ * Each run is `bench/run.ts pipeline` with LILY_BENCH_DIST set (default 3 s per throughput
+ * level and 100 runs one at a time; LILY_BENCH_SECONDS and LILY_BENCH_SEQ override).
+ * bench/.ab/ is ignored by git; the builds must live under the repository to find node_modules.
+ */
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const [a, b, roundsArg] = process.argv.slice(2);
+if (!a || !b) {
+  process.stderr.write('usage: tsx bench/ab.ts <build A> <build B> [rounds]\n');
+  process.exit(2);
+}
+const rounds = Number(roundsArg ?? 3);
+
+interface Figures {
+  side: 'A' | 'B';
+  load: number;
+  oneAtATimeP50Ms: number;
+  oneAtATimeP99Ms: number;
+  budgetP50Ms: number;
+  runsPerSecAt64: number;
+  runsPerSecAt256: number;
+  segmentsMeanMs: Record<string, number>;
+}
+
+const runOnce = (dist: string): Promise<Record<string, unknown>> =>
+  new Promise((res, rej) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', join(here, 'run.ts'), 'pipeline'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          LILY_BENCH_DIST: resolve(dist),
+          LILY_BENCH_SECONDS: process.env.LILY_BENCH_SECONDS ?? '3',
+          LILY_BENCH_SEQ: process.env.LILY_BENCH_SEQ ?? '100',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', rej);
+    child.on('exit', (code) => (code === 0 ? res(JSON.parse(out)) : rej(new Error(`bench exited ${code}`))));
+  });
+
+// biome-ignore lint/suspicious/noExplicitAny: bench JSON is loosely shaped
+const figures = (side: 'A' | 'B', report: any): Figures => {
+  const p = report.sections.pipeline;
+  if (p.error) throw new Error(`${side}: ${p.error}`);
+  const level = (k: number) => p.throughput.find((t: { inFlight: number }) => t.inFlight === k)?.runsPerSec;
+  return {
+    side,
+    load: report.machine.loadavgAtStart[0],
+    oneAtATimeP50Ms: p.oneAtATime.p50Ms,
+    oneAtATimeP99Ms: p.oneAtATime.p99Ms,
+    budgetP50Ms: p.budget.totalP50Ms,
+    runsPerSecAt64: level(64),
+    runsPerSecAt256: level(256),
+    segmentsMeanMs: Object.fromEntries(
+      p.budget.segments.map((s: { name: string; meanMs: number }) => [s.name, s.meanMs]),
+    ),
+  };
+};
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+const runs: Figures[] = [];
+for (let r = 0; r < rounds; r++) {
+  const order: ['A' | 'B', string][] =
+    r % 2 === 0
+      ? [
+          ['A', a],
+          ['B', b],
+        ]
+      : [
+          ['B', b],
+          ['A', a],
+        ];
+  for (const [side, dist] of order) {
+    process.stderr.write(
+      `ab: round ${r + 1}/${rounds}, ${side} (${dist}), load ${loadavg()[0]?.toFixed(2)}\n`,
+    );
+    runs.push(figures(side, await runOnce(dist)));
+  }
+}
+
+const keys = [
+  'oneAtATimeP50Ms',
+  'oneAtATimeP99Ms',
+  'budgetP50Ms',
+  'runsPerSecAt64',
+  'runsPerSecAt256',
+] as const;
+const side = (s: 'A' | 'B') => runs.filter((f) => f.side === s);
+const summary = Object.fromEntries(
+  keys.map((k) => {
+    const ma = median(side('A').map((f) => f[k]));
+    const mb = median(side('B').map((f) => f[k]));
+    return [k, { a: ma, b: mb, bOverA: Math.round((mb / ma) * 100) / 100 }];
+  }),
+);
+const segmentNames = [...new Set(runs.flatMap((f) => Object.keys(f.segmentsMeanMs)))];
+const segments = Object.fromEntries(
+  segmentNames.map((n) => {
+    const ma = median(side('A').map((f) => f.segmentsMeanMs[n] ?? 0));
+    const mb = median(side('B').map((f) => f.segmentsMeanMs[n] ?? 0));
+    return [n, { a: Math.round(ma * 1000) / 1000, b: Math.round(mb * 1000) / 1000 }];
+  }),
+);
+process.stdout.write(
+  `${JSON.stringify({ a: resolve(a), b: resolve(b), rounds, medians: summary, budgetSegmentsMeanMs: segments, runs }, null, 2)}\n`,
+);

@@ -1,0 +1,300 @@
+/**
+ * The latency budget of one W3 run at a time: where each millisecond between the client's
+ * request and its sight of `run.completed` goes, from the probe points of the engine's process
+ * (which also holds the load client) and of the worker daemon.
+ *
+ * The points of one run, in time order, form a chain from `client.send` to `client.completed`;
+ * every gap between two consecutive points is one segment, named by the pair (an append's
+ * phases, the outbox, a NATS hop, the worker...), so the segments add up to the run's latency
+ * exactly. Points off the chain (events republished for tails, the reply to the client, the
+ * projector, the scheduler's own sight of the completion) are left out of the chain; the
+ * projector is reported on its own. The worker's clock is another process's, so only its
+ * durations are used: a dispatch's round trip seen by the engine is split into the worker's
+ * time (receive to reply publish, on its clock) and the rest (the NATS hops both ways).
+ */
+import type { Point } from './timeline.js';
+
+export interface RunWindow {
+  runId: string;
+  /** When the client sent the request and saw `run.completed` (engine process clock). */
+  t0: number;
+  t1: number;
+}
+
+type Kind =
+  | 'client.send'
+  | 'client.completed'
+  | 'recv.sched'
+  | 'recv.in'
+  | 'pub.in'
+  | 'pub.exec'
+  | 'pub.policy'
+  | 'pub.completed'
+  | 'append.start'
+  | 'append.validated'
+  | 'append.txn'
+  | 'append.written'
+  | 'append.committed'
+  | 'append.end';
+
+export const SEGMENTS = [
+  'request: client → engine (NATS)',
+  'admission: load job, prepare run',
+  'scheduler: between its two appends',
+  'append: validate (zod)',
+  'append: wait for the write transaction',
+  'append: write (read heads, msgpack encode, put)',
+  'append: commit and fsync (write thread)',
+  'append: resolve after the flush',
+  'outbox: publish events and commands',
+  'scheduler → run host (NATS, in-engine hop)',
+  'run host: decode, validate, decide',
+  'dispatch: NATS hops to the worker and back',
+  'worker: receive, execute, reply',
+  'policy round trip',
+  'completion → client (NATS)',
+] as const;
+
+const APPEND_PHASES: Record<string, string> = {
+  'append.start>append.validated': 'append: validate (zod)',
+  'append.validated>append.txn': 'append: wait for the write transaction',
+  'append.txn>append.written': 'append: write (read heads, msgpack encode, put)',
+  // lmdb-js resolves a commit once its fsync is done (overlappingSync), so the commit and the
+  // flush are one segment; what follows is only the resolution of the append's promise.
+  'append.written>append.committed': 'append: commit and fsync (write thread)',
+  'append.committed>append.end': 'append: resolve after the flush',
+  'append.written>append.end': 'append: commit and fsync (write thread)',
+};
+
+const label = (a: Kind, b: Kind): string => {
+  const phase = APPEND_PHASES[`${a}>${b}`];
+  if (phase) return phase;
+  if (a === 'client.send' && b === 'recv.sched') return 'request: client → engine (NATS)';
+  if (a === 'recv.sched' && b === 'append.start') return 'admission: load job, prepare run';
+  if (a === 'append.end' && b === 'append.start') return 'scheduler: between its two appends';
+  if (a === 'append.end' && b.startsWith('pub.')) return 'outbox: publish events and commands';
+  if (a.startsWith('pub.') && b.startsWith('pub.')) return 'outbox: publish events and commands';
+  if (a === 'pub.in' && b === 'recv.in') return 'scheduler → run host (NATS, in-engine hop)';
+  if (a === 'pub.exec' && b === 'recv.in') return 'dispatch';
+  if (a === 'pub.policy' && b === 'recv.in') return 'policy round trip';
+  if (a === 'recv.in' && b === 'append.start') return 'run host: decode, validate, decide';
+  if (a === 'pub.completed' && b === 'client.completed') return 'completion → client (NATS)';
+  return `other: ${a} → ${b}`;
+};
+
+const kindOf = (p: Point, runId: string): Kind | undefined => {
+  const k = p.key;
+  switch (p.point) {
+    case 'client.send':
+      return 'client.send';
+    case 'client.completed':
+      return k === runId ? 'client.completed' : undefined;
+    case 'lmdb.committed':
+      return k === 'append' ? 'append.committed' : undefined;
+    case 'append.start':
+    case 'append.validated':
+    case 'append.txn':
+    case 'append.written':
+    case 'append.end':
+      return k === `run/${runId}` || k.startsWith('job/') ? (p.point as Kind) : undefined;
+    case 'bus.recv':
+      if (k.endsWith('.cmd.sched')) return 'recv.sched';
+      return k.endsWith(`.in.${runId}`) ? 'recv.in' : undefined;
+    case 'bus.pub':
+      if (k.endsWith(`.in.${runId}`)) return 'pub.in';
+      if (k.includes('.cmd.exec.')) return 'pub.exec';
+      if (k.endsWith('.cmd.policy')) return 'pub.policy';
+      if (k.includes(runId) && k.endsWith('.run.completed')) return 'pub.completed';
+      return undefined;
+    default:
+      return undefined;
+  }
+};
+
+interface Link {
+  t: number;
+  kind: Kind;
+}
+
+/** The chain of one run (see the module doc). */
+export const chainOf = (points: readonly Point[], w: RunWindow): Link[] => {
+  const chain: Link[] = [];
+  let inAppend = false;
+  for (const p of points) {
+    if (p.t < w.t0 || p.t > w.t1) continue;
+    const kind = kindOf(p, w.runId);
+    if (kind === undefined) continue;
+    const appendPhase = kind.startsWith('append.');
+    if (inAppend !== appendPhase && kind !== 'append.start') continue; // off the chain
+    if (kind === 'append.start') {
+      if (inAppend) continue; // appends do not nest; a second one waits its turn
+      inAppend = true;
+    }
+    if (kind === 'append.end') inAppend = false;
+    if (kind === 'recv.in' && chain.at(-1)?.kind === 'recv.in') continue; // batched into one append
+    chain.push({ t: p.t, kind });
+  }
+  return chain;
+};
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? 0;
+};
+const r3 = (n: number) => Math.round(n * 1000) / 1000;
+const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+
+/** Each dispatch's time in the worker (first reply publish after receipt), in arrival order. */
+export const workerDispatchTimes = (worker: readonly Point[]): number[] => {
+  const out: number[] = [];
+  let received: number | undefined;
+  for (const p of worker) {
+    if (p.point === 'bus.recv' && p.key.includes('.cmd.exec.')) {
+      if (received !== undefined) out.push(Number.NaN); // no reply seen before the next dispatch
+      received = p.t;
+    } else if (p.point === 'bus.pub' && p.key.includes('.in.') && received !== undefined) {
+      out.push(p.t - received);
+      received = undefined;
+    }
+  }
+  if (received !== undefined) out.push(Number.NaN);
+  return out;
+};
+
+/**
+ * The segments of one run's chain: every gap by name (a dispatch split into the worker's time,
+ * when `workerTime` knows it, and the NATS hops), how many appends ended, and the chain's span.
+ */
+const runSegments = (chain: readonly Link[], workerTime: (execPublishedAt: number) => number | undefined) => {
+  const sum = new Map<string, number[]>();
+  const add = (name: string, ms: number) => sum.set(name, [...(sum.get(name) ?? []), ms]);
+  let appends = 0;
+  let total = 0;
+  for (let i = 1; i < chain.length; i++) {
+    const a = chain[i - 1] as Link;
+    const b = chain[i] as Link;
+    const ms = b.t - a.t;
+    total += ms;
+    if (b.kind === 'append.end') appends += 1;
+    const name = label(a.kind, b.kind);
+    if (name !== 'dispatch') {
+      add(name, ms);
+      continue;
+    }
+    const inWorker = workerTime(a.t);
+    if (inWorker !== undefined && inWorker <= ms) {
+      add('worker: receive, execute, reply', inWorker);
+      add('dispatch: NATS hops to the worker and back', ms - inWorker);
+    } else add('dispatch: NATS hops to the worker and back', ms);
+  }
+  return { sum, count: (name: string) => sum.get(name)?.length ?? 0, appends, total };
+};
+
+export interface BudgetSegment {
+  name: string;
+  /** How many times the segment occurs in one run (median). */
+  perRun: number;
+  p50Ms: number;
+  meanMs: number;
+  /** Share of the mean run latency. */
+  sharePct: number;
+}
+
+export interface Budget {
+  runs: number;
+  totalP50Ms: number;
+  totalP99Ms: number;
+  totalMeanMs: number;
+  /** Sum of the segments' means over the mean latency (1 when the chain covers every run). */
+  coverage: number;
+  segments: BudgetSegment[];
+  appendsPerRun: number;
+  /** p50 of each phase of one append (all appends of all runs). */
+  perAppendP50Ms: Record<string, number>;
+  workerMatched: boolean;
+  projector: { runs: number; p50Ms: number; meanMs: number; overlapsNextRequestPct: number };
+}
+
+/** The budget of the runs in `windows`, from the engine's points and the worker's. */
+export const analyzeBudget = (
+  engine: readonly Point[],
+  worker: readonly Point[],
+  windows: readonly RunWindow[],
+): Budget => {
+  const execPubs = engine
+    .filter((p) => p.point === 'bus.pub' && p.key.includes('.cmd.exec.'))
+    .map((p) => p.t);
+  const execIndex = new Map(execPubs.map((t, i) => [t, i]));
+  const inWorker = workerDispatchTimes(worker);
+  const workerMatched = inWorker.length === execPubs.length;
+  const sums = new Map<string, number[]>();
+  const counts = new Map<string, number[]>();
+  const perAppend = new Map<string, number[]>();
+  const appendCounts: number[] = [];
+  const totals: number[] = [];
+  const covered: number[] = [];
+  windows.forEach((w, r) => {
+    const { sum, count, appends, total } = runSegments(chainOf(engine, w), (execAt) => {
+      const k = execIndex.get(execAt);
+      const t = workerMatched && k !== undefined ? inWorker[k] : undefined;
+      return t !== undefined && Number.isFinite(t) ? t : undefined;
+    });
+    for (const [name, xs] of sum)
+      if (name.startsWith('append: ')) perAppend.set(name, [...(perAppend.get(name) ?? []), ...xs]);
+    appendCounts.push(appends);
+    totals.push(w.t1 - w.t0);
+    covered.push(total);
+    const names = new Set([...sums.keys(), ...sum.keys()]);
+    for (const name of names) {
+      const xs = sums.get(name) ?? Array.from({ length: r }, () => 0);
+      xs.push((sum.get(name) ?? []).reduce((a, x) => a + x, 0));
+      sums.set(name, xs);
+      const cs = counts.get(name) ?? Array.from({ length: r }, () => 0);
+      cs.push(count(name));
+      counts.set(name, cs);
+    }
+  });
+  const totalMean = mean(totals);
+  const order = (n: string) => {
+    const i = (SEGMENTS as readonly string[]).indexOf(n);
+    return i < 0 ? SEGMENTS.length : i;
+  };
+  const segments = [...sums]
+    .map(([name, xs]) => ({
+      name,
+      perRun: pct(counts.get(name) ?? [], 0.5),
+      p50Ms: r3(pct(xs, 0.5)),
+      meanMs: r3(mean(xs)),
+      sharePct: Math.round((1000 * mean(xs)) / Math.max(1e-9, totalMean)) / 10,
+    }))
+    .sort((a, b) => order(a.name) - order(b.name) || b.meanMs - a.meanMs);
+  // The projector: from run.completed's projection start to its checkpoint, per run.
+  const proj: number[] = [];
+  let overlaps = 0;
+  windows.forEach((w, i) => {
+    const key = `run/${w.runId}`;
+    const start = engine.find((p) => p.point === 'projector.start' && p.key === key)?.t;
+    const done = engine.find((p) => p.point === 'projector.done' && p.key === key)?.t;
+    if (start === undefined || done === undefined) return;
+    proj.push(done - start);
+    const next = windows[i + 1];
+    if (next && done > next.t0) overlaps += 1;
+  });
+  return {
+    runs: windows.length,
+    totalP50Ms: r3(pct(totals, 0.5)),
+    totalP99Ms: r3(pct(totals, 0.99)),
+    totalMeanMs: r3(totalMean),
+    coverage: r3(mean(covered) / Math.max(1e-9, totalMean)),
+    segments,
+    appendsPerRun: pct(appendCounts, 0.5),
+    perAppendP50Ms: Object.fromEntries([...perAppend].map(([k, xs]) => [k, r3(pct(xs, 0.5))])),
+    workerMatched,
+    projector: {
+      runs: proj.length,
+      p50Ms: r3(pct(proj, 0.5)),
+      meanMs: r3(mean(proj)),
+      overlapsNextRequestPct: proj.length === 0 ? 0 : Math.round((100 * overlaps) / proj.length),
+    },
+  };
+};

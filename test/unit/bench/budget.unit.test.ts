@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeBudget, chainOf, workerDispatchTimes } from '../../../bench/budget/analyze.js';
+import { categorize, summarizeProfile } from '../../../bench/budget/profile-summary.js';
+import type { Point } from '../../../bench/budget/timeline.js';
+
+const RUN = '01HZX3K9V1M2N3P4Q5R6S7T8V9';
+const p = (t: number, point: string, key = ''): Point => ({ t, point, key });
+const append = (t: number, stream: string): Point[] => [
+  p(t, 'append.start', stream),
+  p(t + 0.1, 'append.validated', stream),
+  p(t + 0.2, 'append.txn', stream),
+  p(t + 0.3, 'append.written', stream),
+  p(t + 1.3, 'lmdb.committed', 'append'),
+  p(t + 1.4, 'append.end', stream),
+];
+
+/** One run: request, the scheduler's append, the in-engine hop, one step, completion. */
+const engine: Point[] = [
+  p(0, 'client.send'),
+  p(0.5, 'bus.recv', 'lily.default.cmd.sched'),
+  ...append(1, `run/${RUN}`),
+  p(2.6, 'bus.pub', `lily.default.evt.w3.${RUN}.run.requested`), // off the chain
+  p(2.7, 'bus.pub', `lily.default.in.${RUN}`),
+  p(3, 'bus.recv', `lily.default.in.${RUN}`),
+  ...append(4, `run/${RUN}`),
+  p(5.6, 'bus.pub', 'lily.default.cmd.exec.echo'),
+  p(6.1, 'bus.recv', 'lily.default.evt.w3.x.run.completed'), // another subscriber: off the chain
+  p(7.6, 'bus.recv', `lily.default.in.${RUN}`),
+  ...append(8, `run/${RUN}`),
+  p(9.6, 'bus.pub', `lily.default.evt.w3.${RUN}.run.completed`),
+  p(10, 'client.completed', RUN),
+  p(10.5, 'projector.start', `run/${RUN}`),
+  p(13.5, 'projector.done', `run/${RUN}`),
+];
+const worker: Point[] = [
+  p(100, 'bus.recv', 'lily.default.cmd.exec.echo'),
+  p(100.8, 'bus.pub', `lily.default.in.${RUN}`),
+];
+
+describe('latency budget analysis', () => {
+  it('chains a run from request to completion, leaving off-chain points out', () => {
+    const kinds = chainOf(engine, { runId: RUN, t0: 0, t1: 10 }).map((l) => l.kind);
+    expect(kinds.filter((k) => k === 'append.end')).toHaveLength(3);
+    expect(kinds[0]).toBe('client.send');
+    expect(kinds.at(-1)).toBe('client.completed');
+    expect(kinds).not.toContain(undefined);
+  });
+
+  it('adds the segments up to the latency and splits a dispatch into worker time and NATS hops', () => {
+    const b = analyzeBudget(engine, worker, [{ runId: RUN, t0: 0, t1: 10 }]);
+    expect(b.coverage).toBe(1);
+    expect(b.appendsPerRun).toBe(3);
+    expect(b.workerMatched).toBe(true);
+    const ms = (name: string) => b.segments.find((s) => s.name === name)?.p50Ms;
+    expect(ms('worker: receive, execute, reply')).toBeCloseTo(0.8);
+    expect(ms('dispatch: NATS hops to the worker and back')).toBeCloseTo(1.2);
+    expect(ms('append: commit and fsync (write thread)')).toBeCloseTo(3);
+    expect(ms('request: client → engine (NATS)')).toBeCloseTo(0.5);
+    expect(ms('scheduler → run host (NATS, in-engine hop)')).toBeCloseTo(0.3);
+    expect(ms('completion → client (NATS)')).toBeCloseTo(0.4);
+    expect(b.segments.every((s) => !s.name.startsWith('other'))).toBe(true);
+    const sum = b.segments.reduce((a, s) => a + s.meanMs, 0);
+    expect(sum).toBeCloseTo(10);
+    expect(b.projector.p50Ms).toBeCloseTo(3);
+  });
+
+  it('times each dispatch in the worker to its first reply', () => {
+    expect(workerDispatchTimes(worker)).toEqual([expect.closeTo(0.8)]);
+    const lost = workerDispatchTimes([
+      p(0, 'bus.recv', 'x.cmd.exec.echo'),
+      p(1, 'bus.recv', 'x.cmd.exec.echo'),
+    ]);
+    expect(lost.every(Number.isNaN)).toBe(true);
+  });
+});
+
+describe('CPU profile summary', () => {
+  it('puts frames in packages and Lily directories', () => {
+    const at = (url: string, functionName = 'f') => categorize({ url, functionName, lineNumber: 0 });
+    expect(at('file:///x/node_modules/@nats-io/nats-core/lib/core.js').category).toBe('nats');
+    expect(at('file:///x/node_modules/msgpackr/pack.js').category).toBe('lmdb/msgpackr');
+    expect(at('file:///x/node_modules/zod/v4/core/schemas.js').category).toBe('zod');
+    expect(at('file:///repo/dist/actors/bus/codec.js')).toEqual({ category: 'lily', lilyDir: 'actors/bus' });
+    expect(at('file:///repo/dist/index.js')).toEqual({ category: 'lily', lilyDir: 'index' });
+    expect(at('', '(garbage collector)').category).toBe('GC');
+    expect(at('node:internal/fs/promises').category).toBe('node internals');
+  });
+
+  it('counts native and Node-internal time for the package that called it', () => {
+    const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
+    const summary = summarizeProfile({
+      nodes: [
+        { id: 1, callFrame: frame('(root)', ''), children: [2, 4] },
+        {
+          id: 2,
+          callFrame: frame('writeBatch', 'file:///r/dist/eventstore/lmdb-event-store.js'),
+          children: [3],
+        },
+        { id: 3, callFrame: frame('', '') },
+        { id: 4, callFrame: frame('(idle)', '') },
+      ],
+      samples: [3, 3, 4, 4],
+      timeDeltas: [0, 1000, 1000, 1000],
+      startTime: 0,
+      endTime: 4000,
+    });
+    expect(summary.byCategory.find((c) => c.name === 'lily')?.ms).toBe(2);
+    expect(summary.byLeaf.find((c) => c.name === 'V8/native builtins')?.ms).toBe(2);
+    expect(summary.busyMs).toBe(2);
+    expect(summary.topFunctions[0]?.name).toBe('(native, from writeBatch)');
+  });
+});
