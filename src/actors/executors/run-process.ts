@@ -74,11 +74,11 @@ export const runProcess = (spec: ProcessSpec): Promise<ProcessResult> =>
     const [argv0, ...args] = spec.argv as [string, ...string[]];
     const program = spec.file ?? argv0;
     // A program that cannot be found is spawned directly, so it fails with spawn's own ENOENT.
-    // In a cgroup the step starts as `sh -c 'join; exec "$@"'`, which execs the resolved
-    // program (the one the policy checked): it then sees its path, not argv[0], as its name.
+    // In a cgroup the step starts as a shell that joins it and execs the resolved program (the
+    // one the policy checked) under the name argv[0] gave (step-cgroup.ts).
     const cgroup =
       spec.cgroup !== false && findsProgram(program, spec.env, spec.cwd) ? createStepCgroup() : undefined;
-    const [file, ...fileArgs] = (cgroup ? cgroup.wrap([program, ...args]) : [program, ...args]) as [
+    const [file, ...fileArgs] = (cgroup ? cgroup.wrap(argv0, program, args) : [program, ...args]) as [
       string,
       ...string[],
     ];
@@ -89,7 +89,8 @@ export const runProcess = (spec: ProcessSpec): Promise<ProcessResult> =>
     let killed = false;
     let spawnError: ProcessResult['spawnError'];
     const child = spawn(file, fileArgs, {
-      ...(cgroup ? {} : { argv0 }),
+      // Bash started as `sh` reads no startup file (~/.bashrc, BASH_ENV), whatever its stdin.
+      argv0: cgroup ? 'sh' : argv0,
       cwd: spec.cwd,
       env: spec.env,
       detached: true,

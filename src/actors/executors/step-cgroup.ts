@@ -19,13 +19,17 @@ import { delimiter, isAbsolute, join, relative } from 'node:path';
  * process group only, and a daemon that calls `setsid` can outlive its step.
  *
  * Layout: `<this process's cgroup>/lily-<pid>/step-<n>`. The step joins its cgroup before its
- * program starts: it is spawned through `/bin/sh -c 'echo 0 > <dir>/cgroup.procs; exec "$@"'`,
- * so no child can be forked outside it.
+ * program starts: it is spawned through `bash -c 'echo 0 > <dir>/cgroup.procs; exec -a <argv0>
+ * <file> …'` (or `/bin/sh`, which cannot keep argv0), so no child can be forked outside it.
  */
 export interface StepCgroup {
   readonly dir: string;
-  /** The argv that joins the cgroup, then execs `argv` (same pid, same arguments). */
-  wrap(argv: readonly string[]): string[];
+  /**
+   * The argv that joins the cgroup, then execs `file` with `args` (same pid), under the name
+   * `argv0` where the shell can set it (bash's `exec -a`; a plain POSIX sh cannot, and the
+   * program then sees `file` as its name).
+   */
+  wrap(argv0: string, file: string, args: readonly string[]): string[];
   /** Sends `signal` to every process in the cgroup (SIGTERM before the grace period). */
   signal(signal: NodeJS.Signals): void;
   /** SIGKILLs every process in the cgroup, atomically (`cgroup.kill`). */
@@ -35,7 +39,19 @@ export interface StepCgroup {
 }
 
 const SH = '/bin/sh';
-const JOIN_SCRIPT = 'echo 0 > "$0/cgroup.procs" 2>/dev/null; exec "$@"';
+const BASHES = ['/bin/bash', '/usr/bin/bash'];
+// $0: the cgroup directory, $1: argv[0] for the program, then the file and its arguments.
+const JOIN_BASH = 'echo 0 > "$0/cgroup.procs" 2>/dev/null; exec -a "$1" "${@:2}"';
+const JOIN_SH = 'echo 0 > "$0/cgroup.procs" 2>/dev/null; shift; exec "$@"';
+
+const executable = (file: string): boolean => {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** The cgroup v2 directory of this process (`0::<path>` in /proc/self/cgroup under the cgroup2 mount). */
 const ownCgroupDir = (): string | undefined => {
@@ -59,7 +75,7 @@ const ownCgroupDir = (): string | undefined => {
   return undefined;
 };
 
-let probed: { base: string } | null | undefined;
+let probed: { base: string; shell: string; script: string } | null | undefined;
 
 /** Removes a `lily-<pid>` cgroup and its (empty) step cgroups; false while a process is in one. */
 const removeTree = (dir: string): boolean => {
@@ -117,7 +133,8 @@ const base = (): string | undefined => {
     const dir = join(own, `lily-${process.pid}`);
     mkdirSync(dir, { recursive: true });
     accessSync(join(dir, 'cgroup.kill'), constants.W_OK);
-    probed = { base: dir };
+    const bash = BASHES.find(executable);
+    probed = { base: dir, shell: bash ?? SH, script: bash ? JOIN_BASH : JOIN_SH };
     // A step still being reaped keeps its cgroup busy: the next process's probe removes it.
     process.once('exit', () => removeTree(dir));
   } catch {
@@ -150,7 +167,8 @@ const populated = (dir: string): boolean => {
 /** A new, empty cgroup for one step, or undefined where cgroups are not available. */
 export const createStepCgroup = (): StepCgroup | undefined => {
   const parent = base();
-  if (parent === undefined) return undefined;
+  if (parent === undefined || !probed) return undefined;
+  const { shell, script } = probed;
   const dir = join(parent, `step-${++counter}`);
   try {
     mkdirSync(dir);
@@ -166,7 +184,7 @@ export const createStepCgroup = (): StepCgroup | undefined => {
   };
   return {
     dir,
-    wrap: (argv) => [SH, '-c', JOIN_SCRIPT, dir, ...argv],
+    wrap: (argv0, file, args) => [shell, '-c', script, dir, argv0, file, ...args],
     signal: (sig) => {
       for (const pid of pidsOf(dir)) {
         try {

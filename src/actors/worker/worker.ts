@@ -105,6 +105,8 @@ export class Worker {
         ),
       );
       // Cancels: no queue group, every worker of the executor hears them (subjects.ts).
+      // Partitions are never cancelled (in-process, no side effect).
+      if (!Object.hasOwn(this.#o.executors, name)) continue;
       this.#subs.push(
         this.#o.bus.subscribeTyped(cancelSubject(this.#o.ns, name), cancelMessageSchema, (msg) => {
           for (const { dispatchId, reason, runId } of msg.items) {
