@@ -41,6 +41,7 @@ export interface StepCgroup {
 const SH = '/bin/sh';
 const BASHES = ['/bin/bash', '/usr/bin/bash'];
 // $0: the cgroup directory, $1: argv[0] for the program, then the file and its arguments.
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, not a template.
 const JOIN_BASH = 'echo 0 > "$0/cgroup.procs" 2>/dev/null; exec -a "$1" "${@:2}"';
 const JOIN_SH = 'echo 0 > "$0/cgroup.procs" 2>/dev/null; shift; exec "$@"';
 
