@@ -151,4 +151,19 @@ describe('up and down never leave a process behind', () => {
     expect(down.json()).toMatchObject({ orphans: [{ id: 'nats-server', outcome: 'stopped' }] });
     await nothingAlive();
   }, 120_000);
+
+  it('a jobs tail ends (exit 1, saying why) when lily down stops the deployment under it', async () => {
+    expect(at('up', '--workers', '1').code).toBe(0);
+    const tail = lilyBackground(['jobs', 'tail', 'hello', '--dir', dir]);
+    try {
+      await tail.waitFor(/tailing job hello/, 'stderr');
+      expect(at('down').code).toBe(0);
+      expect(await tail.exited).toBe(1);
+      expect(tail.stderr()).toMatch(/bus_unavailable/);
+      expect(tail.stderr()).toContain("the project's NATS stopped");
+    } finally {
+      await tail.stop();
+    }
+    await nothingAlive();
+  }, 90_000);
 });
