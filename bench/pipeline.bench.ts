@@ -19,9 +19,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import type { EventLoopUtilization } from 'node:perf_hooks';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Bus } from '../src/actors/bus/bus.js';
 import { runRequestReplySchema } from '../src/actors/messages.js';
 import { eventTypePattern, schedSubject } from '../src/actors/subjects.js';
@@ -30,8 +30,8 @@ import type { RunningEngine } from '../src/deployment/engine-process.js';
 import { REPO_ROOT, stopChild, tempProject } from '../test/helpers/lily-project.js';
 import { startNatsServer } from '../test/helpers/nats-server.js';
 import { analyzeBudget, type RunWindow } from './budget/analyze.js';
-import { startCpuProfile } from './budget/profiler.js';
 import { summarizeProfileFile } from './budget/profile-summary.js';
+import { startCpuProfile } from './budget/profiler.js';
 import { flushedPutLatency, machineCosts } from './budget/raw.js';
 import { distDir, fromDist, type Point, Timeline } from './budget/timeline.js';
 import { measureNatsLimits } from './nats.bench.js';

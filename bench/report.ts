@@ -185,6 +185,30 @@ ${svgRows}
 `;
 writeFileSync(join(docs, 'benchmarks.svg'), svg);
 
+const t = s.trust ?? {};
+const trustSection = t.engine
+  ? `
+## The cost of authentication per message
+
+Every dispatch is sealed by the engine (Ed25519 over its claims and a sha256 digest of what it
+carries) and verified by the worker before it runs; every reply carries an HMAC-SHA256 proof
+under its dispatch's reply key, checked by the run host (docs/decisions/030). Measured in the
+same run (\`bench/trust.bench.ts\`, median µs per call, one core):
+
+| per message                               | µs                                  | what a message costs anyway (same run)           |
+| ----------------------------------------- | ----------------------------------- | ------------------------------------------------ |
+| engine: seal a dispatch (sign)            | ${n(t.engine.sealDispatchUs, 1)}    | canonical JSON of the dispatch: ${n(t.rawLimits?.canonicalJsonOfDispatchUs, 1)} |
+| worker: verify a seal                     | ${n(t.worker.verifySealUs, 1)}      |                                                  |
+| worker: prove a reply (HMAC)              | ${n(t.worker.proveReplyUs, 1)}      |                                                  |
+| run host: screen a reply (derive + HMAC)  | ${n(t.engine.screenReplyUs, 1)}     | JSON.parse of the reply: ${n(t.rawLimits?.jsonParseOfReplyUs, 1)} |
+| per W3 step (1 dispatch, 2 replies): engine / worker | ${n(t.engine.perStepUs, 1)} / ${n(t.worker.perStepUs, 1)} | one W3 run one at a time, p50: ${n(p.oneAtATime?.p50Ms, 1)} ms (3 steps) |
+
+A seal adds ${n(t.sealBytes)} bytes to a dispatch. Ed25519 verification is the largest part; it
+buys verification by workers that hold only the engine's public key (a shared HMAC key would
+cost ~2 µs but would let every worker mint dispatches).
+`
+  : '';
+
 // ---------------------------------------------------------------- peers (same sitting)
 const peers = s.peers ?? {};
 const bull = peers['bullmq.chain.aof_always'] as J | undefined;
@@ -420,6 +444,7 @@ ${usageTable}
 - **Group commit works:** 64 concurrent durable appends reach ${n(es.eventStore?.appendsPerSec64InFlightDurable)}/s against
   ${n(es.eventStore?.appendsPerSecOneAtATimeDurable)}/s one at a time.
 
+${trustSection}
 The full JSON of the run this page was made from is reproduced by the command above; the
 sections are ${Object.keys(s)
   .map((k) => `\`${k}\``)

@@ -8,12 +8,12 @@ import type { Tracer } from '../contracts/tracing.js';
 import type { EventStore } from '../eventstore/event-store.js';
 import type { Policy } from '../policy/schema.js';
 import type { Bus } from './bus/bus.js';
+import { AnswerDesk } from './engine/answer-desk.js';
 import { RunHost } from './engine/run-host.js';
 import { ProgramCache } from './engine/run-slot.js';
 import { CommandGuard } from './executors/command-guard.js';
 import type { DispatchLedger } from './ledger/dispatch-ledger.js';
 import type { Logger } from './logger.js';
-import type { GrantSigner } from './policy/grants.js';
 import { PolicyGate } from './policy/policy-gate.js';
 import type { WorkspaceRules } from './policy/workspace.js';
 import { executorFns } from './runtime/executor-fns.js';
@@ -21,6 +21,9 @@ import { LILY_VERSION } from './runtime/version.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import type { TimerService } from './scheduler/timers.js';
 import { RunTracer } from './tracing/run-tracer.js';
+import { SealVerifier } from './trust/dispatch-seal.js';
+import { type EngineKeys, sealPublicKeyFromHex } from './trust/engine-keys.js';
+import { EngineSeals } from './trust/engine-seals.js';
 import { Worker } from './worker/worker.js';
 
 /** Port: what follows the log to write projections (receipts); optional in a composition. */
@@ -68,7 +71,10 @@ export interface EnginePorts {
   policy: Policy;
   /** The project's jobs (job source with its checks). */
   jobs: JobRepository;
-  signer: GrantSigner;
+  /** The engine's seal key pair and reply secret (`loadOrCreateEngineKeys`, docs/decisions/030). */
+  keys: EngineKeys;
+  /** How long a dispatch may wait for a worker to start it (its seal's expiry; default 24 h). */
+  sealTtlMs?: number;
   /** The project directory: workspace paths (policy and workers) resolve inside it. */
   workspace: string;
   /** Default: Lily's version. */
@@ -98,6 +104,8 @@ export interface ComposedEngine {
   readonly host: RunHost;
   readonly scheduler: Scheduler;
   readonly gate: PolicyGate;
+  /** Takes people's answers (approvals, resolves) on `cmd.answer` and hands them to runs. */
+  readonly answers: AnswerDesk;
   readonly projector: EngineProjector | undefined;
   readonly worker: Worker | undefined;
   /**
@@ -125,7 +133,7 @@ export interface ComposedEngine {
  * @example
  * const engine = composeEngine({
  *   store: createInMemoryEventStore(), bus: createInMemoryBus(), ns: 'test', clock: systemClock,
- *   ids: createUlidGenerator(), log: memoryLogger(), catalog, policy, jobs, signer, workspace: dir,
+ *   ids: createUlidGenerator(), log: memoryLogger(), catalog, policy, jobs, keys, workspace: dir,
  *   worker: { id: 'w1', artifacts: createInMemoryArtifactStore(), ledger },
  * });
  * await engine.start();
@@ -133,26 +141,37 @@ export interface ComposedEngine {
  */
 export const composeEngine = (p: EnginePorts): ComposedEngine => {
   const { store, bus, ns, clock } = p;
+  // The engine's actors hand their facts to the run host in-process: the bus inbox takes workers' proven answers only.
+  let host: RunHost | undefined;
+  const inbox = {
+    deliver: (runId: Parameters<RunHost['deliver']>[0], events: Parameters<RunHost['deliver']>[1]) =>
+      (host as RunHost).deliver(runId, events),
+  };
   const gate = new PolicyGate({
     store,
     bus,
     ns,
     clock,
     log: p.log.child({ actor: 'policy-gate' }),
+    inbox,
     policy: p.policy,
-    signer: p.signer,
     workspace: p.workspace,
     catalog: p.catalog,
   });
   let scheduler: Scheduler | undefined;
   const tracer = p.tracer?.enabled ? p.tracer : undefined;
-  const host = new RunHost({
+  host = new RunHost({
     store,
     bus,
     ns,
     clock,
     log: p.log.child({ actor: 'run-host' }),
     programs: new ProgramCache(p.catalog.schemas),
+    seals: new EngineSeals(p.keys, p.sealTtlMs === undefined ? {} : { ttlMs: p.sealTtlMs }),
+    timers: {
+      schedule: (runId, data) => scheduler?.scheduleTimer(runId, data),
+      cancel: (timerId) => scheduler?.cancelTimer(timerId),
+    },
     localPolicy: gate,
     ...(p.sweepMs !== undefined ? { sweepMs: p.sweepMs } : {}),
     ...(tracer ? { observer: new RunTracer(tracer, p.log.child({ actor: 'tracing' })) } : {}),
@@ -167,6 +186,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     ns,
     clock,
     log: p.log.child({ actor: 'scheduler' }),
+    inbox,
     jobs: p.jobs,
     catalog: p.catalog,
     ids: p.ids,
@@ -182,11 +202,21 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     ? (p.worker.commands ?? new CommandGuard({ policy: p.policy, workspace: p.workspace }))
     : undefined;
   const worker = p.worker && commands ? inProcessWorker(p, p.worker, commands) : undefined;
+  const answers = new AnswerDesk({
+    store,
+    bus,
+    ns,
+    clock,
+    log: p.log.child({ actor: 'answer-desk' }),
+    inbox,
+  });
   const started = scheduler;
+  const runHost = host;
   return {
-    host,
+    host: runHost,
     scheduler: started,
     gate,
+    answers,
     projector: p.projector,
     worker,
     setPolicy(policy) {
@@ -194,21 +224,22 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
       commands?.setPolicy(policy);
     },
     async start() {
-      host.start();
+      runHost.start();
       gate.start();
-      const resumed = await host.resume();
+      const resumed = await runHost.resume();
       await started.start();
-      // resume() re-sent the outstanding `timer.schedule`s before the scheduler subscribed to
-      // cmd.sched, so they were dropped (a run waiting on a retry backoff hung): send them again.
-      if (resumed.resumed > 0) host.resendOutstanding();
+      // Re-sent once the scheduler is up: its timers (handed over in-process) are rebuilt by now.
+      if (resumed.resumed > 0) runHost.resendOutstanding();
+      answers.start();
       await p.projector?.start();
       worker?.start();
       return resumed;
     },
     async stop(workerGraceMs) {
+      await answers.stop();
       await started.stop();
       await worker?.stop(workerGraceMs);
-      await host.stop();
+      await runHost.stop();
       await gate.stop();
       await p.projector?.stop();
     },
@@ -227,7 +258,7 @@ const inProcessWorker = (p: EnginePorts, w: InProcessWorkerPorts, commands: Comm
     executors: w.executors ?? fns?.executors ?? {},
     partitioners: w.partitioners ?? fns?.partitioners ?? {},
     artifacts: w.artifacts,
-    signer: p.signer,
+    seals: new SealVerifier(sealPublicKeyFromHex(p.keys.sealPublicKey)),
     ledger: w.ledger,
     ...(w.ledgerHeartbeatMs !== undefined ? { ledgerHeartbeatMs: w.ledgerHeartbeatMs } : {}),
     workspace: p.workspace,

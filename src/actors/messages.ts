@@ -23,6 +23,12 @@ export const inboundEventSchema = z.object({
   at: z.number(),
   data: z.unknown(),
   producer: z.string().min(1).max(200),
+  /**
+   * A worker's proof that it received the dispatch this fact answers: HMAC of the fact under
+   * that dispatch's reply key (trust/reply-proof.ts). Facts from the bus without a valid one are
+   * refused; the engine's own facts reach its run host in-process and carry none.
+   */
+  proof: z.string().max(200).optional(),
 });
 export type InboundEvent = z.infer<typeof inboundEventSchema>;
 
@@ -32,6 +38,19 @@ export const inboxMessageSchema = z.object({
   events: z.array(inboundEventSchema).min(1).max(10_000),
 });
 export type InboxMessage = z.infer<typeof inboxMessageSchema>;
+
+/**
+ * What the engine seals into a dispatch at send time (trust/engine-seals.ts), outside the
+ * recorded `data`, so it is never in the log nor on an `evt` subject: the grant of this one
+ * dispatch (Ed25519-signed claims a worker verifies with the engine's public key) and the key
+ * its replies are proven with. Only the engine and the worker that takes the dispatch from its
+ * queue group read it.
+ */
+export const dispatchSealSchema = z.object({
+  grant: z.string().min(1).max(65_536),
+  replyKey: z.string().min(1).max(100),
+});
+export type DispatchSeal = z.infer<typeof dispatchSealSchema>;
 
 /**
  * The W3C trace context of a dispatch (`00-<trace id>-<span id>-<flags>`): the engine's span of
@@ -48,6 +67,7 @@ export const execItemSchema = z.discriminatedUnion('kind', [
     runId: runIdSchema,
     jobId: z.string(),
     data: EVENT_DATA_SCHEMAS['step.dispatched'],
+    seal: dispatchSealSchema.optional(),
     traceparent: traceparentSchema,
   }),
   z.object({
@@ -55,7 +75,7 @@ export const execItemSchema = z.discriminatedUnion('kind', [
     runId: runIdSchema,
     jobId: z.string(),
     data: EVENT_DATA_SCHEMAS['gate.dispatched'],
-    grant: z.string().optional(),
+    seal: dispatchSealSchema.optional(),
     traceparent: traceparentSchema,
   }),
   z.object({
@@ -63,6 +83,7 @@ export const execItemSchema = z.discriminatedUnion('kind', [
     runId: runIdSchema,
     jobId: z.string(),
     data: EVENT_DATA_SCHEMAS['partition.requested'],
+    seal: dispatchSealSchema.optional(),
     traceparent: traceparentSchema,
   }),
 ]);
@@ -95,18 +116,11 @@ export const policyMessageSchema = z.object({
 });
 export type PolicyMessage = z.infer<typeof policyMessageSchema>;
 
-/** `lily.<ns>.cmd.sched`: timers of runs, and run requests (which are answered). */
+/**
+ * `lily.<ns>.cmd.sched`: run requests and cancels (each answered). Timers are not on the bus:
+ * the run host hands them to its scheduler in-process.
+ */
 export const schedMessageSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('timer.schedule'),
-    runId: runIdSchema,
-    data: EVENT_DATA_SCHEMAS['timer.scheduled'],
-  }),
-  z.object({
-    type: z.literal('timer.cancel'),
-    runId: runIdSchema,
-    data: EVENT_DATA_SCHEMAS['timer.cancelled'],
-  }),
   z.object({
     type: z.literal('run.request'),
     jobId: z.string(),
@@ -154,6 +168,43 @@ export const runRequestReplySchema = z.union([
   }),
 ]);
 export type RunRequestReply = z.infer<typeof runRequestReplySchema>;
+
+/**
+ * `lily.<ns>.cmd.answer`: what a person answers, sent to the engine as a request (operators
+ * may publish here; workers may not): an approval's grant or denial, and the outcome of a
+ * dispatch whose effect is unknown (`lily runs resolve`). The engine records and delivers it.
+ */
+export const answerMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('approval.answer'),
+    approvalId: z.string().min(1).max(400),
+    granted: z.boolean(),
+    by: z.string().min(1).max(200),
+    comment: z.string().max(4_000).optional(),
+    reason: z.string().max(4_000).optional(),
+  }),
+  z.object({
+    type: z.literal('run.resolve'),
+    /** Any string: the engine answers `run_not_found` for one that names no run. */
+    runId: z.string().max(100),
+    dispatchId: z.string().min(1).max(400),
+    outcome: z.enum(['succeeded', 'failed']),
+    output: jsonSchema.optional(),
+    reason: z.string().max(4_000).optional(),
+    by: z.string().min(1).max(200),
+  }),
+]);
+export type AnswerMessage = z.infer<typeof answerMessageSchema>;
+
+/** The reply to a `cmd.answer` request: what was recorded, or the error that refused it. */
+export const answerReplySchema = z.union([
+  z.object({ ok: z.literal(true), result: z.record(z.string(), z.unknown()) }),
+  z.object({
+    ok: z.literal(false),
+    error: z.object({ code: z.string(), message: z.string(), data: z.record(z.string(), z.unknown()) }),
+  }),
+]);
+export type AnswerReply = z.infer<typeof answerReplySchema>;
 
 /** `lily.<ns>.sys.ping` reply. */
 export const pingReplySchema = z.object({

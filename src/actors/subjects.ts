@@ -5,7 +5,8 @@
  *   lily.<ns>.cmd.exec.<executorTok>          step dispatch (queue group per executor)
  *   lily.<ns>.cmd.cancel.<executorTok>        dispatch cancels (every worker of the executor)
  *   lily.<ns>.cmd.policy                      policy checks (queue group)
- *   lily.<ns>.cmd.sched                       timers and run requests
+ *   lily.<ns>.cmd.sched                       run requests and cancels
+ *   lily.<ns>.cmd.answer                      approval answers and resolves (to the engine)
  *   lily.<ns>.in.<runTok>                     replies to a run host
  *   lily.<ns>.sys.<topic>[.<actorTok>]        ping / health / status / owner
  *
@@ -61,6 +62,7 @@ export type LilySubject =
   | { kind: 'cancel'; ns: string; executor: string }
   | { kind: 'policy'; ns: string }
   | { kind: 'sched'; ns: string }
+  | { kind: 'answer'; ns: string }
   | { kind: 'inbox'; ns: string; runId: RunId }
   | { kind: 'sys'; ns: string; topic: SysTopic; actor?: string };
 
@@ -109,6 +111,8 @@ export const cancelSubject = (ns: string, executor: string): string =>
 export const policySubject = (ns: string): string => `${root(ns)}.cmd.policy`;
 /** `lily.<ns>.cmd.sched`. */
 export const schedSubject = (ns: string): string => `${root(ns)}.cmd.sched`;
+/** `lily.<ns>.cmd.answer`: a person's answers (approvals, resolves), requests to the engine. */
+export const answerSubject = (ns: string): string => `${root(ns)}.cmd.answer`;
 /** `lily.<ns>.in.<runTok>`: replies to the host of one run. */
 export const inboxSubject = (ns: string, runId: RunId): string =>
   `${root(ns)}.in.${encodeSubjectToken(runId)}`;
@@ -126,6 +130,7 @@ export const namespacePattern = (ns: string): string => `${root(ns)}.>`;
 export const execQueue = (executor: string): string => `lily-exec-${encodeSubjectToken(executor)}`;
 export const POLICY_QUEUE = 'lily-policy';
 export const SCHED_QUEUE = 'lily-sched';
+export const ANSWER_QUEUE = 'lily-answer';
 
 /** Builds the subject of a parsed description (inverse of `parseSubject`). */
 export const buildSubject = (s: LilySubject): string => {
@@ -140,6 +145,8 @@ export const buildSubject = (s: LilySubject): string => {
       return policySubject(s.ns);
     case 'sched':
       return schedSubject(s.ns);
+    case 'answer':
+      return answerSubject(s.ns);
     case 'inbox':
       return inboxSubject(s.ns, s.runId);
     case 'sys':
@@ -172,7 +179,9 @@ const parseTokens = (subject: string, t: string[]): LilySubject | string => {
   if (area === 'cmd' && a === 'cancel' && b !== undefined && t.length === 5) {
     return { kind: 'cancel', ns, executor: decodeSubjectToken(b) };
   }
-  if (area === 'cmd' && (a === 'policy' || a === 'sched') && t.length === 4) return { kind: a, ns };
+  if (area === 'cmd' && (a === 'policy' || a === 'sched' || a === 'answer') && t.length === 4) {
+    return { kind: a, ns };
+  }
   if (area === 'in' && a !== undefined && t.length === 4) {
     return { kind: 'inbox', ns, runId: parseRunId(decodeSubjectToken(a)) };
   }

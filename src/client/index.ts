@@ -3,6 +3,8 @@
  * users' scripts use it; this module also re-exports the types its results are made of, so a
  * front end needs nothing else (plus `src/contracts` for errors, ids and events).
  */
+
+export type { ResolveAnswer } from '../actors/engine/resolve-fact.js';
 export type { ApprovalStatus, ApprovalView } from '../actors/policy/approvals.js';
 export type { PackInfo } from '../blueprints/catalog.js';
 export type { BlueprintDescription } from '../blueprints/describe.js';
@@ -57,6 +59,5 @@ export type { ReceiptFileCheck, ReceiptView } from './runs/receipt.js';
 export type { ReplayReport } from './runs/replay.js';
 export type { RunRequestOptions } from './runs/request.js';
 export type { RerunPreview } from './runs/rerun-preview.js';
-export type { ResolveAnswer } from './runs/resolve-fact.js';
 export type { FinalStatus, RunResult } from './runs/result.js';
 export type { RunRow, RunSearch } from './runs/search.js';

@@ -23,6 +23,11 @@ export const ERROR_CODES = {
   job_input_invalid: { kind: 'input', summary: "The run input does not match the blueprint's input schema." },
   job_policy_denied: { kind: 'failure', summary: 'The policy gate denied a step of the run.' },
   job_execution_failed: { kind: 'failure', summary: 'The run failed while executing.' },
+  dispatch_expired: {
+    kind: 'failure',
+    summary:
+      "No worker started the dispatch before its seal expired; the step's next attempt is dispatched and sealed anew.",
+  },
   job_kind_unknown: { kind: 'input', summary: 'The plan names a job kind that is not registered.' },
   job_upgrade_ambiguous: {
     kind: 'input',

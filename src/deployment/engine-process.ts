@@ -7,11 +7,12 @@ import type { RunHost } from '../actors/engine/run-host.js';
 import { errorInfo } from '../actors/error-info.js';
 import { CommandGuard } from '../actors/executors/command-guard.js';
 import type { Logger } from '../actors/logger.js';
-import { GrantSigner, loadOrCreateGrantKey } from '../actors/policy/grants.js';
 import type { PolicyGate } from '../actors/policy/policy-gate.js';
 import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
 import type { Scheduler } from '../actors/scheduler/scheduler.js';
+import { loadOrCreateEngineKeys } from '../actors/trust/engine-keys.js';
+import { countingLogger, RejectionCounter } from '../actors/trust/rejections.js';
 import type { Clock } from '../contracts/clock.js';
 import type { Tracer } from '../contracts/tracing.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
@@ -34,6 +35,8 @@ export interface EngineProcessOptions {
   worker?: { id: string; concurrency?: number };
   /** Run cron loops (default true). */
   cron?: boolean;
+  /** How long a dispatch may wait for a worker to start it (default 24 h). */
+  sealTtlMs?: number;
   /** The tracer to use (tests); default: the project's telemetry settings (`startTelemetry`), owned and shut down here. */
   tracer?: Tracer;
 }
@@ -57,7 +60,10 @@ export interface RunningEngine {
  * `sys.ping`. Throws the project's errors (`config_invalid`, `policy_invalid`, ...),
  * `eventstore_unavailable`, `bus_unavailable`.
  */
-export const startEngineProcess = async (o: EngineProcessOptions): Promise<RunningEngine> => {
+export const startEngineProcess = async (options: EngineProcessOptions): Promise<RunningEngine> => {
+  // Every refused message (bus schema, run inbox, the in-process worker's seal checks) is counted for `lily status`.
+  const rejections = new RejectionCounter();
+  const o = { ...options, log: countingLogger(options.log, rejections) };
   const clock = o.clock ?? systemClock;
   const project = await openProject(o.dir);
   const { paths, config, catalog } = project;
@@ -73,7 +79,7 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
       `${paths.root} was reachable by other users: made it private (directories 0700, files 0600)`,
     );
   const storage = await openLilyStorage({ dir: paths.root, registry: catalog.schemas, clock });
-  const signer = new GrantSigner(await loadOrCreateGrantKey(join(paths.keys, 'grant.key')));
+  const keys = await loadOrCreateEngineKeys(paths.keys);
   const ownsBus = !o.bus;
   const bus =
     o.bus ??
@@ -98,7 +104,8 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     catalog,
     policy: project.policy,
     jobs: project.jobs,
-    signer,
+    keys,
+    ...(o.sealTtlMs !== undefined ? { sealTtlMs: o.sealTtlMs } : {}),
     workspace: paths.dir,
     cron: o.cron ?? true,
     // Cron follows the job files: added, edited and removed cron jobs apply within a second.
@@ -119,7 +126,8 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
   });
   const resumed = await engine.start();
   const { host, scheduler, gate } = engine;
-  const workerPings = engine.worker && o.worker ? answerWorkerPings(bus, ns, engine.worker, o.worker.id) : [];
+  const workerPings =
+    engine.worker && o.worker ? answerWorkerPings(bus, ns, engine.worker, o.worker.id, rejections) : [];
   if (engine.worker && o.worker) {
     o.log.info(
       {
@@ -155,7 +163,7 @@ export const startEngineProcess = async (o: EngineProcessOptions): Promise<Runni
     version: LILY_VERSION,
     inFlight: host.inFlight(),
     executors: engine.worker?.names() ?? [],
-    details: { ...scheduler.stats(), projected: projector.position() },
+    details: { ...scheduler.stats(), projected: projector.position(), rejected: { ...rejections.counts() } },
   }));
   o.log.info({ event: 'engine.started', ns, resumed, programSearch: gate.searchPath() }, 'engine started');
   const worker: RunningWorker | undefined = engine.worker && {

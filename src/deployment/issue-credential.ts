@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { executorFns } from '../actors/runtime/executor-fns.js';
+import { loadOrCreateEngineKeys } from '../actors/trust/engine-keys.js';
 import { LilyError } from '../contracts/errors.js';
 import { loadConfig } from '../project/config.js';
 import { loadOrCreateProjectIdentity } from '../project/identity.js';
@@ -112,6 +113,8 @@ export const issueCredentialFile = async (o: IssueCredentialFileOptions): Promis
     projectId: (await loadOrCreateProjectIdentity(paths)).id,
     name,
     ...(executors ? { executors } : {}),
+    // A worker elsewhere verifies dispatches with the engine's public key, carried in its tags.
+    ...(role === 'worker' ? { sealPublicKey: (await loadOrCreateEngineKeys(paths.keys)).sealPublicKey } : {}),
     ...(expiresAt === undefined ? {} : { expiresAt }),
   });
   await writeFileAtomic(file, issued.text, 0o600);

@@ -44,6 +44,7 @@ export const startStandaloneWorker = async (o: StandaloneWorkerOptions): Promise
   const id = o.id ?? defaultId();
   let target: NatsTarget | undefined;
   let namespace = config.namespace;
+  let sealPublicKey: string | undefined;
   if (o.creds === undefined) {
     target = await resolveNatsTarget(paths, config, o.nats, 'worker');
   } else {
@@ -56,6 +57,7 @@ export const startStandaloneWorker = async (o: StandaloneWorkerOptions): Promise
       });
     }
     namespace = info.ns ?? namespace;
+    sealPublicKey = info.sealPublicKey;
     const url = o.nats ?? (await resolveNatsTarget(paths, config, undefined, 'worker'))?.url;
     if (url === undefined) {
       throw new LilyError('bus_unavailable', 'no NATS to connect to: pass --nats <url>', { hint: '--nats' });
@@ -79,6 +81,7 @@ export const startStandaloneWorker = async (o: StandaloneWorkerOptions): Promise
     log: o.log,
     target,
     namespace,
+    ...(sealPublicKey !== undefined ? { sealPublicKey } : {}),
     ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
   });
   return { ...running, id, namespace, url: target.url };

@@ -1,14 +1,15 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Bus, BusSubscription } from '../actors/bus/bus.js';
 import { CommandGuard } from '../actors/executors/command-guard.js';
 import type { DispatchLedger } from '../actors/ledger/dispatch-ledger.js';
 import { openLmdbDispatchLedger } from '../actors/ledger/lmdb-dispatch-ledger.js';
 import type { Logger } from '../actors/logger.js';
-import { GrantSigner, loadOrCreateGrantKey } from '../actors/policy/grants.js';
 import { executorFns } from '../actors/runtime/executor-fns.js';
 import { answerPings } from '../actors/runtime/sys.js';
 import { LILY_VERSION } from '../actors/runtime/version.js';
+import { SealVerifier } from '../actors/trust/dispatch-seal.js';
+import { loadLocalSealPublicKey, sealPublicKeyFromHex } from '../actors/trust/engine-keys.js';
+import { countingLogger, RejectionCounter } from '../actors/trust/rejections.js';
 import { Worker } from '../actors/worker/worker.js';
 import type { Clock } from '../contracts/clock.js';
 import type { Tracer } from '../contracts/tracing.js';
@@ -35,6 +36,11 @@ export interface WorkerProcessOptions {
   concurrency?: number;
   /** The project and storage of the engine this worker runs inside (one-process deployments). */
   shared?: { project: Project; storage: LilyStorage };
+  /**
+   * The engine's dispatch-seal public key (hex), e.g. from a credential's tags (`lily creds
+   * issue worker`); default: the project's `.lily/keys/dispatch-seal.pub`.
+   */
+  sealPublicKey?: string;
   /** The tracer to use (tests); default: the project's telemetry settings (`startTelemetry`), owned and shut down here. */
   tracer?: Tracer;
 }
@@ -52,8 +58,14 @@ export interface RunningWorker {
 export const localDispatchLedger = (storage: LilyStorage, id: string, clock: Clock): DispatchLedger =>
   openLmdbDispatchLedger(storage, { owner: { worker: id, pid: process.pid, host: hostname() }, clock });
 
-/** Answers `sys.ping` (and `sys.ping.worker-<id>`) for a worker: `lily status` lists it. */
-export const answerWorkerPings = (bus: Bus, ns: string, worker: Worker, id: string): BusSubscription[] => {
+/** Answers `sys.ping` (and `sys.ping.worker-<id>`) for a worker: `lily status` lists it, with what it refused. */
+export const answerWorkerPings = (
+  bus: Bus,
+  ns: string,
+  worker: Worker,
+  id: string,
+  rejections?: RejectionCounter,
+): BusSubscription[] => {
   const startedAt = Date.now();
   return answerPings(bus, ns, `worker-${id}`, () => ({
     actor: `worker-${id}`,
@@ -63,11 +75,14 @@ export const answerWorkerPings = (bus: Bus, ns: string, worker: Worker, id: stri
     version: LILY_VERSION,
     inFlight: worker.inFlight(),
     executors: worker.names(),
+    ...(rejections ? { details: { rejected: { ...rejections.counts() } } } : {}),
   }));
 };
 
 /** Opens the project and its storage, connects, and serves every executor the catalog has. */
-export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<RunningWorker> => {
+export const startWorkerProcess = async (options: WorkerProcessOptions): Promise<RunningWorker> => {
+  const rejections = new RejectionCounter();
+  const o = { ...options, log: countingLogger(options.log, rejections) };
   const project = o.shared?.project ?? (await openProject(o.dir));
   const ns = o.namespace ?? project.config.namespace;
   const fns = executorFns(project.catalog);
@@ -83,10 +98,12 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
   // Connected (and the namespace claimed) before anything is opened: a refusal leaves nothing behind.
   const bus = o.bus ?? (await connectTarget(target, `lily-worker-${o.id}`, o.log));
   let storage: LilyStorage | undefined = o.shared?.storage;
-  let signer: GrantSigner;
+  let seals: SealVerifier;
   try {
     storage ??= await openLilyStorage({ dir: project.paths.root, registry: project.catalog.schemas });
-    signer = new GrantSigner(await loadOrCreateGrantKey(join(project.paths.keys, 'grant.key')));
+    seals = new SealVerifier(
+      sealPublicKeyFromHex(o.sealPublicKey ?? (await loadLocalSealPublicKey(project.paths.keys))),
+    );
   } catch (e) {
     if (!o.shared) await storage?.close();
     if (ownsBus) await bus.close();
@@ -109,7 +126,7 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     executors,
     partitioners,
     artifacts: opened.artifacts,
-    signer,
+    seals,
     ledger: localDispatchLedger(opened, o.id, systemClock),
     workspace: project.paths.dir,
     workspaceRules: project.policy.workspace,
@@ -118,7 +135,7 @@ export const startWorkerProcess = async (o: WorkerProcessOptions): Promise<Runni
     tracer,
   });
   worker.start();
-  const pings = answerWorkerPings(bus, ns, worker, o.id);
+  const pings = answerWorkerPings(bus, ns, worker, o.id, rejections);
   o.log.info(
     { event: 'worker.started', id: o.id, executors: worker.names(), programSearch: commands.searchPath() },
     'worker started',

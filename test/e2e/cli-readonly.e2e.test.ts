@@ -321,7 +321,7 @@ describe('lily doctor', () => {
         'policy',
         'jobs',
         'lmdb',
-        'grant key',
+        'engine keys',
       ]),
     );
     expect(lily(['doctor']).stdout).toContain('all checks passed');

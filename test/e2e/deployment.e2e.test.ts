@@ -69,9 +69,12 @@ describe('a local deployment: up, work, down', () => {
     expect(status.code).toBe(0);
     const s = status.json() as {
       healthy: boolean;
-      processes: { role: string; health: string; pid: number }[];
+      processes: { role: string; health: string; pid: number; rejected: unknown }[];
     };
     expect(s.healthy).toBe(true);
+    // Each process says how many messages it refused, by reason (none yet).
+    for (const p of s.processes) expect(p.rejected).toEqual({ total: 0, reasons: {} });
+    expect(at('status').stdout).toMatch(/REFUSED/);
     expect(s.processes.filter((p) => p.role === 'engine' && p.health === 'ok')).toHaveLength(1);
     expect(s.processes.filter((p) => p.role === 'worker' && p.health === 'ok')).toHaveLength(2);
     expect(at('status').stdout).toMatch(/worker-2\s+│\s+worker\s+│\s+\d+\s+│\s+ok/);

@@ -6,7 +6,7 @@ import { createInMemoryBus, InMemoryBroker } from '../../src/actors/bus/index.js
 import { type ComposedEngine, composeEngine, type EnginePorts } from '../../src/actors/compose-engine.js';
 import { createInMemoryDispatchLedger } from '../../src/actors/ledger/in-memory-dispatch-ledger.js';
 import { memoryLogger } from '../../src/actors/logger.js';
-import { GrantSigner } from '../../src/actors/policy/grants.js';
+import { createEngineKeys, type EngineKeys } from '../../src/actors/trust/engine-keys.js';
 import {
   type Catalog,
   compileBlueprint,
@@ -30,7 +30,8 @@ export interface TestEngine {
   bus: Bus;
   broker: InMemoryBroker | undefined;
   catalog: Catalog;
-  signer: GrantSigner;
+  /** The engine's seal key pair and reply secret (in memory). */
+  keys: EngineKeys;
   log: ReturnType<typeof memoryLogger>;
   /** The engine's workspace (a temp directory, removed by `stop`). */
   dir: string;
@@ -65,7 +66,7 @@ export const startTestEngine = async (
   const workerBus = o.workerBus ?? (broker ? createInMemoryBus({ broker, logger: log }) : bus);
   const store = o.store ?? createInMemoryEventStore();
   const catalog = o.catalog ?? createBuiltinCatalog();
-  const signer = new GrantSigner(Buffer.alloc(32, 1));
+  const keys = o.ports?.keys ?? createEngineKeys();
   const ledger = createInMemoryDispatchLedger({
     owner: { worker: 'w1', pid: process.pid, host: 'test' },
     clock: systemClock,
@@ -80,7 +81,7 @@ export const startTestEngine = async (
     catalog,
     policy: allowAllPolicy,
     jobs: new JobRepository(memoryJobSource(o.jobs ?? {})),
-    signer,
+    keys,
     workspace: dir,
     env: { node: process.version },
     cron: false,
@@ -104,7 +105,7 @@ export const startTestEngine = async (
     bus,
     broker,
     catalog,
-    signer,
+    keys,
     log,
     dir,
     async stop() {

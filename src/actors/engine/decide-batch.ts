@@ -6,8 +6,23 @@ import { commandToEvents, type EventToAppend, INBOUND_EVENT_TYPES } from '../../
 import type { RunProgram } from '../../machines/program.js';
 import type { Command, Transition } from '../../machines/types.js';
 import type { InboundEvent } from '../messages.js';
+import { admitAnswer } from '../trust/fact-admission.js';
+import type { ClaimedAnswer } from '../trust/reply-proof.js';
 import { answersCancel, type CancelledDispatches, trackCancels } from './late-facts.js';
 import type { RunSlot } from './run-slot.js';
+
+/**
+ * A fact as it reached the run host: made by the engine itself (its scheduler, policy gate,
+ * answer desk, recovery) and handed over in-process, or a worker's answer from the bus that
+ * passed the inbox's screen (a worker's type, a valid proof for the dispatch it names).
+ */
+export type Arrival =
+  | { readonly fact: InboundEvent; readonly from: 'engine' }
+  | { readonly fact: InboundEvent; readonly from: 'bus'; readonly answers: ClaimedAnswer };
+
+/** Facts the engine made, as arrivals. */
+export const fromEngine = (facts: readonly InboundEvent[]): Arrival[] =>
+  facts.map((fact) => ({ fact, from: 'engine' }));
 
 /** The part of a slot a decision advances (the slot itself changes only once the append is durable). */
 export type SlotProgress = Pick<RunSlot, 'state' | 'program' | 'started'>;
@@ -17,10 +32,16 @@ export interface Decision {
   toAppend: NewEvent[];
   commands: Command[];
   next: SlotProgress;
-  /** Facts refused (not a run fact, invalid data, a run not started), with why. */
-  refused: { inbound: InboundEvent; error: unknown }[];
-  /** Facts that change nothing (a stale or replayed answer): the log keeps the first only. */
-  ignored: InboundEvent[];
+  /**
+   * Facts refused, with the reason (`message.rejected`): not a run fact, invalid data, a run
+   * not started, or a worker's answer that does not answer a dispatch as the log recorded it.
+   */
+  refused: { inbound: InboundEvent; reason: string; error?: unknown }[];
+  /**
+   * Facts that change nothing: a replayed answer (the log keeps the first only), or an
+   * authentic answer to a dispatch the run no longer waits on (`dispatch_closed`).
+   */
+  ignored: { inbound: InboundEvent; reason: string }[];
 }
 
 export interface DecideContext {
@@ -43,15 +64,26 @@ export const startDecision = (slot: Pick<RunSlot, 'state' | 'program' | 'started
 
 type Step =
   | { kind: 'skip' }
-  | { kind: 'refuse'; error: unknown }
+  | { kind: 'stale'; reason: string }
+  | { kind: 'refuse'; reason: string; error?: unknown }
   | { kind: 'apply'; t: Transition; next: SlotProgress };
 
 /** Feeds one fact to the machine: the transition, or why the fact is skipped or refused. */
-const step = (inbound: InboundEvent, at: number, cur: SlotProgress, ctx: DecideContext): Step => {
+const step = (arrival: Arrival, at: number, cur: SlotProgress, ctx: DecideContext): Step => {
+  const inbound = arrival.fact;
+  if (!INBOUND_EVENT_TYPES.has(inbound.type)) return { kind: 'refuse', reason: 'not_a_run_fact' };
   try {
-    if (!INBOUND_EVENT_TYPES.has(inbound.type))
-      throw new Error(`${inbound.type} is not a fact a run accepts`);
     validateEventData(inbound.type, inbound.data);
+  } catch (error) {
+    return { kind: 'refuse', reason: 'schema_invalid', error };
+  }
+  if (arrival.from === 'bus') {
+    // A worker's answer: only to a dispatch the run's log recorded, as it recorded it.
+    const admission = admitAnswer(cur.state, arrival.answers);
+    if (admission.verdict === 'refuse') return { kind: 'refuse', reason: admission.reason };
+    if (admission.verdict === 'stale') return { kind: 'stale', reason: admission.reason };
+  }
+  try {
     const event = { type: inbound.type, at, data: inbound.data };
     if (inbound.type === 'run.started') {
       if (cur.program) return { kind: 'skip' };
@@ -60,11 +92,11 @@ const step = (inbound: InboundEvent, at: number, cur: SlotProgress, ctx: DecideC
       const t = program.start(event);
       return { kind: 'apply', t, next: { state: t.state, program, started } };
     }
-    if (!cur.program || !cur.state) throw new Error('the run has not started');
+    if (!cur.program || !cur.state) return { kind: 'refuse', reason: 'run_not_started' };
     const t = cur.program.apply(cur.state, event);
     return { kind: 'apply', t, next: { ...cur, state: t.state } };
   } catch (error) {
-    return { kind: 'refuse', error };
+    return { kind: 'refuse', reason: 'fact_invalid', error };
   }
 };
 
@@ -104,7 +136,7 @@ const recorded = (inbound: InboundEvent, commands: readonly Command[], runId: Ru
  */
 export const decideBatch = (
   slot: Pick<RunSlot, 'runId' | 'seen'> & { cancelled?: CancelledDispatches },
-  batch: readonly InboundEvent[],
+  batch: readonly Arrival[],
   acc: Decision,
   ctx: DecideContext,
 ): Decision => {
@@ -115,17 +147,24 @@ export const decideBatch = (
     refused: [...acc.refused],
     ignored: [...acc.ignored],
   };
-  for (const inbound of batch) {
+  for (const arrival of batch) {
+    const inbound = arrival.fact;
     if (slot.seen.has(inbound.id) || out.toAppend.some((e) => e.id === inbound.id)) continue;
-    const s = step(inbound, ctx.at, out.next, ctx);
+    const s = step(arrival, ctx.at, out.next, ctx);
     if (s.kind === 'skip') continue;
     if (s.kind === 'refuse') {
-      out.refused.push({ inbound, error: s.error });
+      out.refused.push({ inbound, reason: s.reason, ...(s.error !== undefined ? { error: s.error } : {}) });
       continue;
     }
-    const unchanged = s.t.state === out.next.state && s.t.commands.length === 0;
-    if (unchanged && inbound.type !== 'step.started' && !answersCancel(cancelledSoFar(slot, out), inbound)) {
-      out.ignored.push(inbound);
+    if (s.kind === 'stale') {
+      // The first answer to a dispatch the run cancelled is kept for the record (late-facts.ts).
+      if (answersCancel(cancelledSoFar(slot, out), arrival))
+        out.toAppend.push(...recorded(inbound, [], slot.runId, ctx));
+      else out.ignored.push({ inbound, reason: s.reason });
+      continue;
+    }
+    if (s.t.state === out.next.state && s.t.commands.length === 0 && inbound.type !== 'step.started') {
+      out.ignored.push({ inbound, reason: 'no_change' });
       continue;
     }
     out.toAppend.push(...recorded(inbound, s.t.commands, slot.runId, ctx));

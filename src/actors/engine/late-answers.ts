@@ -5,7 +5,7 @@ import { isVersionConflict } from '../../eventstore/event-store.js';
 import type { Bus } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';
-import type { InboundEvent } from '../messages.js';
+import type { Arrival } from './decide-batch.js';
 import { decideLateFacts, openCancels } from './late-facts.js';
 import { publishEvents } from './outbox.js';
 import { loadRun, type ProgramCache, type RunSlot } from './run-slot.js';
@@ -48,14 +48,15 @@ export class LateAnswers {
   }
 
   /** Facts for a finished run (`slot` when it was just read): appends the answers among them. */
-  async handle(runId: RunId, batch: readonly InboundEvent[], slot?: RunSlot, retried = false): Promise<void> {
+  async handle(runId: RunId, batch: readonly Arrival[], slot?: RunSlot, retried = false): Promise<void> {
     const awaiting = slot ? openCancels(slot.cancelled) : this.#awaiting.get(runId);
-    const wanted = (f: InboundEvent) => awaiting?.has((f.data as { dispatchId?: string }).dispatchId ?? '');
+    const wanted = (a: Arrival) => a.from === 'bus' && awaiting?.has(a.answers.dispatchId) === true;
     if (!awaiting || !batch.some(wanted)) return;
     const run = slot ?? (await loadRun(this.#o.store, runId, this.#o.programs));
     if (!run) return;
     const decision = decideLateFacts(run, batch, this.#o.clock.now());
-    for (const { inbound, error } of decision.refused) {
+    for (const { arrival, error } of decision.refused) {
+      const inbound = arrival.fact;
       this.#o.log.warn(
         { event: 'message.rejected', runId, type: inbound.type, id: inbound.id, error: errorInfo(error) },
         'answer to a cancelled dispatch refused',

@@ -1,50 +1,61 @@
+import type { EventData } from '../../contracts/events/catalog.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { parseJobId, type RunId } from '../../contracts/ids.js';
 import { commandTarget } from '../../machines/commands.js';
-import type { Command, RunState } from '../../machines/types.js';
+import type { Command } from '../../machines/types.js';
 import type { Bus } from '../bus/bus.js';
-import type { CancelItem, ExecItem, PolicyMessage, SchedMessage } from '../messages.js';
-import { cancelSubject, eventSubject, execSubject, policySubject, schedSubject } from '../subjects.js';
-import { partitionDispatchId } from '../worker/dispatch-request.js';
+import type { CancelItem, ExecItem, PolicyMessage } from '../messages.js';
+import { cancelSubject, eventSubject, execSubject, policySubject } from '../subjects.js';
+import { dispatchRefOf } from '../trust/dispatch-kind.js';
+import type { EngineSeals } from '../trust/engine-seals.js';
 import type { TraceContextSource } from './run-observer.js';
 import type { RunSlot } from './run-slot.js';
+
+/** The engine's scheduler, asked in-process: timers never travel on the bus. */
+export interface TimerPort {
+  schedule(runId: RunId, data: EventData<'timer.scheduled'>): void;
+  cancel(timerId: string): void;
+}
+
+/** Where a run host's commands go: the bus (dispatches, policy checks), the scheduler, and the seals. */
+export interface OutboxPorts {
+  bus: Bus;
+  ns: string;
+  seals: EngineSeals;
+  timers: TimerPort;
+  /** The time a dispatch without a recorded time is sealed from (never the case for logged ones). */
+  now(): number;
+  /** With tracing on: each dispatch carries the `traceparent` of its span (not sealed: it only places spans). */
+  trace?: TraceContextSource;
+}
 
 /**
  * The outbox: after an append, publish what it recorded. Commands go to the actor that acts
  * on them (executors, the policy gate, the scheduler), batched one message per subject; every
- * stored event is republished on its `evt` subject for tails and projectors. Publishing is
- * best-effort: whatever is lost is re-sent from the log on resume. With `trace` (tracing on),
- * each dispatch carries the `traceparent` of its span, so the worker's spans join the run's trace.
+ * stored event is republished on its `evt` subject for tails and projectors. Each dispatch is
+ * sealed on its way out (trust/engine-seals.ts). Publishing is best-effort: whatever is lost is
+ * re-sent from the log on resume. With `trace` (tracing on), each dispatch carries the
+ * `traceparent` of its span, so the worker's spans join the run's trace.
  */
-export const publishCommands = (
-  bus: Bus,
-  ns: string,
-  slot: RunSlot,
-  commands: readonly Command[],
-  trace?: TraceContextSource,
-): void => {
+export const publishCommands = (out: OutboxPorts, slot: RunSlot, commands: readonly Command[]): void => {
   const started = slot.started;
   if (!started || commands.length === 0) return;
+  const { bus, ns } = out;
   const exec = new Map<string, ExecItem[]>();
   const cancels = new Map<string, CancelItem[]>();
   const base = { runId: slot.runId, jobId: slot.jobId };
+  const now = out.now();
   const addExec = (executor: string, item: ExecItem) => {
     const list = exec.get(executor) ?? [];
-    if (trace) {
-      const dispatchId =
-        item.kind === 'partition'
-          ? partitionDispatchId(item.runId, item.data.stepId, item.data.attempt)
-          : item.data.dispatchId;
-      const traceparent = trace.traceparent(slot.runId, dispatchId);
-      if (traceparent !== undefined) item.traceparent = traceparent;
-    }
-    list.push(item);
+    const sealed = out.seals.seal(item, slot.seals, started.dryRun, now);
+    const traceparent = out.trace?.traceparent(slot.runId, dispatchRefOf(item).dispatchId);
+    list.push(traceparent === undefined ? sealed : { ...sealed, traceparent });
     exec.set(executor, list);
   };
   for (const command of commands) {
     switch (commandTarget(command)) {
       case 'exec':
-        routeExec(command, slot.state, base, addExec);
+        routeExec(command, base, addExec);
         break;
       case 'policy': {
         const msg: PolicyMessage = {
@@ -59,7 +70,8 @@ export const publishCommands = (
         break;
       }
       case 'sched':
-        bus.publish(schedSubject(ns), { ...command, runId: slot.runId } as SchedMessage);
+        if (command.type === 'timer.schedule') out.timers.schedule(slot.runId, command.data);
+        else if (command.type === 'timer.cancel') out.timers.cancel(command.data.timerId);
         break;
       case 'cancel':
         if (command.type === 'step.cancel') {
@@ -85,7 +97,6 @@ export const publishCommands = (
 
 const routeExec = (
   command: Command,
-  state: RunState | undefined,
   base: { runId: RunId; jobId: string },
   add: (executor: string, item: ExecItem) => void,
 ): void => {
@@ -93,16 +104,8 @@ const routeExec = (
     add(command.data.executor, { kind: 'step', ...base, data: command.data });
   else if (command.type === 'partition.plan')
     add(command.data.partitioner, { kind: 'partition', ...base, data: command.data });
-  else if (command.type === 'gate.run') {
-    // Gates run under the grant of the step they check.
-    const grant = state?.steps[command.data.stepId]?.grant;
-    add(command.data.executor, {
-      kind: 'gate',
-      ...base,
-      data: command.data,
-      ...(grant === undefined ? {} : { grant }),
-    });
-  }
+  else if (command.type === 'gate.run')
+    add(command.data.executor, { kind: 'gate', ...base, data: command.data });
 };
 
 export const publishEvents = (

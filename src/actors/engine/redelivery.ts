@@ -1,9 +1,7 @@
 import type { Clock } from '../../contracts/clock.js';
 import type { Command } from '../../machines/types.js';
-import type { Bus } from '../bus/bus.js';
 import type { Logger } from '../logger.js';
-import { publishCommands } from './outbox.js';
-import type { TraceContextSource } from './run-observer.js';
+import { type OutboxPorts, publishCommands } from './outbox.js';
 import type { RunSlot } from './run-slot.js';
 
 /** Commands worth re-sending when unanswered: their receivers dedupe on the dispatch/step attempt. */
@@ -41,19 +39,13 @@ export const dueForRedelivery = (slot: RunSlot, now: number): Command[] => {
 };
 
 /** Re-publishes every command the live runs still wait on (receivers dedupe); returns how many. */
-export const resendPending = (
-  bus: Bus,
-  ns: string,
-  log: Logger,
-  slots: Iterable<RunSlot>,
-  trace?: TraceContextSource,
-): number => {
+export const resendPending = (out: OutboxPorts, log: Logger, slots: Iterable<RunSlot>): number => {
   let sent = 0;
   for (const slot of slots) {
     if (slot.state?.status !== 'running') continue;
     const pending = Object.values(slot.state.pending);
     sent += pending.length;
-    publishCommands(bus, ns, slot, pending, trace);
+    publishCommands(out, slot, pending);
   }
   log.info({ event: 'run_host.resent', commands: sent }, 'outstanding commands re-sent');
   return sent;
@@ -73,14 +65,11 @@ export interface Redelivery {
  * disconnected were dropped). Receivers dedupe, so a redelivery is never a second effect.
  */
 export const startRedelivery = (o: {
-  bus: Bus;
-  ns: string;
+  out: OutboxPorts;
   clock: Clock;
   log: Logger;
   slots: () => Iterable<RunSlot>;
   sweepMs: number;
-  /** Trace context for re-sent dispatches (tracing on). */
-  trace?: TraceContextSource;
 }): Redelivery => {
   const sweep = () => {
     const now = o.clock.now();
@@ -91,13 +80,13 @@ export const startRedelivery = (o: {
         { event: 'run_host.redelivered', runId: slot.runId, commands: due.map((c) => c.type) },
         'unanswered commands re-sent',
       );
-      publishCommands(o.bus, o.ns, slot, due, o.trace);
+      publishCommands(o.out, slot, due);
     }
   };
-  const resendAll = () => resendPending(o.bus, o.ns, o.log, o.slots(), o.trace);
+  const resendAll = () => resendPending(o.out, o.log, o.slots());
   const sweeper = setInterval(sweep, o.sweepMs);
   sweeper.unref();
-  const offStatus = o.bus.onStatus((status) => {
+  const offStatus = o.out.bus.onStatus((status) => {
     if (status.type === 'reconnected') resendAll();
   });
   return {

@@ -7,12 +7,20 @@ import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';
 import { type InboundEvent, inboxMessageSchema } from '../messages.js';
-import { allInboxesPattern } from '../subjects.js';
-import { type Decision, decideBatch, indeterminateFacts, startDecision } from './decide-batch.js';
+import { allInboxesPattern, inboxSubject } from '../subjects.js';
+import type { EngineSeals } from '../trust/engine-seals.js';
+import {
+  type Arrival,
+  type Decision,
+  decideBatch,
+  fromEngine,
+  indeterminateFacts,
+  startDecision,
+} from './decide-batch.js';
 import { LateAnswers } from './late-answers.js';
 import { decideWithLocalPolicy, type LocalPolicy } from './local-policy.js';
 import { Mailboxes } from './mailboxes.js';
-import { publishCommands, publishEvents } from './outbox.js';
+import { type OutboxPorts, publishCommands, publishEvents, type TimerPort } from './outbox.js';
 import { type Redelivery, resendPending, startRedelivery } from './redelivery.js';
 import type { RunObserver } from './run-observer.js';
 import { loadLiveRuns, loadRun, type ProgramCache, type RunSlot, recordAppended } from './run-slot.js';
@@ -26,6 +34,10 @@ export interface RunHostOptions {
   clock: Clock;
   log: Logger;
   programs: ProgramCache;
+  /** Seals dispatches on their way out and screens workers' facts on their way in. */
+  seals: EngineSeals;
+  /** The engine's scheduler: timers are handed to it in-process. */
+  timers: TimerPort;
   producer?: string;
   /** The engine's own policy gate, asked in-process (decision 002). */
   localPolicy?: LocalPolicy;
@@ -49,11 +61,18 @@ const FINISHED_KEPT = 50_000;
  * flush); runs proceed concurrently, so their appends share group commits. The decisions are
  * pure (`decideBatch`, `decideWithLocalPolicy`); this class does the reading, appending,
  * publishing and timing around them.
+ *
+ * Trust (design.md §8): from the bus (`in.<runId>`) it takes only workers' answers with a valid
+ * proof for a dispatch of that run (`EngineSeals.screen`), and only when they answer a dispatch
+ * the run's log recorded, as recorded (`admitAnswer`). Everything the engine itself makes
+ * (`run.started`, policy decisions, approval answers, timers, cancels, resolves) comes in
+ * through `deliver`, in-process. A refused fact is a warn `message.rejected` naming the reason.
  */
 export class RunHost {
   readonly #o: RunHostOptions;
+  readonly #out: OutboxPorts;
   readonly #slots = new Map<RunId, RunSlot>();
-  readonly #mailboxes: Mailboxes<RunId, InboundEvent>;
+  readonly #mailboxes: Mailboxes<RunId, Arrival>;
   readonly #finished = new Set<RunId>();
   readonly #producer: string;
   readonly #late: LateAnswers;
@@ -64,6 +83,14 @@ export class RunHost {
     this.#o = options;
     this.#producer = options.producer ?? 'engine/run-host';
     this.#late = new LateAnswers(options);
+    this.#out = {
+      bus: options.bus,
+      ns: options.ns,
+      seals: options.seals,
+      timers: options.timers,
+      now: () => options.clock.now(),
+      ...(options.observer ? { trace: options.observer } : {}),
+    };
     this.#mailboxes = new Mailboxes(
       (runId, batch) => this.#process(runId, batch),
       (runId, attempt, e) =>
@@ -77,22 +104,26 @@ export class RunHost {
   /** Subscribes to every run inbox (the message schema parses the run id: the bus edge). */
   start(): void {
     this.#sub = this.#o.bus.subscribeTyped(allInboxesPattern(this.#o.ns), inboxMessageSchema, (msg) => {
-      this.deliver(msg.runId, msg.events);
+      const arrivals: Arrival[] = [];
+      for (const fact of msg.events) {
+        const verdict = this.#o.seals.screen(msg.runId, fact);
+        if (verdict.ok) arrivals.push({ fact, from: 'bus', answers: verdict.answers });
+        else this.#rejected(msg.runId, fact, verdict.reason);
+      }
+      if (arrivals.length > 0) return this.#mailboxes.deliver(msg.runId, arrivals);
     });
     this.#redelivery = startRedelivery({
-      bus: this.#o.bus,
-      ns: this.#o.ns,
+      out: this.#out,
       clock: this.#o.clock,
       log: this.#o.log,
       slots: () => this.#slots.values(),
       sweepMs: this.#o.sweepMs ?? 500,
-      ...(this.#o.observer ? { trace: this.#o.observer } : {}),
     });
   }
 
   /** Re-publishes every command the live runs still wait on (receivers dedupe). */
   resendOutstanding(): number {
-    return resendPending(this.#o.bus, this.#o.ns, this.#o.log, this.#slots.values(), this.#o.observer);
+    return resendPending(this.#out, this.#o.log, this.#slots.values());
   }
 
   /** Runs loaded in memory and not final. */
@@ -100,12 +131,30 @@ export class RunHost {
     return this.#slots.size;
   }
 
-  /** Queues facts for a run; resolves when they are durable (or dropped as invalid/stale). */
+  /**
+   * Queues facts the engine itself made (scheduler, policy gate, answer desk, recovery) for a
+   * run, in-process; resolves when they are durable (or dropped as invalid/stale). Nothing
+   * from the bus comes this way.
+   */
   deliver(runId: RunId, events: readonly InboundEvent[]): Promise<void> {
-    return this.#mailboxes.deliver(runId, events);
+    return this.#mailboxes.deliver(runId, fromEngine(events));
   }
 
-  async #process(runId: RunId, batch: InboundEvent[], retried = false): Promise<void> {
+  #rejected(runId: RunId, fact: InboundEvent, reason: string): void {
+    this.#o.log.warn(
+      {
+        event: 'message.rejected',
+        reason,
+        subject: inboxSubject(this.#o.ns, runId),
+        runId,
+        type: String(fact.type).slice(0, 100),
+        id: String(fact.id).slice(0, 300),
+      },
+      `fact refused: ${reason}`,
+    );
+  }
+
+  async #process(runId: RunId, batch: Arrival[], retried = false): Promise<void> {
     // A finished run takes only the answers to the dispatches it cancelled (late-facts.ts).
     if (this.#finished.has(runId)) return this.#late.handle(runId, batch);
     const observer = this.#o.observer;
@@ -133,7 +182,7 @@ export class RunHost {
       recordAppended(slot, decision.next, result.version, decision.toAppend);
       observer?.appended(slot, result.events);
       publishEvents(this.#o.bus, this.#o.ns, slot.jobId, runId, result.events);
-      publishCommands(this.#o.bus, this.#o.ns, slot, decision.commands, observer);
+      publishCommands(this.#out, slot, decision.commands);
       if (slot.state && slot.state.status !== 'running') this.#retire(slot);
     } catch (e) {
       if (isVersionConflict(e) && !retried) {
@@ -146,8 +195,8 @@ export class RunHost {
   }
 
   /** Decides a batch, with the local policy gate's answers when there is one; logs what was dropped. */
-  async #decide(slot: RunSlot, batch: InboundEvent[]): Promise<Decision> {
-    const decide = (facts: InboundEvent[], acc: Decision) =>
+  async #decide(slot: RunSlot, batch: Arrival[]): Promise<Decision> {
+    const decide = (facts: Arrival[], acc: Decision) =>
       decideBatch(slot, facts, acc, {
         at: this.#o.clock.now(),
         producer: this.#producer,
@@ -156,16 +205,21 @@ export class RunHost {
     const first = decide(batch, startDecision(slot));
     const local = this.#o.localPolicy;
     const decision = local
-      ? await decideWithLocalPolicy(slot.runId, first, local, decide, (e) =>
-          this.#o.log.warn(
-            {
-              event: 'policy.local_failed',
-              runId: slot.runId,
-              ...this.#trace(slot.runId),
-              error: errorInfo(e),
-            },
-            'local policy check failed; sent on the bus',
-          ),
+      ? await decideWithLocalPolicy(
+          slot.runId,
+          first,
+          local,
+          (facts, acc) => decide(fromEngine(facts), acc),
+          (e) =>
+            this.#o.log.warn(
+              {
+                event: 'policy.local_failed',
+                runId: slot.runId,
+                ...this.#trace(slot.runId),
+                error: errorInfo(e),
+              },
+              'local policy check failed; sent on the bus',
+            ),
         )
       : first;
     this.#logDropped(slot.runId, decision);
@@ -173,22 +227,23 @@ export class RunHost {
   }
 
   #logDropped(runId: RunId, d: Decision): void {
-    for (const { inbound, error } of d.refused) {
+    for (const { inbound, reason, error } of d.refused) {
       this.#o.log.warn(
         {
           event: 'message.rejected',
+          reason,
           runId,
           ...this.#trace(runId),
           type: inbound.type,
           id: inbound.id,
-          error: errorInfo(error),
+          ...(error !== undefined ? { error: errorInfo(error) } : {}),
         },
-        'fact refused by the run host',
+        `fact refused by the run host: ${reason}`,
       );
     }
-    for (const inbound of d.ignored) {
+    for (const { inbound, reason } of d.ignored) {
       this.#o.log.info(
-        { event: 'fact.ignored', runId, ...this.#trace(runId), type: inbound.type, id: inbound.id },
+        { event: 'fact.ignored', reason, runId, ...this.#trace(runId), type: inbound.type, id: inbound.id },
         'a fact that changes nothing was dropped',
       );
     }
@@ -230,7 +285,7 @@ export class RunHost {
       this.#slots.set(runId, slot);
       resumed += 1;
       const recovery = slot.program.outstanding(slot.state);
-      publishCommands(this.#o.bus, this.#o.ns, slot, recovery.resend, observer);
+      publishCommands(this.#out, slot, recovery.resend);
       if (recovery.indeterminate.length > 0) {
         indeterminate += recovery.indeterminate.length;
         await this.deliver(

@@ -8,6 +8,7 @@ import { INBOUND_EVENT_TYPES } from '../../machines/commands.js';
 import { createRunProgram, type RunProgram } from '../../machines/program.js';
 import type { RunState, SchemaLookup } from '../../machines/types.js';
 import { readCompletion } from '../run-completion.js';
+import { emptySealBook, noteForSeals, type SealBook } from '../trust/engine-seals.js';
 import { type CancelledDispatches, LATE_ANSWER_TYPES, trackCancels } from './late-facts.js';
 
 /** What a run host keeps in memory for one live run. */
@@ -29,6 +30,8 @@ export interface RunSlot {
   acked: Set<string>;
   /** Dispatches the run cancelled (`step.cancel_requested`), and whether a worker said how each ended. */
   cancelled: CancelledDispatches;
+  /** What the run's dispatches are sealed from (dispatch times, decided programs), from the log. */
+  seals: SealBook;
 }
 
 /** Programs are shared by every run of the same plan. */
@@ -62,6 +65,7 @@ export const foldRun = (
     sent: new Map(),
     acked: new Set(),
     cancelled: new Map(),
+    seals: emptySealBook(),
   };
   for (const e of events) applyLogged(slot, e, programs);
   return slot;
@@ -71,6 +75,7 @@ export const foldRun = (
 export const applyLogged = (slot: RunSlot, e: StoredEvent, programs: ProgramCache): void => {
   slot.version = e.seq;
   trackCancels(slot.cancelled, e);
+  noteForSeals(slot.seals, slot.runId, e);
   if (!INBOUND_EVENT_TYPES.has(e.type)) return;
   slot.seen.add(e.id);
   if (e.type === 'step.started') slot.acked.add((e.data as { dispatchId: string }).dispatchId);
@@ -93,11 +98,12 @@ export const recordAppended = (
   slot: RunSlot,
   next: Pick<RunSlot, 'state' | 'program' | 'started'>,
   version: number,
-  appended: readonly { id: string; type: string; data: unknown }[],
+  appended: readonly { id: string; type: string; at: number; data: unknown }[],
 ): void => {
   Object.assign(slot, next, { version });
   for (const e of appended) {
     trackCancels(slot.cancelled, e);
+    noteForSeals(slot.seals, slot.runId, e);
     slot.seen.add(e.id);
     if (e.type === 'step.started') slot.acked.add((e.data as { dispatchId: string }).dispatchId);
   }

@@ -3,19 +3,16 @@ import { LilyError } from '../../contracts/errors.js';
 import type { EventData } from '../../contracts/events/catalog.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { approvalStream } from '../../contracts/events/streams.js';
-import { isRunId, type RunId } from '../../contracts/ids.js';
 import { type EventStore, isVersionConflict } from '../../eventstore/event-store.js';
 import { systemClock } from '../../eventstore/system-ports.js';
-import type { Bus } from '../bus/bus.js';
 import type { InboundEvent } from '../messages.js';
-import { inboxSubject } from '../subjects.js';
 
 /**
  * Approvals (human in the loop). Each lives in its own stream `approval/<approvalId>`:
  * `approval.requested` (written by the policy gate), then at most one answer,
- * `approval.granted` or `approval.denied` (written by whoever answers: the CLI). The answer is
- * in the log before the run learns it; a run whose engine was down when a human answered
- * gets the answer when the engine comes back (the gate finds it in the stream).
+ * `approval.granted` or `approval.denied`, written by the engine alone (its answer desk, for a
+ * person's request on `cmd.answer`). The answer is in the approval stream before the run
+ * learns it, and the run learns only what is there: run and record agree.
  */
 export type ApprovalStatus = 'pending' | 'granted' | 'denied';
 
@@ -114,30 +111,29 @@ export const answerFact = (
   };
 };
 
-/** Publishes an answer to the run's inbox (best effort: the gate re-delivers it from the log). */
-export const deliverAnswer = (bus: Bus, ns: string, runId: RunId, fact: InboundEvent): void => {
-  bus.publish(inboxSubject(ns, runId), { runId, events: [fact] });
-};
+/** An answer that was recorded: the approval as it is now, and the answer's event. */
+export interface RecordedAnswer {
+  approval: ApprovalView;
+  event: { type: 'approval.granted' | 'approval.denied'; at: number; data: unknown };
+}
 
 /**
- * Grants or denies a pending approval: appends the answer to `approval/<id>` (checked against
- * the stream's version, so two answers never both land) and, with a bus, delivers it to the
- * run's inbox at once. Without a bus (engine down) the engine delivers it when it resumes.
+ * Grants or denies a pending approval: appends the answer to `approval/<id>` against the
+ * stream's version, so of two answers the first wins and the second gets `approval_answered`.
+ * The engine's answer desk calls it, then hands the recorded answer to the run (`answerFact`).
  *
  * Throws `approval_not_found` (no request under this id), `approval_answered` (already granted
  * or denied; `data.status` says which).
  *
  * @example
- * await answerApproval(store, bus, 'default', id, { granted: true, by: 'alice', comment: 'ok' });
+ * const { event } = await recordApprovalAnswer(store, id, { granted: true, by: 'alice', comment: 'ok' });
  */
-export const answerApproval = async (
+export const recordApprovalAnswer = async (
   store: EventStore,
-  bus: Bus | undefined,
-  ns: string,
   approvalId: string,
   answer: ApprovalAnswer,
   opts: { clock?: Clock; producer?: string } = {},
-): Promise<ApprovalView> => {
+): Promise<RecordedAnswer> => {
   const stream = approvalStream(approvalId);
   const events = await store.readStream(stream);
   const current = view(events);
@@ -152,7 +148,7 @@ export const answerApproval = async (
     });
   }
   const at = (opts.clock ?? systemClock).now();
-  const producer = opts.producer ?? 'cli';
+  const producer = opts.producer ?? 'engine/answer-desk';
   const base = { stepId: current.stepId, attempt: current.attempt, approvalId, by: answer.by };
   const event = answer.granted
     ? {
@@ -174,12 +170,9 @@ export const answerApproval = async (
       },
     );
   } catch (e) {
-    // Someone answered in between: report what they decided.
-    if (isVersionConflict(e)) return answerApproval(store, bus, ns, approvalId, answer, opts);
+    // Someone answered in between: report what they decided (approval_answered).
+    if (isVersionConflict(e)) return recordApprovalAnswer(store, approvalId, answer, opts);
     throw e;
   }
-  // The run id is read back from the approval stream (the store edge): parsed before it is used.
-  if (bus && isRunId(current.runId))
-    deliverAnswer(bus, ns, current.runId, answerFact({ ...event, at }, producer));
-  return (await readApproval(store, approvalId)) as ApprovalView;
+  return { approval: (await readApproval(store, approvalId)) as ApprovalView, event: { ...event, at } };
 };

@@ -15,12 +15,12 @@ import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';
 import { type InboundEvent, type PolicyMessage, policyMessageSchema } from '../messages.js';
-import { inboxSubject, POLICY_QUEUE, policySubject } from '../subjects.js';
+import type { RunInbox } from '../runtime/run-inbox.js';
+import { POLICY_QUEUE, policySubject } from '../subjects.js';
 import { answerFact, findAnswer } from './approvals.js';
 import { decidedPrograms } from './decided-programs.js';
 import { DryRunProofs } from './dry-run-proof.js';
 import { type ProgramResolver, programResolver } from './executables.js';
-import type { GrantSigner } from './grants.js';
 import { RunFactsCache } from './run-facts.js';
 import { checkWorkspacePath, type PathVerdict, type WorkspaceRules } from './workspace.js';
 
@@ -30,9 +30,10 @@ export interface PolicyGateOptions {
   ns: string;
   clock: Clock;
   log: Logger;
+  /** The engine's run host: decisions and approval answers are handed to it in-process. */
+  inbox: RunInbox;
   /** `.lily/policy.yaml`, loaded (`setPolicy` replaces it). */
   policy: Policy;
-  signer: GrantSigner;
   /** The project directory: workspace paths resolve inside it. */
   workspace: string;
   /**
@@ -53,10 +54,10 @@ export const approvalIdFor = (runId: RunId, stepId: string, attempt: number): st
 
 /**
  * The PolicyGate actor (kernel layer 4). Answers `policy.check` with `policy.decided` (allow
- * with a signed grant, deny with the rule and reasons, or approval_required), judged on the
+ * with the programs it identified, deny with the rule and reasons, or approval_required), judged on the
  * plan pinned in the run's log and `.lily/policy.yaml`; records `approval.request`s in
- * `approval/<id>` and delivers answers already there. Replies are facts sent to the run's
- * inbox with deterministic ids, so re-sent checks are harmless.
+ * `approval/<id>` and delivers answers already there. Replies are facts handed to the run host
+ * in-process (never on the bus) with deterministic ids, so re-sent checks are harmless.
  */
 export class PolicyGate {
   readonly #o: PolicyGateOptions;
@@ -163,9 +164,8 @@ export class PolicyGate {
       const fix = fixForDenial(verdict.rule, request, policy.caps);
       return { ...ref, decision: 'deny', reasons: verdict.reasons, rule: verdict.rule, fix };
     }
-    // The grant covers this visit of the step (its retries too); with approval_required the run
-    // holds it until a human grants.
-    const grant = this.#o.signer.sign({ runId, stepId: d.stepId, dryRun: facts.dryRun });
+    // No grant here: the run host seals each dispatch of this visit itself when it sends it
+    // (docs/decisions/030), binding it to what this decision allowed (`programs`).
     const programs = await decidedPrograms(request, resolveProgram, this.#o.log);
     // What the decision relied on and what it allowed to run, for the log and the receipt.
     const recorded = {
@@ -173,13 +173,12 @@ export class PolicyGate {
       ...(programs.length > 0 ? { programs } : {}),
     };
     return verdict.decision === 'allow'
-      ? { ...ref, decision: 'allow', reasons: verdict.reasons, grant, ...recorded }
+      ? { ...ref, decision: 'allow', reasons: verdict.reasons, ...recorded }
       : {
           ...ref,
           decision: 'approval_required',
           reasons: verdict.reasons,
           rule: verdict.rule,
-          grant,
           approvalId: approvalIdFor(runId, d.stepId, d.attempt),
           ...recorded,
         };
@@ -298,11 +297,11 @@ export class PolicyGate {
   }
 
   #deliver(runId: RunId, event: InboundEvent): void {
-    try {
-      this.#o.bus.publish(inboxSubject(this.#o.ns, runId), { runId, events: [event] });
-    } catch (e) {
-      this.#o.log.error({ event: 'policy.publish_failed', runId, type: event.type, error: errorInfo(e) });
-    }
+    this.#o.inbox
+      .deliver(runId, [event])
+      .catch((e) =>
+        this.#o.log.error({ event: 'policy.deliver_failed', runId, type: event.type, error: errorInfo(e) }),
+      );
   }
 
   /** Resolves when the messages in hand are handled. */

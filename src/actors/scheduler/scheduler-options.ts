@@ -6,6 +6,7 @@ import type { EventStore } from '../../eventstore/event-store.js';
 import type { Policy } from '../../policy/schema.js';
 import type { Bus } from '../bus/bus.js';
 import type { Logger } from '../logger.js';
+import type { RunInbox } from '../runtime/run-inbox.js';
 import type { TimerService } from './timers.js';
 
 export interface SchedulerOptions {
@@ -14,6 +15,8 @@ export interface SchedulerOptions {
   ns: string;
   clock: Clock;
   log: Logger;
+  /** The engine's run host: `run.started`, `timer.fired` and cancels are handed to it in-process. */
+  inbox: RunInbox;
   /** The project's jobs (with the cron and policy-cap checks). */
   jobs: JobRepository;
   catalog: Catalog;

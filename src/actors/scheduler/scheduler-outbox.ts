@@ -4,23 +4,25 @@ import type { Bus, BusMessage } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';
 import type { InboundEvent } from '../messages.js';
-import { eventSubject, inboxSubject } from '../subjects.js';
+import type { RunInbox } from '../runtime/run-inbox.js';
+import { eventSubject } from '../subjects.js';
 
-/** Where the scheduler sends: run inboxes, event subjects, request replies. Best effort: the log is the truth. */
+/** Where the scheduler sends: the run host (in-process), event subjects, request replies. Best effort: the log is the truth. */
 export class SchedulerOutbox {
   constructor(
     private readonly bus: Bus,
     private readonly ns: string,
     private readonly log: Logger,
+    private readonly inbox: RunInbox,
   ) {}
 
-  /** A fact for a run host. A lost start is re-sent by `reconcile`, a lost timer by the host. */
+  /** A fact for the run host, in-process. A lost start is re-sent by `reconcile`, a lost timer by the host. */
   deliver(runId: RunId, event: InboundEvent): void {
-    try {
-      this.bus.publish(inboxSubject(this.ns, runId), { runId, events: [event] });
-    } catch (e) {
-      this.log.error({ event: 'scheduler.publish_failed', runId, type: event.type, error: errorInfo(e) });
-    }
+    this.inbox
+      .deliver(runId, [event])
+      .catch((e) =>
+        this.log.error({ event: 'scheduler.deliver_failed', runId, type: event.type, error: errorInfo(e) }),
+      );
   }
 
   /** Republishes events the scheduler appended on their `evt` subjects (as the run host does). */

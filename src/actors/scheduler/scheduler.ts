@@ -28,7 +28,8 @@ const completedSchema = z.object({ stream: z.string() }).loose();
 /**
  * The Scheduler actor: turns run requests (bus `run.request`, `requestRun`, cron ticks) into
  * runs, within each job's `runtime.concurrency`; arms run timers and delivers `timer.fired`;
- * delivers `run.cancel_requested`. Every decision is in the log (`run.requested` in `run/<id>`
+ * delivers `run.cancel_requested`. Its facts go to the run host in-process (`inbox`), never on
+ * the bus, and timers come from the run host in-process too. Every decision is in the log (`run.requested` in `run/<id>`
  * and `job/<id>`, `schedule.ticked` in `job/<id>`), so `start()` after a crash rebuilds the
  * queue, the active runs and the cron cursors, and neither loses nor doubles a tick. The
  * decisions themselves are pure (`scheduler-decisions.ts`); this class reads, writes and sends.
@@ -60,7 +61,7 @@ export class Scheduler {
   constructor(options: SchedulerOptions) {
     this.#o = options;
     this.#producer = options.producer ?? 'engine/scheduler';
-    this.#out = new SchedulerOutbox(options.bus, options.ns, options.log);
+    this.#out = new SchedulerOutbox(options.bus, options.ns, options.log, options.inbox);
     this.#preparer = new RunPreparer(options, this.#out, this.#producer);
     this.#timers = options.timers ?? systemTimers(options.clock);
     this.#runTimers = new RunTimers(this.#timers, (runId, timerId) =>
@@ -169,6 +170,16 @@ export class Scheduler {
     return { runId: parseRunId(first.runId), jobId: first.jobId, existing: true };
   }
 
+  /** Arms a run's timer (the run host's `timer.schedule`, in-process); `timer.fired` comes back the same way. */
+  scheduleTimer(runId: RunId, data: EventData<'timer.scheduled'>): void {
+    this.#runTimers.schedule(runId, data);
+  }
+
+  /** Disarms a timer (the run host's `timer.cancel`). */
+  cancelTimer(timerId: string): void {
+    this.#runTimers.cancel(timerId);
+  }
+
   /** Cancels a run (`RunControl.cancel`): throws `run_not_found`; returns the run's job. */
   cancelRun(id: string, by: string, reason?: string): Promise<{ runId: RunId; jobId: string }> {
     return this.#control.cancel(id, by, reason);
@@ -223,12 +234,6 @@ export class Scheduler {
   /** Run ids are parsed by the message schema (a cancel's is checked by `cancelRun`: `run_not_found`). */
   async #handle(msg: SchedMessage, raw: BusMessage): Promise<void> {
     switch (msg.type) {
-      case 'timer.schedule':
-        this.#runTimers.schedule(msg.runId, msg.data);
-        return;
-      case 'timer.cancel':
-        this.#runTimers.cancel(msg.data.timerId);
-        return;
       case 'run.request':
         return this.#out.reply(raw, () => this.requestRun(runRequestOf(msg, this.#o.clock.now())));
       case 'run.cancel':

@@ -10,10 +10,13 @@ import type { CommandGuard } from '../executors/command-guard.js';
 import type { DispatchLedger } from '../ledger/dispatch-ledger.js';
 import type { Logger } from '../logger.js';
 import { cancelMessageSchema, type ExecItem, execMessageSchema, type InboundEvent } from '../messages.js';
-import type { GrantSigner } from '../policy/grants.js';
 import { checkWorkspacePath, type WorkspaceRules } from '../policy/workspace.js';
 import { cancelSubject, execQueue, execSubject } from '../subjects.js';
 import { endDispatchSpan, startDispatchSpan } from '../tracing/dispatch-span.js';
+import { type DispatchRef, dispatchRefOf } from '../trust/dispatch-kind.js';
+import type { SealClaims, SealVerifier } from '../trust/dispatch-seal.js';
+import { checkSealedProgram } from '../trust/program-identity.js';
+import { proveFact } from '../trust/reply-proof.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { type CancelReason, DispatchCancellations } from './cancellations.js';
 import {
@@ -39,7 +42,8 @@ export interface WorkerOptions {
   executors: Readonly<Record<string, ExecutorFn>>;
   partitioners: Readonly<Record<string, PartitionerFn>>;
   artifacts: ArtifactStore;
-  signer: GrantSigner;
+  /** Verifies each dispatch's seal with the engine's public key (docs/decisions/030). */
+  seals: SealVerifier;
   /** Shared across the deployment's workers: a dispatch's effect happens once per dispatch id. */
   ledger: DispatchLedger;
   /** How often the ledger's claims of running dispatches are refreshed (default 10 s). */
@@ -54,11 +58,20 @@ export interface WorkerOptions {
   tracer?: Tracer;
 }
 
+/** A dispatch whose seal verified: what it may run, and the key its replies are proven with. */
+interface Sealed {
+  claims: SealClaims;
+  replyKey: Buffer;
+}
+
 /**
  * A worker: subscribes to `cmd.exec.<name>` (queue group per executor, so each dispatch goes to
  * one worker) for every executor and partitioner it has, runs dispatches with bounded
- * concurrency, and replies facts to the run's inbox. Side-effecting dispatches run only with a
- * grant signed by the policy gate, and at most once per dispatch id (the shared ledger).
+ * concurrency, and replies facts to the run's inbox. A dispatch runs only when its seal (the
+ * engine's signature over that one dispatch: id, executor, digest of what it carries, programs,
+ * dry-run flag, expiry) verifies; side-effecting ones at most once per dispatch id (the shared
+ * ledger, keyed by the seal's dispatch id). Every reply carries a proof under the dispatch's
+ * reply key, so the run host knows it comes from the worker that received the dispatch.
  */
 export class Worker {
   readonly #o: WorkerOptions;
@@ -140,45 +153,33 @@ export class Worker {
     }
     const log = this.#o.log.child({ trace_id: span.context.traceId, span_id: span.context.spanId });
     try {
-      endDispatchSpan(span, await this.#dispatch(item, log, span.context));
+      const done = await this.#dispatch(item, log, span.context);
+      if (done !== undefined && 'refused' in done) {
+        span.setAttributes({ 'lily.outcome': 'refused', 'lily.refusal': done.refused });
+        span.end({ code: 'error', message: `dispatch refused: ${done.refused}` });
+      } else endDispatchSpan(span, done);
     } catch (e) {
       span.end({ code: 'error', message: errorInfo(e).message });
       throw e;
     }
   }
 
-  /** Checks the grant, claims the dispatch, runs it and replies; returns the replies sent (none: a duplicate). */
+  /**
+   * Verifies the dispatch's seal, claims it, runs it and replies (every reply proven with the
+   * dispatch's reply key); returns the replies sent (none: a duplicate), or why it was refused.
+   */
   async #dispatch(
     item: ExecItem,
     log: Logger,
     trace: SpanContext | undefined,
-  ): Promise<InboundEvent[] | undefined> {
-    const dispatchId = dispatchIdOf(item);
-    const needsGrant = item.kind !== 'partition' && this.#sideEffects(item) !== 'none';
-    if (needsGrant) {
-      const grant = item.kind === 'step' ? item.data.grant : item.grant;
-      // A gate with side effects runs only in a real run: a dry run records it as skipped and
-      // never dispatches it, so a gate under a dry-run grant is refused.
-      const why = this.#o.signer.check(grant, {
-        runId: item.runId,
-        stepId: item.data.stepId,
-        dryRun: item.kind === 'step' ? item.data.dryRun : false,
-      });
-      if (why) {
-        log.warn(
-          { event: 'dispatch.refused', reason: why, dispatchId, runId: item.runId },
-          'dispatch without a valid grant refused',
-        );
-        const error = new TerminalStepError('job_policy_denied', `dispatch refused: ${why}`, {
-          dispatchId,
-          reason: why,
-        });
-        const refused = [failureFact(item, error, 0, this.#stamp())];
-        this.#replies.send(item.runId, refused);
-        return refused;
-      }
-    }
-    const ledger = needsGrant ? this.#o.ledger : undefined;
+  ): Promise<InboundEvent[] | undefined | { refused: string }> {
+    const ref = dispatchRefOf(item);
+    const sealed = this.#verify(item, ref, log);
+    if ('refused' in sealed) return sealed;
+    // The ledger is keyed by the seal's dispatch id (equal to the dispatch's: #verify checked it).
+    const dispatchId = sealed.claims.dispatchId;
+    const ledger =
+      item.kind !== 'partition' && this.#sideEffects(item) !== 'none' ? this.#o.ledger : undefined;
     if (ledger) {
       const claim = await ledger.claim(dispatchId, {
         retakeStale: item.kind !== 'step' || item.data.idempotent,
@@ -195,14 +196,58 @@ export class Worker {
         return undefined;
       }
     }
+    // A dispatch the run cancelled before it started here (the cancel overtook it) never runs.
     const cancelled = item.kind === 'partition' ? undefined : this.#cancels.reasonOf(dispatchId);
-    const replies =
+    const facts =
       item.kind !== 'partition' && cancelled !== undefined
         ? [cancelledFact(item, cancelled, this.#stamp())]
-        : await this.#execute(item, log, trace);
+        : await this.#execute(item, sealed, log, trace);
+    const replies = facts.map((f) => proveFact(sealed.replyKey, f));
     await ledger?.complete(dispatchId, replies);
     this.#replies.send(item.runId, replies);
     return replies;
+  }
+
+  /**
+   * The dispatch's seal checked against the dispatch as received (and, for a gate with side
+   * effects, that it is not a dry run's). A refused dispatch is a warn `dispatch.refused` naming
+   * the reason and is not answered (an answer could only come from whoever forged or altered
+   * it), except an authentic one that expired: it is answered with a retryable failure.
+   */
+  #verify(item: ExecItem, ref: DispatchRef, log: Logger): Sealed | { refused: string } {
+    const verdict = this.#o.seals.verify(item, item.seal?.grant, this.#o.clock.now());
+    let reason: string | undefined = verdict.ok ? undefined : verdict.reason;
+    if (verdict.ok && item.kind === 'step' && verdict.claims.dryRun !== item.data.dryRun)
+      reason = 'dry_run_mismatch';
+    if (verdict.ok && item.kind === 'gate' && verdict.claims.dryRun && this.#sideEffects(item) !== 'none') {
+      // A dry run records such a gate as skipped and never dispatches it.
+      reason = 'dry_run_gate';
+    }
+    if (reason === undefined && verdict.ok && item.seal) {
+      return { claims: verdict.claims, replyKey: Buffer.from(item.seal.replyKey, 'base64url') };
+    }
+    log.warn(
+      {
+        event: 'dispatch.refused',
+        reason,
+        dispatchId: ref.dispatchId,
+        kind: ref.kind,
+        runId: item.runId,
+        stepId: ref.stepId,
+        executor: ref.executor,
+      },
+      `dispatch refused: ${reason}`,
+    );
+    if (reason === 'expired' && item.seal) {
+      const error = new RetryableStepError(
+        'dispatch_expired',
+        `no worker started ${ref.dispatchId} before its seal expired`,
+        { dispatchId: ref.dispatchId },
+      );
+      const key = Buffer.from(item.seal.replyKey, 'base64url');
+      this.#replies.send(item.runId, [proveFact(key, failureFact(item, error, 0, this.#stamp()))]);
+    }
+    return { refused: reason ?? 'unsealed' };
   }
 
   #sideEffects(item: Exclude<ExecItem, { kind: 'partition' }>): string {
@@ -211,6 +256,7 @@ export class Worker {
 
   async #execute(
     item: ExecItem,
+    sealed: Sealed,
     dispatchLog: Logger,
     trace: SpanContext | undefined,
   ): Promise<InboundEvent[]> {
@@ -228,8 +274,24 @@ export class Worker {
       artifacts: this.#o.artifacts,
       signal,
       log,
-      prepareCommand: (argv: readonly string[], env: Readonly<Record<string, string>>, cwd: string) =>
-        this.#o.commands.prepare({ argv, env, cwd }, log),
+      prepareCommand: (argv: readonly string[], env: Readonly<Record<string, string>>, cwd: string) => {
+        const prepared = this.#o.commands.prepare({ argv, env, cwd }, log);
+        try {
+          checkSealedProgram(sealed.claims.programs, argv[0] ?? '', prepared.file);
+        } catch (e) {
+          log.warn(
+            {
+              event: 'dispatch.refused',
+              rule: 'program_identity',
+              reason: 'program_identity',
+              argv0: argv[0],
+            },
+            (e as Error).message,
+          );
+          throw e;
+        }
+        return prepared;
+      },
       ...(trace ? { traceparent: formatTraceparent(trace) } : {}),
       resolvePath: (path: string) => {
         const verdict = checkWorkspacePath(this.#o.workspace, path, this.#o.workspaceRules);
@@ -237,7 +299,9 @@ export class Worker {
         return verdict.absolute;
       },
     };
-    const startedFact = startedFacts(item, this.#o.id, this.#stamp());
+    const startedFact = startedFacts(item, this.#o.id, this.#stamp()).map((f) =>
+      proveFact(sealed.replyKey, f),
+    );
     if (startedFact.length > 0) this.#replies.send(item.runId, startedFact);
     const elapsed = () => Math.round(performance.now() - started);
     try {

@@ -7,7 +7,7 @@ const HEALTH_TEXT: Record<Health, string> = { ok: 'ok', not_answering: 'not answ
 
 /**
  * `lily status`: each process of the deployment with its health (sys.ping), pid, uptime, runs
- * in flight and executors, and the NATS it uses. Exit 0 only when a deployment is up and every
+ * in flight, executors and the messages it refused (by reason), and the NATS it uses. Exit 0 only when a deployment is up and every
  * process answers; 1 otherwise (none, or one unhealthy), so scripts can wait on it.
  * JSON `{up, healthy, namespace, nats: {url, managed, status}, processes: [ProcessStatus]}`.
  */
@@ -40,8 +40,19 @@ export const status = async (ctx: CliContext): Promise<Outcome> => {
         p.health === 'ok' ? colorStatus(c, 'ok') : c.red(HEALTH_TEXT[p.health]),
         formatDuration(p.uptimeMs),
         p.inFlight === null ? '' : String(p.inFlight),
+        p.rejected === null ? '' : p.rejected.total > 0 ? c.yellow(String(p.rejected.total)) : '0',
         p.executors.join(', '),
       ]);
+      // Why each process refused what it refused (forged, tampered or stale messages): warn entries in its log.
+      const refused = processes.flatMap((p) =>
+        p.rejected && p.rejected.total > 0
+          ? [
+              `${p.id} refused: ${Object.entries(p.rejected.reasons)
+                .map(([reason, n]) => `${reason} ${n}`)
+                .join(', ')}`,
+            ]
+          : [],
+      );
       return [
         renderFields(c, [
           ...(s.kind === 'ephemeral'
@@ -58,7 +69,12 @@ export const status = async (ctx: CliContext): Promise<Outcome> => {
             `${nats.url} (${nats.managed ? `managed, ${colorStatus(c, nats.status === 'running' ? 'ok' : nats.status)}` : 'external'})`,
           ],
         ]),
-        renderTable(c, ['PROCESS', 'ROLE', 'PID', 'HEALTH', 'UPTIME', 'IN FLIGHT', 'EXECUTORS'], rows),
+        renderTable(
+          c,
+          ['PROCESS', 'ROLE', 'PID', 'HEALTH', 'UPTIME', 'IN FLIGHT', 'REFUSED', 'EXECUTORS'],
+          rows,
+        ),
+        ...refused.map((line) => c.yellow(line)),
         healthy
           ? c.green('healthy')
           : c.red(

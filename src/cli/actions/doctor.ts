@@ -4,7 +4,7 @@ import { colorStatus } from '../render/format.js';
 import { renderTable } from '../render/table.js';
 
 /**
- * `lily doctor`: node, nats-server, project, private state, config, policy, jobs, LMDB, grant key, and the
+ * `lily doctor`: node, nats-server, project, private state, config, policy, jobs, LMDB, engine keys, and the
  * running deployment's processes, each with what to do. Exit 1 when any check fails.
  * JSON `{ok, checks: [{id, status: ok|warn|fail|skip, detail, fix}]}`.
  */

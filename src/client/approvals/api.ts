@@ -1,17 +1,17 @@
 import type { ApprovalView } from '../../actors/policy/approvals.js';
 import type { ClientContext } from '../context.js';
 
-/** An answer that was recorded: the approval as it is now, and whether a running engine got it at once. */
+/** An answer that was recorded: the approval as it is now, and whether the run got it. */
 export interface ApprovalAnswered {
   approval: ApprovalView;
-  /** True when an engine was running and the answer was delivered to the run's inbox. */
+  /** True: the engine recorded the answer and handed it to the run. */
   delivered: boolean;
 }
 
 /**
- * Approvals (human in the loop). Each lives in its own stream `approval/<id>`; an answer is
- * appended there first (so it is never lost) and then delivered to the run when an engine
- * runs; an engine that starts later finds it in the log.
+ * Approvals (human in the loop). Each lives in its own stream `approval/<id>`; an answer is a
+ * request to the engine (`cmd.answer`), which appends it there (the first answer wins) and only
+ * then hands it to the run, so run and record agree. The client writes nothing to the log.
  */
 export class ApprovalsApi {
   readonly #ctx: ClientContext;
@@ -33,10 +33,11 @@ export class ApprovalsApi {
   }
 
   /**
-   * Grants a pending approval, with an optional comment. An approval the run has just asked
-   * for (its `approval.requested` is in the run's log) but the policy gate has not recorded
-   * yet is waited for, up to 10 s. Throws `approval_not_found`, `approval_answered`
-   * (`data.status` says how it was answered).
+   * Grants a pending approval, with an optional comment. Needs a running engine (the one that
+   * holds the run). An approval the run has just asked for (its `approval.requested` is in the
+   * run's log) but the policy gate has not recorded yet is waited for, up to 10 s. Throws
+   * `approval_not_found`, `approval_answered` (`data.status` says how it was answered),
+   * `bus_unavailable` (no engine runs).
    *
    * @example
    * await client.approvals.grant(id, { comment: 'checked the diff' });
@@ -61,24 +62,22 @@ export class ApprovalsApi {
     a: { granted: boolean; comment?: string; reason?: string },
     by: string | undefined,
   ): Promise<ApprovalAnswered> {
-    const settings = await this.#ctx.settings();
     const who = this.#ctx.actor(by);
-    const link = await this.#ctx.findEngine();
-    const { events } = await this.#ctx.stores({ create: true });
-    const [{ answerApproval }, { untilApprovalRecorded }] = await Promise.all([
-      import('../../actors/policy/approvals.js'),
+    const link = await this.#ctx.requireEngine('answering an approval');
+    const { events } = await this.#ctx.stores();
+    const [{ untilApprovalRecorded }, { sendAnswer }] = await Promise.all([
       import('./recorded.js'),
+      import('../runs/answer-request.js'),
     ]);
     await untilApprovalRecorded(this.#ctx, events, approvalId);
-    const approval = await answerApproval(
-      events,
-      link?.bus,
-      settings.ns,
+    const result = await sendAnswer(link, {
+      type: 'approval.answer',
       approvalId,
-      { ...a, by: who.by },
-      { clock: this.#ctx.clock, producer: who.producer },
-    );
-    await link?.bus.flush();
-    return { approval, delivered: link !== undefined };
+      granted: a.granted,
+      by: who.by,
+      ...(a.comment !== undefined ? { comment: a.comment } : {}),
+      ...(a.reason !== undefined ? { reason: a.reason } : {}),
+    });
+    return { approval: result.approval as ApprovalView, delivered: true };
   }
 }

@@ -21,8 +21,22 @@ export interface ProcessStatus {
   inFlight: number | null;
   executors: string[];
   log: string;
+  /**
+   * Messages the process refused since it started (`message.rejected`, `dispatch.refused`
+   * warn entries of its log), by reason; null when it does not answer or does not say.
+   */
+  rejected: { total: number; reasons: Record<string, number> } | null;
   details?: unknown;
 }
+
+/** The refusal counts a process reports in its ping details, read defensively (anyone may answer a ping). */
+const rejectedOf = (details: unknown): ProcessStatus['rejected'] => {
+  const r = (details as { rejected?: { total?: unknown; reasons?: unknown } } | undefined)?.rejected;
+  if (!r || typeof r.total !== 'number' || typeof r.reasons !== 'object' || r.reasons === null) return null;
+  const reasons: Record<string, number> = {};
+  for (const [k, v] of Object.entries(r.reasons)) if (typeof v === 'number') reasons[k.slice(0, 80)] = v;
+  return { total: r.total, reasons };
+};
 
 /** The deployment as it is now. `healthy` only when it is up and every process answers. */
 export type DeploymentStatus =
@@ -57,6 +71,7 @@ const processStatus = (r: DaemonRecord, reply: PingReply | undefined, now: numbe
     inFlight: reply?.inFlight ?? null,
     executors: reply?.executors ?? [],
     log: r.log,
+    rejected: rejectedOf(reply?.details),
     ...(reply?.details !== undefined ? { details: reply.details } : {}),
   };
 };

@@ -120,15 +120,22 @@ export const lmdbCheck = async (paths: ProjectPaths): Promise<Check> => {
   }
 };
 
-export const grantKeyCheck = async (paths: ProjectPaths): Promise<Check> => {
-  const file = join(paths.keys, 'grant.key');
-  const info = await stat(file).catch(() => undefined);
-  if (!info)
-    return check('grant key', 'warn', `${file} does not exist yet`, 'the engine creates it on first start');
-  const mode = info.mode & 0o777;
-  return mode === 0o600
-    ? check('grant key', 'ok', `${file} (mode 0600)`)
-    : check('grant key', 'fail', `${file} has mode 0${mode.toString(8)}`, `chmod 600 ${file}`);
+/** The engine's trust keys (dispatch seals, reply proofs): present and 0600 (docs/decisions/030). */
+export const engineKeysCheck = async (paths: ProjectPaths): Promise<Check> => {
+  const files = ['dispatch-seal.key', 'reply.key'].map((f) => join(paths.keys, f));
+  const infos = await Promise.all(files.map((f) => stat(f).catch(() => undefined)));
+  if (infos.some((i) => i === undefined)) {
+    return check(
+      'engine keys',
+      'warn',
+      `${paths.keys} has no engine keys yet`,
+      'the engine creates them on first start',
+    );
+  }
+  const loose = files.filter((_, i) => ((infos[i]?.mode ?? 0) & 0o777) !== 0o600);
+  return loose.length === 0
+    ? check('engine keys', 'ok', `${files.join(', ')} (mode 0600)`)
+    : check('engine keys', 'fail', `${loose.join(', ')} not mode 0600`, `chmod 600 ${loose.join(' ')}`);
 };
 
 /** `.lily/` and everything Lily writes in it reachable by its owner only (0700 / 0600). */

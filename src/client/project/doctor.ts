@@ -16,7 +16,7 @@ import {
   type Check,
   check,
   configChecks,
-  grantKeyCheck,
+  engineKeysCheck,
   lmdbCheck,
   nodeCheck,
   privateStateCheck,
@@ -102,7 +102,7 @@ export interface DoctorReport {
 }
 
 /**
- * Node, nats-server, project, private state, config, policy, jobs, LMDB, grant key, and the running
+ * Node, nats-server, project, private state, config, policy, jobs, LMDB, engine keys, and the running
  * deployment's processes, each with what to do. Never throws: a failure is a check.
  */
 export const runDoctor = async (at: ProjectLocation): Promise<DoctorReport> => {
@@ -111,7 +111,7 @@ export const runDoctor = async (at: ProjectLocation): Promise<DoctorReport> => {
   if (paths) {
     checks.push(await privateStateCheck(paths));
     checks.push(...(await configChecks(paths)));
-    checks.push(await lmdbCheck(paths), await grantKeyCheck(paths), ...(await deploymentChecks(paths)));
+    checks.push(await lmdbCheck(paths), await engineKeysCheck(paths), ...(await deploymentChecks(paths)));
   }
   return { ok: checks.every((c) => c.status !== 'fail'), checks };
 };

@@ -1,3 +1,4 @@
+import type { ResolveAnswer } from '../../actors/engine/resolve-fact.js';
 import { LilyError } from '../../contracts/errors.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import type { JsonObject } from '../../contracts/json.js';
@@ -10,7 +11,6 @@ import type { ReceiptView } from './receipt.js';
 import type { ReplayReport } from './replay.js';
 import type { RerunOf, RunRequestOptions } from './request.js';
 import type { RerunPreview } from './rerun-preview.js';
-import type { ResolveAnswer } from './resolve-fact.js';
 import type { RunResult } from './result.js';
 
 /** A run as it is now: its receipt folded from the log, and how many of its plan's steps succeeded. */
@@ -26,7 +26,7 @@ export interface ResolveReceipt {
   stepId: string;
   answer: 'step.succeeded' | 'step.failed';
   by: string;
-  /** The answer is in the run's log (false: sent, but no engine recorded it within the wait). */
+  /** The answer is in the run's log (false: the run no longer waited on the dispatch, and ignored it). */
   recorded: boolean;
 }
 
@@ -39,7 +39,6 @@ export interface FollowRunOptions {
 }
 
 /** How long `resolve` waits for the engine to record the answer. */
-const RESOLVE_WAIT_MS = 10_000;
 
 const isCompletion = (e: StoredEvent): boolean => e.type === 'run.completed';
 
@@ -276,31 +275,30 @@ export class RunHandle {
   /**
    * Answers for a dispatch whose outcome is unknown (`step.indeterminate`, or a timed-out
    * non-idempotent step): the effect happened (`succeeded`, with the step output) or did not
-   * (`failed`: the step fails without retry). The answer goes to the run's inbox like a
-   * worker's reply; this waits (up to 10 s) until the log records it. Throws `run_not_found`
-   * (no such run or dispatch), `usage_invalid` (already answered), `bus_unavailable`.
+   * (`failed`: the step fails without retry). The answer is a request to the engine
+   * (`cmd.answer`), which checks that the run's log recorded the dispatch and no answer yet,
+   * records the answer and hands it to the run. Throws `run_not_found` (no such run or
+   * dispatch), `usage_invalid` (already answered), `bus_unavailable`.
    *
    * @example
    * await handle.resolve(`${runId}/deploy/1`, { outcome: 'failed', reason: 'not applied' });
    */
   async resolve(dispatchId: string, answer: ResolveAnswer, o: { by?: string } = {}): Promise<ResolveReceipt> {
-    const events = await this.events();
-    const [{ resolveFact }, { inboxSubject }, { parseRunId }] = await Promise.all([
-      import('./resolve-fact.js'),
-      import('../../actors/subjects.js'),
-      import('../../contracts/ids.js'),
-    ]);
+    await this.events();
     const who = this.#ctx.actor(o.by);
-    const { fact, stepId } = resolveFact(this.runId, events, dispatchId, answer, {
-      ...who,
-      at: this.#ctx.clock.now(),
-    });
     const link = await this.#ctx.requireEngine('resolving a step');
-    link.bus.publish(inboxSubject(link.ns, parseRunId(this.runId)), { runId: this.runId, events: [fact] });
-    await link.bus.flush();
-    const recorded = await this.#recorded(fact.id, events.length + 1);
-    const type = fact.type === 'step.succeeded' ? 'step.succeeded' : 'step.failed';
-    return { runId: this.runId, dispatchId, stepId, answer: type, by: who.by, recorded };
+    const { sendAnswer } = await import('./answer-request.js');
+    const result = await sendAnswer(link, {
+      type: 'run.resolve',
+      runId: this.runId,
+      dispatchId,
+      outcome: answer.outcome,
+      by: who.by,
+      ...(answer.outcome === 'succeeded' && answer.output !== undefined ? { output: answer.output } : {}),
+      ...(answer.outcome === 'failed' ? { reason: answer.reason } : {}),
+    });
+    const r = result.resolved as Omit<ResolveReceipt, 'runId'>;
+    return { ...r, runId: this.runId };
   }
 
   /**
@@ -321,12 +319,5 @@ export class RunHandle {
       ...(gatesOnly !== undefined ? { gatesOnly } : {}),
     });
     return new RunHandle(this.#ctx, submitted.runId, submitted);
-  }
-
-  /** True once the log holds an event with `id` at or after `fromSeq` (waits up to RESOLVE_WAIT_MS). */
-  async #recorded(id: string, fromSeq: number): Promise<boolean> {
-    const signal = AbortSignal.timeout(RESOLVE_WAIT_MS);
-    for await (const e of this.follow({ fromSeq, signal })) if (e.id === id) return true;
-    return false;
   }
 }

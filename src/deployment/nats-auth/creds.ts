@@ -30,6 +30,11 @@ export interface IssueCredentialOptions {
   expiresAt?: number;
   /** The project's id (project/identity.ts), recorded as a tag. */
   projectId?: string;
+  /**
+   * For a worker: the engine's dispatch-seal public key (hex), recorded as a tag, so a worker
+   * given only this file verifies dispatches without the project's `.lily/keys`.
+   */
+  sealPublicKey?: string;
 }
 
 export interface IssuedCredential {
@@ -46,7 +51,12 @@ export interface IssuedCredential {
 /** `_INBOX_<user public key>`: replies to this user's requests; nobody else may subscribe there. */
 export const privateInboxPrefix = (userPublicKey: string): string => `_INBOX_${userPublicKey}`;
 
-const TAG = { role: 'lily-role:', ns: 'lily-ns:', project: 'lily-project:' } as const;
+const TAG = {
+  role: 'lily-role:',
+  ns: 'lily-ns:',
+  project: 'lily-project:',
+  sealKey: 'lily-seal-key:',
+} as const;
 
 /** Signs a user JWT for `role` with the account key and returns it as a `.creds` file. */
 export const issueCredential = async (
@@ -62,6 +72,7 @@ export const issueCredential = async (
   });
   const tags = [`${TAG.role}${o.role}`, `${TAG.ns}${o.ns}`];
   if (o.projectId !== undefined) tags.push(`${TAG.project}${o.projectId}`);
+  if (o.sealPublicKey !== undefined) tags.push(`${TAG.sealKey}${o.sealPublicKey.toLowerCase()}`);
   const jwt = await encodeUser(
     o.name ?? `${o.role}@${hostname()}`,
     user,
@@ -89,6 +100,8 @@ export interface CredentialInfo {
   role?: LilyRole;
   ns?: string;
   projectId?: string;
+  /** The engine's dispatch-seal public key (hex) a worker credential carries. */
+  sealPublicKey?: string;
   /** Epoch ms (jwt only, when it expires). */
   expiresAt?: number;
   /** Subscribe allow list (jwt only; empty = unrestricted). */
@@ -148,6 +161,7 @@ export const describeCredential = (text: string, source: string): CredentialInfo
   const role = tag(claims.nats.tags, TAG.role);
   const ns = tag(claims.nats.tags, TAG.ns);
   const projectId = tag(claims.nats.tags, TAG.project);
+  const sealPublicKey = tag(claims.nats.tags, TAG.sealKey)?.toLowerCase();
   return {
     kind: 'jwt',
     user,
@@ -155,6 +169,7 @@ export const describeCredential = (text: string, source: string): CredentialInfo
     ...(isRole(role) ? { role } : {}),
     ...(ns ? { ns } : {}),
     ...(projectId ? { projectId } : {}),
+    ...(sealPublicKey ? { sealPublicKey } : {}),
     ...(claims.exp ? { expiresAt: claims.exp * 1000 } : {}),
     subAllow,
     inboxPrefix: inboxOf(subAllow),

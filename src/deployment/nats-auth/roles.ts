@@ -8,8 +8,8 @@
  *   worker    dispatches of its executors, only inside their queue groups, and their cancels
  *             (`cmd.cancel.<executor>`, every worker hears them); replies on `in.*`; health and
  *             pings on `sys.>`; nothing else (no commands, no events)
- *   operator  run requests/cancels (`cmd.sched`), approval answers and resolve (`in.*`),
- *             events and pings
+ *   operator  run requests/cancels (`cmd.sched`), approval answers and resolves as requests
+ *             to the engine (`cmd.answer`), events and pings; never a run's inbox (`in.*`)
  *   observer  events and pings, read-only (it may only send pings and owner probes)
  */
 
@@ -17,6 +17,7 @@ import { isValidPattern, subjectMatches } from '../../actors/bus/subject-match.j
 import {
   allEventsPattern,
   allInboxesPattern,
+  answerSubject,
   cancelSubject,
   execQueue,
   execSubject,
@@ -111,7 +112,7 @@ export const rolePermissions = (
     }
     case 'operator':
       return {
-        pub: { allow: [schedSubject(ns), allInboxesPattern(ns), sysPattern(ns)] },
+        pub: { allow: [schedSubject(ns), answerSubject(ns), sysPattern(ns)] },
         sub: { allow: [allEventsPattern(ns), sysPattern(ns), replies] },
       };
     case 'observer':

@@ -158,6 +158,7 @@ describe('the managed server enforces each role', () => {
     expect(await delivered(w, `lily.${NS}.sys.health`)).toBe(true);
     for (const subject of [
       `lily.${NS}.cmd.sched`,
+      `lily.${NS}.cmd.answer`,
       `lily.${NS}.cmd.policy`,
       `lily.${NS}.cmd.exec.echo`,
       `lily.${NS}.cmd.exec.command`,
@@ -212,11 +213,12 @@ describe('the managed server enforces each role', () => {
     expect((await w.nc.request(`lily.${NS}.sys.status`, '', { timeout: 5_000 })).string()).toBe('ok');
   });
 
-  it('operator: requests runs and answers approvals; never takes dispatches nor publishes commands or events', async () => {
+  it('operator: requests runs and sends answers to the engine; never a run inbox, dispatches, commands or events', async () => {
     const o = await client('operator');
     expect(await delivered(o, `lily.${NS}.cmd.sched`)).toBe(true);
-    expect(await delivered(o, `lily.${NS}.in.${RUN}`)).toBe(true);
+    expect(await delivered(o, `lily.${NS}.cmd.answer`)).toBe(true);
     for (const subject of [
+      `lily.${NS}.in.${RUN}`,
       `lily.${NS}.cmd.policy`,
       `lily.${NS}.cmd.exec.echo`,
       `lily.${NS}.cmd.cancel.echo`,
@@ -237,6 +239,7 @@ describe('the managed server enforces each role', () => {
     expect(await delivered(obs, `lily.${NS}.sys.ping`)).toBe(true);
     for (const subject of [
       `lily.${NS}.cmd.sched`,
+      `lily.${NS}.cmd.answer`,
       `lily.${NS}.cmd.policy`,
       `lily.${NS}.cmd.exec.echo`,
       `lily.${NS}.in.${RUN}`,

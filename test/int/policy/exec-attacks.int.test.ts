@@ -16,8 +16,11 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../src/actors/logger.js';
+import type { ExecItem } from '../../../src/actors/messages.js';
 import { runRequestReplySchema } from '../../../src/actors/messages.js';
 import { execSubject, inboxSubject, schedSubject } from '../../../src/actors/subjects.js';
+import { loadOrCreateEngineKeys } from '../../../src/actors/trust/engine-keys.js';
+import { EngineSeals, emptySealBook } from '../../../src/actors/trust/engine-seals.js';
 import { type RunId, runStream, type StoredEvent } from '../../../src/contracts/index.js';
 import { type RunningEngine, startEngineProcess } from '../../../src/deployment/engine-process.js';
 import { spawnDaemon, stopChild, tempProject } from '../../helpers/lily-project.js';
@@ -132,6 +135,15 @@ const run = async (jobId: string, dryRun = false): Promise<{ runId: RunId; event
 const data = (events: StoredEvent[], type: string) =>
   events.filter((e) => e.type === type).map((e) => e.data as Record<string, unknown>);
 
+/**
+ * A dispatch sealed with the project's own engine keys, as if the engine had ordered it: what
+ * the worker checks on its own even then (defence in depth behind the seal).
+ */
+const sealedByEngine = async (runId: RunId, jobId: string, item: Record<string, unknown>, dryRun = false) => {
+  const seals = new EngineSeals(await loadOrCreateEngineKeys(join(project.dir, '.lily', 'keys')));
+  return seals.seal({ runId, jobId, ...item } as ExecItem, emptySealBook(), dryRun, Date.now());
+};
+
 /** Publishes one dispatch with the raw NATS client and waits for the worker's answer to it. */
 const forge = async (runId: RunId, jobId: string, item: Record<string, unknown>, answer: string) => {
   const replies: Record<string, unknown>[] = [];
@@ -142,7 +154,8 @@ const forge = async (runId: RunId, jobId: string, item: Record<string, unknown>,
   });
   await raw.flush();
   const executor = (item.data as { executor: string }).executor;
-  raw.publish(execSubject(NS, executor), JSON.stringify({ items: [{ runId, jobId, ...item }] }));
+  const sealed = await sealedByEngine(runId, jobId, item);
+  raw.publish(execSubject(NS, executor), JSON.stringify({ items: [sealed] }));
   try {
     return await waitFor(answer, async () => replies.find((e) => e.type === answer));
   } finally {
@@ -204,10 +217,8 @@ describe('the allowlist is checked on the program that runs (attack 7)', () => {
     for (const p of programs) expect(p.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('a worker refuses a forged dispatch that reuses a real grant to run an impostor or set PATH / LD_PRELOAD', async () => {
+  it('a worker refuses even an engine-sealed dispatch that runs an impostor or sets PATH / LD_PRELOAD', async () => {
     const real = await run('plain');
-    const grant = data(real.events, 'policy.decided')[0]?.grant as string;
-    expect(grant).toBeTypeOf('string');
     const step = (attempt: number, w: Record<string, unknown>) => ({
       kind: 'step',
       data: {
@@ -218,7 +229,6 @@ describe('the allowlist is checked on the program that runs (attack 7)', () => {
         input: null,
         idempotent: true,
         dryRun: false,
-        grant,
         with: w,
       },
     });
@@ -275,15 +285,13 @@ describe('dry runs execute nothing with side effects, gates included (attack 2)'
     ]);
   });
 
-  it('a worker refuses a forged gate item that carries a dry-run grant', async () => {
+  it('a worker refuses a gate item sealed as part of a dry run', async () => {
     const dry = await run('gated', true);
-    const grant = data(dry.events, 'policy.decided')[0]?.grant as string;
-    const failed = await forge(
+    const gate = await sealedByEngine(
       dry.runId,
       'gated',
       {
         kind: 'gate',
-        grant,
         data: {
           stepId: 'build',
           attempt: 1,
@@ -293,20 +301,13 @@ describe('dry runs execute nothing with side effects, gates included (attack 2)'
           input: { with: { argv: ['node', '-e', writer('gate')] }, output: null, required: true },
         },
       },
-      'gate.failed',
+      true,
     );
-    expect(failed.data).toMatchObject({
-      gateId: 'deploy',
-      error: { code: 'job_policy_denied', data: { reason: 'grant does not match the dispatch' } },
-    });
+    raw.publish(execSubject(NS, 'command'), JSON.stringify({ items: [gate] }));
+    await waitFor('the refusal', async () =>
+      workerLog().find((e) => e.event === 'dispatch.refused' && e.reason === 'dry_run_gate'),
+    );
     expect(existsSync(effect('gate'))).toBe(false);
-    expect(workerLog()).toContainEqual(
-      expect.objectContaining({
-        level: 40,
-        event: 'dispatch.refused',
-        reason: 'grant does not match the dispatch',
-      }),
-    );
   });
 
   it('the same gate runs in a real run (the effect the dry run did not have)', async () => {

@@ -1,39 +1,41 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GrantSigner, loadOrCreateGrantKey } from '../../../src/actors/policy/grants.js';
 import { checkWorkspacePath } from '../../../src/actors/policy/workspace.js';
-import { parseRunId } from '../../../src/contracts/ids.js';
+import {
+  loadLocalSealPublicKey,
+  loadOrCreateEngineKeys,
+  REPLY_SECRET_FILE,
+  SEAL_KEY_FILE,
+  SEAL_PUBLIC_FILE,
+} from '../../../src/actors/trust/engine-keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lily-policy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('grants', () => {
-  const claims = { runId: parseRunId('01JAAAAAAAAAAAAAAAAAAAAAAA'), stepId: 's', dryRun: false };
-
-  it('creates the key once, mode 0600, and signs grants that verify', async () => {
-    const file = join(dir, 'keys', 'grant.key');
-    const key = await loadOrCreateGrantKey(file);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect((await loadOrCreateGrantKey(file)).equals(key)).toBe(true);
-    const signer = new GrantSigner(key);
-    expect(signer.check(signer.sign(claims), claims)).toBeUndefined();
+describe('engine keys', () => {
+  it('are made once (0600 in a 0700 directory) and kept; a second process reads the same keys', async () => {
+    const keysDir = join(dir, 'keys');
+    const [a, b] = await Promise.all([loadOrCreateEngineKeys(keysDir), loadOrCreateEngineKeys(keysDir)]);
+    expect(a.sealPublicKey).toBe(b.sealPublicKey);
+    expect(a.replySecret.equals(b.replySecret)).toBe(true);
+    expect(statSync(keysDir).mode & 0o777).toBe(0o700);
+    for (const f of [SEAL_KEY_FILE, SEAL_PUBLIC_FILE, REPLY_SECRET_FILE]) {
+      expect(statSync(join(keysDir, f)).mode & 0o777, f).toBe(0o600);
+    }
+    expect(readFileSync(join(keysDir, SEAL_PUBLIC_FILE), 'utf8').trim()).toBe(a.sealPublicKey);
+    expect(await loadLocalSealPublicKey(keysDir)).toBe(a.sealPublicKey);
+    const again = await loadOrCreateEngineKeys(keysDir);
+    expect(again.sealPublicKey).toBe(a.sealPublicKey);
   });
 
-  it('refuses missing, forged, tampered and mismatched grants', async () => {
-    const signer = new GrantSigner(await loadOrCreateGrantKey(join(dir, 'keys', 'grant.key')));
-    const other = new GrantSigner(Buffer.alloc(32, 7));
-    const grant = signer.sign(claims);
-    expect(signer.check(undefined, claims)).toBe('no grant');
-    expect(signer.check(other.sign(claims), claims)).toBe('bad signature');
-    const [body, mac] = grant.split('.') as [string, string];
-    const forgedBody = Buffer.from(JSON.stringify({ ...claims, dryRun: true })).toString('base64url');
-    expect(signer.check(`${forgedBody}.${mac}`, { ...claims, dryRun: true })).toBe('bad signature');
-    expect(signer.check(`${body}.${mac}`, { ...claims, stepId: 't' })).toBe(
-      'grant does not match the dispatch',
-    );
-    expect(signer.check('garbage', claims)).toBe('malformed grant');
+  it('a key file that holds no key is config_invalid, never replaced', async () => {
+    const keysDir = join(dir, 'bad-keys');
+    mkdirSync(keysDir, { mode: 0o700 });
+    writeFileSync(join(keysDir, SEAL_KEY_FILE), 'not a key', { mode: 0o600 });
+    await expect(loadOrCreateEngineKeys(keysDir)).rejects.toMatchObject({ code: 'config_invalid' });
+    expect(readFileSync(join(keysDir, SEAL_KEY_FILE), 'utf8')).toBe('not a key');
   });
 });
 

@@ -105,7 +105,9 @@ describe('.lily/ is private whatever the umask (umask 000)', () => {
       for (const expected of [
         'db/data.mdb',
         'db/lock.mdb',
-        'keys/grant.key',
+        'keys/dispatch-seal.key',
+        'keys/dispatch-seal.pub',
+        'keys/reply.key',
         'keys/project.json',
         'keys/nats/',
         'nats/nats.conf',

@@ -5,18 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bus } from '../../../src/actors/bus/bus.js';
 import { connectNatsBus } from '../../../src/actors/bus/nats-bus.js';
 import { memoryLogger } from '../../../src/actors/logger.js';
-import {
-  type InboxMessage,
-  inboxMessageSchema,
-  runRequestReplySchema,
-} from '../../../src/actors/messages.js';
-import { GrantSigner, loadOrCreateGrantKey } from '../../../src/actors/policy/grants.js';
+import { type InboundEvent, type InboxMessage, runRequestReplySchema } from '../../../src/actors/messages.js';
 import { PolicyGate } from '../../../src/actors/policy/policy-gate.js';
 import { Scheduler } from '../../../src/actors/scheduler/scheduler.js';
-import { allInboxesPattern, policySubject, schedSubject } from '../../../src/actors/subjects.js';
+import { policySubject, schedSubject } from '../../../src/actors/subjects.js';
 import { createBuiltinCatalog } from '../../../src/blueprints/builtins/index.js';
 import { JobRepository, memoryJobSource } from '../../../src/blueprints/jobs/repository.js';
-import { parseRunId } from '../../../src/contracts/ids.js';
+import type { RunId } from '../../../src/contracts/ids.js';
 import type { EventStore } from '../../../src/eventstore/event-store.js';
 import { openLmdbEventStore } from '../../../src/eventstore/lmdb-event-store.js';
 import { createUlidGenerator, systemClock } from '../../../src/eventstore/system-ports.js';
@@ -39,8 +34,13 @@ let engine: Bus;
 let client: Bus;
 let scheduler: Scheduler;
 let gate: PolicyGate;
-let signer: GrantSigner;
 const inbox: InboxMessage[] = [];
+/** Stands in for the run host: what the scheduler and the gate hand it in-process. */
+const runInbox = {
+  deliver: async (runId: RunId, events: readonly InboundEvent[]) => {
+    inbox.push({ runId, events: [...events] });
+  },
+};
 
 /** Waits (without timing assertions) until the inbox holds an event with this id. */
 const waitFor = async (id: string) => {
@@ -59,7 +59,6 @@ beforeAll(async () => {
   engine = await connectNatsBus({ servers: nats.url, name: 'engine' });
   client = await connectNatsBus({ servers: nats.url, name: 'client' });
   const log = memoryLogger();
-  signer = new GrantSigner(await loadOrCreateGrantKey(join(dir, 'keys', 'grant.key')));
   const policy = policySchema.parse({
     executors: ['command'],
     commands: ['node'],
@@ -71,6 +70,7 @@ beforeAll(async () => {
     ns: NS,
     clock: systemClock,
     log,
+    inbox: runInbox,
     jobs: new JobRepository(memoryJobSource({ build: JOB })),
     catalog: createBuiltinCatalog(),
     ids: createUlidGenerator(),
@@ -84,16 +84,12 @@ beforeAll(async () => {
     ns: NS,
     clock: systemClock,
     log,
+    inbox: runInbox,
     policy,
-    signer,
     workspace: dir,
   });
   await scheduler.start();
   gate.start();
-  // Stands in for the run host: records what arrives in run inboxes.
-  client.subscribeTyped(allInboxesPattern(NS), inboxMessageSchema, (m) => {
-    inbox.push(m);
-  });
   await client.flush();
   await engine.flush();
 });
@@ -109,7 +105,7 @@ afterAll(async () => {
 });
 
 describe('Scheduler and PolicyGate over NATS with LMDB', () => {
-  it('a run request is recorded durably, started through the inbox, and its step is allowed with a grant', async () => {
+  it('a run request is recorded durably, started in-process, and its step is allowed naming its program', async () => {
     const reply = await client.requestTyped(
       schedSubject(NS),
       { type: 'run.request', jobId: 'build', input: { target: 'prod' } },
@@ -143,11 +139,9 @@ describe('Scheduler and PolicyGate over NATS with LMDB', () => {
     });
     const decided = await waitFor(`${runId}/command/1/policy`);
     expect(decided).toMatchObject({ type: 'policy.decided', producer: 'engine/policy-gate' });
-    const d = decided.data as { decision: string; grant: string };
+    const d = decided.data as { decision: string; programs: { program: string }[] };
     expect(d.decision).toBe('allow');
-    expect(
-      signer.check(d.grant, { runId: parseRunId(runId), stepId: 'command', dryRun: false }),
-    ).toBeUndefined();
+    expect(d.programs).toEqual([expect.objectContaining({ program: 'node' })]);
   });
 
   it('refuses an unknown job over the bus and writes nothing', async () => {

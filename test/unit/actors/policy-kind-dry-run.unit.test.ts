@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createInMemoryBus } from '../../../src/actors/bus/in-memory-bus.js';
 import { memoryLogger } from '../../../src/actors/logger.js';
-import { GrantSigner } from '../../../src/actors/policy/grants.js';
 import { PolicyGate } from '../../../src/actors/policy/policy-gate.js';
 import type { JobKind } from '../../../src/blueprints/job-kinds.js';
 import { planSchema } from '../../../src/blueprints/plan.js';
@@ -47,7 +46,7 @@ const setup = (policyOver: Record<string, unknown> = {}) => {
       workspace: { allow: ['**'], deny: [] },
       ...policyOver,
     }),
-    signer: new GrantSigner(Buffer.alloc(32, 3)),
+    inbox: { deliver: async () => undefined },
     workspace: '/lily-kind-test-root',
     catalog: {
       executors: new Map(),

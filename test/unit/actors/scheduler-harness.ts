@@ -3,15 +3,15 @@ import type { Bus } from '../../../src/actors/bus/bus.js';
 import { InMemoryBroker } from '../../../src/actors/bus/in-memory-broker.js';
 import { createInMemoryBus } from '../../../src/actors/bus/in-memory-bus.js';
 import { memoryLogger } from '../../../src/actors/logger.js';
-import type { InboxMessage } from '../../../src/actors/messages.js';
+import type { InboundEvent, InboxMessage } from '../../../src/actors/messages.js';
 import { Scheduler, type SchedulerOptions } from '../../../src/actors/scheduler/scheduler.js';
 import { ManualTimers } from '../../../src/actors/scheduler/timers.js';
-import { allInboxesPattern, eventSubject } from '../../../src/actors/subjects.js';
+import { eventSubject } from '../../../src/actors/subjects.js';
 import { createBuiltinCatalog } from '../../../src/blueprints/builtins/index.js';
 import { defineBlueprint } from '../../../src/blueprints/define.js';
 import { JobRepository, memoryJobSource } from '../../../src/blueprints/jobs/repository.js';
 import { SimulatedClock } from '../../../src/contracts/clock.js';
-import { parseJobId, parseRunId } from '../../../src/contracts/ids.js';
+import { parseJobId, parseRunId, type RunId } from '../../../src/contracts/ids.js';
 import type { EventStore } from '../../../src/eventstore/event-store.js';
 import { createInMemoryEventStore } from '../../../src/eventstore/in-memory-event-store.js';
 import { createUlidGenerator } from '../../../src/eventstore/system-ports.js';
@@ -79,10 +79,13 @@ export const harness = async (
   const timers = new ManualTimers(clock);
   const broker = new InMemoryBroker();
   const bus = createInMemoryBus({ broker });
+  // The run host, as the scheduler sees it: the facts it hands over in-process.
   const inbox: InboxMessage[] = [];
-  bus.subscribe(allInboxesPattern(NS), (m) => {
-    inbox.push(m.json() as InboxMessage);
-  });
+  const runInbox = {
+    deliver: async (runId: RunId, events: readonly InboundEvent[]) => {
+      inbox.push({ runId, events: [...events] });
+    },
+  };
   const log = memoryLogger();
   const catalog = createBuiltinCatalog();
   catalog.blueprints.register(greet);
@@ -94,6 +97,7 @@ export const harness = async (
       ns: NS,
       clock,
       log,
+      inbox: runInbox,
       jobs: new JobRepository(memoryJobSource(texts), { checks: [cronCheck] }),
       catalog,
       ids: createUlidGenerator(clock),

@@ -210,12 +210,9 @@ describe('Scheduler: cancel', () => {
 
 describe('Scheduler: timers', () => {
   const RUN = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
+  // The run host hands timers to its scheduler in-process (never on the bus).
   const schedule = (h: Awaited<ReturnType<typeof harness>>, timerId: string, fireAt: number) =>
-    h.bus.publish(schedSubject(NS), {
-      type: 'timer.schedule',
-      runId: RUN,
-      data: { timerId, fireAt, purpose: 'retry', stepId: 's', attempt: 1 },
-    });
+    h.scheduler.scheduleTimer(RUN as RunId, { timerId, fireAt, purpose: 'retry', stepId: 's', attempt: 1 });
 
   it('fires at fireAt, once per timer id, and a cancel disarms', async () => {
     const h = await harness({});
@@ -224,7 +221,7 @@ describe('Scheduler: timers', () => {
     schedule(h, 'b', T0 + 2_000);
     await settle(h);
     expect(h.scheduler.stats().timers).toBe(2);
-    h.bus.publish(schedSubject(NS), { type: 'timer.cancel', runId: RUN, data: { timerId: 'b' } });
+    h.scheduler.cancelTimer('b');
     await settle(h);
     await h.advance(999);
     expect(h.facts('timer.fired')).toEqual([]);

@@ -1,7 +1,7 @@
 /**
  * Hostile bus messages against the engine's run host and a worker (in-memory bus and stores):
  * garbage bytes, wrong schemas, payloads near and over the max payload, replayed facts, and
- * forged grants. Nothing of it may reach the log, crash a subscriber, or run a command; a valid
+ * forged seals. Nothing of it may reach the log, crash a subscriber, or run a command; a valid
  * run afterwards still completes.
  */
 import { existsSync } from 'node:fs';
@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInMemoryBus, DEFAULT_MAX_PAYLOAD } from '../../../src/actors/bus/index.js';
 import { memoryLogger } from '../../../src/actors/logger.js';
+import type { ExecItem } from '../../../src/actors/messages.js';
 import { inboxMessageSchema } from '../../../src/actors/messages.js';
-import { GrantSigner } from '../../../src/actors/policy/grants.js';
 import { execSubject, inboxSubject } from '../../../src/actors/subjects.js';
+import { createEngineKeys } from '../../../src/actors/trust/engine-keys.js';
+import { EngineSeals, emptySealBook } from '../../../src/actors/trust/engine-seals.js';
 import { type RunId, runStream } from '../../../src/contracts/index.js';
 import { createUlidGenerator } from '../../../src/eventstore/index.js';
 import { startPipelineRun, startTestEngine, type TestEngine } from '../../helpers/test-engine.js';
@@ -31,8 +33,8 @@ const setup = async () => {
     await attacker.close();
     await t.stop();
   });
-  const { store, bus, broker, catalog, dir, signer } = t;
-  return { store, bus, attacker, broker, host: t.engine.host, engine: t.engine, catalog, dir, log, signer };
+  const { store, bus, broker, catalog, dir, keys } = t;
+  return { store, bus, attacker, broker, host: t.engine.host, engine: t.engine, catalog, dir, log, keys };
 };
 type Ctx = Awaited<ReturnType<typeof setup>>;
 
@@ -176,74 +178,94 @@ describe('replayed facts', () => {
   });
 });
 
-describe('forged grants', () => {
-  const dispatch = (runId: string, file: string, grant: string | undefined, attempt = 1) => ({
-    items: [
-      {
-        kind: 'step',
-        runId,
-        jobId: 'demo',
-        data: {
-          stepId: 'evil',
-          attempt,
-          dispatchId: `${runId}/evil/${attempt}`,
-          executor: 'command',
-          input: null,
-          idempotent: true,
-          dryRun: false,
-          with: {
-            argv: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(file)}, 'pwned')`],
-          },
-          ...(grant === undefined ? {} : { grant }),
-        },
+describe('forged seals', () => {
+  const item = (runId: RunId, file: string, attempt = 1): ExecItem => ({
+    kind: 'step',
+    runId,
+    jobId: 'demo',
+    data: {
+      stepId: 'evil',
+      attempt,
+      dispatchId: `${runId}/evil/${attempt}`,
+      executor: 'command',
+      input: null,
+      idempotent: true,
+      dryRun: false,
+      with: {
+        argv: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(file)}, 'pwned')`],
       },
-    ],
+    },
   });
 
-  /** Publishes one dispatch and returns the facts the worker sent back to the run's inbox. */
-  const attempt = async (ctx: Ctx, runId: RunId, file: string, grant: string | undefined) => {
-    const facts: { type: string; data: { error?: { code?: string } } }[] = [];
+  /** Publishes one dispatch and waits until the worker refused it (a warn log) or answered it. */
+  const attempt = async (ctx: Ctx, runId: RunId, dispatch: ExecItem) => {
+    const facts: { type: string }[] = [];
     const sub = ctx.attacker.subscribe(inboxSubject(ns, runId), (m) => {
       facts.push(...(m.json() as { events: typeof facts }).events);
     });
-    ctx.attacker.publish(execSubject(ns, 'command'), dispatch(runId, file, grant));
+    const from = ctx.log.entries.length;
+    const refusals = () => ctx.log.entries.slice(from).filter((e) => e.event === 'dispatch.refused');
+    ctx.attacker.publish(execSubject(ns, 'command'), { items: [dispatch] });
     for (
       let i = 0;
-      i < 300 && !facts.some((f) => f.type === 'step.failed' || f.type === 'step.succeeded');
+      i < 300 && refusals().length === 0 && !facts.some((f) => f.type === 'step.succeeded');
       i++
     ) {
       await new Promise((r) => setTimeout(r, 10));
     }
     sub.unsubscribe();
-    return facts;
+    return { facts, refusals: refusals() };
   };
 
-  it('refuses a dispatch with no grant, a grant of another key, run, step or dry-run flag; runs a valid one', async () => {
+  it('refuses an unsealed dispatch, a seal of another key, run, step, attempt or content, and an expired one; runs a valid one', async () => {
     const ctx = await setup();
     const runId = createUlidGenerator().runId();
     const otherRun = createUlidGenerator().runId();
-    const claims = { runId, stepId: 'evil', dryRun: false };
-    const forged = {
-      none: undefined,
-      garbage: 'not.a.grant',
-      otherKey: new GrantSigner(Buffer.alloc(32, 9)).sign(claims),
-      otherRun: ctx.signer.sign({ ...claims, runId: otherRun }),
-      otherStep: ctx.signer.sign({ ...claims, stepId: 'innocent' }),
-      dryRunGrant: ctx.signer.sign({ ...claims, dryRun: true }),
+    const engine = new EngineSeals(ctx.keys);
+    const sealed = (d: ExecItem, seals = engine, at = Date.now()) =>
+      seals.seal(d, emptySealBook(), false, at);
+    const file = (name: string) => join(ctx.dir, `${name}.txt`);
+    const tampered = (name: string): ExecItem => {
+      const real = sealed(item(runId, file(name)));
+      const data = { ...real.data, with: { argv: [process.execPath, '-e', 'process.exit(0)'] } };
+      return { ...real, data } as ExecItem;
     };
-    for (const [name, grant] of Object.entries(forged)) {
-      const file = join(ctx.dir, `${name}.txt`);
-      const facts = await attempt(ctx, runId, file, grant);
+    const forged: Record<string, [ExecItem, string]> = {
+      none: [item(runId, file('none')), 'unsealed'],
+      garbage: [
+        { ...item(runId, file('garbage')), seal: { grant: 'not.a.seal', replyKey: 'x' } },
+        'bad_signature',
+      ],
+      otherKey: [sealed(item(runId, file('otherKey')), new EngineSeals(createEngineKeys())), 'bad_signature'],
+      otherRun: [
+        { ...item(runId, file('otherRun')), seal: sealed(item(otherRun, file('otherRun'))).seal } as ExecItem,
+        'wrong_dispatch',
+      ],
+      otherAttempt: [
+        {
+          ...item(runId, file('otherAttempt'), 2),
+          seal: sealed(item(runId, file('otherAttempt'))).seal,
+        } as ExecItem,
+        'wrong_dispatch',
+      ],
+      content: [tampered('content'), 'digest_mismatch'],
+      expired: [sealed(item(runId, file('expired')), engine, Date.now() - 25 * 3_600_000), 'expired'],
+    };
+    for (const [name, [dispatch, reason]] of Object.entries(forged)) {
+      const { facts, refusals } = await attempt(ctx, runId, dispatch);
+      expect(
+        refusals.map((r) => [r.level, r.reason]),
+        name,
+      ).toEqual([['warn', reason]]);
+      // Only an authentic dispatch that expired is answered (a retryable failure).
       expect(
         facts.map((f) => f.type),
         name,
-      ).toEqual(['step.failed']);
-      expect(facts[0]?.data.error?.code, name).toBe('job_policy_denied');
-      expect(existsSync(file), `${name}: the command ran`).toBe(false);
+      ).toEqual(name === 'expired' ? ['step.failed'] : []);
+      expect(existsSync(file(name)), `${name}: the command ran`).toBe(false);
     }
-    const file = join(ctx.dir, 'valid.txt');
-    const facts = await attempt(ctx, runId, file, ctx.signer.sign(claims));
-    expect(facts.map((f) => f.type)).toContain('step.succeeded');
-    expect(existsSync(file)).toBe(true);
+    const valid = await attempt(ctx, runId, sealed(item(runId, file('valid'))));
+    expect(valid.facts.map((f) => f.type)).toContain('step.succeeded');
+    expect(existsSync(file('valid'))).toBe(true);
   });
 });

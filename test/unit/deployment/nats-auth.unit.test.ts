@@ -48,7 +48,7 @@ describe('the role permission table', () => {
 
   it('operators request runs and answer runs, observers only read and ping; neither reads dispatches', () => {
     const op = rolePermissions('operator', 'n');
-    expect(op.pub.allow).toEqual(['lily.n.cmd.sched', 'lily.n.in.*', 'lily.n.sys.>']);
+    expect(op.pub.allow).toEqual(['lily.n.cmd.sched', 'lily.n.cmd.answer', 'lily.n.sys.>']);
     expect(op.sub.allow).toEqual(['lily.n.evt.>', 'lily.n.sys.>', '_INBOX.>']);
     const obs = rolePermissions('observer', 'n');
     expect(obs.pub.allow).toEqual(['lily.n.sys.ping', 'lily.n.sys.ping.*', 'lily.n.sys.owner']);

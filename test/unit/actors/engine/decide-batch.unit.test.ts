@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type Arrival,
   type Decision,
   decideBatch,
+  fromEngine,
   indeterminateFacts,
   startDecision,
 } from '../../../../src/actors/engine/decide-batch.js';
@@ -40,18 +42,34 @@ const fact = (e: RunEvent, id = `f${++n}`): InboundEvent => ({
   producer: 'test',
 });
 
+/** A worker's answer from the bus, as the inbox's screen passes it on (what it claims to answer). */
+const busArrival = (fact: InboundEvent): Arrival => {
+  const d = fact.data as {
+    dispatchId: string;
+    stepId: string;
+    attempt: number;
+    shard?: string;
+    gateId?: string;
+  };
+  const kind = d.gateId !== undefined ? 'gate' : d.shard !== undefined ? 'shard' : 'step';
+  return { fact, from: 'bus', answers: { ...d, kind } };
+};
+
 /** Given the facts already decided (and appended), when a batch arrives: the decision. */
 const given = (history: InboundEvent[] = []) => {
   const slot: Pick<RunSlot, 'runId' | 'seen' | 'state' | 'program' | 'started'> = { runId, seen: new Set() };
   let d = startDecision(slot);
   if (history.length > 0) {
-    d = decideBatch(slot, history, d, ctx);
+    d = decideBatch(slot, fromEngine(history), d, ctx);
     Object.assign(slot, d.next);
     for (const e of d.toAppend) slot.seen.add(e.id);
   }
   return {
     slot,
-    when: (batch: InboundEvent[]): Decision => decideBatch(slot, batch, startDecision(slot), ctx),
+    when: (batch: InboundEvent[]): Decision => decideBatch(slot, fromEngine(batch), startDecision(slot), ctx),
+    /** A batch of workers' answers from the bus (already screened: valid proofs). */
+    fromBus: (batch: InboundEvent[]): Decision =>
+      decideBatch(slot, batch.map(busArrival), startDecision(slot), ctx),
   };
 };
 
@@ -95,12 +113,44 @@ describe('decideBatch: what a batch of facts makes a run append and publish', ()
     ];
     const d = w.when(bad);
     expect(d.toAppend).toEqual([]);
-    expect(d.refused.map((r) => String(r.error))).toEqual([
-      expect.stringContaining('not a fact a run accepts'),
-      expect.stringContaining('invalid data for policy.decided'),
-    ]);
+    expect(d.refused.map((r) => r.reason)).toEqual(['not_a_run_fact', 'schema_invalid']);
+    expect(String(d.refused[1]?.error)).toContain('invalid data for policy.decided');
     const early = given().when([fact(ev.allow('a'))]);
-    expect(early.refused.map((r) => String(r.error))).toEqual([expect.stringContaining('has not started')]);
+    expect(early.refused.map((r) => r.reason)).toEqual(['run_not_started']);
+  });
+
+  it("takes a worker's answer from the bus only for a dispatch the log recorded, as it recorded it", () => {
+    const w = given([fact(started(twoSteps)), fact(ev.allow('a'))]);
+    const ok = (data: Record<string, unknown>) =>
+      fact({ type: 'step.succeeded', at: 0, data: { output: 1, artifacts: [], durationMs: 1, ...data } });
+    const recorded = { dispatchId: `${RUN}/a/1`, stepId: 'a', attempt: 1 };
+    expect(types(w.fromBus([ok(recorded)]))).toEqual(['step.succeeded', 'policy.requested']);
+    // Step b was never dispatched: an answer naming b under a's dispatch id is refused.
+    expect(w.fromBus([ok({ ...recorded, stepId: 'b' })]).refused.map((r) => r.reason)).toEqual([
+      'answer_mismatch',
+    ]);
+    expect(w.fromBus([ok({ ...recorded, attempt: 2 })]).refused.map((r) => r.reason)).toEqual([
+      'answer_mismatch',
+    ]);
+    // A gate's answer for a step's dispatch: another kind of command.
+    const gate = fact({ type: 'gate.passed', at: 0, data: { ...recorded, gateId: 'g' } });
+    expect(w.fromBus([gate]).refused.map((r) => r.reason)).toEqual(['kind_mismatch']);
+    // A dispatch the run does not wait on (never sent, or answered): stale, changes nothing.
+    const other = w.fromBus([ok({ dispatchId: `${RUN}/a/9`, stepId: 'a', attempt: 9 })]);
+    expect(other.toAppend).toEqual([]);
+    expect(other.ignored.map((i) => i.reason)).toEqual(['dispatch_closed']);
+    // Before run.started there is nothing to answer.
+    expect(
+      given()
+        .fromBus([ok(recorded)])
+        .refused.map((r) => r.reason),
+    ).toEqual(['run_not_started']);
+  });
+
+  it('never takes an engine fact (run.started, a policy decision) from the bus', () => {
+    const d = given().fromBus([fact(started(twoSteps))]);
+    expect(d.toAppend).toEqual([]);
+    expect(d.refused.map((r) => r.reason)).toEqual(['run_not_started']);
   });
 
   it('ignores a stale answer (it changes nothing) but keeps step.started, the acknowledgement', () => {
@@ -108,7 +158,7 @@ describe('decideBatch: what a batch of facts makes a run append and publish', ()
     const stale = fact(ev.ok('a', {}, 7));
     const d = w.when([stale]);
     expect(d.toAppend).toEqual([]);
-    expect(d.ignored).toEqual([stale]);
+    expect(d.ignored).toEqual([{ inbound: stale, reason: 'no_change' }]);
     const ack = fact({
       type: 'step.started',
       at: 0,
@@ -158,7 +208,7 @@ describe('decideWithLocalPolicy: the engine gate answers in the same batch', () 
 
   const decideStart = async (gate: LocalPolicy, failures: unknown[] = []) => {
     const w = given();
-    const decide = (facts: InboundEvent[], acc: Decision) => decideBatch(w.slot, facts, acc, ctx);
+    const decide = (facts: InboundEvent[], acc: Decision) => decideBatch(w.slot, fromEngine(facts), acc, ctx);
     const first = decide([fact(started(twoSteps))], startDecision(w.slot));
     return decideWithLocalPolicy(runId, first, gate, decide, (e) => failures.push(e));
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideBatch, startDecision } from '../../../../src/actors/engine/decide-batch.js';
+import { type Arrival, decideBatch, startDecision } from '../../../../src/actors/engine/decide-batch.js';
 import {
   type CancelledDispatches,
   decideLateFacts,
@@ -7,30 +7,53 @@ import {
   trackCancels,
 } from '../../../../src/actors/engine/late-facts.js';
 import type { InboundEvent } from '../../../../src/actors/messages.js';
+import { claimedAnswer } from '../../../../src/actors/trust/reply-proof.js';
 import type { RunId } from '../../../../src/contracts/ids.js';
 import { createRunProgram } from '../../../../src/machines/program.js';
 import { ev, plan, RUN, started } from '../../machines/given.js';
 
 const runId = RUN as RunId;
 const D = `${RUN}/a/1`;
-const cancelledFact = (id = `${D}/cancelled`): InboundEvent => ({
-  id,
+const cancelledFact = (over: Partial<InboundEvent> = {}): InboundEvent => ({
+  id: `${D}/cancelled`,
   type: 'step.cancelled',
   at: 1,
   data: { stepId: 'a', attempt: 1, dispatchId: D, started: true, endedAt: 5, endReason: 'cancelled' },
   producer: 'worker/w1',
+  ...over,
 });
-const cancelRequested = { type: 'step.cancel_requested', data: { dispatchId: D } };
+/** A worker's fact as the inbox hands it on once its proof checked out. */
+const fromBus = (fact: InboundEvent): Arrival => {
+  const answers = claimedAnswer(RUN, fact);
+  if (!answers) throw new Error(`not a worker answer: ${fact.type}`);
+  return { fact, from: 'bus', answers };
+};
+const cancelRequested = { type: 'step.cancel_requested', data: { dispatchId: D, stepId: 'a', attempt: 1 } };
+const openCancel = (): CancelledDispatches => {
+  const cancelled: CancelledDispatches = new Map();
+  trackCancels(cancelled, cancelRequested);
+  return cancelled;
+};
 
 describe('answers to cancelled dispatches', () => {
   it('given a cancel in the log, the first answer to it is appended (even after the run ended), nothing else', () => {
-    const cancelled: CancelledDispatches = new Map();
-    trackCancels(cancelled, cancelRequested);
-    const other: InboundEvent = {
-      ...cancelledFact(`${RUN}/b/1/cancelled`),
-      data: { dispatchId: `${RUN}/b/1` },
-    };
-    const d = decideLateFacts({ runId, seen: new Set(), cancelled }, [cancelledFact(), other], 7);
+    const cancelled = openCancel();
+    const other = cancelledFact({
+      id: `${RUN}/b/1/cancelled`,
+      data: {
+        stepId: 'b',
+        attempt: 1,
+        dispatchId: `${RUN}/b/1`,
+        started: false,
+        endedAt: 5,
+        endReason: 'cancelled',
+      },
+    });
+    const d = decideLateFacts(
+      { runId, seen: new Set(), cancelled },
+      [fromBus(cancelledFact()), fromBus(other)],
+      7,
+    );
     expect(d.toAppend).toEqual([
       {
         id: `${D}/cancelled`,
@@ -43,43 +66,58 @@ describe('answers to cancelled dispatches', () => {
     trackCancels(cancelled, cancelledFact());
     expect(openCancels(cancelled)).toEqual(new Set());
     // A second answer (a duplicate delivery, another worker) is not recorded.
-    const again = { ...cancelledFact(`${D}/failed`), type: 'step.failed' };
-    expect(decideLateFacts({ runId, seen: new Set(), cancelled }, [again], 8).toAppend).toEqual([]);
+    const again = cancelledFact({
+      id: `${D}/failed`,
+      type: 'step.failed',
+      data: {
+        stepId: 'a',
+        attempt: 1,
+        dispatchId: D,
+        error: { code: 'x', message: 'x', data: {} },
+        retryable: true,
+      },
+    });
+    expect(decideLateFacts({ runId, seen: new Set(), cancelled }, [fromBus(again)], 8).toAppend).toEqual([]);
   });
 
-  it('an answer whose data is invalid is refused, not appended', () => {
-    const cancelled: CancelledDispatches = new Map([[D, 'open']]);
-    const bad = { ...cancelledFact(), data: { dispatchId: D } };
-    const d = decideLateFacts({ runId, seen: new Set(), cancelled }, [bad], 7);
+  it('only a worker’s answer naming the dispatch as the cancel recorded it counts; invalid data is refused', () => {
+    const cancelled = openCancel();
+    const wrongAttempt = cancelledFact({ data: { ...(cancelledFact().data as object), attempt: 2 } });
+    const engineMade: Arrival = { fact: cancelledFact(), from: 'engine' };
+    expect(
+      decideLateFacts({ runId, seen: new Set(), cancelled }, [fromBus(wrongAttempt), engineMade], 7).toAppend,
+    ).toEqual([]);
+    const bad = cancelledFact({ data: { stepId: 'a', attempt: 1, dispatchId: D } });
+    const d = decideLateFacts({ runId, seen: new Set(), cancelled }, [fromBus(bad)], 7);
     expect(d.toAppend).toEqual([]);
     expect(d.refused).toHaveLength(1);
   });
 
-  it('in a running run (a fail-fast partition that routes on), the answer is kept although it changes nothing', () => {
+  it('in a running run (a fail-fast partition that routes on), the answer is kept although the dispatch is closed', () => {
     const p = plan([
       { id: 'a', executor: 'x' },
       { id: 'b', executor: 'x' },
     ]);
     const program = createRunProgram(p);
     const s = program.start(started(p)).state;
-    const next = program.apply(s, ev.allow('a')).state;
+    const next = program.apply(s, ev.allow('b')).state;
     const slot = {
       runId,
       seen: new Set<string>(),
-      cancelled: new Map([[D, 'open']]) as CancelledDispatches,
+      cancelled: openCancel(),
       state: next,
       program,
       started: started(p).data as never,
     };
     const ctx = { at: 9, producer: 'engine/run-host', programFor: () => program };
-    const kept = decideBatch(slot, [cancelledFact()], startDecision(slot), ctx);
+    const kept = decideBatch(slot, [fromBus(cancelledFact())], startDecision(slot), ctx);
     expect(kept.toAppend.map((e) => e.id)).toEqual([`${D}/cancelled`]);
     const without = decideBatch(
       { ...slot, cancelled: new Map() },
-      [cancelledFact()],
+      [fromBus(cancelledFact())],
       startDecision(slot),
       ctx,
     );
-    expect(without.ignored).toHaveLength(1);
+    expect(without.ignored).toEqual([expect.objectContaining({ reason: 'dispatch_closed' })]);
   });
 });

@@ -9,7 +9,7 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { memoryLogger } from '../../../../src/actors/logger.js';
-import { answerApproval, readApproval } from '../../../../src/actors/policy/approvals.js';
+import { readApproval } from '../../../../src/actors/policy/approvals.js';
 import { execSubject } from '../../../../src/actors/subjects.js';
 import { runSpanId, runTraceId } from '../../../../src/actors/tracing/trace-ids.js';
 import { compileBlueprint, createBuiltinCatalog, defineBlueprint } from '../../../../src/blueprints/index.js';
@@ -244,7 +244,7 @@ describe('a trace per run through the composed engine, exported by the OpenTelem
     const after = otel();
     const t2 = await startTestEngine({ store, ports: { tracer: after.tracer } });
     engines.push(t2);
-    await answerApproval(store, t2.bus, 'test', approvalId, { granted: true, by: 'ann' });
+    await t2.engine.answers.answerApproval({ type: 'approval.answer', approvalId, granted: true, by: 'ann' });
     const { events } = await waitCompleted(store, runId);
     const exportedAfter = await after.spans();
 
@@ -290,7 +290,7 @@ describe('log entries within a run or a dispatch carry its trace', () => {
     engines.push(t);
     const runId = createUlidGenerator().runId();
     const parent = { traceId: runTraceId(runId), spanId: runSpanId(runId, `${runId}/x/1`), sampled: true };
-    // A side-effecting dispatch without a grant: the worker refuses it (and says so in its log).
+    // A dispatch without a seal: the worker refuses it (and says so in its log).
     t.bus.publish(execSubject('test', 'command'), {
       items: [
         {
@@ -320,10 +320,7 @@ describe('log entries within a run or a dispatch carry its trace', () => {
     expect(span?.parentSpanContext?.spanId).toBe(parent.spanId);
     expect(span?.spanContext().traceId).toBe(parent.traceId);
     expect(span?.status).toMatchObject({ code: 2 });
-    expect(span?.attributes).toMatchObject({
-      'lily.outcome': 'failed',
-      'lily.error_code': 'job_policy_denied',
-    });
+    expect(span?.attributes).toMatchObject({ 'lily.outcome': 'refused', 'lily.refusal': 'unsealed' });
     expect(refused).toMatchObject({ trace_id: parent.traceId, span_id: span?.spanContext().spanId });
   });
 });

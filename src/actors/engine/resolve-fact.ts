@@ -1,7 +1,7 @@
-import type { InboundEvent } from '../../actors/messages.js';
 import { LilyError } from '../../contracts/errors.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import type { Json } from '../../contracts/json.js';
+import type { InboundEvent } from '../messages.js';
 
 /** An operator's answer for a dispatch whose outcome is unknown. */
 export type ResolveAnswer = { outcome: 'succeeded'; output?: Json } | { outcome: 'failed'; reason: string };
