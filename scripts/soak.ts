@@ -10,7 +10,8 @@
  * byte-identical, engine memory and LMDB size. Every `--memory-every` seconds it samples the
  * engine's RSS and its heap after a forced GC (through the inspector: scripts/soak/memory.ts)
  * next to the number of finished runs, and the LMDB file size. Prints one JSON summary on stdout (progress on
- * stderr) and exits 1 when a run is lost, an effect duplicated or a replay fails.
+ * stderr) and exits 1 when a run is lost, an effect duplicated, a replay fails or a request
+ * started two runs (requests carry idempotency keys: it cannot, unless deduplication breaks).
  * Loopback only; stops by itself; always tears the deployment down.
  */
 import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
@@ -308,7 +309,12 @@ const main = async () => {
     },
   };
   console.log(JSON.stringify(summary, null, 2));
-  return summary.lost > 0 || summary.duplicatedEffects > 0 || summary.replayVerificationFailures > 0 ? 1 : 0;
+  return summary.lost > 0 ||
+    summary.duplicatedEffects > 0 ||
+    summary.replayVerificationFailures > 0 ||
+    summary.requestsWithSeveralRuns > 0
+    ? 1
+    : 0;
 };
 
 let deploymentUp = false;

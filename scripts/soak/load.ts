@@ -75,7 +75,11 @@ export class RunTracker {
     this.open.delete(runId);
   }
 
-  /** Requests one run, retrying (same `seq`) until accepted or `giveUpAt`. */
+  /**
+   * Requests one run, retrying (same `seq`, same idempotency key `soak-<seq>`) until accepted
+   * or `giveUpAt`: a retry after a lost reply finds the run the first attempt started, so no
+   * seq ever has two runs (`requestsWithSeveralRuns` is 0 by construction).
+   */
   async submit(jobId: string, seq: number, giveUpAt: number): Promise<void> {
     this.pending += 1;
     try {
@@ -88,7 +92,7 @@ export class RunTracker {
         const reply = await this.bus
           .requestTyped(
             schedSubject(NS),
-            { type: 'run.request', jobId, input: { soakSeq: seq } },
+            { type: 'run.request', jobId, input: { soakSeq: seq }, idempotencyKey: `soak-${seq}` },
             runRequestReplySchema,
             {
               timeoutMs: 10_000,

@@ -88,6 +88,8 @@ export interface EnginePorts {
   timers?: TimerService;
   /** Run cron loops (default true). */
   cron?: boolean;
+  /** Re-read the job files this often so cron follows them (default: never; a deployment: 1 s). */
+  jobsRefreshMs?: number;
   /** How often the run host re-sends unanswered commands (default 500 ms). */
   sweepMs?: number;
   projector?: EngineProjector;
@@ -201,6 +203,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     policy: p.policy,
     projectDir: p.workspace,
     cron: p.cron ?? true,
+    ...(p.jobsRefreshMs !== undefined ? { jobsRefreshMs: p.jobsRefreshMs } : {}),
     ...(p.env ? { env: p.env } : {}),
     ...(p.timers ? { timers: p.timers } : {}),
   });

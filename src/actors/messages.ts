@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_DATA_SCHEMAS } from '../contracts/events/catalog.js';
+import { CANCEL_REASONS, EVENT_DATA_SCHEMAS } from '../contracts/events/catalog.js';
 import { isRunId, type RunId } from '../contracts/ids.js';
 import { jsonObjectSchema, jsonSchema } from '../contracts/json.js';
 
@@ -91,6 +91,16 @@ export type ExecItem = z.infer<typeof execItemSchema>;
 /** `lily.<ns>.cmd.exec.<executor>`. */
 export const execMessageSchema = z.object({ items: z.array(execItemSchema).min(1).max(10_000) });
 
+/** One dispatch a run no longer wants, and why (the run's `step.cancel`). */
+export const cancelItemSchema = z.object({
+  runId: runIdSchema,
+  dispatchId: z.string().min(1).max(300),
+  reason: z.enum(CANCEL_REASONS),
+});
+export type CancelItem = z.infer<typeof cancelItemSchema>;
+/** `lily.<ns>.cmd.cancel.<executor>`: heard by every worker of the executor. */
+export const cancelMessageSchema = z.object({ items: z.array(cancelItemSchema).min(1).max(10_000) });
+
 /** `lily.<ns>.cmd.policy`: a policy check or an approval request of one run. */
 export const policyMessageSchema = z.object({
   runId: runIdSchema,
@@ -117,6 +127,11 @@ export const schedMessageSchema = z.discriminatedUnion('type', [
     input: jsonObjectSchema.optional(),
     dryRun: z.boolean().optional(),
     principal: z.string().optional(),
+    /**
+     * Makes the request idempotent: a repeat of the key for the same job (a retry after a lost
+     * reply, an engine restart) answers with the run the first one started. 1-200 characters.
+     */
+    idempotencyKey: z.string().min(1).max(200).optional(),
     /** Re-run of an earlier run (fork). */
     rerun: z
       .object({
@@ -138,7 +153,15 @@ export type SchedMessage = z.infer<typeof schedMessageSchema>;
 
 /** The reply to `run.request`: the run id, or the error that refused it. */
 export const runRequestReplySchema = z.union([
-  z.object({ ok: z.literal(true), runId: z.string(), jobId: z.string() }),
+  z.object({
+    ok: z.literal(true),
+    runId: z.string(),
+    jobId: z.string(),
+    /** True when an earlier request with the same idempotency key started this run. */
+    existing: z.boolean().optional(),
+    /** What the requester should know and may change (a deprecated job kind). */
+    warnings: z.array(z.string()).optional(),
+  }),
   z.object({
     ok: z.literal(false),
     error: z.object({ code: z.string(), message: z.string(), data: z.record(z.string(), z.unknown()) }),

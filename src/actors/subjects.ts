@@ -3,6 +3,7 @@
  *
  *   lily.<ns>.evt.<jobTok>.<runTok>.<type…>   every appended event
  *   lily.<ns>.cmd.exec.<executorTok>          step dispatch (queue group per executor)
+ *   lily.<ns>.cmd.cancel.<executorTok>        dispatch cancels (every worker of the executor)
  *   lily.<ns>.cmd.policy                      policy checks (queue group)
  *   lily.<ns>.cmd.sched                       run requests and cancels
  *   lily.<ns>.cmd.answer                      approval answers and resolves (to the engine)
@@ -60,6 +61,7 @@ export type SysTopic = (typeof SYS_TOPICS)[number];
 export type LilySubject =
   | { kind: 'event'; ns: string; jobId: JobId | null; runId: RunId | null; type: string }
   | { kind: 'exec'; ns: string; executor: string }
+  | { kind: 'cancel'; ns: string; executor: string }
   | { kind: 'policy'; ns: string }
   | { kind: 'sched'; ns: string }
   | { kind: 'answer'; ns: string }
@@ -100,6 +102,13 @@ export const eventTypePattern = (ns: string, type: string): string =>
 /** `lily.<ns>.cmd.exec.<executorTok>`: step dispatch to one executor. */
 export const execSubject = (ns: string, executor: string): string =>
   checked(`${root(ns)}.cmd.exec.${encodeSubjectToken(executor)}`);
+/**
+ * `lily.<ns>.cmd.cancel.<executorTok>`: the run no longer wants some dispatches of this executor.
+ * Every worker serving it subscribes without a queue group (the dispatch went to one of them
+ * through the queue group, and nobody knows which), so each hears it and the holder stops it.
+ */
+export const cancelSubject = (ns: string, executor: string): string =>
+  checked(`${root(ns)}.cmd.cancel.${encodeSubjectToken(executor)}`);
 /** `lily.<ns>.cmd.policy`. */
 export const policySubject = (ns: string): string => `${root(ns)}.cmd.policy`;
 /** `lily.<ns>.cmd.sched`. */
@@ -132,6 +141,8 @@ export const buildSubject = (s: LilySubject): string => {
       return eventSubject(s.ns, s.jobId, s.runId, s.type);
     case 'exec':
       return execSubject(s.ns, s.executor);
+    case 'cancel':
+      return cancelSubject(s.ns, s.executor);
     case 'policy':
       return policySubject(s.ns);
     case 'sched':
@@ -166,6 +177,9 @@ const parseTokens = (subject: string, t: string[]): LilySubject | string => {
   }
   if (area === 'cmd' && a === 'exec' && b !== undefined && t.length === 5) {
     return { kind: 'exec', ns, executor: decodeSubjectToken(b) };
+  }
+  if (area === 'cmd' && a === 'cancel' && b !== undefined && t.length === 5) {
+    return { kind: 'cancel', ns, executor: decodeSubjectToken(b) };
   }
   if (area === 'cmd' && (a === 'policy' || a === 'sched' || a === 'answer') && t.length === 4) {
     return { kind: a, ns };

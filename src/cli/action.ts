@@ -34,6 +34,8 @@ export const lazy =
         ...(g.dir !== undefined ? { dir: g.dir } : {}),
         ...(g.nats !== undefined ? { nats: g.nats } : {}),
         origin: 'cli',
+        // On stderr, so --json output stays one document on stdout.
+        notice: (message) => ui.err(ui.colors.dim(message)),
       });
       ctx = {
         json: options.json,

@@ -26,6 +26,7 @@ export interface ClientContextOptions {
   origin: string;
   nats: string | undefined;
   ephemeral: boolean;
+  notice?: (message: string) => void;
 }
 
 /**
@@ -45,6 +46,7 @@ export class ClientContext {
   readonly origin: string;
   readonly nats: string | undefined;
   readonly ephemeralAllowed: boolean;
+  readonly #notice: (message: string) => void;
   #settings: Promise<ProjectSettings> | undefined;
   #project: Promise<Project> | undefined;
   #stores: Stores | undefined;
@@ -62,6 +64,7 @@ export class ClientContext {
     this.origin = o.origin;
     this.nats = o.nats;
     this.ephemeralAllowed = o.ephemeral;
+    this.#notice = o.notice ?? (() => undefined);
   }
 
   /** The project's `.lily/` paths. Throws `project_not_initialized` (with a hint) when there is none. */
@@ -131,18 +134,36 @@ export class ClientContext {
 
   /**
    * A running engine, else (when the client allows it) an ephemeral engine in this process that
-   * lives until `close()`. Throws what `requireEngine` and `startEphemeralEngine` throw.
+   * lives until `close()`. Another command's ephemeral engine is not used for a new run (it
+   * stops when that command ends): this waits for it to finish (the lifecycle lock) and then
+   * starts its own, or uses a deployment that came up meanwhile. Throws what `requireEngine`
+   * and `startEphemeralEngine` throw.
    */
   async engineForSubmit(what: string): Promise<EngineLink> {
-    const link = await this.findEngine();
-    if (link) return link;
+    const found = await this.findEngine();
+    if (found && found.mode !== 'ephemeral') return found;
+    if (found && this.#ephemeral) return found;
+    if (found) {
+      await found.bus.close();
+      this.#link = undefined;
+    }
     if (!this.ephemeralAllowed) throw noEngine(what);
     const settings = await this.settings();
     const { startEphemeralEngine } = await import('./connection/ephemeral-engine.js');
+    const { deploymentEngineAlive } = await import('./connection/live-target.js');
     // One LMDB handle per process: the client's own is closed, the engine's is used from now on.
     await this.#stores?.close();
     this.#stores = undefined;
-    const ephemeral = await startEphemeralEngine(settings.paths, this.clock);
+    const ephemeral = await startEphemeralEngine(settings.paths, this.clock, {
+      onWait: (h) =>
+        this.#notice(
+          h.what === 'ephemeral'
+            ? `waiting for the ephemeral engine of another command (pid ${h.pid}: ${h.command}) to finish; \`lily up\` runs a deployment that takes runs from every terminal at once`
+            : `waiting for \`lily ${h.what}\` (pid ${h.pid}) to finish`,
+        ),
+      engineAppeared: () => deploymentEngineAlive(settings.paths),
+    });
+    if (!ephemeral) return this.requireEngine(what);
     this.#ephemeral = ephemeral;
     const storage = ephemeral.engine.storage;
     this.#stores = { ...storage, persistent: true, close: async () => undefined };

@@ -39,6 +39,7 @@ export type { Tail } from './events/tail.js';
 export type { EventWatch, WatchHandlers, WatchStatus } from './events/watch.js';
 export { formatBytes } from './format.js';
 export type { JobsApi } from './jobs/api.js';
+export type { PolicyFinding } from './jobs/policy-findings.js';
 export type { JobSchedule, ScheduleTick } from './jobs/schedule.js';
 export type { JobUpgrade, TargetRef } from './jobs/upgrade.js';
 export type { JobEntry, JobValidation } from './jobs/validate.js';

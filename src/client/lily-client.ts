@@ -89,6 +89,7 @@ export class LilyClient {
       origin: options.origin ?? 'client',
       nats: options.nats,
       ephemeral: options.ephemeral ?? true,
+      ...(options.notice ? { notice: options.notice } : {}),
     });
     return new LilyClient(ctx);
   }

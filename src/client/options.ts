@@ -28,4 +28,10 @@ export interface LilyClientOptions {
    * lifetime (default true). With false, `submit` throws `bus_unavailable` instead.
    */
   ephemeral?: boolean;
+  /**
+   * Told what the client is waiting for, for a front end to show: another `lily jobs run`'s
+   * ephemeral engine (or `lily up` / `lily down`) holds the project's lifecycle lock, and this
+   * client's run starts once it is released. Default: say nothing.
+   */
+  notice?: (message: string) => void;
 }

@@ -125,6 +125,19 @@ export const ERROR_CODES = {
   },
   project_not_initialized: { kind: 'input', summary: 'No .lily/ directory here: run `lily init`.' },
   run_not_found: { kind: 'input', summary: 'No run with this id.' },
+  lifecycle_busy: {
+    kind: 'failure',
+    summary:
+      "Another lily command is starting or stopping this project's processes, or an ephemeral engine runs.",
+  },
+  idempotency_key_reused: {
+    kind: 'input',
+    summary: 'The idempotency key was already used for a different request of this job.',
+  },
+  run_already_finished: {
+    kind: 'input',
+    summary: 'The run has already finished: there is nothing to cancel.',
+  },
   approval_not_found: { kind: 'input', summary: 'No pending approval with this id.' },
   approval_answered: { kind: 'input', summary: 'The approval was already granted or denied.' },
   id_invalid: { kind: 'input', summary: 'An id does not match its format.' },

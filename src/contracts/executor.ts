@@ -34,8 +34,8 @@ export interface ExecutionRequest {
 
 /**
  * What the worker hands an executor besides the request. `signal` aborts when the step times
- * out or the worker shuts down: an executor should stop and throw (the worker reports the
- * failure). `resolvePath` throws a terminal `job_policy_denied` StepError for a path the
+ * out, the run cancels the dispatch (run cancelled or timed out, a sibling failed) or the worker
+ * shuts down: an executor should stop and throw (the worker reports how the dispatch ended). `resolvePath` throws a terminal `job_policy_denied` StepError for a path the
  * workspace policy refuses.
  *
  * @example
@@ -50,7 +50,7 @@ export interface ExecutionContext {
   /** The project directory: every path a step touches resolves inside it. */
   workspace: string;
   artifacts: ArtifactStore;
-  /** Aborted when the step times out or the worker shuts down. */
+  /** Aborted when the step times out, the run cancels it, or the worker shuts down. */
   signal: AbortSignal;
   log: Logger;
   /** Checks a workspace path against the policy; throws `job_policy_denied` when refused. */
@@ -95,6 +95,11 @@ export interface PreparedCommand {
 export interface ExecutionResult {
   output: Json;
   artifacts: ArtifactRef[];
+  /**
+   * Parts of the work's output the executor cut at a cap (`stdout`, `stderr`): recorded in the
+   * step's fact and receipt, so a reader knows the output is incomplete.
+   */
+  truncated?: string[];
 }
 
 /**

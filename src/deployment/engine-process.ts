@@ -127,6 +127,8 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
     ...(o.sealTtlMs !== undefined ? { sealTtlMs: o.sealTtlMs } : {}),
     workspace: paths.dir,
     cron: o.cron ?? true,
+    // Cron follows the job files: added, edited and removed cron jobs apply within a second.
+    jobsRefreshMs: 1_000,
     projector,
     ...(shared ? { artifactImport: shared.importArtifacts } : {}),
     tracer,

@@ -96,6 +96,11 @@ export interface Snapshot<S = unknown> {
 export interface EventStore {
   append(stream: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  /**
+   * The event of `stream` with this id (the id an append dedupes on), or undefined. One index
+   * lookup: how a writer that names its events finds out whether one was already written.
+   */
+  readEvent(stream: string, id: string): Promise<StoredEvent | undefined>;
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
   /** Catch-up from the log, then live: every matching event exactly once, in global order. */
   subscribe(options: SubscribeOptions, handler: SubscriptionHandler): Subscription;

@@ -78,6 +78,12 @@ export const createInMemoryEventStore = (): EventStore => {
       return { stream, events: stored, version: version + stored.length, deduplicated: false };
     },
 
+    async readEvent(stream: string, id: string): Promise<StoredEvent | undefined> {
+      open('readEvent');
+      assertStreamName(stream);
+      return ids.get(stream)?.get(id);
+    },
+
     async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
       open('readStream');
       assertStreamName(stream);

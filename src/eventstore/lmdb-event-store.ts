@@ -166,6 +166,15 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
       return outcome;
     },
 
+    async readEvent(stream: string, id: string): Promise<StoredEvent | undefined> {
+      open('readEvent');
+      assertStreamName(stream);
+      return readOrCorrupt(file, `stream ${stream}`, () => {
+        const pos = eventIds.get([stream, id]);
+        return pos === undefined ? undefined : checked(pos, events.get(pos), `an event of stream ${stream}`);
+      });
+    },
+
     async readStream(stream: string, o: ReadStreamOptions = {}): Promise<StoredEvent[]> {
       open('readStream');
       assertStreamName(stream);

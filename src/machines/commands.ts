@@ -30,10 +30,16 @@ export const INBOUND_EVENT_TYPES: ReadonlySet<string> = new Set([
   'gate.failed',
   'timer.fired',
   'run.cancel_requested',
+  // How a cancelled dispatch ended: recorded for the audit, changes nothing in the run.
+  'step.cancelled',
 ]);
 
-/** Who must act on a command: an executor, the policy gate, the scheduler, or nobody (a record). */
-export type CommandTarget = 'exec' | 'policy' | 'sched' | 'record';
+/**
+ * Who must act on a command: an executor, the policy gate, the scheduler, the workers of an
+ * executor (`cancel`: every one of them hears it, the one running the dispatch stops it), or
+ * nobody (a record).
+ */
+export type CommandTarget = 'exec' | 'policy' | 'sched' | 'cancel' | 'record';
 
 const TARGETS: Record<CommandType, CommandTarget> = {
   'policy.check': 'policy',
@@ -47,6 +53,7 @@ const TARGETS: Record<CommandType, CommandTarget> = {
   'step.retry': 'record',
   'step.time_out': 'record',
   'step.skip': 'record',
+  'step.cancel': 'cancel',
   'run.complete': 'record',
 };
 

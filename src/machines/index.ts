@@ -24,6 +24,7 @@ export {
   shortestPathsToFinals,
 } from './graph.js';
 export { toDot, toMermaid } from './graph-export.js';
+export { MACHINE_VERSION } from './machine-version.js';
 export {
   applyEvent,
   createRun,

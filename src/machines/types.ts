@@ -108,6 +108,11 @@ export interface RunOutcome {
 export interface RunState {
   readonly v: 1;
   readonly runId: string;
+  /**
+   * The semantics the run started under (`run.started.machine`, 1 when absent): from 2 on, a
+   * run that ends cancels the dispatches it still has in flight (`step.cancel`).
+   */
+  readonly machine?: number;
   readonly planHash: string;
   readonly dryRun: boolean;
   readonly gatesOnly: boolean;
@@ -136,6 +141,7 @@ export const COMMAND_EVENT = {
   'step.retry': 'step.retry_scheduled',
   'step.time_out': 'step.timed_out',
   'step.skip': 'step.skipped',
+  'step.cancel': 'step.cancel_requested',
   'run.complete': 'run.completed',
 } as const;
 export type CommandType = keyof typeof COMMAND_EVENT;

@@ -194,6 +194,13 @@ describe.each(EVENT_STORE_FACTORIES)('EventStore contract: $name', (factory) => 
       expect(other.events[0]?.pos).toBe(2);
     });
 
+    it('reads one event by its id in its stream; undefined for another stream or an unknown id', async () => {
+      const [stored] = (await store.append('run/r', [ev('named'), ev('other')])).events;
+      expect(await store.readEvent('run/r', 'named')).toEqual(stored);
+      expect(await store.readEvent('run/s', 'named')).toBeUndefined();
+      expect(await store.readEvent('run/r', 'nope')).toBeUndefined();
+    });
+
     it('refuses a batch that partly overlaps the stream or repeats an id, writing nothing', async () => {
       await store.append('run/m', [ev('m1')]);
       expect(await codeOf(store.append('run/m', [ev('m1'), ev('m2')]))).toBe('eventstore_batch_invalid');

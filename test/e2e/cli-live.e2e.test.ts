@@ -62,6 +62,27 @@ describe('jobs run without a deployment (ephemeral engine)', () => {
     expect(at(['runs', 'replay', doc.runId, '--verify']).code).toBe(0);
   }, 60_000);
 
+  it('--idempotency-key: a repeat returns the first run (existing: true), across ephemeral engines', () => {
+    const first = at(['jobs', 'run', 'hello', '--idempotency-key', 'e2e-key-1', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const doc = first.json() as { runId: string; existing: boolean; status: string };
+    expect(doc).toMatchObject({ existing: false, status: 'succeeded' });
+    const again = at(['jobs', 'run', 'hello', '--idempotency-key', 'e2e-key-1', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json()).toMatchObject({ runId: doc.runId, existing: true, status: 'succeeded' });
+    const human = at(['jobs', 'run', 'hello', '--idempotency-key', 'e2e-key-1']);
+    expect(human.stderr).toContain(`run ${doc.runId} was already requested with this idempotency key`);
+    const other = at(['jobs', 'run', 'hello', '--input', 'n=4', '--idempotency-key', 'e2e-key-1', '--json']);
+    expect(other.code).toBe(2);
+    expect(other.json()).toMatchObject({
+      error: { code: 'idempotency_key_reused', data: { runId: doc.runId } },
+    });
+    const bad = at(['jobs', 'run', 'hello', '--idempotency-key', 'has space']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/usage_invalid/);
+    nothingRunning();
+  }, 90_000);
+
   it('refuses bad bindings (2, job_bindings_invalid) and an unknown job (2, job_not_found)', () => {
     const bad = at(['jobs', 'run', 'badbind', '--json']);
     expect(bad.code).toBe(2);
@@ -94,18 +115,22 @@ describe('jobs run without a deployment (ephemeral engine)', () => {
 });
 
 describe('commands that need a running engine', () => {
-  it('cancel, resolve and tail say bus_unavailable and point at lily up (with the --dir given)', () => {
+  it('cancelling a finished run says so (run_already_finished, exit 2) without an engine; tail and resolve say bus_unavailable and point at lily up (with the --dir given)', () => {
     const runId = (at(['runs', 'list', '--json']).json() as { runs: { runId: string }[] }).runs[0]
       ?.runId as string;
     const cancel = at(['runs', 'cancel', runId, '--json']);
-    expect(cancel.code).toBe(1);
-    expect(cancel.json()).toMatchObject({ error: { code: 'bus_unavailable' } });
-    const { message, data } = (cancel.json() as { error: { message: string; data: { hint: string } } }).error;
-    expect(message).toContain(`\`lily --dir ${dir} up\``);
-    expect(data.hint).toBe(`lily --dir ${dir} up`);
+    expect(cancel.code).toBe(2);
+    expect(cancel.json()).toMatchObject({
+      error: { code: 'run_already_finished', data: { runId, status: 'succeeded' } },
+    });
+    const human = at(['runs', 'cancel', runId]);
+    expect(human.code).toBe(2);
+    expect(human.stderr).toMatch(/run_already_finished/);
+    expect(human.stderr).toContain('has already finished (succeeded)');
     const tail = at(['jobs', 'tail', 'hello']);
     expect(tail.code).toBe(1);
     expect(tail.stderr).toMatch(/bus_unavailable/);
+    expect(tail.stderr).toContain(`lily --dir ${dir} up`);
     const resolve = at(['runs', 'resolve', runId, `${runId}/done/1`]);
     expect(resolve.code).toBe(2); // neither --succeeded nor --failed
   });

@@ -157,6 +157,68 @@ describe('lily (static commands)', () => {
     removeJob('bad-bindings');
   });
 
+  it('jobs validate checks the job against the init policy: a missing timeout and a command outside the allowlist, each with its fix (JSON and human)', () => {
+    writeJob(
+      'denied',
+      'id: denied\ntitle: Denied\ntarget: { kind: blueprint, id: pipeline.v1 }\nbindings:\n  steps:\n    - id: a\n      run: [echo, hi]\n',
+    );
+    writeJob(
+      'npx',
+      'id: npx\ntitle: Npx\ntarget: { kind: blueprint, id: pipeline.v1 }\nbindings:\n  steps:\n    - id: a\n      run: [echo, hi]\n    - id: b\n      run: [npx, cowsay]\nruntime: { timeout_ms: 1000 }\n',
+    );
+    const json = lily(['jobs', 'validate', '--json']);
+    expect(json.code).toBe(2);
+    const jobs = json.json().jobs as { id: string; ok: boolean; policy: Record<string, unknown>[] }[];
+    expect(jobs.find((j) => j.id === 'hello')).toMatchObject({ ok: true, policy: [] });
+    expect(jobs.find((j) => j.id === 'denied')).toMatchObject({
+      ok: false,
+      policy: [
+        {
+          stepId: 'a',
+          severity: 'error',
+          rule: 'caps.timeout_ms',
+          fix: expect.stringContaining('runtime.timeout_ms'),
+        },
+      ],
+    });
+    expect(jobs.find((j) => j.id === 'npx')).toMatchObject({
+      ok: false,
+      policy: [
+        { stepId: 'b', severity: 'error', rule: 'commands', fix: expect.stringContaining('commands') },
+      ],
+    });
+    const human = lily(['jobs', 'validate']);
+    expect(human.code).toBe(2);
+    expect(human.stdout).toMatch(/denied step a: denied by policy \(rule caps\.timeout_ms\)/);
+    expect(human.stdout).toMatch(/npx step b: denied by policy \(rule commands\): .*npx/);
+    expect(human.stdout).toMatch(/fix: set `runtime.timeout_ms`/);
+    expect(human.stdout).toMatch(/fix: add the program to `commands` in \.lily\/policy\.yaml/);
+    expect(human.stdout).toContain('2 of 3 invalid');
+    removeJob('denied');
+    removeJob('npx');
+  });
+
+  it('a job title with terminal escapes is printed with the escapes shown, not interpreted', () => {
+    writeJob(
+      'evil',
+      'id: evil\ntitle: "Evil\\e[2J\\e]0;owned\\a title"\ntarget: { kind: blueprint, id: pipeline.v1 }\nbindings:\n  steps:\n    - id: a\n      run: [echo, hi]\nruntime: { timeout_ms: 1000 }\n',
+    );
+    for (const args of [
+      ['jobs', 'list'],
+      ['jobs', 'show', 'evil'],
+    ]) {
+      const run = lily(args);
+      expect(run.code).toBe(0);
+      expect(run.stdout).not.toContain('\x1b');
+      expect(run.stdout).not.toContain('\x07');
+      expect(run.stdout).toContain('Evil\\x1b[2J\\x1b]0;owned\\x07 title');
+    }
+    expect(lily(['jobs', 'show', 'evil', '--json']).json()).toMatchObject({
+      spec: { title: 'Evil\x1b[2J\x1b]0;owned\x07 title' },
+    });
+    removeJob('evil');
+  });
+
   it('malformed YAML: exit 2, job_invalid_spec with line numbers, no stack', () => {
     writeJob('broken', 'id: broken\ntitle: Broken\ntarget:\n  kind: blueprint\n  id: [pipeline.v1\n');
     const run = lily(['jobs', 'validate', 'broken', '--json']);

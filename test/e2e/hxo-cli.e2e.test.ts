@@ -116,6 +116,12 @@ describe('the HXO pack through the built CLI', () => {
       ok: true,
       jobs: [{ warnings: [expect.stringContaining('docs.index@1 is deprecated')] }],
     });
+    // jobs run says it too: the engine's answer to the request carries the warning.
+    const run = lily(['jobs', 'run', 'hxo-docs-v1']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/warning: job hxo-docs-v1: job kind docs\.index@1 is deprecated/);
+    const json = lily(['jobs', 'run', 'hxo-docs-v1', '--json']);
+    expect(json.json()).toMatchObject({ warnings: [expect.stringContaining('docs.index@1 is deprecated')] });
     const file = join(dir, '.lily', 'jobs', 'hxo-docs-v1.job.yaml');
     const before = readFileSync(file, 'utf8');
     const shown = lily(['jobs', 'upgrade', 'hxo-docs-v1']);

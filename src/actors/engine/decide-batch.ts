@@ -8,6 +8,7 @@ import type { Command, Transition } from '../../machines/types.js';
 import type { InboundEvent } from '../messages.js';
 import { admitAnswer } from '../trust/fact-admission.js';
 import type { ClaimedAnswer } from '../trust/reply-proof.js';
+import { answersCancel, type CancelledDispatches, trackCancels } from './late-facts.js';
 import type { RunSlot } from './run-slot.js';
 
 /**
@@ -99,6 +100,13 @@ const step = (arrival: Arrival, at: number, cur: SlotProgress, ctx: DecideContex
   }
 };
 
+/** The run's cancelled dispatches, with those this decision cancels and answers. */
+const cancelledSoFar = (slot: { cancelled?: CancelledDispatches }, d: Decision): CancelledDispatches => {
+  const cancelled: CancelledDispatches = new Map(slot.cancelled);
+  for (const e of d.toAppend) trackCancels(cancelled, e);
+  return cancelled;
+};
+
 /** The events a fact and the commands it caused are recorded as (command ids derive from the fact's). */
 const recorded = (inbound: InboundEvent, commands: readonly Command[], runId: RunId, ctx: DecideContext) => {
   const meta = { causationId: inbound.id, correlationId: runId, producer: inbound.producer };
@@ -123,11 +131,11 @@ const recorded = (inbound: InboundEvent, commands: readonly Command[], runId: Ru
  * Decides a batch of facts for one run, continuing `acc` (pure: time, producer and programs
  * come in `ctx`; nothing is read or written). Facts already in the log (`seen`) or in this
  * decision are skipped; a fact that leaves the state unchanged and causes nothing is ignored
- * (except `step.started`, which the log keeps as the acknowledgement); the batch stops at a
- * final state.
+ * (except `step.started`, which the log keeps as the acknowledgement, and the first answer to a
+ * dispatch the run cancelled: late-facts.ts); the batch stops at a final state.
  */
 export const decideBatch = (
-  slot: Pick<RunSlot, 'runId' | 'seen'>,
+  slot: Pick<RunSlot, 'runId' | 'seen'> & { cancelled?: CancelledDispatches },
   batch: readonly Arrival[],
   acc: Decision,
   ctx: DecideContext,
@@ -149,7 +157,10 @@ export const decideBatch = (
       continue;
     }
     if (s.kind === 'stale') {
-      out.ignored.push({ inbound, reason: s.reason });
+      // The first answer to a dispatch the run cancelled is kept for the record (late-facts.ts).
+      if (answersCancel(cancelledSoFar(slot, out), arrival))
+        out.toAppend.push(...recorded(inbound, [], slot.runId, ctx));
+      else out.ignored.push({ inbound, reason: s.reason });
       continue;
     }
     if (s.t.state === out.next.state && s.t.commands.length === 0 && inbound.type !== 'step.started') {

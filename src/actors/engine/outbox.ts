@@ -4,8 +4,8 @@ import { parseJobId, type RunId } from '../../contracts/ids.js';
 import { commandTarget } from '../../machines/commands.js';
 import type { Command } from '../../machines/types.js';
 import type { Bus } from '../bus/bus.js';
-import type { ExecItem, PolicyMessage } from '../messages.js';
-import { eventSubject, execSubject, policySubject } from '../subjects.js';
+import type { CancelItem, ExecItem, PolicyMessage } from '../messages.js';
+import { cancelSubject, eventSubject, execSubject, policySubject } from '../subjects.js';
 import { dispatchRefOf } from '../trust/dispatch-kind.js';
 import type { EngineSeals } from '../trust/engine-seals.js';
 import type { TraceContextSource } from './run-observer.js';
@@ -42,6 +42,7 @@ export const publishCommands = (out: OutboxPorts, slot: RunSlot, commands: reado
   if (!started || commands.length === 0) return;
   const { bus, ns } = out;
   const exec = new Map<string, ExecItem[]>();
+  const cancels = new Map<string, CancelItem[]>();
   const base = { runId: slot.runId, jobId: slot.jobId };
   const now = out.now();
   const addExec = (executor: string, item: ExecItem) => {
@@ -72,6 +73,15 @@ export const publishCommands = (out: OutboxPorts, slot: RunSlot, commands: reado
         if (command.type === 'timer.schedule') out.timers.schedule(slot.runId, command.data);
         else if (command.type === 'timer.cancel') out.timers.cancel(command.data.timerId);
         break;
+      case 'cancel':
+        if (command.type === 'step.cancel') {
+          const { executor, dispatchId, reason } = command.data;
+          cancels.set(executor, [
+            ...(cancels.get(executor) ?? []),
+            { runId: slot.runId, dispatchId, reason },
+          ]);
+        }
+        break;
       default:
         break;
     }
@@ -81,6 +91,8 @@ export const publishCommands = (out: OutboxPorts, slot: RunSlot, commands: reado
   for (const [executor, items] of exec) {
     for (const item of items) bus.publish(execSubject(ns, executor), { items: [item] });
   }
+  // Cancels go to every worker of the executor at once: one message per executor.
+  for (const [executor, items] of cancels) bus.publish(cancelSubject(ns, executor), { items });
 };
 
 const routeExec = (

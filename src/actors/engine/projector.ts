@@ -9,6 +9,17 @@ import { writeReceipts } from '../../eventstore/write-receipts.js';
 import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';
 
+/** Answers of workers that may arrive after a run ended (the dispatches it cancelled). */
+const LATE_ANSWERS: ReadonlySet<string> = new Set([
+  'step.succeeded',
+  'step.failed',
+  'step.indeterminate',
+  'gate.passed',
+  'gate.failed',
+]);
+/** Completed runs whose late answers re-project their receipts. */
+const COMPLETED_KEPT = 10_000;
+
 export interface ProjectorOptions {
   store: EventStore;
   runsDir: string;
@@ -21,12 +32,15 @@ export interface ProjectorOptions {
 
 /**
  * Follows the log (catch-up, then live) and writes the receipts of every run that reaches a
- * final state into `.lily/runs/<job>/<ts>-<runId>/`. Receipts are pure folds of the run's
+ * final state into `.lily/runs/<job>/<ts>-<runId>/`, and again when a worker answers a dispatch
+ * the run cancelled as it ended (how and when that work stopped is part of the receipt). Receipts are pure folds of the run's
  * events, so writing them again is harmless: the projector can restart anywhere (it resumes
  * after its checkpoint) and `lily runs receipt --rebuild` gives the same bytes.
  */
 export class Projector {
   readonly #o: ProjectorOptions;
+  /** Streams of runs projected lately: an answer to a cancelled dispatch lands after the end. */
+  readonly #completed = new Set<string>();
   #sub: Subscription | undefined;
   #saved = 0;
 
@@ -36,9 +50,11 @@ export class Projector {
 
   async start(): Promise<void> {
     const from = (await this.#readCheckpoint()) + 1;
-    this.#sub = this.#o.store.subscribe({ fromPos: from, filter: (e) => e.type === 'run.completed' }, (e) =>
-      this.#project(e),
-    );
+    const filter = (e: StoredEvent) =>
+      e.type === 'run.completed' ||
+      e.type === 'step.cancelled' ||
+      (LATE_ANSWERS.has(e.type) && this.#completed.has(e.stream));
+    this.#sub = this.#o.store.subscribe({ fromPos: from, filter }, (e) => this.#project(e));
     this.#sub.done.catch((e) =>
       this.#o.log.error({ event: 'projector.stopped', error: errorInfo(e) }, 'projector stopped'),
     );
@@ -47,6 +63,8 @@ export class Projector {
   async #project(e: StoredEvent): Promise<void> {
     probe('projector.start', e.stream);
     const events = await this.#o.store.readStream(e.stream);
+    if (e.type === 'run.completed') this.#remember(e.stream);
+    else if (!events.some((x) => x.type === 'run.completed')) return this.#writeCheckpoint(e.pos);
     try {
       const { dir } = await writeReceipts(this.#o.runsDir, events);
       const runId = e.stream.slice(4);
@@ -61,6 +79,14 @@ export class Projector {
     }
     await this.#writeCheckpoint(e.pos);
     probe('projector.done', e.stream);
+  }
+
+  #remember(stream: string): void {
+    this.#completed.add(stream);
+    if (this.#completed.size > COMPLETED_KEPT) {
+      const oldest = this.#completed.values().next().value;
+      if (oldest !== undefined) this.#completed.delete(oldest);
+    }
   }
 
   async #readCheckpoint(): Promise<number> {

@@ -18,6 +18,7 @@ import {
   indeterminateFacts,
   startDecision,
 } from './decide-batch.js';
+import { LateAnswers } from './late-answers.js';
 import { decideWithLocalPolicy, type LocalPolicy } from './local-policy.js';
 import { Mailboxes } from './mailboxes.js';
 import { type OutboxPorts, publishCommands, publishEvents, type TimerPort } from './outbox.js';
@@ -81,12 +82,14 @@ export class RunHost {
   readonly #mailboxes: Mailboxes<RunId, Arrival>;
   readonly #finished = new Set<RunId>();
   readonly #producer: string;
+  readonly #late: LateAnswers;
   #sub: BusSubscription | undefined;
   #redelivery: Redelivery | undefined;
 
   constructor(options: RunHostOptions) {
     this.#o = options;
     this.#producer = options.producer ?? 'engine/run-host';
+    this.#late = new LateAnswers(options);
     this.#out = {
       bus: options.bus,
       ns: options.ns,
@@ -159,7 +162,8 @@ export class RunHost {
   }
 
   async #process(runId: RunId, batch: Arrival[], retried = false): Promise<void> {
-    if (this.#finished.has(runId)) return;
+    // A finished run takes only the answers to the dispatches it cancelled (late-facts.ts).
+    if (this.#finished.has(runId)) return this.#late.handle(runId, batch);
     const observer = this.#o.observer;
     const slot =
       this.#slots.get(runId) ??
@@ -171,7 +175,10 @@ export class RunHost {
       );
       return;
     }
-    if (slot.state && slot.state.status !== 'running') return this.#retire(slot);
+    if (slot.state && slot.state.status !== 'running') {
+      this.#retire(slot);
+      return this.#late.handle(runId, batch, slot);
+    }
     this.#slots.set(runId, slot);
     const decision = await this.#decide(slot, batch);
     if (decision.toAppend.length === 0) return;
@@ -258,6 +265,7 @@ export class RunHost {
   #retire(slot: RunSlot): void {
     this.#slots.delete(slot.runId);
     this.#finished.add(slot.runId);
+    this.#late.remember(slot);
     if (this.#finished.size > FINISHED_KEPT) {
       const oldest = this.#finished.values().next().value;
       if (oldest !== undefined) this.#finished.delete(oldest);

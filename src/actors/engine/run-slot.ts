@@ -7,7 +7,9 @@ import type { EventStore } from '../../eventstore/event-store.js';
 import { INBOUND_EVENT_TYPES } from '../../machines/commands.js';
 import { createRunProgram, type RunProgram } from '../../machines/program.js';
 import type { RunState, SchemaLookup } from '../../machines/types.js';
+import { readCompletion } from '../run-completion.js';
 import { emptySealBook, noteForSeals, type SealBook } from '../trust/engine-seals.js';
+import { type CancelledDispatches, LATE_ANSWER_TYPES, trackCancels } from './late-facts.js';
 
 /** What a run host keeps in memory for one live run. */
 export interface RunSlot {
@@ -26,6 +28,8 @@ export interface RunSlot {
   sent: Map<string, { at: number; tries: number }>;
   /** Dispatch ids a worker has acknowledged (step.started): not re-sent; their timeout covers them. */
   acked: Set<string>;
+  /** Dispatches the run cancelled (`step.cancel_requested`), and whether a worker said how each ended. */
+  cancelled: CancelledDispatches;
   /** What the run's dispatches are sealed from (dispatch times, decided programs), from the log. */
   seals: SealBook;
 }
@@ -60,6 +64,7 @@ export const foldRun = (
     seen: new Set(),
     sent: new Map(),
     acked: new Set(),
+    cancelled: new Map(),
     seals: emptySealBook(),
   };
   for (const e of events) applyLogged(slot, e, programs);
@@ -69,6 +74,7 @@ export const foldRun = (
 /** Applies one event read back from the log (its commands are already in the log too). */
 export const applyLogged = (slot: RunSlot, e: StoredEvent, programs: ProgramCache): void => {
   slot.version = e.seq;
+  trackCancels(slot.cancelled, e);
   noteForSeals(slot.seals, slot.runId, e);
   if (!INBOUND_EVENT_TYPES.has(e.type)) return;
   slot.seen.add(e.id);
@@ -96,6 +102,7 @@ export const recordAppended = (
 ): void => {
   Object.assign(slot, next, { version });
   for (const e of appended) {
+    trackCancels(slot.cancelled, e);
     noteForSeals(slot.seals, slot.runId, e);
     slot.seen.add(e.id);
     if (e.type === 'step.started') slot.acked.add((e.data as { dispatchId: string }).dispatchId);
@@ -135,6 +142,7 @@ export async function* loadLiveRuns(
     if (skip(runId)) continue;
     const [last] = await store.readStream(stream, { direction: 'backward', limit: 1 });
     if (!last || last.type === 'run.completed') continue;
+    if (LATE_ANSWER_TYPES.has(last.type) && (await readCompletion(store, stream))) continue;
     const slot = await loadRun(store, runId, programs, onLoaded);
     if (slot?.program && slot.state && slot.state.status === 'running') {
       yield slot as RunSlot & Required<Pick<RunSlot, 'program' | 'state'>>;

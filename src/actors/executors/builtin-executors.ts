@@ -29,8 +29,9 @@ const storeStream = async (
  * `command`: argv without a shell, cwd inside the workspace, the program and environment the
  * worker's policy check prepared (argv[0] found on the policy's search path, the inherited
  * allowlist plus the checked `with.env`), the resolved input as JSON on stdin and in
- * LILY_INPUT, the worker's trace context in TRACEPARENT when tracing is on, a timeout that kills
- * the process group, stdout/stderr as artifacts (capped).
+ * LILY_INPUT, the worker's trace context in TRACEPARENT when tracing is on, a timeout or cancel
+ * that stops the step's cgroup or process group (run-process.ts), stdout/stderr as artifacts
+ * (the first 8 MiB of each; `truncated` names a stream that was longer).
  * Dry run: checks the command the same way and reports what it would run, running nothing.
  */
 export const commandExecutor: ExecutorFn = async (ctx) => {
@@ -86,11 +87,24 @@ export const commandExecutor: ExecutorFn = async (ctx) => {
   ).filter((a): a is ArtifactRef => a !== undefined);
   const stdout = result.stdout.subarray(0, OUTPUT_INLINE_BYTES).toString('utf8');
   const stderr = result.stderr.subarray(0, OUTPUT_INLINE_BYTES).toString('utf8');
+  const truncated = [
+    ...(result.stdoutBytes > OUTPUT_CAP_BYTES ? ['stdout'] : []),
+    ...(result.stderrBytes > OUTPUT_CAP_BYTES ? ['stderr'] : []),
+  ];
+  const cut = truncated.length > 0 ? { truncated } : {};
   if (result.timedOut || result.aborted) {
     throw new StepError(
       'blueprint_execution_failed',
       `${w.argv[0]} was killed after ${Math.round(result.durationMs)} ms`,
-      { ...data, timedOut: result.timedOut, killed: true, stderr },
+      {
+        ...data,
+        timedOut: result.timedOut,
+        killed: true,
+        sigkill: result.killed,
+        containment: result.containment,
+        stderr,
+        ...cut,
+      },
       { retryable: true },
     );
   }
@@ -105,13 +119,20 @@ export const commandExecutor: ExecutorFn = async (ctx) => {
         signal: result.signal,
         stderr: stderr.slice(-1024),
         artifacts: artifacts.map((a) => a.sha256),
+        ...cut,
       },
       { retryable: true },
     );
   }
   const output: JsonObject = { exitCode, durationMs: Math.round(result.durationMs), stdout, stderr };
+  if (truncated.length > 0) {
+    // Only the first 8 MiB of each stream are kept (the artifacts hold them): say what was cut.
+    output.truncated = truncated;
+    output.stdoutBytes = result.stdoutBytes;
+    output.stderrBytes = result.stderrBytes;
+  }
   if (w.jsonOutput) output.json = parseJsonOutput(stdout, result.stdoutBytes, data);
-  return { output, artifacts };
+  return { output, artifacts, ...cut };
 };
 
 const parseJsonOutput = (stdout: string, total: number, data: Record<string, unknown>): Json => {

@@ -2,6 +2,7 @@ import type { EventData } from '../../contracts/events/catalog.js';
 import { jobStream, runStream } from '../../contracts/events/streams.js';
 import { isRunId, type JobId, type RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
+import { readCompletion } from '../run-completion.js';
 
 /**
  * `require_dry_run` proofs, from the log only: a run of the same job whose `run.started` has
@@ -45,9 +46,8 @@ export class DryRunProofs {
 
   async #succeededDryRun(runId: RunId, planHash: string, inputHash: string): Promise<boolean> {
     const stream = runStream(runId);
-    const [last] = await this.#store.readStream(stream, { direction: 'backward', limit: 1 });
-    if (last?.type !== 'run.completed') return false;
-    if ((last.data as EventData<'run.completed'>).status !== 'succeeded') return false;
+    const last = await readCompletion(this.#store, stream);
+    if ((last?.data as EventData<'run.completed'> | undefined)?.status !== 'succeeded') return false;
     const head = await this.#store.readStream(stream, { limit: 5 });
     const started = head.find((e) => e.type === 'run.started')?.data as EventData<'run.started'> | undefined;
     if (started?.dryRun !== true || started.planHash !== planHash || started.inputHash !== inputHash)

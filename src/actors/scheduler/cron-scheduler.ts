@@ -1,6 +1,7 @@
 import type { JobRepository } from '../../blueprints/jobs/repository.js';
 import { isCronTrigger } from '../../blueprints/jobs/spec.js';
 import type { Clock } from '../../contracts/clock.js';
+import type { LilyError } from '../../contracts/errors.js';
 import type { EventData } from '../../contracts/events/catalog.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { jobStream } from '../../contracts/events/streams.js';
@@ -10,9 +11,10 @@ import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';
 import { type CronJob, CronLoop, cronRunId } from './cron-loop.js';
 import type { TickDecision } from './cron-plan.js';
+import { planCronSync } from './cron-sync.js';
 import type { PreparedRun, RunRequest } from './prepare-run.js';
 import { tickEvent, writeRunRequest } from './run-records.js';
-import type { TimerService } from './timers.js';
+import type { CancelTimer, TimerService } from './timers.js';
 
 export interface CronSchedulerDeps {
   store: EventStore;
@@ -30,17 +32,30 @@ export interface CronSchedulerDeps {
   publish(jobId: string, events: readonly StoredEvent[]): void;
   /** Registers background work (so `idle()` awaits it). */
   track(work: Promise<unknown>): void;
+  /**
+   * How often the job files are re-read so cron jobs added, edited or removed take effect
+   * without a restart (on `timers`); undefined: only when `sync()` is called.
+   */
+  refreshMs?: number;
 }
 
 /**
- * The cron side of the scheduler: one `CronLoop` per job with a cron trigger. Each decision
- * is a `schedule.ticked` event (id `tick/<scheduledAt>`) in `job/<id>`, written in the same
- * atomic append as the `run.requested` it causes; the run id of a tick is derived from the
- * job and the tick time (`cronRunId`), so deciding a tick again writes nothing new.
+ * The cron side of the scheduler: one `CronLoop` per job with a cron trigger, kept in line with
+ * the job files (`sync`, every `refreshMs`). Each decision is a `schedule.ticked` event (id
+ * `tick/<scheduledAt>`) in `job/<id>`, written in the same atomic append as the `run.requested`
+ * it causes; the run id of a tick is derived from the job and the tick time (`cronRunId`), so
+ * deciding a tick again writes nothing new.
  */
 export class CronScheduler {
   readonly #d: CronSchedulerDeps;
   readonly #loops = new Map<string, CronLoop>();
+  /** The last error logged per invalid job file (logged again only when it changes). */
+  readonly #invalid = new Map<string, string>();
+  /** Cursors found in the log at start, for jobs whose loop has not started yet. */
+  #initial = new Map<string, number>();
+  #syncing: Promise<void> = Promise.resolve();
+  #refresh: CancelTimer | undefined;
+  #stopped = false;
 
   constructor(deps: CronSchedulerDeps) {
     this.#d = deps;
@@ -50,45 +65,133 @@ export class CronScheduler {
     return this.#loops.size;
   }
 
-  /** Starts a loop per cron job; `cursors` are the last ticks found in the job streams. */
+  /**
+   * Starts a loop per cron job; `cursors` are the last ticks found in the job streams (a loop
+   * catches up from there). Then re-reads the job files every `refreshMs`.
+   */
   async start(cursors: ReadonlyMap<string, number>): Promise<void> {
-    for (const result of await this.#d.jobs.loadAll()) {
-      if (!result.ok) {
-        this.#d.log.warn({ event: 'cron.job_invalid', jobId: result.id, error: result.error.toJSON() });
-        continue;
+    this.#stopped = false;
+    this.#initial = new Map(cursors);
+    await this.sync();
+    this.#armRefresh();
+  }
+
+  /**
+   * Re-reads the job files and brings the loops in line (cron-sync.ts): a new cron job starts
+   * from now (a `scheduling began` tick), an edited one restarts from now under its new
+   * schedule (a `schedule changed` tick, so a restart does not catch up the old one under the
+   * new expression), a removed one stops. Serialized; never throws (a failed read is logged
+   * and retried at the next refresh).
+   */
+  sync(): Promise<void> {
+    this.#syncing = this.#syncing.then(() => this.#sync());
+    return this.#syncing;
+  }
+
+  async #sync(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      const desired = new Map<string, CronJob>();
+      const invalid = new Set<string>();
+      for (const result of await this.#d.jobs.loadAll()) {
+        if (!result.ok) {
+          invalid.add(result.id);
+          this.#reportInvalid(result.id, result.error.toJSON());
+          continue;
+        }
+        this.#invalid.delete(result.id);
+        const { spec } = result.job;
+        if (!isCronTrigger(spec.trigger) || !isJobId(spec.id)) continue;
+        desired.set(spec.id, {
+          jobId: spec.id,
+          trigger: spec.trigger,
+          concurrency: spec.runtime.concurrency,
+        });
       }
-      const { spec } = result.job;
-      if (!isCronTrigger(spec.trigger) || !isJobId(spec.id)) continue;
-      let cursor = cursors.get(spec.id);
-      if (cursor === undefined) {
+      const running = new Map([...this.#loops].map(([id, loop]) => [id, loop.job]));
+      const plan = planCronSync(running, desired, invalid);
+      for (const id of plan.remove) {
+        await this.#loops.get(id)?.stop();
+        this.#loops.delete(id);
+        this.#d.log.info({ event: 'cron.job_removed', jobId: id }, 'cron job no longer scheduled');
+      }
+      for (const job of plan.change) {
+        await this.#loops.get(job.jobId)?.stop();
+        this.#loops.delete(job.jobId);
+        const at = await this.#begin(job.jobId, 'schedule changed');
+        this.#d.log.info(
+          { event: 'cron.job_changed', jobId: job.jobId, cron: job.trigger.cron },
+          'cron job rescheduled',
+        );
+        await this.#startLoop(job, at);
+      }
+      for (const job of plan.add) {
+        const known = this.#initial.get(job.jobId);
+        this.#initial.delete(job.jobId);
         // The first time this job is scheduled: record where scheduling began, so a restart
         // catches up from here rather than from its own start time.
-        cursor = this.#d.clock.now();
-        const tick = { jobId: spec.id, scheduledAt: cursor, decision: 'skip' as const };
-        await this.#appendTick({ ...tick, reason: 'scheduling began' });
+        const cursor = known ?? (await this.#begin(job.jobId, 'scheduling began'));
+        if (known === undefined) {
+          this.#d.log.info(
+            { event: 'cron.job_added', jobId: job.jobId, cron: job.trigger.cron },
+            'cron job scheduled',
+          );
+        }
+        await this.#startLoop(job, cursor);
       }
-      const job: CronJob = { jobId: spec.id, trigger: spec.trigger, concurrency: spec.runtime.concurrency };
-      const loop = new CronLoop(job, cursor, {
-        clock: this.#d.clock,
-        timers: this.#d.timers,
-        log: this.#d.log,
-        active: (id) => this.#d.active(id),
-        record: (j, d) => this.#record(j, d),
-        track: (work) => this.#d.track(work),
-      });
-      this.#loops.set(spec.id, loop);
-      await loop.start();
+    } catch (e) {
+      this.#d.log.error({ event: 'cron.sync_failed', error: errorInfo(e) }, 'reading the job files failed');
     }
   }
 
-  /** Reloads the job specs and restarts the loops from their cursors. */
-  async reload(): Promise<void> {
-    const cursors = new Map([...this.#loops].map(([id, loop]) => [id, loop.cursor]));
-    await this.stop();
-    await this.start(cursors);
+  /** Records a `skip` tick at now (where a loop's schedule begins) and returns its time. */
+  async #begin(jobId: string, reason: string): Promise<number> {
+    const at = this.#d.clock.now();
+    await this.#appendTick({ jobId, scheduledAt: at, decision: 'skip', reason });
+    return at;
+  }
+
+  async #startLoop(job: CronJob, cursor: number): Promise<void> {
+    const loop = new CronLoop(job, cursor, {
+      clock: this.#d.clock,
+      timers: this.#d.timers,
+      log: this.#d.log,
+      active: (id) => this.#d.active(id),
+      record: (j, d) => this.#record(j, d),
+      track: (work) => this.#d.track(work),
+    });
+    this.#loops.set(job.jobId, loop);
+    await loop.start();
+  }
+
+  /** Logs an invalid job file once per distinct error (the files are re-read every second). */
+  #reportInvalid(jobId: string, error: ReturnType<LilyError['toJSON']>): void {
+    const key = JSON.stringify(error);
+    if (this.#invalid.get(jobId) === key) return;
+    this.#invalid.set(jobId, key);
+    this.#d.log.warn({ event: 'cron.job_invalid', jobId, error });
+  }
+
+  #armRefresh(): void {
+    const every = this.#d.refreshMs;
+    if (every === undefined || this.#stopped) return;
+    this.#refresh = this.#d.timers.at(this.#d.clock.now() + every, () => {
+      this.#refresh = undefined;
+      const work = this.sync().then(() => this.#armRefresh());
+      this.#d.track(work);
+    });
+  }
+
+  /** Re-reads the job files now (`sync`). */
+  reload(): Promise<void> {
+    return this.sync();
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#refresh?.();
+    this.#refresh = undefined;
+    await this.#syncing;
     await Promise.all([...this.#loops.values()].map((l) => l.stop()));
     this.#loops.clear();
   }

@@ -11,6 +11,7 @@ import { isJobId, isRunId, type RunId } from '../../contracts/ids.js';
 import type { JsonObject } from '../../contracts/json.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { planFork } from '../../machines/fork.js';
+import { MACHINE_VERSION } from '../../machines/machine-version.js';
 import { createRunProgram } from '../../machines/program.js';
 
 export type TriggerKind = EventData<'run.requested'>['trigger']['kind'];
@@ -29,6 +30,8 @@ export interface RunRequest {
   trigger: { kind: TriggerKind; at?: number };
   /** A re-run of an earlier run of the same job; with `fromStep` or `gatesOnly` it is a fork. */
   rerun?: { parentRunId: string; fromStep?: string; gatesOnly?: boolean };
+  /** The request's idempotency key and the hash of what it asked (idempotency.ts). */
+  idempotency?: { key: string; requestHash: string };
 }
 
 /** Everything needed to record and start a run, computed before anything is written. */
@@ -135,8 +138,12 @@ export const prepareRun = async (deps: PrepareDeps, runId: RunId, req: RunReques
     ...(req.rerun?.fromStep !== undefined ? { fromStep: req.rerun.fromStep } : {}),
     ...(req.rerun?.gatesOnly ? { gatesOnly: true } : {}),
   };
+  const keyed = req.idempotency
+    ? { idempotencyKey: req.idempotency.key, requestHash: req.idempotency.requestHash }
+    : {};
   const common = {
     kernelVersion: deps.kernelVersion,
+    machine: MACHINE_VERSION,
     env: deps.env,
     principal,
     dryRun,
@@ -163,7 +170,7 @@ export const prepareRun = async (deps: PrepareDeps, runId: RunId, req: RunReques
     return {
       runId,
       spec,
-      requested: { runId, jobId: spec.id, trigger, input: p.input, dryRun, principal },
+      requested: { runId, jobId: spec.id, trigger, input: p.input, dryRun, principal, ...keyed },
       forked: forkPlan.forked,
       started: {
         ...common,
@@ -193,7 +200,7 @@ export const prepareRun = async (deps: PrepareDeps, runId: RunId, req: RunReques
   return {
     runId,
     spec,
-    requested: { runId, jobId: spec.id, trigger, input, dryRun, principal },
+    requested: { runId, jobId: spec.id, trigger, input, dryRun, principal, ...keyed },
     started: {
       ...common,
       blueprint: { id: resolved.blueprint.id, version: resolved.blueprint.version },
@@ -226,5 +233,8 @@ export const requestFromRecord = (r: EventData<'run.requested'>): RunRequest => 
     principal: r.principal,
     trigger: { kind: r.trigger.kind, ...(r.trigger.at !== undefined ? { at: r.trigger.at } : {}) },
     ...(rerun ? { rerun } : {}),
+    ...(r.idempotencyKey !== undefined && r.requestHash !== undefined
+      ? { idempotency: { key: r.idempotencyKey, requestHash: r.requestHash } }
+      : {}),
   };
 };

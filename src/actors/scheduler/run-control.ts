@@ -5,6 +5,7 @@ import { runStream } from '../../contracts/events/streams.js';
 import { isRunId, type RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import type { Logger } from '../logger.js';
+import { readCompletion } from '../run-completion.js';
 import type { PreparedRun } from './prepare-run.js';
 import { type RunIndex, runProgress } from './run-index.js';
 import type { RunPreparer } from './run-preparer.js';
@@ -34,7 +35,8 @@ export class RunControl {
   /**
    * Cancels a run: a queued run is closed at once (`run.completed` cancelled); a started one
    * gets `run.cancel_requested` in its inbox. Throws `run_not_found` (for any string that is
-   * not the id of a run in the log). Returns the run's job.
+   * not the id of a run in the log), `run_already_finished` (with `data.status`) for a run that
+   * has completed. Returns the run's job.
    */
   async cancel(id: string, by: string, reason?: string): Promise<{ runId: RunId; jobId: string }> {
     const { store, index, out, producer } = this.o;
@@ -52,6 +54,14 @@ export class RunControl {
       this.o.log.info({ event: 'run.cancelled', runId, jobId, by, reason }, 'queued run cancelled');
     } else if (action === 'request') {
       out.deliver(runId, cancelRequestedFact(runId, by, reason, at, producer));
+    } else {
+      const done = await readCompletion(store, runStream(runId));
+      const status = (done?.data as EventData<'run.completed'> | undefined)?.status ?? 'completed';
+      throw new LilyError('run_already_finished', `run ${runId} has already finished (${status})`, {
+        runId,
+        jobId,
+        status,
+      });
     }
     return { runId, jobId };
   }

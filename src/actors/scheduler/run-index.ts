@@ -2,6 +2,8 @@ import type { EventData } from '../../contracts/events/catalog.js';
 import { runStream } from '../../contracts/events/streams.js';
 import { isRunId, type RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
+import { LATE_ANSWER_TYPES } from '../engine/late-facts.js';
+import { readCompletion } from '../run-completion.js';
 import type { PreparedRun } from './prepare-run.js';
 
 /** A run requested and not started yet (job at its concurrency limit). */
@@ -124,6 +126,8 @@ export const runProgress = async (store: EventStore, runId: RunId): Promise<RunP
   if (!last) return 'missing';
   if (last.type === 'run.completed') return 'completed';
   if (last.type === 'run.started') return 'started';
+  // Answers to dispatches a run cancelled as it ended may follow its run.completed.
+  if (LATE_ANSWER_TYPES.has(last.type) && (await readCompletion(store, stream))) return 'completed';
   // run.started follows run.requested (and run.forked) at the head of the stream.
   const head = await store.readStream(stream, { limit: 4 });
   return head.some((e) => e.type === 'run.started') ? 'started' : 'requested';

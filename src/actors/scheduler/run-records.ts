@@ -5,6 +5,7 @@ import { jobStream, runStream } from '../../contracts/events/streams.js';
 import type { JobId, RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { NO_STREAM } from '../../eventstore/event-store.js';
+import { requestEventId } from './idempotency.js';
 
 /** The events the scheduler writes itself: run requests, ticks, and the end of runs that never started. */
 export const requestedEvent = (
@@ -35,8 +36,10 @@ export const tickEvent = (
  * Writes a run request: first the job's run index (with the tick that caused it, if any, in
  * the same atomic append), then the run's own stream (`run.requested`, and `run.forked` for a
  * fork). A crash between the two leaves an index entry without a run stream, which the
- * scheduler's rebuild completes. `written` is false when the job stream already held these
- * events (decided before: the caller must not admit the run again); `events` are the stored
+ * scheduler's rebuild completes. A keyed request is indexed under `request/<key>`
+ * (idempotency.ts). `written` is false when the job stream already held these events (decided
+ * before: the caller must not admit the run again); `recorded` is the request the job stream
+ * holds (another run's, when a request with the same key won a race); `events` are the stored
  * events that are new, for publishing.
  */
 export const writeRunRequest = async (
@@ -49,11 +52,17 @@ export const writeRunRequest = async (
     at: number;
     producer: string;
   },
-): Promise<{ written: boolean; events: StoredEvent[] }> => {
+): Promise<{ written: boolean; recorded: EventData<'run.requested'>; events: StoredEvent[] }> => {
   const { requested, at, producer } = opts;
   const req = requestedEvent(requested, at, producer);
-  const jobEvents: NewEvent[] = opts.tick ? [tickEvent(opts.tick, at, producer), req] : [req];
+  const indexed = { ...req, id: requestEventId(requested.runId, requested.idempotencyKey) };
+  const jobEvents: NewEvent[] = opts.tick ? [tickEvent(opts.tick, at, producer), indexed] : [indexed];
   const job = await store.append(jobStream(requested.jobId as JobId), jobEvents);
+  const recorded = job.events.find((e) => e.type === 'run.requested')?.data as EventData<'run.requested'>;
+  if (job.deduplicated && recorded.runId !== requested.runId) {
+    // A request with the same key was recorded first: its run is the answer; ours never exists.
+    return { written: false, recorded, events: [] };
+  }
   const runEvents: NewEvent[] = [req];
   if (opts.forked) {
     runEvents.push({
@@ -70,6 +79,7 @@ export const writeRunRequest = async (
   const tick = job.events.find((e) => e.type === 'schedule.ticked');
   return {
     written: !job.deduplicated,
+    recorded,
     events: [...(tick && !job.deduplicated ? [tick] : []), ...(run.deduplicated ? [] : run.events)],
   };
 };

@@ -1,5 +1,6 @@
 import type { RunId } from '../../contracts/ids.js';
 import type { InboundEvent, SchedMessage } from '../messages.js';
+import { requestHash } from './idempotency.js';
 import type { PreparedRun, RunRequest } from './prepare-run.js';
 import type { RunProgress } from './run-index.js';
 
@@ -84,4 +85,7 @@ export const runRequestOf = (
   ...(msg.principal !== undefined ? { principal: msg.principal } : {}),
   trigger: { kind: msg.rerun ? 'rerun' : 'manual', at },
   ...(msg.rerun ? { rerun: msg.rerun } : {}),
+  ...(msg.idempotencyKey !== undefined
+    ? { idempotency: { key: msg.idempotencyKey, requestHash: requestHash(msg) } }
+    : {}),
 });

@@ -33,6 +33,11 @@ export interface SchedulerOptions {
   timers?: TimerService;
   /** Run cron loops for jobs with a cron trigger (default true). */
   cron?: boolean;
+  /**
+   * Re-read the job files this often (on `timers`) so cron jobs added, edited or removed take
+   * effect without a restart. Default: never (`reloadJobs()` does it on demand).
+   */
+  jobsRefreshMs?: number;
   /** Learn run completions from `run.completed` on the bus (default true); else call `runFinished`. */
   followCompletions?: boolean;
   producer?: string;

@@ -39,7 +39,10 @@ export class SchedulerOutbox {
   }
 
   /** Answers a request with what `fn` returns, or with the error that refused it. */
-  async reply(raw: BusMessage, fn: () => Promise<{ runId: RunId; jobId: string }>): Promise<void> {
+  async reply(
+    raw: BusMessage,
+    fn: () => Promise<{ runId: RunId; jobId: string; existing?: true; warnings?: string[] }>,
+  ): Promise<void> {
     try {
       raw.respond({ ok: true, ...(await fn()) });
     } catch (e) {

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { deprecationWarnings } from '../../blueprints/kind-deprecation.js';
 import type { EventData } from '../../contracts/events/catalog.js';
-import { isRunId, type RunId } from '../../contracts/ids.js';
+import { isJobId, isRunId, parseRunId, type RunId } from '../../contracts/ids.js';
 import type { BusMessage, BusSubscription } from '../bus/bus.js';
 import { type SchedMessage, schedMessageSchema } from '../messages.js';
 import { WorkSet } from '../runtime/work-set.js';
 import { eventTypePattern, SCHED_QUEUE, schedSubject } from '../subjects.js';
 import { CronScheduler } from './cron-scheduler.js';
+import { findKeyedRequest, sameRequest } from './idempotency.js';
 import type { PreparedRun, RunRequest } from './prepare-run.js';
 import { QueuePump } from './queue-pump.js';
 import { restoreRunIndex } from './restore.js';
@@ -32,6 +34,14 @@ const completedSchema = z.object({ stream: z.string() }).loose();
  * queue, the active runs and the cron cursors, and neither loses nor doubles a tick. The
  * decisions themselves are pure (`scheduler-decisions.ts`); this class reads, writes and sends.
  */
+/** A run request the scheduler accepted: the run, and whether a repeated key found it. */
+export interface RunAccepted {
+  runId: RunId;
+  jobId: string;
+  existing?: true;
+  warnings?: string[];
+}
+
 export class Scheduler {
   readonly #o: SchedulerOptions;
   readonly #index = new RunIndex();
@@ -69,6 +79,7 @@ export class Scheduler {
       admit: (prepared, force) => this.#admit(prepared, force),
       publish: (jobId, events) => this.#out.publishStored(jobId, events),
       track: (work) => void this.#track(work),
+      ...(options.jobsRefreshMs !== undefined ? { refreshMs: options.jobsRefreshMs } : {}),
     });
     this.#queues = new QueuePump(this.#index, {
       prepare: (run) => this.#preparer.prepareQueued(run),
@@ -118,23 +129,45 @@ export class Scheduler {
    * Validates and records a run request, then starts the run or queues it behind the job's
    * concurrency limit. Throws the refusal codes of `prepareRun`; nothing is written then.
    */
-  async requestRun(req: RunRequest): Promise<{ runId: RunId; jobId: string }> {
+  async requestRun(req: RunRequest): Promise<RunAccepted> {
+    const key = req.idempotency;
+    if (key && isJobId(req.jobId)) {
+      const first = await findKeyedRequest(this.#o.store, req.jobId, key.key);
+      if (first) return this.#existing(sameRequest(first, key.key, key.requestHash));
+    }
     const runId = this.#o.ids.runId();
     const prepared = await this.#preparer.prepare(runId, req);
-    const { written, events } = await writeRunRequest(this.#o.store, {
+    const { written, events, recorded } = await writeRunRequest(this.#o.store, {
       runId,
       requested: prepared.requested,
       ...(prepared.forked ? { forked: prepared.forked } : {}),
       at: this.#o.clock.now(),
       producer: this.#producer,
     });
+    if (recorded.runId !== runId)
+      return this.#existing(sameRequest(recorded, key?.key ?? '', key?.requestHash ?? ''));
     this.#out.publishStored(prepared.spec.id, events);
     if (written) this.#admit(prepared, false);
     this.#o.log.info(
       { event: 'run.requested', runId, jobId: prepared.spec.id, trigger: req.trigger.kind },
       'run requested',
     );
-    return { runId, jobId: prepared.spec.id };
+    const kind = (prepared.started.plan as { kind?: unknown }).kind;
+    const warnings = deprecationWarnings(
+      this.#o.catalog,
+      prepared.spec.id,
+      typeof kind === 'string' ? kind : undefined,
+    );
+    return { runId, jobId: prepared.spec.id, ...(warnings.length > 0 ? { warnings } : {}) };
+  }
+
+  /** The answer to a repeated idempotency key: the run its first request started. */
+  #existing(first: EventData<'run.requested'>): RunAccepted {
+    this.#o.log.info(
+      { event: 'run.request_repeated', runId: first.runId, jobId: first.jobId, key: first.idempotencyKey },
+      'a repeated request answered with the run its key started',
+    );
+    return { runId: parseRunId(first.runId), jobId: first.jobId, existing: true };
   }
 
   /** Arms a run's timer (the run host's `timer.schedule`, in-process); `timer.fired` comes back the same way. */
@@ -164,7 +197,7 @@ export class Scheduler {
     return this.#control.reconcile();
   }
 
-  /** Reloads the job specs and restarts the cron loops (keeping their cursors). */
+  /** Re-reads the job specs now: cron loops follow added, edited and removed cron jobs. */
   reloadJobs(): Promise<void> {
     return this.#cron.reload();
   }

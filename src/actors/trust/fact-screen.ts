@@ -14,6 +14,7 @@ const FACT_SUFFIX: Readonly<Record<string, string>> = {
   'step.succeeded': 'succeeded',
   'step.failed': 'failed',
   'step.indeterminate': 'indeterminate',
+  'step.cancelled': 'cancelled',
   'gate.passed': 'passed',
   'gate.failed': 'failed',
   'partition.planned': 'planned',

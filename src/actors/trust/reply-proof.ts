@@ -59,6 +59,8 @@ const ANSWER_TYPES: Readonly<Record<string, readonly DispatchKind[]>> = {
   'step.succeeded': ['step', 'shard'],
   'step.failed': ['step', 'shard', 'partition'],
   'step.indeterminate': ['step', 'shard'],
+  // How a dispatch the run cancelled ended (decision 024): a step, a shard or a gate.
+  'step.cancelled': ['step', 'shard', 'gate'],
   'gate.passed': ['gate'],
   'gate.failed': ['gate'],
   'partition.planned': ['partition'],
@@ -104,6 +106,9 @@ export const claimedAnswer = (
   if (fact.type === 'gate.passed' || fact.type === 'gate.failed') {
     const gateId = str(d.gateId);
     return gateId === undefined ? undefined : { ...ref, dispatchId, kind: 'gate', gateId };
+  }
+  if (fact.type === 'step.cancelled' && str(d.gateId) !== undefined) {
+    return { ...ref, dispatchId, kind: 'gate', gateId: str(d.gateId) as string };
   }
   if (fact.type === 'step.failed' && dispatchId === partitionDispatchId(runId, stepId, attempt)) {
     return { ...ref, dispatchId, kind: 'partition' };

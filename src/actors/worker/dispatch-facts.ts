@@ -1,3 +1,4 @@
+import type { END_REASONS } from '../../contracts/events/catalog.js';
 import type { ExecutionResult } from '../../contracts/executor.js';
 import { isStepError, stepFailureOf } from '../../contracts/executor.js';
 import type { Json } from '../../contracts/json.js';
@@ -16,6 +17,12 @@ export interface FactStamp {
 }
 
 type StepOrGate = Exclude<ExecItem, { kind: 'partition' }>;
+
+/** Why a dispatch's work ended (`endReason` of its fact). */
+export type EndReason = (typeof END_REASONS)[number];
+
+/** `endedAt`/`endReason` of a step fact: the work ended when the fact was made. */
+const endedOf = (stamp: FactStamp, reason: EndReason) => ({ endedAt: stamp.at, endReason: reason });
 
 const fact = (stamp: FactStamp, id: string, type: string, data: unknown): InboundEvent => ({
   id,
@@ -92,7 +99,16 @@ export const succeededFact = (
     output: result.output,
     artifacts: result.artifacts,
     durationMs,
+    ...(result.truncated && result.truncated.length > 0 ? { truncated: result.truncated } : {}),
+    ...endedOf(stamp, 'exited'),
   });
+};
+
+/** Why the work of a failed dispatch ended: its own timeout, a shutdown, or by itself. */
+export const failureEndReason = (e: unknown, shutdown: boolean): EndReason => {
+  if (isStepError(e) && e.data.timedOut === true) return 'step_timeout';
+  if (shutdown && isStepError(e) && e.data.killed === true) return 'shutdown';
+  return 'exited';
 };
 
 /**
@@ -100,12 +116,14 @@ export const succeededFact = (
  * non-idempotent step whose process was killed mid-way (its effect may or may not have
  * happened: an operator answers it, it is never retried blindly); otherwise `step.failed` with
  * what the error says about retrying (`stepFailureOf`: terminal, retryable, `retryAfterMs`).
+ * Step facts say when and why the work ended (`end`, default from the error).
  */
 export const failureFact = (
   item: ExecItem,
   e: unknown,
   durationMs: number,
   stamp: FactStamp,
+  end: EndReason = failureEndReason(e, false),
 ): InboundEvent => {
   const dispatchId = dispatchIdOf(item);
   const error = errorInfo(e);
@@ -128,7 +146,44 @@ export const failureFact = (
     return fact(stamp, `${dispatchId}/indeterminate`, 'step.indeterminate', {
       ...dispatchRef(item),
       reason: `killed mid-step: ${error.message}`,
+      ...endedOf(stamp, end),
     });
   }
-  return fact(stamp, `${dispatchId}/failed`, 'step.failed', { ...dispatchRef(item), ...outcome });
+  const truncated = isStepError(e) && Array.isArray(e.data.truncated) ? { truncated: e.data.truncated } : {};
+  return fact(stamp, `${dispatchId}/failed`, 'step.failed', {
+    ...dispatchRef(item),
+    ...outcome,
+    ...truncated,
+    ...endedOf(stamp, end),
+  });
+};
+
+/**
+ * The fact for a dispatch the run cancelled (`reason`): never started (`started: false`, it was
+ * still queued or arrived after the cancel), or stopped mid-way. A non-idempotent step that was
+ * running is `step.indeterminate` (part of its effect may have happened); anything else is
+ * `step.cancelled`. Partitions are never cancelled (they run in-process and do no side effect).
+ */
+export const cancelledFact = (
+  item: StepOrGate,
+  reason: EndReason,
+  stamp: FactStamp,
+  ran?: { error: unknown; durationMs: number },
+): InboundEvent => {
+  const dispatchId = item.data.dispatchId;
+  const gate = item.kind === 'gate' ? { gateId: item.data.gateId } : {};
+  if (ran && item.kind === 'step' && !item.data.idempotent) {
+    return fact(stamp, `${dispatchId}/indeterminate`, 'step.indeterminate', {
+      ...dispatchRef(item),
+      reason: `stopped mid-step (${reason}): ${errorInfo(ran.error).message}`,
+      ...endedOf(stamp, reason),
+    });
+  }
+  return fact(stamp, `${dispatchId}/cancelled`, 'step.cancelled', {
+    ...dispatchRef(item),
+    ...gate,
+    started: ran !== undefined,
+    ...(ran ? { durationMs: ran.durationMs, error: errorInfo(ran.error) } : {}),
+    ...endedOf(stamp, reason),
+  });
 };

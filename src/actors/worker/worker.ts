@@ -9,18 +9,21 @@ import { errorInfo } from '../error-info.js';
 import type { CommandGuard } from '../executors/command-guard.js';
 import type { DispatchLedger } from '../ledger/dispatch-ledger.js';
 import type { Logger } from '../logger.js';
-import { type ExecItem, execMessageSchema, type InboundEvent } from '../messages.js';
+import { cancelMessageSchema, type ExecItem, execMessageSchema, type InboundEvent } from '../messages.js';
 import { checkWorkspacePath, type WorkspaceRules } from '../policy/workspace.js';
-import { execQueue, execSubject } from '../subjects.js';
+import { cancelSubject, execQueue, execSubject } from '../subjects.js';
 import { endDispatchSpan, startDispatchSpan } from '../tracing/dispatch-span.js';
 import { type DispatchRef, dispatchRefOf } from '../trust/dispatch-kind.js';
 import type { SealClaims, SealVerifier } from '../trust/dispatch-seal.js';
 import { checkSealedProgram } from '../trust/program-identity.js';
 import { proveFact } from '../trust/reply-proof.js';
 import { BoundedQueue } from './bounded-queue.js';
+import { type CancelReason, DispatchCancellations } from './cancellations.js';
 import {
   type AttemptPlace,
+  cancelledFact,
   type FactStamp,
+  failureEndReason,
   failureFact,
   plannedFact,
   startedFacts,
@@ -82,6 +85,7 @@ export class Worker {
   readonly #queue: BoundedQueue<ExecItem>;
   readonly #replies: ReplyBatcher;
   readonly #abort = new AbortController();
+  readonly #cancels = new DispatchCancellations();
   #stopHeartbeat: (() => void) | undefined;
 
   constructor(options: WorkerOptions) {
@@ -118,6 +122,21 @@ export class Worker {
           },
           { queue: execQueue(name) },
         ),
+      );
+      // Cancels: no queue group, every worker of the executor hears them (subjects.ts).
+      // Partitions are never cancelled (in-process, no side effect).
+      if (!Object.hasOwn(this.#o.executors, name)) continue;
+      this.#subs.push(
+        this.#o.bus.subscribeTyped(cancelSubject(this.#o.ns, name), cancelMessageSchema, (msg) => {
+          for (const { dispatchId, reason, runId } of msg.items) {
+            if (this.#cancels.cancel(dispatchId, reason)) {
+              this.#o.log.info(
+                { event: 'dispatch.cancelling', dispatchId, runId, reason },
+                'the run cancelled a running dispatch: stopping it',
+              );
+            }
+          }
+        }),
       );
     }
     this.#stopHeartbeat = startLedgerHeartbeat(
@@ -183,7 +202,13 @@ export class Worker {
         return undefined;
       }
     }
-    const replies = (await this.#execute(item, sealed, log, trace)).map((f) => proveFact(sealed.replyKey, f));
+    // A dispatch the run cancelled before it started here (the cancel overtook it) never runs.
+    const cancelled = item.kind === 'partition' ? undefined : this.#cancels.reasonOf(dispatchId);
+    const facts =
+      item.kind !== 'partition' && cancelled !== undefined
+        ? [cancelledFact(item, cancelled, this.#stamp())]
+        : await this.#execute(item, sealed, log, trace);
+    const replies = facts.map((f) => proveFact(sealed.replyKey, f));
     // Recorded for re-sends; if the ledger cannot take them now, the run still gets them.
     await ledger
       ?.complete(dispatchId, replies)
@@ -254,7 +279,8 @@ export class Worker {
     const request = toRequest(item);
     const timeout =
       request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs + 1_000);
-    const signal = timeout ? AbortSignal.any([this.#abort.signal, timeout]) : this.#abort.signal;
+    const cancel = this.#cancels.begin(dispatchId);
+    const signal = AbortSignal.any([this.#abort.signal, cancel, ...(timeout ? [timeout] : [])]);
     const log = dispatchLog.child({ dispatchId, runId: item.runId });
     const ctx = {
       request,
@@ -309,7 +335,17 @@ export class Worker {
       const result = await fn(ctx);
       return [...startedFact, succeededFact(item, result, elapsed(), this.#stamp())];
     } catch (e) {
-      return [...startedFact, failureFact(item, e, elapsed(), this.#stamp())];
+      if (cancel.aborted && item.kind !== 'partition') {
+        const reason = cancel.reason as CancelReason;
+        return [
+          ...startedFact,
+          cancelledFact(item, reason, this.#stamp(), { error: e, durationMs: elapsed() }),
+        ];
+      }
+      const end = timeout?.aborted ? 'step_timeout' : failureEndReason(e, this.#abort.signal.aborted);
+      return [...startedFact, failureFact(item, e, elapsed(), this.#stamp(), end)];
+    } finally {
+      this.#cancels.end(dispatchId);
     }
   }
 

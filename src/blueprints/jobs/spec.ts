@@ -82,8 +82,18 @@ const runtimeSchema = z.strictObject({
 });
 
 const outputSchema = z.strictObject({
-  /** Where receipts go, relative to the project directory. Default `.lily/runs/<job id>`. */
-  dir: z.string().min(1).optional(),
+  /**
+   * Refused: receipts are projections of the log, always under `.lily/runs/<job id>/` (where
+   * retention, `lily runs receipt --rebuild` and the projector find them). The key is known so
+   * that a spec carrying it gets this reason rather than "unrecognized key".
+   */
+  dir: z
+    .unknown()
+    .optional()
+    .refine((v) => v === undefined, {
+      message:
+        'output.dir is not supported: receipts are always written to .lily/runs/<job id>/ (they are projections of the log); remove it, and copy receipts from there if you need them elsewhere',
+    }),
   retention: z
     .strictObject({
       keep_last: z.number().int().min(1).optional(),

@@ -1,6 +1,7 @@
 import type { ApprovalAnswered } from '../../client/index.js';
 import type { CliContext, Outcome } from '../context.js';
 import { colorStatus, formatTime } from '../render/format.js';
+import { printable } from '../render/printable.js';
 import { renderTable } from '../render/table.js';
 
 /** `lily approvals list [--all]`: pending approvals (all with `--all`). JSON `{approvals: [ApprovalView]}`. */
@@ -17,7 +18,7 @@ export const listApprovalsAction = async (ctx: CliContext, options: { all?: bool
         `${a.stepId}#${a.attempt}`,
         colorStatus(c, a.status),
         formatTime(a.requestedAt),
-        a.status === 'pending' ? a.reason : `${a.by ?? ''}${a.note ? `: ${a.note}` : ''}`,
+        printable(a.status === 'pending' ? a.reason : `${a.by ?? ''}${a.note ? `: ${a.note}` : ''}`),
       ]);
       return renderTable(
         c,

@@ -66,6 +66,14 @@ export const status = async (ctx: CliContext): Promise<Outcome> => {
       );
       return [
         renderFields(c, [
+          ...(s.kind === 'ephemeral'
+            ? [
+                [
+                  'engine',
+                  c.yellow('ephemeral: the engine of a `lily jobs run`, it stops with that command'),
+                ] as [string, string],
+              ]
+            : []),
           ['namespace', s.namespace],
           [
             'nats',

@@ -8,10 +8,12 @@ export interface RunJobOptions {
   dryRun?: boolean;
   follow?: boolean;
   as?: string;
+  idempotencyKey?: string;
 }
 
 /**
- * `lily jobs run <id> [--input k=v ...] [--input-file f] [--dry-run] [--follow] [--as p]`: on
+ * `lily jobs run <id> [--input k=v ...] [--input-file f] [--dry-run] [--follow] [--as p]
+ * [--idempotency-key k]`: on
  * the running deployment (or `--nats`), else on an ephemeral engine that lives as long as the
  * command (which then waits for the run). See `submitAndWait` for the output.
  */
@@ -24,6 +26,7 @@ export const runJob = async (ctx: CliContext, jobId: string, options: RunJobOpti
         ...(input ? { input } : {}),
         ...(options.dryRun ? { dryRun: true } : {}),
         ...(options.as ? { principal: options.as } : {}),
+        ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
       }),
     { follow: options.follow === true },
   );

@@ -1,10 +1,12 @@
 import { stringify } from 'yaml';
-import type { JobEntry, JobSpec } from '../../client/index.js';
+import type { JobEntry, JobSpec, JobValidation } from '../../client/index.js';
 import type { CliContext, Outcome } from '../context.js';
 import { exitCodeFor } from '../exit.js';
 import { carryDir } from '../hints.js';
 import { renderErrorPanel } from '../render/panel.js';
+import { printable } from '../render/printable.js';
 import { renderFields, renderTable } from '../render/table.js';
+import type { Colors } from '../render/ui.js';
 
 const targetText = (target: JobSpec['target']): string =>
   target.version === undefined ? target.id : `${target.id}@${target.version}`;
@@ -24,7 +26,13 @@ export const listJobs = async (ctx: CliContext): Promise<Outcome> => {
       if (jobs.length === 0) return `No jobs in ${dir}`;
       const rows = jobs.map((j) =>
         j.valid
-          ? [j.id, j.title, targetText(j.target), triggerText(j.trigger), c.green('ok')]
+          ? [
+              j.id,
+              printable(j.title, { oneLine: true }),
+              targetText(j.target),
+              triggerText(j.trigger),
+              c.green('ok'),
+            ]
           : [j.id, '', '', '', c.red(j.error.code)],
       );
       return renderTable(c, ['ID', 'TITLE', 'TARGET', 'TRIGGER', 'SPEC'], rows);
@@ -41,8 +49,8 @@ export const showJob = async (ctx: CliContext, id: string): Promise<Outcome> => 
       [
         renderFields(c, [
           ['id', c.bold(spec.id)],
-          ['title', spec.title],
-          ['description', spec.description],
+          ['title', printable(spec.title, { oneLine: true })],
+          ['description', spec.description === undefined ? undefined : printable(spec.description)],
           ['file', file],
           ['target', targetText(spec.target)],
           ['trigger', triggerText(spec.trigger)],
@@ -58,17 +66,34 @@ export const showJob = async (ctx: CliContext, id: string): Promise<Outcome> => 
   };
 };
 
+/** The policy's findings of one job, one per line: a denial with its fix, or a note. */
+const policyLines = (c: Colors, job: JobValidation, dirArg: string | undefined): string[] =>
+  job.policy.flatMap((f) =>
+    f.severity === 'error'
+      ? [
+          `${c.red('✗')} ${c.bold(job.id)} step ${c.bold(f.stepId)}: denied by policy (rule ${f.rule}): ${printable(f.reason, { oneLine: true })}`,
+          `    ${c.dim('fix:')} ${carryDir(f.fix, dirArg)}`,
+        ]
+      : [
+          `${c.dim('note:')} ${c.bold(job.id)} step ${c.bold(f.stepId)}: ${printable(f.reason, { oneLine: true })}`,
+        ],
+  );
+
 /**
- * `lily jobs validate [id]`: spec, target, bindings and compile of one job or every job.
- * JSON `{ok, jobs: [{id, file, ok, blueprint?, planHash?, warnings, error?: {code, message, data}}]}`
- * (`warnings`: deprecations, e.g. an old job kind version; the job stays valid).
- * Exit 2 when any job is invalid (1 when an error is a failure rather than bad input).
+ * `lily jobs validate [id]`: spec, target, bindings, compile and the policy of one job or every
+ * job. JSON `{ok, jobs: [{id, file, ok, blueprint?, planHash?, warnings, policy, error?: {code,
+ * message, data}}]}` (`warnings`: deprecations, e.g. an old job kind version; the job stays valid;
+ * `policy`: `[{stepId, severity: error|note, rule, reason, fix?}]`, what the policy gate will say
+ * about each step of a manual run: an error is a denial every run would meet, with its fix).
+ * Exit 2 when any job is invalid or denied by the policy (1 when an error is a failure rather
+ * than bad input).
  */
 export const validateJobs = async (ctx: CliContext, id: string | undefined): Promise<Outcome> => {
   const { dir, jobs: results } = await ctx.client.jobs.validate(id);
   const errors = results.flatMap((r) => (r.error ? [r.error] : []));
-  const exitCode = errors.length === 0 ? 0 : errors.some((e) => exitCodeFor(e) === 1) ? 1 : 2;
-  const ok = errors.length === 0;
+  const bad = results.filter((r) => !r.ok).length;
+  const exitCode = bad === 0 ? 0 : errors.some((e) => exitCodeFor(e) === 1) ? 1 : 2;
+  const ok = bad === 0;
   return {
     exitCode,
     data: { ok, jobs: results.map((r) => ({ ...r, error: r.error?.toJSON() })) },
@@ -76,18 +101,17 @@ export const validateJobs = async (ctx: CliContext, id: string | undefined): Pro
       if (results.length === 0) return `No jobs in ${dir}`;
       const rows = results.map((r) => [
         r.id,
-        r.ok ? c.green('valid') : c.red(r.error?.code ?? 'invalid'),
+        r.ok ? c.green('valid') : c.red(r.error?.code ?? 'policy_denied'),
         r.blueprint ?? '',
         r.planHash?.slice(0, 12) ?? '',
       ]);
       const table = renderTable(c, ['JOB', 'RESULT', 'BLUEPRINT', 'PLAN HASH'], rows);
       const panels = errors.map((e) => renderErrorPanel(c, e));
+      panels.push(...results.flatMap((r) => policyLines(c, r, ctx.dirArg)));
       panels.push(
         ...results.flatMap((r) => r.warnings.map((w) => c.yellow(`warning: ${carryDir(w, ctx.dirArg)}`))),
       );
-      const summary = ok
-        ? c.green(`${results.length} valid`)
-        : c.red(`${errors.length} of ${results.length} invalid`);
+      const summary = ok ? c.green(`${results.length} valid`) : c.red(`${bad} of ${results.length} invalid`);
       return [table, ...panels, summary].join('\n');
     },
   };

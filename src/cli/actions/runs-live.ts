@@ -19,6 +19,7 @@ export const rerunRun = async (
     inputFile?: string;
     follow?: boolean;
     as?: string;
+    idempotencyKey?: string;
   },
 ): Promise<Outcome> => {
   const parent = ctx.client.runs.get(runId);
@@ -30,6 +31,7 @@ export const rerunRun = async (
       parent.rerun({
         ...(input ? { input } : {}),
         ...(options.as ? { principal: options.as } : {}),
+        ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
         ...(options.fromStep ? { fromStep: options.fromStep } : {}),
         gatesOnly: options.gatesOnly === true,
       }),

@@ -1,5 +1,6 @@
 import type { RunReceipt, StepReceipt } from '../../client/index.js';
 import { colorStatus, formatBytes, formatDuration, formatTime, shortSha } from '../render/format.js';
+import { printable } from '../render/printable.js';
 import { renderFields, renderTable } from '../render/table.js';
 import type { Colors } from '../render/ui.js';
 
@@ -82,10 +83,15 @@ export const renderRunDetails = (c: Colors, r: RunReceipt, steps: { ok: number; 
       a.stepId,
       colorStatus(c, a.status),
       a.by ?? '',
-      a.comment ?? a.reason,
+      printable(a.reason),
+      // The answer's own words: a grant's comment, a denial's reason; never the request's reason.
+      a.comment === null ? '' : printable(a.comment),
     ]);
     lines.push(
-      ...section(c.bold('Approvals'), renderTable(c, ['APPROVAL', 'STEP', 'STATUS', 'BY', 'NOTE'], rows)),
+      ...section(
+        c.bold('Approvals'),
+        renderTable(c, ['APPROVAL', 'STEP', 'STATUS', 'BY', 'REASON', 'NOTE'], rows),
+      ),
     );
   }
   if (r.artifacts.length > 0) {

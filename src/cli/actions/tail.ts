@@ -30,11 +30,17 @@ export const tailJob = async (
   );
   try {
     ctx.ui.err(ctx.ui.errColors.dim(`tailing job ${jobId} (Ctrl-C to stop)`));
-    await untilSignal();
+    await untilEnd(tail);
   } finally {
     await tail.close();
   }
   return ended;
+};
+
+/** Until Ctrl-C (exit 0), or the project's NATS stopping under the tail (its error: exit 1). */
+const untilEnd = async (tail: { ended: Promise<Error> }): Promise<void> => {
+  const end = await Promise.race([untilSignal().then(() => undefined), tail.ended]);
+  if (end) throw end;
 };
 
 /** `lily events tail [subject]`: any Lily subject (default `lily.<ns>.>`), raw: `subject  payload`. */
@@ -48,7 +54,7 @@ export const tailEvents = async (ctx: CliContext, subject: string | undefined): 
   );
   try {
     ctx.ui.err(ctx.ui.errColors.dim(`tailing ${tail.pattern} (Ctrl-C to stop)`));
-    await untilSignal();
+    await untilEnd(tail);
   } finally {
     await tail.close();
   }

@@ -19,6 +19,10 @@ export const registerJobsLive = (jobs: Command): void => {
     .option('--dry-run', 'a dry run (executors simulate side effects)')
     .option('--follow', 'show live progress until the run ends; exit 1 if it fails')
     .option('--as <principal>', 'the policy principal to run as (default: the policy default_principal)')
+    .option(
+      '--idempotency-key <key>',
+      'repeating a key returns the run its first request started instead of starting another (default: one per invocation)',
+    )
     .action(lazy(async () => (await import('../actions/jobs-run.js')).runJob));
   jobs
     .command('tail')

@@ -14,6 +14,7 @@ export const registerRunsLive = (runs: Command): void => {
     .option('--input-file <file>', 'run input from a JSON or YAML file')
     .option('--follow', 'show live progress until the run ends; exit 1 if it fails')
     .option('--as <principal>', 'the policy principal to run as')
+    .option('--idempotency-key <key>', 'repeating a key returns the run its first request started')
     .action(lazy(async () => (await import('../actions/runs-live.js')).rerunRun));
   runs
     .command('cancel')

@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { formatDuration } from './format.js';
+import { printable } from './printable.js';
 import type { Colors } from './ui.js';
 
 type Data = Record<string, unknown>;
@@ -72,8 +73,9 @@ export class RunProgress {
       case 'step.failed': {
         this.#running.delete(`${s(d.stepId)}${shard}`);
         const err = (d.error ?? {}) as Data;
-        const retry = d.retryable === true ? c.dim('  (retryable)') : '';
-        return `${c.red('✗')} ${step}${shard}  ${c.red('failed')} ${attempt}  ${s(err.code)}: ${s(err.message)}${retry}`;
+        // Whether another attempt follows is the run's decision, not the executor's: the
+        // `step.retry_scheduled` line right after says so, and the last attempt has none.
+        return `${c.red('✗')} ${step}${shard}  ${c.red('failed')} ${attempt}  ${s(err.code)}: ${printable(s(err.message), { oneLine: true })}`;
       }
       case 'step.retry_scheduled':
         return `${c.yellow('↻')} ${step}${shard}  retry #${s(d.nextAttempt)} in ${formatDuration(Number(d.delayMs ?? 0))}`;

@@ -69,6 +69,8 @@ export type DeploymentStatus =
   | {
       up: true;
       healthy: boolean;
+      /** `ephemeral`: the engine of a `lily jobs run` (it stops with that command). */
+      kind: 'deployment' | 'ephemeral';
       namespace: string;
       nats: { url: string; managed: boolean; status: string; listen?: string };
       /** Where the workers share state. */
@@ -155,6 +157,7 @@ export const deploymentStatus = async (s: ProjectSettings, now: () => number): P
   return {
     up: true,
     healthy: processes.every((p) => p.health === 'ok'),
+    kind: state.kind,
     namespace: state.namespace,
     nats: {
       url: state.nats.url,

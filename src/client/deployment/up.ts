@@ -4,6 +4,7 @@ import type { Bus } from '../../actors/bus/bus.js';
 import type { Clock } from '../../contracts/clock.js';
 import { LilyError } from '../../contracts/errors.js';
 import { daemonEnv, resolveNatsTarget } from '../../deployment/connect.js';
+import { acquireLifecycleLock } from '../../deployment/lifecycle-lock.js';
 import {
   type DaemonRecord,
   type DeploymentState,
@@ -92,38 +93,63 @@ const awaitPings = async (
   }
 };
 
+/** How long `up` waits for another `up` or `down` of the project to finish. */
+const LOCK_WAIT_MS = 60_000;
+
 /**
  * Starts the managed nats-server (unless an explicit NATS is named), one engine and `workers`
  * worker daemons, recorded in `.lily/deployment.json`; resolves once each answers sys.ping.
  * Already up: starts nothing. A stale or partial deployment (dead pids) is stopped and started
- * afresh. On failure everything this call started is stopped again.
+ * afresh. On failure everything this call started is stopped again. Holds the project's
+ * lifecycle lock meanwhile: a concurrent `up` waits and then finds this deployment up; while an
+ * ephemeral engine runs (`lily jobs run` without a deployment) `up` refuses with
+ * `lifecycle_busy` rather than adopt a nats-server that is about to stop.
  *
- * Throws `nats_server_missing`, `nats_server_start_failed`, `deployment_start_failed`.
+ * Throws `nats_server_missing`, `nats_server_start_failed`, `deployment_start_failed`,
+ * `lifecycle_busy`.
  */
-export const deploymentUp = async (
-  s: ProjectSettings,
-  o: {
-    workers: number;
-    timeoutMs: number;
-    nats: string | undefined;
-    clock: Clock;
-    /** Make the managed nats-server reachable from other machines. */
-    listen?: ListenAddress;
-    /** false: the engine runs no executors even with no worker daemons. */
-    engineExecutors?: boolean;
-  },
-): Promise<DeploymentUp> => {
+interface UpOptions {
+  workers: number;
+  timeoutMs: number;
+  nats: string | undefined;
+  clock: Clock;
+  /** Make the managed nats-server reachable from other machines. */
+  listen?: ListenAddress;
+  /** false: the engine runs no executors even with no worker daemons. */
+  engineExecutors?: boolean;
+}
+
+export const deploymentUp = async (s: ProjectSettings, o: UpOptions): Promise<DeploymentUp> => {
+  const lock = await acquireLifecycleLock(s.paths.root, 'up', {
+    waitMs: LOCK_WAIT_MS,
+    refuseIf: (h) => h.what === 'ephemeral',
+  });
+  try {
+    return await startDeployment(s, o);
+  } finally {
+    await lock.release();
+  }
+};
+
+const startDeployment = async (s: ProjectSettings, o: UpOptions): Promise<DeploymentUp> => {
   const existing = await readDeploymentState(s.paths.root);
   if (existing && !('invalid' in existing)) {
     const alive = existing.processes.filter(daemonAlive);
-    if (alive.length === existing.processes.length && alive.length > 0)
+    if (existing.kind === 'deployment' && alive.length === existing.processes.length && alive.length > 0)
       return { ...existing, alreadyUp: true };
     await Promise.all(alive.map((p) => stopDaemon(p, { graceMs: 5_000 })));
   }
   const nats = await natsFor(s, o.nats, o.listen);
   const ledger = deploymentLedger(s, o.listen);
   const records: DaemonRecord[] = [];
-  const state = (): DeploymentState => ({ version: 1, namespace: s.ns, nats, ledger, processes: records });
+  const state = (): DeploymentState => ({
+    version: 1,
+    kind: 'deployment',
+    namespace: s.ns,
+    nats,
+    ledger,
+    processes: records,
+  });
   let bus: Bus | undefined;
   try {
     const daemons = planDaemons(s.paths.dir, o.workers, nats.managed ? undefined : nats.url, {

@@ -1,3 +1,4 @@
+import type { Bus } from '../../actors/bus/bus.js';
 import { LilyError } from '../../contracts/errors.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import type { ClientContext } from '../context.js';
@@ -61,9 +62,12 @@ export class EventsApi {
       }),
     );
     await observer.bus.flush();
+    const watch = await this.#watchGone(observer.bus);
     return {
       pattern: patterns.join(' '),
+      ended: watch.gone,
       close: async () => {
+        watch.stop();
         for (const sub of subs) sub.unsubscribe();
       },
     };
@@ -90,13 +94,29 @@ export class EventsApi {
     const observer = await this.#ctx.observerBus();
     if (!observer) throw nothingToTail();
     const store = since === undefined ? undefined : (await this.#ctx.stores()).events;
-    return tailJobEvents(
+    const tail = await tailJobEvents(
       observer.bus,
       observer.ns,
       jobId,
       { ...(since ? { since } : {}), ...(store ? { store } : {}) },
       onEvent,
     );
+    const watch = await this.#watchGone(observer.bus);
+    return {
+      pattern: tail.pattern,
+      ended: watch.gone,
+      close: async () => {
+        watch.stop();
+        await tail.close();
+      },
+    };
+  }
+
+  /** Watches for the project's NATS going away under a tail (nats-gone.ts). */
+  async #watchGone(bus: Bus) {
+    const settings = await this.#ctx.settings();
+    const { watchProjectNatsGone } = await import('./nats-gone.js');
+    return watchProjectNatsGone(bus, settings, this.#ctx.nats);
   }
 
   /**

@@ -9,6 +9,11 @@ import type { EventStore } from '../../eventstore/event-store.js';
 export interface Tail {
   /** The subject pattern it listens to. */
   readonly pattern: string;
+  /**
+   * Resolves (with `bus_unavailable`) if the project's own NATS stops for good under the tail
+   * (`lily down`); never for an explicit NATS, which is reconnected to forever.
+   */
+  readonly ended: Promise<LilyError>;
   close(): Promise<void>;
 }
 
@@ -79,6 +84,7 @@ export const tailJobEvents = async (
   }
   return {
     pattern,
+    ended: new Promise<LilyError>(() => undefined),
     close: async () => {
       sub.unsubscribe();
     },

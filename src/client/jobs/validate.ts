@@ -4,6 +4,7 @@ import type { JobSpec } from '../../blueprints/jobs/spec.js';
 import { type LilyError, toLilyError } from '../../contracts/errors.js';
 import type { Project } from '../../project/open.js';
 import { deprecationWarnings } from './kind-deprecation.js';
+import { type PolicyFinding, policyFindings } from './policy-findings.js';
 
 /** One job of a list: its identity, target and trigger, or the error that makes its spec invalid. */
 export type JobEntry =
@@ -17,16 +18,23 @@ export type JobEntry =
     }
   | { id: string; file?: string; valid: false; error: LilyError };
 
-/** One job checked at every boundary before a run: spec, target, bindings, compile. */
+/** One job checked at every boundary before a run: spec, target, bindings, compile, policy. */
 export interface JobValidation {
   id: string;
   file?: string;
+  /** False when a boundary refused the job (`error`) or the policy would deny a step (`policy`). */
   ok: boolean;
   /** `id@version` of the blueprint the job resolves to. */
   blueprint?: string;
   planHash?: string;
   /** Deprecations (an old job kind version): the job still runs. */
   warnings: string[];
+  /**
+   * What the policy gate will say about each step of a manual run: `error` findings are denials
+   * (every run would fail with `job_policy_denied`), each with its `fix`; `note`s are approvals
+   * and dry runs the run will need. Empty when the job did not compile.
+   */
+  policy: PolicyFinding[];
   error?: LilyError;
 }
 
@@ -50,6 +58,7 @@ export const validateLoaded = (project: Project, r: JobLoadResult): JobValidatio
       ...(r.file === undefined ? {} : { file: r.file }),
       ok: false,
       warnings: [],
+      policy: [],
       error: r.error,
     };
   }
@@ -57,9 +66,11 @@ export const validateLoaded = (project: Project, r: JobLoadResult): JobValidatio
     const resolved = resolveJob(project.catalog, r.job.spec, { locate: r.job.locate, file: r.job.file });
     const blueprint = `${resolved.blueprint.id}@${resolved.blueprint.version}`;
     const warnings = deprecationWarnings(project.catalog, r.id, resolved.plan.kind);
-    return { id: r.id, file: r.job.file, ok: true, blueprint, planHash: resolved.planHash, warnings };
+    const policy = policyFindings(project, r.id, resolved.plan);
+    const ok = !policy.some((f) => f.severity === 'error');
+    return { id: r.id, file: r.job.file, ok, blueprint, planHash: resolved.planHash, warnings, policy };
   } catch (e) {
-    return { id: r.id, file: r.job.file, ok: false, warnings: [], error: toLilyError(e) };
+    return { id: r.id, file: r.job.file, ok: false, warnings: [], policy: [], error: toLilyError(e) };
   }
 };
 

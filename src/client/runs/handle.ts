@@ -58,13 +58,23 @@ export class RunHandle {
   #jobId: string | undefined;
   /** The engine that took the run, when this client submitted it. */
   readonly engine: EngineMode | undefined;
+  /** True when this client's request found the run an earlier request with its idempotency key started. */
+  readonly existing: boolean;
+  /** What the engine said when it accepted the request (a deprecated job kind), when submitted here. */
+  readonly warnings: readonly string[];
 
   /** @internal Made by `client.runs`. */
-  constructor(ctx: ClientContext, runId: string, o: { jobId?: string; engine?: EngineMode } = {}) {
+  constructor(
+    ctx: ClientContext,
+    runId: string,
+    o: { jobId?: string; engine?: EngineMode; existing?: boolean; warnings?: readonly string[] } = {},
+  ) {
     this.#ctx = ctx;
     this.runId = runId;
     this.#jobId = o.jobId;
     this.engine = o.engine;
+    this.existing = o.existing === true;
+    this.warnings = o.warnings ?? [];
   }
 
   /** The run's job, when known without reading the log (a submitted run). */
@@ -236,14 +246,24 @@ export class RunHandle {
   }
 
   /**
-   * Asks the engine to cancel the run. Needs a running engine (this client's ephemeral one,
-   * a deployment, or the configured NATS): `bus_unavailable` otherwise; `run_not_found`.
+   * Asks the engine to cancel the run. Throws `run_already_finished` (with `data.status`) when
+   * the log says the run has ended, `run_not_found`; for a run still going it needs a running
+   * engine (this client's ephemeral one, a deployment, or the configured NATS): `bus_unavailable`
+   * otherwise.
    *
    * @example
    * await handle.cancel({ reason: 'wrong input' });
    */
   async cancel(o: { reason?: string; by?: string } = {}): Promise<CancelReceipt> {
-    await this.events();
+    const events = await this.events();
+    const done = events.find((e) => e.type === 'run.completed');
+    if (done) {
+      const status = (done.data as { status?: string }).status ?? 'completed';
+      throw new LilyError('run_already_finished', `run ${this.runId} has already finished (${status})`, {
+        runId: this.runId,
+        status,
+      });
+    }
     const link = await this.#ctx.requireEngine('cancelling a run');
     const { requestCancel } = await import('./cancel.js');
     return requestCancel(link, this.runId, {

@@ -7,6 +7,10 @@ export interface Submitted {
   runId: string;
   jobId: string;
   engine: EngineMode;
+  /** An earlier request with the same idempotency key started this run (none was started now). */
+  existing: boolean;
+  /** What the engine said about the job while accepting it (a deprecated job kind). */
+  warnings: string[];
 }
 
 /**

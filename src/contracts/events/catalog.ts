@@ -14,6 +14,29 @@ const blueprintRef = z.object({ id: z.string(), version: z.string() });
 const principal = z.string().min(1);
 
 /**
+ * Why the process of a dispatch ended, as its worker reports it: `exited` (by itself),
+ * `step_timeout` (the step's own timeout), `shutdown` (its worker stopped), or the reason of the
+ * run's `step.cancel` (`cancelled`, `run_timeout`, `sibling_failed`, `run_finished`).
+ */
+export const END_REASONS = [
+  'exited',
+  'step_timeout',
+  'shutdown',
+  'cancelled',
+  'run_timeout',
+  'sibling_failed',
+  'run_finished',
+] as const;
+const endReason = z.enum(END_REASONS);
+/** Why a run cancels a dispatch (`step.cancel_requested`). */
+export const CANCEL_REASONS = ['cancelled', 'run_timeout', 'sibling_failed', 'run_finished'] as const;
+/** When and why a dispatch's work ended (set by the worker on its facts; absent in older logs). */
+const ended = {
+  endedAt: z.number().optional(),
+  endReason: endReason.optional(),
+};
+
+/**
  * Every event type Lily may append, with the schema of its `data`. Past tense: an event is a
  * fact. Commands a run machine emits are stored as the events that record them
  * (`step.dispatch` -> `step.dispatched`, `timer.schedule` -> `timer.scheduled`, ...).
@@ -29,6 +52,15 @@ export const EVENT_DATA_SCHEMAS = {
     input: jsonObjectSchema,
     dryRun: z.boolean(),
     principal,
+    /**
+     * The request's idempotency key (one per invocation of a client, or the caller's own): a
+     * repeat of the key for the same job returns this run instead of starting another. The
+     * job stream records the request under the event id `request/<key>`, so the log itself
+     * dedupes it, across restarts.
+     */
+    idempotencyKey: z.string().optional(),
+    /** sha256 of what the request asked (job, input, dry run, principal, re-run): a key reused for another request is refused. */
+    requestHash: z.string().optional(),
   }),
   'run.started': z.object({
     runId: z.string(),
@@ -46,6 +78,12 @@ export const EVENT_DATA_SCHEMAS = {
     parent: z
       .object({ runId: z.string(), fromStep: z.string().optional(), gatesOnly: z.boolean() })
       .optional(),
+    /**
+     * The run machine's semantics version (`MACHINE_VERSION` when the run started); absent in
+     * runs started before versions existed (1). Replay folds a run with the semantics it began
+     * under: version 2 cancels the dispatches still in flight when a run ends (`step.cancel`).
+     */
+    machine: z.number().int().positive().optional(),
     /** Forks: outputs of steps memoized from the parent run (step id -> recorded result). */
     memo: z
       .record(z.string(), z.object({ output: jsonSchema, artifacts: z.array(artifactRefSchema).default([]) }))
@@ -114,6 +152,9 @@ export const EVENT_DATA_SCHEMAS = {
     artifacts: z.array(artifactRefSchema).default([]),
     durationMs: z.number().nonnegative(),
     shard: z.string().optional(),
+    /** Parts of the output the executor cut at its cap (`stdout`, `stderr`): the rest is lost. */
+    truncated: z.array(z.string()).optional(),
+    ...ended,
   }),
   'step.failed': dispatchRefSchema.extend({
     error: errorInfoSchema,
@@ -125,6 +166,8 @@ export const EVENT_DATA_SCHEMAS = {
     retryAfterMs: z.number().int().nonnegative().optional(),
     durationMs: z.number().nonnegative().optional(),
     shard: z.string().optional(),
+    truncated: z.array(z.string()).optional(),
+    ...ended,
   }),
   'step.timed_out': dispatchRefSchema.extend({ timeoutMs: z.number().int().nonnegative() }),
   'step.retry_scheduled': stepRefSchema.extend({
@@ -132,7 +175,36 @@ export const EVENT_DATA_SCHEMAS = {
     delayMs: z.number(),
     shard: z.string().optional(),
   }),
-  'step.indeterminate': dispatchRefSchema.extend({ reason: z.string() }),
+  'step.indeterminate': dispatchRefSchema.extend({
+    reason: z.string(),
+    shard: z.string().optional(),
+    ...ended,
+  }),
+  /**
+   * The run no longer wants a dispatch (it was cancelled, timed out, or a sibling failed): the
+   * worker running it stops its process. Records the machine's `step.cancel` command.
+   */
+  'step.cancel_requested': dispatchRefSchema.extend({
+    executor: z.string(),
+    reason: z.enum(CANCEL_REASONS),
+    shard: z.string().optional(),
+    gateId: z.string().optional(),
+  }),
+  /**
+   * A worker stopped a dispatch the run cancelled before it did its work, or while it did
+   * idempotent work (a non-idempotent one killed mid-way is `step.indeterminate`).
+   * `started: false` when it was still queued. Appended after the run's end, like every answer
+   * to a cancelled dispatch.
+   */
+  'step.cancelled': dispatchRefSchema.extend({
+    shard: z.string().optional(),
+    gateId: z.string().optional(),
+    started: z.boolean(),
+    durationMs: z.number().nonnegative().optional(),
+    error: errorInfoSchema.optional(),
+    endedAt: z.number(),
+    endReason,
+  }),
   'step.skipped': z.object({ stepId: z.string(), reason: z.string() }),
   /** A partition step asks its partitioner for shards (answered by `partition.planned`). */
   'partition.requested': stepRefSchema.extend({

@@ -5,9 +5,10 @@
  * worker serves and the user's private inbox prefix.
  *
  *   engine    everything of its namespace, JetStream/KV/object store, replies to anyone
- *   worker    dispatches of its executors, only inside their queue groups; replies on
- *             `in.*`; health and pings on `sys.>`; its namespace's dispatch ledger and
- *             artifact hand-off buckets (keys and objects, never streams); nothing else
+ *   worker    dispatches of its executors, only inside their queue groups, and their cancels
+ *             (`cmd.cancel.<executor>`, every worker hears them); replies on `in.*`; health and
+ *             pings on `sys.>`; its namespace's dispatch ledger and artifact hand-off buckets
+ *             (keys and objects, never streams); nothing else (no commands, no events)
  *   operator  run requests/cancels (`cmd.sched`), approval answers and resolves as requests
  *             to the engine (`cmd.answer`), events and pings; never a run's inbox (`in.*`)
  *   observer  events and pings, read-only (it may only send pings and owner probes)
@@ -18,6 +19,7 @@ import {
   allEventsPattern,
   allInboxesPattern,
   answerSubject,
+  cancelSubject,
   execQueue,
   execSubject,
   namespacePattern,
@@ -116,18 +118,21 @@ export const rolePermissions = (
         sub: { allow: [namespacePattern(ns), '_INBOX.>', ...(inbox === '_INBOX' ? [] : [replies])] },
         resp: reply,
       };
-    case 'worker':
+    case 'worker': {
+      const executors = [...new Set(options.executors ?? [])].sort();
       return {
         pub: { allow: [allInboxesPattern(ns), sysPattern(ns), ...workerJetStreamPermissions(ns)] },
         sub: {
           allow: [
-            ...[...new Set(options.executors ?? [])].sort().map((e) => executorQueuePermission(ns, e)),
+            ...executors.map((e) => executorQueuePermission(ns, e)),
+            ...executors.map((e) => cancelSubject(ns, e)),
             sysPattern(ns),
             replies,
           ],
         },
         resp: reply,
       };
+    }
     case 'operator':
       return {
         pub: { allow: [schedSubject(ns), answerSubject(ns), sysPattern(ns)] },

@@ -53,6 +53,12 @@ export const deploymentNatsSchema = z.union([
  */
 export const deploymentStateSchema = z.object({
   version: z.literal(1),
+  /**
+   * `deployment`: `lily up`'s daemons. `ephemeral`: the engine inside one `lily jobs run` (its
+   * one process is that command), recorded so other terminals find it (approvals, cancel,
+   * tail, status) and `lily down` can stop it; it removes the file when it stops.
+   */
+  kind: z.enum(['deployment', 'ephemeral']).default('deployment'),
   namespace: z.string(),
   nats: deploymentNatsSchema,
   /** Where the workers share state (`lmdb` when absent: deployments before it was recorded). */
@@ -78,8 +84,10 @@ export const readDeploymentState = async (
   return parsed.success ? parsed.data : { invalid: parsed.error.issues[0]?.message ?? 'invalid' };
 };
 
-export const writeDeploymentState = (lilyRoot: string, state: DeploymentState): Promise<void> =>
-  writeJsonFileAtomic(deploymentStatePath(lilyRoot), deploymentStateSchema.parse(state));
+export const writeDeploymentState = (
+  lilyRoot: string,
+  state: z.input<typeof deploymentStateSchema>,
+): Promise<void> => writeJsonFileAtomic(deploymentStatePath(lilyRoot), deploymentStateSchema.parse(state));
 
 export const removeDeploymentState = (lilyRoot: string): Promise<void> =>
   removeFile(deploymentStatePath(lilyRoot));

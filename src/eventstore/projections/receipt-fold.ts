@@ -72,11 +72,14 @@ const attemptOf = (r: ReceiptState, d: DispatchRef): AttemptReceipt => {
       dispatchedAt: null,
       startedAt: null,
       endedAt: null,
+      endReason: null,
+      cancelRequestedAt: null,
       durationMs: null,
       outcome: 'dispatched',
       retryable: null,
       error: null,
       artifacts: [],
+      truncated: [],
     };
     step.attempts.push(a);
   }
@@ -87,16 +90,21 @@ const addArtifact = (r: ReceiptState, ref: ArtifactRef): void => {
   if (!r.artifacts.some((x) => x.sha256 === ref.sha256 && x.name === ref.name)) r.artifacts.push(ref);
 };
 
+/** What a worker's fact says about how the work ended (absent in logs older than these fields). */
+type Ended = { endedAt?: number; endReason?: string; truncated?: string[] };
+
 const finishAttempt = (
   r: ReceiptState,
-  d: DispatchRef,
+  d: DispatchRef & Ended,
   at: number,
   outcome: AttemptReceipt['outcome'],
   extra: { durationMs?: number; error?: ErrorInfo; retryable?: boolean } = {},
 ): AttemptReceipt => {
   const a = attemptOf(r, d);
   a.outcome = outcome;
-  a.endedAt = at;
+  a.endedAt = d.endedAt ?? at;
+  if (d.endReason !== undefined) a.endReason = d.endReason;
+  if (d.truncated !== undefined) a.truncated = d.truncated;
   a.durationMs = extra.durationMs ?? (a.startedAt !== null ? at - a.startedAt : null);
   if (extra.error) a.error = extra.error;
   if (extra.retryable !== undefined) a.retryable = extra.retryable;
@@ -252,6 +260,31 @@ const stepHandlers: Handlers = {
   'step.indeterminate': (r, d, e) => {
     finishAttempt(r, d, e.at, 'indeterminate', {
       error: { code: 'step_indeterminate', message: d.reason, data: {} },
+    });
+  },
+  'step.cancel_requested': (r, d, e) => {
+    if (d.gateId !== undefined) {
+      const g = stepOf(r, d.stepId).gates.find((x) => x.dispatchId === d.dispatchId);
+      if (g?.outcome === 'dispatched') g.outcome = 'cancelling';
+      return;
+    }
+    const a = attemptOf(r, d);
+    a.cancelRequestedAt = e.at;
+    a.endReason ??= d.reason;
+    if (a.outcome === 'dispatched' || a.outcome === 'running') {
+      a.outcome = 'cancelling';
+      stepOf(r, d.stepId).status = 'cancelling';
+    }
+  },
+  'step.cancelled': (r, d, e) => {
+    if (d.gateId !== undefined) {
+      const g = stepOf(r, d.stepId).gates.find((x) => x.dispatchId === d.dispatchId);
+      if (g) Object.assign(g, { outcome: 'cancelled', error: d.error ?? null, at: d.endedAt });
+      return;
+    }
+    finishAttempt(r, d, e.at, 'cancelled', {
+      ...(d.durationMs !== undefined ? { durationMs: d.durationMs } : {}),
+      ...(d.error ? { error: d.error } : {}),
     });
   },
   'step.retry_scheduled': (r, d) => {

@@ -12,7 +12,11 @@ export type AttemptOutcome =
   | 'succeeded'
   | 'failed'
   | 'timed_out'
-  | 'indeterminate';
+  | 'indeterminate'
+  /** The run cancelled it; no worker has said yet how it ended (or none ever will: it was lost). */
+  | 'cancelling'
+  /** Its worker stopped it (or never started it) because the run cancelled it. */
+  | 'cancelled';
 /** A step's status in the receipt. */
 export type StepStatus =
   | 'pending'
@@ -36,13 +40,23 @@ export interface AttemptReceipt {
   env: Record<string, string> | null;
   dispatchedAt: number | null;
   startedAt: number | null;
+  /** When its work ended, as its worker reported it (else when its answer was recorded). */
   endedAt: number | null;
+  /**
+   * Why its work ended: `exited`, `step_timeout`, `shutdown`, or the reason the run cancelled it
+   * (`cancelled`, `run_timeout`, `sibling_failed`, `run_finished`); null when not reported.
+   */
+  endReason: string | null;
+  /** When the run cancelled it (`step.cancel_requested`), if it did. */
+  cancelRequestedAt: number | null;
   durationMs: number | null;
   outcome: AttemptOutcome;
   retryable: boolean | null;
   error: ErrorInfo | null;
   /** sha256 of the artifacts the attempt produced. */
   artifacts: string[];
+  /** Parts of its output cut at the executor's cap (`stdout`, `stderr`); empty when complete. */
+  truncated: string[];
 }
 
 /** One run of a gate after a step attempt: passed or failed, required or optional. */
@@ -51,8 +65,11 @@ export interface GateReceipt {
   attempt: number;
   dispatchId: string;
   executor: string | null;
-  /** `skipped`: not run (a dry run skips every gate with side effects; `skipReason` says so). */
-  outcome: 'dispatched' | 'passed' | 'failed' | 'skipped';
+  /**
+   * `skipped`: not run (a dry run skips every gate with side effects; `skipReason` says so).
+   * `cancelling` / `cancelled`: the run cancelled it as it ended; its worker stopped it.
+   */
+  outcome: 'dispatched' | 'passed' | 'failed' | 'skipped' | 'cancelling' | 'cancelled';
   required: boolean | null;
   error: ErrorInfo | null;
   /** Why the gate was skipped (`dry_run`), else null. */

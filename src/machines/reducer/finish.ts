@@ -1,6 +1,7 @@
 import type { ArtifactRef, ErrorInfo } from '../../contracts/index.js';
 import { resolveMapping } from '../resolve.js';
 import { ACTIVE_STATUSES, type RunOutcome } from '../types.js';
+import { type CancelReason, cancelInflight } from './cancel.js';
 import type { Tx } from './tx.js';
 
 /** Builds the run's BlueprintRunEnvelope: artifacts of succeeded steps, plan output as payload. */
@@ -19,9 +20,17 @@ const envelopeOf = (tx: Tx, status: RunOutcome['status']): RunOutcome['envelope'
   };
 };
 
+/** Why the dispatches still in flight are cancelled when the run ends this way. */
+const cancelReason = (status: RunOutcome['status'], error?: ErrorInfo): CancelReason => {
+  if (status === 'cancelled') return 'cancelled';
+  if (status === 'succeeded') return 'run_finished';
+  return error?.data.reason === 'run_timed_out' ? 'run_timeout' : 'sibling_failed';
+};
+
 /**
  * Ends the run once: steps still waiting are skipped (`step.skip`), steps in flight are
- * cancelled, every pending timer is cancelled, and `run.complete` is emitted last.
+ * cancelled (with a `step.cancel` per dispatch in flight, from machine version 2), every
+ * pending timer is cancelled, and `run.complete` is emitted last.
  * A no-op when the run already ended.
  */
 export const finishRun = (tx: Tx, status: RunOutcome['status'], error?: ErrorInfo): void => {
@@ -41,6 +50,7 @@ export const finishRun = (tx: Tx, status: RunOutcome['status'], error?: ErrorInf
       tx.setStatus(id, 'cancelled');
     }
   }
+  cancelInflight(tx, cancelReason(status, error));
   for (const timerId of Object.keys(tx.view.timers)) {
     tx.emit({ type: 'timer.cancel', data: { timerId } });
   }

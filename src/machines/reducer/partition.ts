@@ -1,5 +1,6 @@
 import type { Json } from '../../contracts/index.js';
 import type { ShardState } from '../types.js';
+import { cancelDispatch } from './cancel.js';
 import { afterSuccess } from './gates.js';
 import { cancelTimer, closeDispatch, dispatch } from './lifecycle.js';
 import { settle } from './settle.js';
@@ -7,14 +8,16 @@ import type { Tx } from './tx.js';
 
 const RUNNING = new Set(['dispatched', 'retry_wait', 'indeterminate']);
 
-/** Stops every running shard of a step (fail fast): out of flight, timers cancelled. */
+/** Stops every running shard of a step (fail fast): out of flight, timers cancelled, work cancelled. */
 const stopShards = (tx: Tx, id: string, shards: ShardState[]): void => {
   for (let i = 0; i < shards.length; i++) {
     const shard = shards[i] as ShardState;
     if (!RUNNING.has(shard.status) && shard.status !== 'pending') continue;
     const dispatchId = `${tx.runId}/${id}/${shard.attempt}/${shard.key}`;
+    const inflight = tx.getInflight(dispatchId);
     if (shard.status === 'retry_wait') cancelTimer(tx, `${dispatchId}/retry`);
     else if (shard.status !== 'pending') closeDispatch(tx, dispatchId);
+    if (inflight) cancelDispatch(tx, dispatchId, inflight, 'sibling_failed');
     shards[i] = { ...shard, status: 'cancelled' };
   }
 };

@@ -29,6 +29,7 @@ const blank = (data: EventData<'run.started'>): RunState => ({
   inflight: {},
   timers: {},
   pending: {},
+  ...(data.machine !== undefined && data.machine > 1 ? { machine: data.machine } : {}),
 });
 
 /**

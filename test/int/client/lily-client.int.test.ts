@@ -137,14 +137,17 @@ describe('LilyClient', () => {
     nothingRunning();
   }, 60_000);
 
-  it('without an engine and with ephemeral engines off, submit and cancel say bus_unavailable', async () => {
+  it('without an engine and with ephemeral engines off, submit says bus_unavailable; cancelling a finished run says so without one', async () => {
     const client = await LilyClient.open({ dir: project.dir, ephemeral: false });
     try {
-      await expect(client.runs.submit('ship')).rejects.toMatchObject({ code: 'bus_unavailable' });
-      const { runs } = await client.runs.list({ jobId: 'ship', limit: 1 });
-      await expect(client.runs.get(runs[0]?.runId as string).cancel()).rejects.toMatchObject({
+      await expect(client.runs.submit('ship')).rejects.toMatchObject({
         code: 'bus_unavailable',
         data: { hint: 'lily up' },
+      });
+      const { runs } = await client.runs.list({ jobId: 'ship', limit: 1 });
+      await expect(client.runs.get(runs[0]?.runId as string).cancel()).rejects.toMatchObject({
+        code: 'run_already_finished',
+        data: { status: runs[0]?.status },
       });
       await expect(client.runs.list({ limit: 0 })).rejects.toMatchObject({ code: 'usage_invalid' });
     } finally {

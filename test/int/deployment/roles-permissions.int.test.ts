@@ -168,6 +168,7 @@ describe('the managed server enforces each role', () => {
       `lily.${NS}.cmd.policy`,
       `lily.${NS}.cmd.exec.echo`,
       `lily.${NS}.cmd.exec.command`,
+      `lily.${NS}.cmd.cancel.echo`,
       `lily.${NS}.evt.hello.${RUN}.run.started`,
       `lily.${NS}.evt.-.-.approval.granted`,
       `lily.other.in.${RUN}`,
@@ -192,6 +193,10 @@ describe('the managed server enforces each role', () => {
     expect(await subscription(w, `lily.${NS}.in.*`, undefined, exec)).toBe('refused');
     // Each refusal is also reported on the connection's status stream.
     await waitFor(() => w.violations.filter((v) => v.operation === 'subscription').length === 8);
+    // Cancels of its executors reach every worker (no queue group); others' cancels do not.
+    const cancel = `lily.${NS}.cmd.cancel.echo`;
+    expect(await subscription(w, cancel, undefined, cancel)).toBe('received');
+    expect(await subscription(w, `lily.${NS}.cmd.cancel.command`, undefined, cancel)).toBe('refused');
   });
 
   it('worker: answers a request it received (allow_responses) and gets replies to its own requests', async () => {
@@ -264,6 +269,7 @@ describe('the managed server enforces each role', () => {
       `lily.${NS}.in.${RUN}`,
       `lily.${NS}.cmd.policy`,
       `lily.${NS}.cmd.exec.echo`,
+      `lily.${NS}.cmd.cancel.echo`,
       `lily.${NS}.evt.hello.${RUN}.step.succeeded`,
     ]) {
       await refusedPublish(o, subject);

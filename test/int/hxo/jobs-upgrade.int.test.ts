@@ -53,6 +53,12 @@ beforeAll(async () => {
     config,
     readFileSync(config, 'utf8').replace('packs: []', `packs:\n  - ${JSON.stringify(HXO_PACK_PATH)}`),
   );
+  // validate checks the jobs against the policy too: this one lets the pack's executors run
+  // without a timeout cap, so only the deprecation is left to report.
+  project.file(
+    'policy.yaml',
+    'default_principal: operator\nprincipals: { operator: { capabilities: [] } }\nexecutors: ["*"]\ncommands: []\nworkspace: { allow: ["**"], deny: [] }\n',
+  );
   project.job('docs-old', OLD);
   project.job('docs-pinned', PINNED);
   project.job('docs-new', CURRENT);

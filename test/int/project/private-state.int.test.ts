@@ -70,6 +70,7 @@ describe('.lily/ is private whatever the umask (umask 000)', () => {
       expect(statSync(dir).mode & 0o777).toBe(0o777);
 
       const ephemeral = await startEphemeralEngine(paths, systemClock);
+      if (!ephemeral) throw new Error('no ephemeral engine started');
       let running: [string, string][] = [];
       try {
         const reply = await ephemeral.bus.requestTyped(

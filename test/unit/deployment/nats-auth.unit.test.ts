@@ -15,7 +15,7 @@ const thrown = (f: () => unknown): unknown => {
 };
 
 describe('the role permission table', () => {
-  it('a worker may subscribe to each of its executors only inside that executor’s queue group', () => {
+  it('a worker may subscribe to each of its executors only inside that executor’s queue group, and hear their cancels', () => {
     const p = rolePermissions('worker', 'ns1', {
       executors: ['echo', 'command', 'echo'],
       inboxPrefix: '_INBOX_U1',
@@ -23,6 +23,8 @@ describe('the role permission table', () => {
     expect(p.sub.allow).toEqual([
       'lily.ns1.cmd.exec.command lily-exec-command',
       'lily.ns1.cmd.exec.echo lily-exec-echo',
+      'lily.ns1.cmd.cancel.command',
+      'lily.ns1.cmd.cancel.echo',
       'lily.ns1.sys.>',
       '_INBOX_U1.>',
     ]);
@@ -40,6 +42,9 @@ describe('the role permission table', () => {
       '$O.lily-ns1-artifacts.M.>',
     ]);
     expect(p.pub.allow.some((s) => /PURGE|DELETE|CREATE|CONSUMER|\$JS\.API\.>/.test(s))).toBe(false);
+    // Cancels come from the engine only: neither a worker nor an operator may publish one.
+    expect(p.pub.allow.some((s) => s.includes('cancel'))).toBe(false);
+    expect(rolePermissions('operator', 'ns1').pub.allow.some((s) => s.includes('cancel'))).toBe(false);
     expect(p.resp).toEqual({ max: 1, ttl: 0 });
     expect(allowsExecutor(p.sub.allow, 'ns1', 'echo')).toBe(true);
     expect(allowsExecutor(p.sub.allow, 'ns1', 'list')).toBe(false);

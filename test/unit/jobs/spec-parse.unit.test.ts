@@ -117,8 +117,15 @@ describe('parseJobSpec', () => {
   });
 
   it('accepts a few anchors and aliases', () => {
-    const text = `${minimal}input: &shared { a: 1 }\noutput:\n  dir: out\n`;
-    expect(parseJobSpec(text, { file: FILE }).spec.input).toEqual({ a: 1 });
+    const text = `${minimal}input: { a: &n 3 }\noutput:\n  retention: { keep_last: *n }\n`;
+    const { spec } = parseJobSpec(text, { file: FILE });
+    expect([spec.input, spec.output.retention.keep_last]).toEqual([{ a: 3 }, 3]);
+  });
+
+  it('refuses output.dir at its line, saying where receipts go', () => {
+    const issues = issuesOf(`${minimal}output:\n  dir: ../..\n`);
+    expect(issues).toEqual([expect.objectContaining({ path: 'output.dir', line: expect.any(Number) })]);
+    expect(String(issues[0]?.message)).toContain('.lily/runs/<job id>/');
   });
 
   it('refuses an id that differs from the file name, at the id line', () => {
