@@ -8,6 +8,9 @@ nats:
   managed: true
 # Worker processes started by the engine (0 = executors run inside the engine).
 workers: 1
+# Where workers share the dispatch ledger and artifacts: lmdb (this machine) or nats (JetStream:
+# workers on other machines, docs/scale-out.md). Default: nats with \`lily up --listen\`, else lmdb.
+# ledger: lmdb
 # Packs: local modules (./packs/my-pack.js, relative to this project) or package names.
 packs: []
 # Default run retention; a job's output.retention overrides it.

@@ -32,7 +32,10 @@ export const registerWorker = (program: Command): Command =>
   program
     .command('worker')
     .description('run a worker in the foreground (--nats <url> --creds <file> --dir <dir>) until Ctrl-C')
-    .option('--creds <file>', 'its credential (lily creds issue worker); default: the project deployment')
+    .option(
+      '--creds <file>',
+      'its credential (lily creds issue worker): a worker of its own in --dir, which need not be a project (docs/scale-out.md); default: the project deployment',
+    )
     .option('--id <id>', 'worker id, shown by lily status (default <host>-<pid>)')
     .option('--concurrency <n>', 'dispatches run at once (default 16)')
     .action(lazy(async () => (await import('../actions/worker.js')).runWorker));

@@ -38,6 +38,7 @@ let engine: ChildProcess;
 let operator: Bus;
 let storage: LilyStorage;
 let workerDir: string;
+let credsDir: string;
 let worker: RemoteWorker | undefined;
 const log = memoryLogger();
 
@@ -112,7 +113,8 @@ bindings:
   writeFileSync(join(workerDir, 'README'), 'a workspace of its own\n');
   execFileSync('git', ['-C', workerDir, 'add', '.']);
   execFileSync('git', ['-C', workerDir, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'one']);
-  const creds = join(mkdtempSync(join(tmpdir(), 'lily-creds-')), 'w.creds');
+  credsDir = mkdtempSync(join(tmpdir(), 'lily-creds-'));
+  const creds = join(credsDir, 'w.creds');
   await issueCredentialFile({ dir: project.dir, role: 'worker', out: creds });
   worker = await startRemoteWorker({ dir: workerDir, nats: nats.url, creds, id: 'far', log });
 }, 90_000);
@@ -127,6 +129,7 @@ afterAll(async () => {
     project.remove();
   }
   if (workerDir) rmSync(workerDir, { recursive: true, force: true });
+  if (credsDir) rmSync(credsDir, { recursive: true, force: true });
 }, 60_000);
 
 describe('a worker with only NATS, its credential and a directory of its own', () => {
