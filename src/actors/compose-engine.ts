@@ -154,6 +154,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
   const inbox = {
     deliver: (runId: Parameters<RunHost['deliver']>[0], events: Parameters<RunHost['deliver']>[1]) =>
       (host as RunHost).deliver(runId, events),
+    launch: (...args: Parameters<RunHost['launch']>) => (host as RunHost).launch(...args),
   };
   const gate = new PolicyGate({
     store,

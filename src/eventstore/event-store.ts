@@ -15,6 +15,15 @@ export type ExpectedVersion = number | ExpectedVersionSentinel;
 export interface AppendOptions {
   /** Default `ANY`. Checked atomically with the write. */
   expectedVersion?: ExpectedVersion;
+  /**
+   * Called once the batch is committed (other readers see it) and before it is known to be
+   * durable; never for a refused or deduplicated batch. The append itself still resolves only
+   * once the batch is durable. What a caller does here must be safe to lose with the batch
+   * (a crash before the flush): the run host publishes dispatches that replay derives again.
+   * An adapter may call it just before resolving (in memory there is no flush to overlap).
+   * A throw from it is ignored.
+   */
+  onCommitted?: (result: AppendResult) => void;
 }
 
 export interface AppendResult {

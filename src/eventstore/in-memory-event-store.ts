@@ -75,7 +75,15 @@ export const createInMemoryEventStore = (): EventStore => {
       if (dedupe) return dedupe;
       const stored = write(stream, batch);
       if (stored.length > 0) queueMicrotask(() => notifier.notify());
-      return { stream, events: stored, version: version + stored.length, deduplicated: false };
+      const result = { stream, events: stored, version: version + stored.length, deduplicated: false };
+      if (stored.length > 0 && options.onCommitted) {
+        try {
+          options.onCommitted(result);
+        } catch {
+          // The caller's hook; the append stands either way.
+        }
+      }
+      return result;
     },
 
     async readEvent(stream: string, id: string): Promise<StoredEvent | undefined> {

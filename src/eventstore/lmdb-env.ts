@@ -78,6 +78,14 @@ export const openNamedDb = <V, K extends Key>(root: RootDatabase, name: string):
 
 const ignore = (): void => undefined;
 
+const callSafely = <T>(fn: (value: T) => void, value: T): void => {
+  try {
+    fn(value);
+  } catch {
+    // The caller's hook; the write it follows stands either way.
+  }
+};
+
 /** The OS error behind lmdb-js's "Commit failed" (its `commitError`), if known by the next turn. */
 const osError = async (e: unknown): Promise<unknown> => {
   const commitError = (e as { commitError?: Promise<unknown> } | undefined)?.commitError;
@@ -97,8 +105,15 @@ const osError = async (e: unknown): Promise<unknown> => {
  * `{what}`, and nothing is left to crash the process: when a commit fails, lmdb-js also rejects
  * promises no caller holds (the event-turn batch's commit promise and `error.commitError`,
  * which carries the OS error), so they are handled here. The transaction is all or nothing.
+ * `onCommitted` runs between the commit (visible to readers) and the flush (durable): work
+ * that may overlap the fsync goes there (a throw from it is ignored).
  */
-export const durableWrite = async <T>(root: RootDatabase, what: string, write: () => T): Promise<T> => {
+export const durableWrite = async <T>(
+  root: RootDatabase,
+  what: string,
+  write: () => T,
+  onCommitted?: (result: T) => void,
+): Promise<T> => {
   try {
     const result = await root.childTransaction(() => {
       // `committed` is, at this point, the commit promise of the batch this transaction is in.
@@ -106,6 +121,7 @@ export const durableWrite = async <T>(root: RootDatabase, what: string, write: (
       return write();
     });
     probe('lmdb.committed', what);
+    if (onCommitted) callSafely(onCommitted, result as T);
     await root.flushed;
     return result as T;
   } catch (e) {

@@ -154,12 +154,21 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
       probe('append.start', stream);
       const batch = prepareBatch(stream, batchIn);
       probe('append.validated', stream);
-      const outcome: AppendOutcome = await durableWrite(root, 'append', () => {
-        probe('append.txn', stream);
-        const written = writeBatch(stream, batch, o.expectedVersion);
-        probe('append.written', stream);
-        return written;
-      });
+      const committed = o.onCommitted;
+      const outcome: AppendOutcome = await durableWrite(
+        root,
+        'append',
+        () => {
+          probe('append.txn', stream);
+          const written = writeBatch(stream, batch, o.expectedVersion);
+          probe('append.written', stream);
+          return written;
+        },
+        committed &&
+          ((out) => {
+            if (!('refused' in out) && !out.deduplicated && out.events.length > 0) committed(out);
+          }),
+      );
       if ('refused' in outcome) throw toLilyError(outcome.refused);
       if (outcome.events.length > 0 && !outcome.deduplicated) notifier.notify();
       probe('append.end', stream);

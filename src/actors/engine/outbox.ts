@@ -29,6 +29,9 @@ export interface OutboxPorts {
   trace?: TraceContextSource;
 }
 
+/** A command for a worker (a step, gate or partition dispatch). */
+export const isDispatch = (command: Command): boolean => commandTarget(command) === 'exec';
+
 /**
  * The outbox: after an append, publish what it recorded. Commands go to the actor that acts
  * on them (executors, the policy gate, the scheduler), batched one message per subject; every

@@ -2,7 +2,7 @@ import type { Clock } from '../../contracts/clock.js';
 import type { NewEvent } from '../../contracts/events/envelope.js';
 import type { RunId } from '../../contracts/ids.js';
 import type { LogFields } from '../../contracts/logger.js';
-import type { EventStore } from '../../eventstore/event-store.js';
+import type { AppendResult, EventStore } from '../../eventstore/event-store.js';
 import { isVersionConflict } from '../../eventstore/event-store.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
@@ -21,10 +21,17 @@ import {
 import { LateAnswers } from './late-answers.js';
 import { decideWithLocalPolicy, type LocalPolicy } from './local-policy.js';
 import { Mailboxes } from './mailboxes.js';
-import { type OutboxPorts, publishCommands, publishEvents, type TimerPort } from './outbox.js';
+import { isDispatch, type OutboxPorts, publishCommands, publishEvents, type TimerPort } from './outbox.js';
 import { type Redelivery, resendPending, startRedelivery } from './redelivery.js';
 import type { RunObserver } from './run-observer.js';
-import { loadLiveRuns, loadRun, type ProgramCache, type RunSlot, recordAppended } from './run-slot.js';
+import {
+  emptySlot,
+  loadLiveRuns,
+  loadRun,
+  type ProgramCache,
+  type RunSlot,
+  recordAppended,
+} from './run-slot.js';
 
 export type { LocalPolicy } from './local-policy.js';
 
@@ -139,6 +146,19 @@ export class RunHost {
   }
 
   /**
+   * Starts a new run (`RunInbox.launch`): its request events, `run.started` and the commands
+   * it causes in one append to a stream that must not exist yet; resolves once durable.
+   * Throws when the run host already knows the run.
+   */
+  launch(runId: RunId, jobId: string, request: readonly NewEvent[], started: InboundEvent): Promise<void> {
+    if (this.#slots.has(runId) || this.#finished.has(runId)) {
+      return Promise.reject(new Error(`run ${runId} is already known to the run host`));
+    }
+    this.#slots.set(runId, { ...emptySlot(runId, jobId), request: [...request] });
+    return this.#mailboxes.deliver(runId, fromEngine([started]));
+  }
+
+  /**
    * Queues facts the engine itself made (scheduler, policy gate, answer desk, recovery) for a
    * run, in-process; resolves when they are durable (or dropped as invalid/stale). Nothing
    * from the bus comes this way.
@@ -181,21 +201,45 @@ export class RunHost {
     }
     this.#slots.set(runId, slot);
     const decision = await this.#decide(slot, batch);
-    if (decision.toAppend.length === 0) return;
+    const toAppend = slot.request ? [...slot.request, ...decision.toAppend] : decision.toAppend;
+    if (toAppend.length === 0) return;
     await this.#o.beforeAppend?.(runId, decision.toAppend);
-    try {
-      const result = await this.#o.store.append(slot.stream, decision.toAppend, {
-        expectedVersion: slot.version,
-      });
-      recordAppended(slot, decision.next, result.version, decision.toAppend);
+    // Dispatches caused by workers' answers only go out as soon as the append is committed,
+    // while it is flushed (decision 032); everything else waits for the flush.
+    const early = !slot.request && batch.every((a) => a.from === 'bus') && decision.commands.some(isDispatch);
+    let committed = false;
+    const record = (result: AppendResult) => {
+      committed = true;
+      delete slot.request;
+      recordAppended(slot, decision.next, result.version, toAppend);
       observer?.appended(slot, result.events);
+    };
+    try {
+      const result = await this.#o.store.append(slot.stream, toAppend, {
+        expectedVersion: slot.version,
+        ...(early
+          ? {
+              onCommitted: (r: AppendResult) => {
+                record(r);
+                publishCommands(this.#out, slot, decision.commands.filter(isDispatch));
+              },
+            }
+          : {}),
+      });
+      const publishedEarly = committed;
+      if (!committed) record(result);
       publishEvents(this.#o.bus, this.#o.ns, slot.jobId, runId, result.events);
-      publishCommands(this.#out, slot, decision.commands);
+      publishCommands(
+        this.#out,
+        slot,
+        publishedEarly ? decision.commands.filter((c) => !isDispatch(c)) : decision.commands,
+      );
       if (slot.state && slot.state.status !== 'running') this.#retire(slot);
     } catch (e) {
+      // Committed but not flushed, or conflicting: what is in memory is not what is durable.
+      if (committed || isVersionConflict(e)) this.#slots.delete(runId);
       if (isVersionConflict(e) && !retried) {
         // Someone else appended (another host, the CLI): reload from the log and decide again.
-        this.#slots.delete(runId);
         return this.#process(runId, batch, true);
       }
       throw e;

@@ -1,6 +1,6 @@
 import type { Plan } from '../../blueprints/plan.js';
 import type { EventData } from '../../contracts/events/catalog.js';
-import type { StoredEvent } from '../../contracts/events/envelope.js';
+import type { NewEvent, StoredEvent } from '../../contracts/events/envelope.js';
 import { runStream } from '../../contracts/events/streams.js';
 import { isRunId, parseRunId, type RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
@@ -32,6 +32,11 @@ export interface RunSlot {
   cancelled: CancelledDispatches;
   /** What the run's dispatches are sealed from (dispatch times, decided programs), from the log. */
   seals: SealBook;
+  /**
+   * A run being launched: the request events its first append starts with (its stream does not
+   * exist yet). Cleared once that append is committed.
+   */
+  request?: NewEvent[];
 }
 
 /** Programs are shared by every run of the same plan. */
@@ -48,6 +53,19 @@ export class ProgramCache {
   }
 }
 
+/** A slot for a run with nothing in the log yet. */
+export const emptySlot = (runId: RunId, jobId: string): RunSlot => ({
+  runId,
+  jobId,
+  stream: runStream(runId),
+  version: 0,
+  seen: new Set(),
+  sent: new Map(),
+  acked: new Set(),
+  cancelled: new Map(),
+  seals: emptySealBook(),
+});
+
 /** Folds a run's events into a slot: the machine state, the version and the ids seen. */
 export const foldRun = (
   runId: RunId,
@@ -56,17 +74,7 @@ export const foldRun = (
 ): RunSlot | undefined => {
   const first = events[0];
   if (!first) return undefined;
-  const slot: RunSlot = {
-    runId,
-    jobId: (first.data as { jobId?: string }).jobId ?? '',
-    stream: runStream(runId),
-    version: 0,
-    seen: new Set(),
-    sent: new Map(),
-    acked: new Set(),
-    cancelled: new Map(),
-    seals: emptySealBook(),
-  };
+  const slot = emptySlot(runId, (first.data as { jobId?: string }).jobId ?? '');
   for (const e of events) applyLogged(slot, e, programs);
   return slot;
 };

@@ -1,3 +1,4 @@
+import type { NewEvent } from '../../contracts/events/envelope.js';
 import type { RunId } from '../../contracts/ids.js';
 import type { InboundEvent } from '../messages.js';
 
@@ -10,4 +11,11 @@ import type { InboundEvent } from '../messages.js';
  */
 export interface RunInbox {
   deliver(runId: RunId, events: readonly InboundEvent[]): Promise<void>;
+  /**
+   * Starts a run whose stream does not exist yet with one append: `request` (its
+   * `run.requested`, and `run.forked` for a fork), then `started` and the commands it causes.
+   * Resolves once that append is durable. Optional: without it the scheduler records the
+   * request itself and delivers `run.started` (two appends).
+   */
+  launch?(runId: RunId, jobId: string, request: readonly NewEvent[], started: InboundEvent): Promise<void>;
 }

@@ -32,6 +32,25 @@ export const tickEvent = (
   meta: { producer, ...(data.runId !== undefined ? { correlationId: data.runId } : {}) },
 });
 
+/** The events a run's stream starts with: `run.requested`, and `run.forked` for a fork. */
+export const requestEvents = (
+  run: { requested: EventData<'run.requested'>; forked?: EventData<'run.forked'> },
+  at: number,
+  producer: string,
+): NewEvent[] => {
+  const events: NewEvent[] = [requestedEvent(run.requested, at, producer)];
+  if (run.forked) {
+    events.push({
+      id: `${run.requested.runId}/forked`,
+      type: 'run.forked',
+      at,
+      data: run.forked,
+      meta: { correlationId: run.requested.runId, producer },
+    });
+  }
+  return events;
+};
+
 /**
  * Writes a run request: first the job's run index (with the tick that caused it, if any, in
  * the same atomic append), then the run's own stream (`run.requested`, and `run.forked` for a
@@ -63,16 +82,7 @@ export const writeRunRequest = async (
     // A request with the same key was recorded first: its run is the answer; ours never exists.
     return { written: false, recorded, events: [] };
   }
-  const runEvents: NewEvent[] = [req];
-  if (opts.forked) {
-    runEvents.push({
-      id: `${requested.runId}/forked`,
-      type: 'run.forked',
-      at,
-      data: opts.forked,
-      meta: { correlationId: requested.runId, producer },
-    });
-  }
+  const runEvents = requestEvents(opts, at, producer);
   const run = await store.append(runStream(opts.runId), runEvents, {
     expectedVersion: NO_STREAM,
   });

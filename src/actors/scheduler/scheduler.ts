@@ -4,10 +4,12 @@ import type { EventData } from '../../contracts/events/catalog.js';
 import { isJobId, isRunId, parseRunId, type RunId } from '../../contracts/ids.js';
 import type { BusMessage, BusSubscription } from '../bus/bus.js';
 import { type SchedMessage, schedMessageSchema } from '../messages.js';
+import type { RunInbox } from '../runtime/run-inbox.js';
 import { WorkSet } from '../runtime/work-set.js';
 import { eventTypePattern, SCHED_QUEUE, schedSubject } from '../subjects.js';
 import { CronScheduler } from './cron-scheduler.js';
 import { findKeyedRequest, sameRequest } from './idempotency.js';
+import { launchRequested } from './launch-request.js';
 import type { PreparedRun, RunRequest } from './prepare-run.js';
 import { QueuePump } from './queue-pump.js';
 import { restoreRunIndex } from './restore.js';
@@ -137,6 +139,9 @@ export class Scheduler {
     }
     const runId = this.#o.ids.runId();
     const prepared = await this.#preparer.prepare(runId, req);
+    const launch = this.#o.inbox.launch?.bind(this.#o.inbox);
+    if (launch && !key && this.#verdict(prepared, false) === 'launch')
+      return this.#requestAndLaunch(prepared, req, launch);
     const { written, events, recorded } = await writeRunRequest(this.#o.store, {
       runId,
       requested: prepared.requested,
@@ -148,6 +153,37 @@ export class Scheduler {
       return this.#existing(sameRequest(recorded, key?.key ?? '', key?.requestHash ?? ''));
     this.#out.publishStored(prepared.spec.id, events);
     if (written) this.#admit(prepared, false);
+    return this.#accepted(prepared, req);
+  }
+
+  /**
+   * A request that starts at once, recorded with its start in one flush (`launchRequested`); the
+   * job's slot is taken first and given back if the request could not be recorded.
+   */
+  async #requestAndLaunch(
+    prepared: PreparedRun,
+    req: RunRequest,
+    launch: NonNullable<RunInbox['launch']>,
+  ): Promise<RunAccepted> {
+    this.#index.markActive(prepared.runId, prepared.spec.id);
+    try {
+      const jobEvents = await launchRequested(
+        this.#o.store,
+        { deliver: (id, facts) => this.#o.inbox.deliver(id, facts), launch },
+        prepared,
+        this.#o.clock.now(),
+        this.#producer,
+      );
+      this.#out.publishStored(prepared.spec.id, jobEvents);
+    } catch (e) {
+      this.runFinished(prepared.runId);
+      throw e;
+    }
+    return this.#accepted(prepared, req);
+  }
+
+  #accepted(prepared: PreparedRun, req: RunRequest): RunAccepted {
+    const { runId } = prepared;
     this.#o.log.info(
       { event: 'run.requested', runId, jobId: prepared.spec.id, trigger: req.trigger.kind },
       'run requested',
@@ -246,16 +282,20 @@ export class Scheduler {
     if (isRunId(id)) this.runFinished(id);
   }
 
-  /** Starts the run now, or queues it (FIFO) when its job is at its concurrency limit. */
-  #admit(prepared: PreparedRun, force: boolean): void {
+  #verdict(prepared: PreparedRun, force: boolean): 'launch' | 'queue' {
     const jobId = prepared.spec.id;
-    const verdict = admission({
+    return admission({
       force,
       active: this.#index.activeCount(jobId),
       concurrency: prepared.spec.runtime.concurrency,
       queued: this.#index.queue(jobId).length,
     });
-    if (verdict === 'launch') {
+  }
+
+  /** Starts the run now, or queues it (FIFO) when its job is at its concurrency limit. */
+  #admit(prepared: PreparedRun, force: boolean): void {
+    const jobId = prepared.spec.id;
+    if (this.#verdict(prepared, force) === 'launch') {
       this.#launch(prepared);
       return;
     }
