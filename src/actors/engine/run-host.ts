@@ -205,7 +205,7 @@ export class RunHost {
     if (toAppend.length === 0) return;
     await this.#o.beforeAppend?.(runId, decision.toAppend);
     // Dispatches caused by workers' answers only go out as soon as the append is committed,
-    // while it is flushed (decision 032); everything else waits for the flush.
+    // while it is flushed (decision 033); everything else waits for the flush.
     const early = !slot.request && batch.every((a) => a.from === 'bus') && decision.commands.some(isDispatch);
     let committed = false;
     const record = (result: AppendResult) => {
