@@ -9,7 +9,7 @@ import { WorkSet } from '../runtime/work-set.js';
 import { eventTypePattern, SCHED_QUEUE, schedSubject } from '../subjects.js';
 import { CronScheduler } from './cron-scheduler.js';
 import { findKeyedRequest, sameRequest } from './idempotency.js';
-import { launchRequested } from './launch-request.js';
+import { type LaunchOutcome, launchRequested } from './launch-request.js';
 import type { PreparedRun, RunRequest } from './prepare-run.js';
 import { QueuePump } from './queue-pump.js';
 import { restoreRunIndex } from './restore.js';
@@ -140,7 +140,7 @@ export class Scheduler {
     const runId = this.#o.ids.runId();
     const prepared = await this.#preparer.prepare(runId, req);
     const launch = this.#o.inbox.launch?.bind(this.#o.inbox);
-    if (launch && !key && this.#verdict(prepared, false) === 'launch')
+    if (launch && this.#verdict(prepared, false) === 'launch')
       return this.#requestAndLaunch(prepared, req, launch);
     const { written, events, recorded } = await writeRunRequest(this.#o.store, {
       runId,
@@ -166,19 +166,25 @@ export class Scheduler {
     launch: NonNullable<RunInbox['launch']>,
   ): Promise<RunAccepted> {
     this.#index.markActive(prepared.runId, prepared.spec.id);
+    let outcome: LaunchOutcome;
     try {
-      const jobEvents = await launchRequested(
+      outcome = await launchRequested(
         this.#o.store,
         { deliver: (id, facts) => this.#o.inbox.deliver(id, facts), launch },
         prepared,
         this.#o.clock.now(),
         this.#producer,
       );
-      this.#out.publishStored(prepared.spec.id, jobEvents);
     } catch (e) {
       this.runFinished(prepared.runId);
       throw e;
     }
+    if (!outcome.launched) {
+      this.runFinished(prepared.runId);
+      const key = req.idempotency;
+      return this.#existing(sameRequest(outcome.recorded, key?.key ?? '', key?.requestHash ?? ''));
+    }
+    this.#out.publishStored(prepared.spec.id, outcome.jobEvents);
     return this.#accepted(prepared, req);
   }
 
