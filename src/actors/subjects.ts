@@ -70,8 +70,17 @@ export type LilySubject =
 
 const root = (ns: string): string => `${SUBJECT_ROOT}.${assertNamespace(ns)}`;
 const idToken = (id: string | null): string => (id === null ? NO_ID_TOKEN : encodeSubjectToken(id));
+const encodedTypes = new Map<string, string>();
 /** `run.started` -> `run.started`; `a b.c` -> `a_0020b.c`: each dot-separated part encoded. */
-export const encodeEventType = (type: string): string => type.split('.').map(encodeSubjectToken).join('.');
+export const encodeEventType = (type: string): string => {
+  let encoded = encodedTypes.get(type);
+  if (encoded === undefined) {
+    encoded = type.split('.').map(encodeSubjectToken).join('.');
+    // Event types are a small closed set; anything else is encoded each time, not remembered.
+    if (encodedTypes.size < 256) encodedTypes.set(type, encoded);
+  }
+  return encoded;
+};
 export const decodeEventType = (tokens: readonly string[]): string =>
   tokens.map(decodeSubjectToken).join('.');
 

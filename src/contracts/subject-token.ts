@@ -7,9 +7,12 @@ import { LilyError } from './errors.js';
  * Working on code units (not code points) makes it total, lone surrogates included.
  */
 const PLAIN = /^[A-Za-z0-9-]$/;
+const ALL_PLAIN = /^[A-Za-z0-9-]+$/;
 
 export const encodeSubjectToken = (value: string): string => {
   if (value.length === 0) return '_';
+  // Ids (ULIDs, job ids) are usually plain already: one test instead of one per character.
+  if (ALL_PLAIN.test(value)) return value;
   let out = '';
   for (let i = 0; i < value.length; i++) {
     const ch = value[i] as string;
