@@ -301,7 +301,7 @@ export class Worker {
       artifacts: this.#o.artifacts,
       get signal(): AbortSignal {
         // AbortSignal.any of signals already aborted is aborted: made late, it is the same signal.
-        signal ??= AbortSignal.any(timeout ? [shutdown, cancel, timeout] : [shutdown, cancel]);
+        signal ??= AbortSignal.any(timeout ? [shutdown, cancel.signal, timeout] : [shutdown, cancel.signal]);
         return signal;
       },
       get log(): Logger {
