@@ -11,29 +11,23 @@ export const MAX_SUBJECT_LENGTH = 4096;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
 const FORBIDDEN = /[\s\u0000-\u001f\u007f]/;
 
-const tokensOf = (subject: string): string[] | undefined => {
-  if (subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH || FORBIDDEN.test(subject))
-    return undefined;
-  const tokens = subject.split('.');
-  return tokens.every((t) => t.length > 0) ? tokens : undefined;
-};
+/**
+ * One regular expression test per subject or pattern, no split: every publish checks its
+ * subject. A plain token is one or more characters, none of them `.`, a wildcard, whitespace or
+ * a control character.
+ */
+const PLAIN = '[^.*>\\s\\u0000-\\u001f\\u007f]+';
+const SUBJECT = new RegExp(`^${PLAIN}(?:\\.${PLAIN})*$`);
+const PATTERN_TOKEN = `(?:\\*|${PLAIN})`;
+const PATTERN = new RegExp(`^(?:${PATTERN_TOKEN}(?:\\.${PATTERN_TOKEN})*(?:\\.>)?|>)$`);
 
 /** A subject a message can be published to: no wildcards. */
-export const isValidSubject = (subject: string): boolean => {
-  const tokens = tokensOf(subject);
-  return tokens?.every((t) => !t.includes('*') && !t.includes('>')) ?? false;
-};
+export const isValidSubject = (subject: string): boolean =>
+  subject.length <= MAX_SUBJECT_LENGTH && SUBJECT.test(subject);
 
 /** A subscription pattern: `*` and `>` only as whole tokens, `>` only last. */
-export const isValidPattern = (pattern: string): boolean => {
-  const tokens = tokensOf(pattern);
-  if (tokens === undefined) return false;
-  return tokens.every((t, i) => {
-    if (t === '*') return true;
-    if (t === '>') return i === tokens.length - 1;
-    return !t.includes('*') && !t.includes('>');
-  });
-};
+export const isValidPattern = (pattern: string): boolean =>
+  pattern.length <= MAX_SUBJECT_LENGTH && PATTERN.test(pattern);
 
 /** A queue group name: non-empty, no whitespace, no wildcard characters. */
 export const isValidQueueName = (queue: string): boolean =>

@@ -24,33 +24,37 @@ export interface DispatchRef {
   executor: string;
 }
 
-/** The reference of an exec item, as the worker reads it off the dispatch. */
+/** The reference of an exec item, as the worker reads it off the dispatch (built without spreads: once per dispatch). */
 export const dispatchRefOf = (item: ExecItem): DispatchRef => {
-  const base = { runId: item.runId, jobId: item.jobId, stepId: item.data.stepId, attempt: item.data.attempt };
+  const { runId, jobId } = item;
+  const { stepId, attempt } = item.data;
   switch (item.kind) {
     case 'partition':
       return {
-        ...base,
-        dispatchId: partitionDispatchId(item.runId, item.data.stepId, item.data.attempt),
+        runId,
+        jobId,
+        stepId,
+        attempt,
+        dispatchId: partitionDispatchId(runId, stepId, attempt),
         kind: 'partition',
         executor: item.data.partitioner,
       };
     case 'gate':
       return {
-        ...base,
+        runId,
+        jobId,
+        stepId,
+        attempt,
         dispatchId: item.data.dispatchId,
         kind: 'gate',
         gateId: item.data.gateId,
         executor: item.data.executor,
       };
-    case 'step':
-      return {
-        ...base,
-        dispatchId: item.data.dispatchId,
-        ...(item.data.shard !== undefined
-          ? { kind: 'shard' as const, shard: item.data.shard }
-          : { kind: 'step' }),
-        executor: item.data.executor,
-      };
+    case 'step': {
+      const { dispatchId, shard, executor } = item.data;
+      return shard !== undefined
+        ? { runId, jobId, stepId, attempt, dispatchId, kind: 'shard', shard, executor }
+        : { runId, jobId, stepId, attempt, dispatchId, kind: 'step', executor };
+    }
   }
 };

@@ -121,9 +121,14 @@ export class SealVerifier {
   /**
    * Whether `seal` authorises exactly `item` at `now`: a valid signature, not expired, every
    * named field equal to the dispatch's, and the digest of the dispatch as received equal to
-   * the sealed one. Never throws.
+   * the sealed one. Never throws. `ref` is the item's reference when the caller has it.
    */
-  verify(item: ExecItem, seal: string | undefined, now: number): SealVerdict {
+  verify(
+    item: ExecItem,
+    seal: string | undefined,
+    now: number,
+    ref: DispatchRef = dispatchRefOf(item),
+  ): SealVerdict {
     if (seal === undefined || seal === '') return { ok: false, reason: 'unsealed' };
     const dot = seal.indexOf('.');
     if (dot <= 0 || seal.length > 65_536) return { ok: false, reason: 'malformed_seal' };
@@ -138,7 +143,6 @@ export class SealVerifier {
     if (!valid) return { ok: false, reason: 'bad_signature' };
     const claims = parseClaims(body);
     if (!claims) return { ok: false, reason: 'malformed_seal' };
-    const ref = dispatchRefOf(item);
     for (const [field, reason] of FIELD_CHECKS) {
       if (claims[field] !== ref[field]) return { ok: false, reason };
     }

@@ -204,12 +204,15 @@ export class Worker {
     }
     // A dispatch the run cancelled before it started here (the cancel overtook it) never runs.
     const cancelled = item.kind === 'partition' ? undefined : this.#cancels.reasonOf(dispatchId);
-    const facts =
+    const outcome =
       item.kind !== 'partition' && cancelled !== undefined
-        ? [cancelledFact(item, cancelled, this.#stamp())]
+        ? { started: [], end: cancelledFact(item, cancelled, this.#stamp()) }
         : await this.#execute(item, sealed, log, trace);
-    const replies = facts.map((f) => proveFact(sealed.replyKey, f));
-    // Recorded for re-sends; if the ledger cannot take them now, the run still gets them.
+    const end = proveFact(sealed.replyKey, outcome.end);
+    // The ledger records every reply, `step.started` included, for re-sends to a later copy of
+    // the dispatch; this one's `step.started` went out when the attempt began.
+    const replies = [...outcome.started, end];
+    // If the ledger cannot take them now, the run still gets them.
     await ledger
       ?.complete(dispatchId, replies)
       .catch((e) =>
@@ -218,7 +221,7 @@ export class Worker {
           'the dispatch ledger did not record the replies; sent anyway',
         ),
       );
-    this.#replies.send(item.runId, replies);
+    this.#replies.send(item.runId, [end]);
     return replies;
   }
 
@@ -229,7 +232,7 @@ export class Worker {
    * it), except an authentic one that expired: it is answered with a retryable failure.
    */
   #verify(item: ExecItem, ref: DispatchRef, log: Logger): Sealed | { refused: string } {
-    const verdict = this.#o.seals.verify(item, item.seal?.grant, this.#o.clock.now());
+    const verdict = this.#o.seals.verify(item, item.seal?.grant, this.#o.clock.now(), ref);
     let reason: string | undefined = verdict.ok ? undefined : verdict.reason;
     if (verdict.ok && item.kind === 'step' && verdict.claims.dryRun !== item.data.dryRun)
       reason = 'dry_run_mismatch';
@@ -268,27 +271,44 @@ export class Worker {
     return this.#o.catalog.executors.get(item.data.executor)?.sideEffects ?? 'external';
   }
 
+  /**
+   * Runs the dispatch: its `step.started` (proven) is sent as the attempt begins and returned
+   * with the fact that ends it (not yet proven). The executor's combined abort signal and its
+   * logger with the dispatch's ids are made when it first reads them (most never do).
+   */
   async #execute(
     item: ExecItem,
     sealed: Sealed,
     dispatchLog: Logger,
     trace: SpanContext | undefined,
-  ): Promise<InboundEvent[]> {
+  ): Promise<{ started: InboundEvent[]; end: InboundEvent }> {
     const dispatchId = dispatchIdOf(item);
     const started = performance.now();
     const request = toRequest(item);
     const timeout =
       request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs + 1_000);
     const cancel = this.#cancels.begin(dispatchId);
-    const signal = AbortSignal.any([this.#abort.signal, cancel, ...(timeout ? [timeout] : [])]);
-    const log = dispatchLog.child({ dispatchId, runId: item.runId });
+    const shutdown = this.#abort.signal;
+    let signal: AbortSignal | undefined;
+    let childLog: Logger | undefined;
+    const logOf = (): Logger => {
+      childLog ??= dispatchLog.child({ dispatchId, runId: item.runId });
+      return childLog;
+    };
     const ctx = {
       request,
       workspace: this.#o.workspace,
       artifacts: this.#o.artifacts,
-      signal,
-      log,
+      get signal(): AbortSignal {
+        // AbortSignal.any of signals already aborted is aborted: made late, it is the same signal.
+        signal ??= AbortSignal.any(timeout ? [shutdown, cancel.signal, timeout] : [shutdown, cancel.signal]);
+        return signal;
+      },
+      get log(): Logger {
+        return logOf();
+      },
       prepareCommand: (argv: readonly string[], env: Readonly<Record<string, string>>, cwd: string) => {
+        const log = logOf();
         const prepared = this.#o.commands.prepare({ argv, env, cwd }, log);
         try {
           checkSealedProgram(sealed.claims.programs, argv[0] ?? '', prepared.file);
@@ -327,23 +347,23 @@ export class Worker {
             'blueprint_execution_failed',
             `no partitioner ${item.data.partitioner} here`,
           );
-        return [plannedFact(item, await fn(ctx), this.#stamp())];
+        return { started: startedFact, end: plannedFact(item, await fn(ctx), this.#stamp()) };
       }
       const fn = this.#o.executors[item.data.executor];
       if (!fn)
         throw new RetryableStepError('blueprint_execution_failed', `no executor ${item.data.executor} here`);
       const result = await fn(ctx);
-      return [...startedFact, succeededFact(item, result, elapsed(), this.#stamp())];
+      return { started: startedFact, end: succeededFact(item, result, elapsed(), this.#stamp()) };
     } catch (e) {
       if (cancel.aborted && item.kind !== 'partition') {
         const reason = cancel.reason as CancelReason;
-        return [
-          ...startedFact,
-          cancelledFact(item, reason, this.#stamp(), { error: e, durationMs: elapsed() }),
-        ];
+        return {
+          started: startedFact,
+          end: cancelledFact(item, reason, this.#stamp(), { error: e, durationMs: elapsed() }),
+        };
       }
       const end = timeout?.aborted ? 'step_timeout' : failureEndReason(e, this.#abort.signal.aborted);
-      return [...startedFact, failureFact(item, e, elapsed(), this.#stamp(), end)];
+      return { started: startedFact, end: failureFact(item, e, elapsed(), this.#stamp(), end) };
     } finally {
       this.#cancels.end(dispatchId);
     }
