@@ -16,14 +16,15 @@ export interface AppendOptions {
   /** Default `ANY`. Checked atomically with the write. */
   expectedVersion?: ExpectedVersion;
   /**
-   * Called once the batch is committed (other readers see it) and before it is known to be
-   * durable; never for a refused or deduplicated batch. The append itself still resolves only
-   * once the batch is durable. What a caller does here must be safe to lose with the batch
-   * (a crash before the flush): the run host publishes dispatches that replay derives again.
-   * An adapter may call it just before resolving (in memory there is no flush to overlap).
+   * Called once the batch has passed every check (ids, schemas, the expected version, inside the
+   * write transaction) and is written into a transaction that commits unless the process dies
+   * or the storage fails (then the append rejects), before it is durable; never for a refused or
+   * deduplicated batch. The append itself still resolves only once the batch is durable. What a
+   * caller does here must be safe to lose with the batch: the run host publishes dispatches that
+   * replay derives again (decision 033). In memory it is called just before the append resolves.
    * A throw from it is ignored.
    */
-  onCommitted?: (result: AppendResult) => void;
+  onWritten?: (result: AppendResult) => void;
 }
 
 export interface AppendResult {

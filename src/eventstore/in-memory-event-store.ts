@@ -76,9 +76,9 @@ export const createInMemoryEventStore = (): EventStore => {
       const stored = write(stream, batch);
       if (stored.length > 0) queueMicrotask(() => notifier.notify());
       const result = { stream, events: stored, version: version + stored.length, deduplicated: false };
-      if (stored.length > 0 && options.onCommitted) {
+      if (stored.length > 0 && options.onWritten) {
         try {
-          options.onCommitted(result);
+          options.onWritten(result);
         } catch {
           // The caller's hook; the append stands either way.
         }

@@ -105,23 +105,25 @@ const osError = async (e: unknown): Promise<unknown> => {
  * `{what}`, and nothing is left to crash the process: when a commit fails, lmdb-js also rejects
  * promises no caller holds (the event-turn batch's commit promise and `error.commitError`,
  * which carries the OS error), so they are handled here. The transaction is all or nothing.
- * `onCommitted` runs between the commit (visible to readers) and the flush (durable): work
- * that may overlap the fsync goes there (a throw from it is ignored).
+ * `onWritten` runs inside the transaction, right after `write` (lmdb-js reports a commit only
+ * once its fsync is done, so this is the last moment before the commit and the flush): work
+ * that may overlap them goes there (a throw from it is ignored).
  */
 export const durableWrite = async <T>(
   root: RootDatabase,
   what: string,
   write: () => T,
-  onCommitted?: (result: T) => void,
+  onWritten?: (result: T) => void,
 ): Promise<T> => {
   try {
     const result = await root.childTransaction(() => {
       // `committed` is, at this point, the commit promise of the batch this transaction is in.
       root.committed.then(undefined, ignore);
-      return write();
+      const written = write();
+      if (onWritten) callSafely(onWritten, written);
+      return written;
     });
     probe('lmdb.committed', what);
-    if (onCommitted) callSafely(onCommitted, result as T);
     await root.flushed;
     return result as T;
   } catch (e) {

@@ -154,7 +154,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
       probe('append.start', stream);
       const batch = prepareBatch(stream, batchIn);
       probe('append.validated', stream);
-      const committed = o.onCommitted;
+      const onWritten = o.onWritten;
       const outcome: AppendOutcome = await durableWrite(
         root,
         'append',
@@ -164,9 +164,9 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
           probe('append.written', stream);
           return written;
         },
-        committed &&
+        onWritten &&
           ((out) => {
-            if (!('refused' in out) && !out.deduplicated && out.events.length > 0) committed(out);
+            if (!('refused' in out) && !out.deduplicated && out.events.length > 0) onWritten(out);
           }),
       );
       if ('refused' in outcome) throw toLilyError(outcome.refused);

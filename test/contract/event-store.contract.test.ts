@@ -210,41 +210,34 @@ describe.each(EVENT_STORE_FACTORIES)('EventStore contract: $name', (factory) => 
     });
   });
 
-  describe('onCommitted', () => {
-    it('is called once with the stored result, readable then, before the append resolves', async () => {
-      const seen: { version: number; ids: string[]; readable: number; resolved: boolean }[] = [];
+  describe('onWritten', () => {
+    it('is called once with the stored result before the append resolves', async () => {
+      const seen: { version: number; ids: string[]; resolved: boolean }[] = [];
       let resolved = false;
-      const appending = store.append('run/c', evs('c', 2), {
+      const result = await store.append('run/c', evs('c', 2), {
         expectedVersion: NO_STREAM,
-        onCommitted: (r) => {
-          seen.push({ version: r.version, ids: r.events.map((e) => e.id), readable: -1, resolved });
-          // What is committed is visible to readers before it is flushed.
-          void store.streamVersion('run/c').then((v) => {
-            const last = seen[seen.length - 1];
-            if (last) last.readable = v;
-          });
+        onWritten: (r) => {
+          seen.push({ version: r.version, ids: r.events.map((e) => e.id), resolved });
         },
       });
-      const result = await appending;
       resolved = true;
-      expect(seen).toHaveLength(1);
-      expect(seen[0]).toMatchObject({ version: 2, ids: result.events.map((e) => e.id), resolved: false });
-      await until(() => seen[0]?.readable === 2);
+      expect(seen).toEqual([{ version: 2, ids: result.events.map((e) => e.id), resolved: false }]);
+      expect(await store.streamVersion('run/c')).toBe(2);
     });
 
     it('is not called for a refused or a deduplicated batch, and a throw from it is ignored', async () => {
       const calls: string[] = [];
-      const onCommitted = () => {
+      const onWritten = () => {
         calls.push('called');
         throw new Error('hook failed');
       };
       const batch = evs('d', 2);
-      const first = await store.append('run/d', batch, { onCommitted });
+      const first = await store.append('run/d', batch, { onWritten });
       expect(first.version).toBe(2);
       expect(calls).toEqual(['called']);
-      const again = await store.append('run/d', batch, { onCommitted });
+      const again = await store.append('run/d', batch, { onWritten });
       expect(again.deduplicated).toBe(true);
-      expect(await codeOf(store.append('run/d', [ev('d9')], { expectedVersion: 0, onCommitted }))).toBe(
+      expect(await codeOf(store.append('run/d', [ev('d9')], { expectedVersion: 0, onWritten }))).toBe(
         'eventstore_version_conflict',
       );
       expect(calls).toEqual(['called']);

@@ -204,12 +204,12 @@ export class RunHost {
     const toAppend = slot.request ? [...slot.request, ...decision.toAppend] : decision.toAppend;
     if (toAppend.length === 0) return;
     await this.#o.beforeAppend?.(runId, decision.toAppend);
-    // Dispatches caused by workers' answers only go out as soon as the append is committed,
-    // while it is flushed (decision 033); everything else waits for the flush.
+    // Dispatches caused by workers' answers go out as soon as the batch is written into its
+    // transaction, while it commits and flushes (decision 033); everything else waits for the flush.
     const early = !slot.request && batch.every((a) => a.from === 'bus') && decision.commands.some(isDispatch);
-    let committed = false;
+    let recorded = false;
     const record = (result: AppendResult) => {
-      committed = true;
+      recorded = true;
       delete slot.request;
       recordAppended(slot, decision.next, result.version, toAppend);
       observer?.appended(slot, result.events);
@@ -219,15 +219,15 @@ export class RunHost {
         expectedVersion: slot.version,
         ...(early
           ? {
-              onCommitted: (r: AppendResult) => {
+              onWritten: (r: AppendResult) => {
                 record(r);
                 publishCommands(this.#out, slot, decision.commands.filter(isDispatch));
               },
             }
           : {}),
       });
-      const publishedEarly = committed;
-      if (!committed) record(result);
+      const publishedEarly = recorded;
+      if (!recorded) record(result);
       publishEvents(this.#o.bus, this.#o.ns, slot.jobId, runId, result.events);
       publishCommands(
         this.#out,
@@ -236,8 +236,8 @@ export class RunHost {
       );
       if (slot.state && slot.state.status !== 'running') this.#retire(slot);
     } catch (e) {
-      // Committed but not flushed, or conflicting: what is in memory is not what is durable.
-      if (committed || isVersionConflict(e)) this.#slots.delete(runId);
+      // Written but not durable, or conflicting: what is in memory is not what is durable.
+      if (recorded || isVersionConflict(e)) this.#slots.delete(runId);
       if (isVersionConflict(e) && !retried) {
         // Someone else appended (another host, the CLI): reload from the log and decide again.
         return this.#process(runId, batch, true);

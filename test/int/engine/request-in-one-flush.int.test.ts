@@ -16,7 +16,7 @@ bindings:
 
 /**
  * A store whose appends are durable only when the test says: `append` commits at once (the
- * batch is visible, `onCommitted` runs), then waits for `flushOne()` before it resolves. Every
+ * batch is written, `onWritten` runs), then waits for `flushOne()` before it resolves. Every
  * commit and every flush goes into `trace`, beside what the bus carried.
  */
 const heldStore = (trace: string[]) => {
@@ -29,9 +29,9 @@ const heldStore = (trace: string[]) => {
       const types = events.map((e) => e.type).join(',');
       const result = await inner.append(stream, events, {
         ...o,
-        onCommitted: (r) => {
+        onWritten: (r) => {
           trace.push(`commit ${name} ${types}`);
-          o.onCommitted?.(r);
+          o.onWritten?.(r);
         },
       });
       await new Promise<void>((resolve) => waiting.push(resolve));
