@@ -35,7 +35,9 @@ type Kind =
   | 'append.txn'
   | 'append.written'
   | 'append.committed'
-  | 'append.end';
+  | 'append.end'
+  /** The end of an append whose dispatch left before its flush, reached after the answer came back. */
+  | 'append.end.overlapped';
 
 export const SEGMENTS = [
   'request: client → engine (NATS)',
@@ -47,6 +49,8 @@ export const SEGMENTS = [
   'append: commit and fsync (write thread)',
   'append: resolve after the flush',
   'outbox: publish events and commands',
+  'outbox: dispatch before the flush',
+  'append: commit and fsync left once the answer is back (overlapped)',
   'scheduler → run host (NATS, in-engine hop)',
   'run host: decode, validate, decide',
   'dispatch: NATS hops to the worker and back',
@@ -71,6 +75,10 @@ const label = (a: Kind, b: Kind): string => {
   if (phase) return phase;
   if (a === 'client.send' && b === 'recv.sched') return 'request: client → engine (NATS)';
   if (a === 'recv.sched' && b === 'append.start') return 'admission: load job, prepare run';
+  if (a === 'append.written' && b === 'pub.exec') return 'outbox: dispatch before the flush';
+  if (a === 'recv.in' && b === 'append.end.overlapped')
+    return 'append: commit and fsync left once the answer is back (overlapped)';
+  if (a === 'append.end.overlapped' && b === 'append.start') return 'run host: decode, validate, decide';
   if (a === 'append.end' && b === 'append.start') return 'scheduler: between its two appends';
   if (a === 'append.end' && b.startsWith('pub.')) return 'outbox: publish events and commands';
   if (a.startsWith('pub.') && b.startsWith('pub.')) return 'outbox: publish events and commands';
@@ -120,10 +128,34 @@ interface Link {
 export const chainOf = (points: readonly Point[], w: RunWindow): Link[] => {
   const chain: Link[] = [];
   let inAppend = false;
+  // A dispatch published inside an append (before its flush): the round trip and the flush
+  // overlap; the chain follows the dispatch, and the flush only for what is left of it once the
+  // answer is back.
+  let overlap: { answered: boolean; ended: boolean } | undefined;
   for (const p of points) {
     if (p.t < w.t0 || p.t > w.t1) continue;
     const kind = kindOf(p, w.runId);
     if (kind === undefined) continue;
+    if (overlap) {
+      if (kind === 'recv.in' && !overlap.answered) {
+        overlap.answered = true;
+        chain.push({ t: p.t, kind });
+        if (overlap.ended) overlap = undefined;
+      } else if (kind === 'append.end' && inAppend) {
+        inAppend = false;
+        overlap.ended = true;
+        if (overlap.answered) {
+          chain.push({ t: p.t, kind: 'append.end.overlapped' });
+          overlap = undefined;
+        }
+      }
+      continue;
+    }
+    if (kind === 'pub.exec' && inAppend && chain.at(-1)?.kind === 'append.written') {
+      chain.push({ t: p.t, kind });
+      overlap = { answered: false, ended: false };
+      continue;
+    }
     const appendPhase = kind.startsWith('append.');
     if (inAppend !== appendPhase && kind !== 'append.start') continue; // off the chain
     if (kind === 'append.start') {

@@ -64,6 +64,46 @@ describe('latency budget analysis', () => {
     expect(b.projector.p50Ms).toBeCloseTo(3);
   });
 
+  it('follows a dispatch published before its append is flushed, and the flush only for what is left', () => {
+    const step = (t: number, flushMs: number): Point[] => [
+      p(t, 'append.start', `run/${RUN}`),
+      p(t + 0.1, 'append.validated', `run/${RUN}`),
+      p(t + 0.2, 'append.txn', `run/${RUN}`),
+      p(t + 0.3, 'append.written', `run/${RUN}`),
+      p(t + 0.4, 'bus.pub', 'lily.default.cmd.exec.echo'),
+      p(t + 0.3 + flushMs, 'lmdb.committed', 'append'),
+      p(t + 0.3 + flushMs, 'append.end', `run/${RUN}`),
+    ];
+    const points: Point[] = [
+      p(0, 'client.send'),
+      p(0.5, 'bus.recv', 'lily.default.cmd.sched'),
+      ...append(1, `run/${RUN}`),
+      p(2.5, 'bus.pub', 'lily.default.cmd.exec.echo'),
+      p(3.5, 'bus.recv', `lily.default.in.${RUN}`),
+      // The answer comes back (at 5.4) before the flush ends (5.6).
+      ...step(4, 1.3),
+      p(5.4, 'bus.recv', `lily.default.in.${RUN}`),
+      // The flush ends (at 6.5) before the answer (at 7.2).
+      ...step(6, 0.5),
+      p(7.2, 'bus.recv', `lily.default.in.${RUN}`),
+      ...append(8, `run/${RUN}`),
+      p(9.6, 'bus.pub', `lily.default.evt.w3.${RUN}.run.completed`),
+      p(10, 'client.completed', RUN),
+    ].sort((a, b) => a.t - b.t);
+    const w: Point[] = [0, 10, 20].flatMap((t) => [
+      p(t, 'bus.recv', 'lily.default.cmd.exec.echo'),
+      p(t + 0.5, 'bus.pub', `lily.default.in.${RUN}`),
+    ]);
+    const b = analyzeBudget(points, w, [{ runId: RUN, t0: 0, t1: 10 }]);
+    expect(b.coverage).toBe(1);
+    const ms = (name: string) => b.segments.find((s) => s.name === name)?.meanMs;
+    expect(ms('outbox: dispatch before the flush')).toBeCloseTo(0.2);
+    expect(ms('append: commit and fsync left once the answer is back (overlapped)')).toBeCloseTo(0.2);
+    expect(ms('worker: receive, execute, reply')).toBeCloseTo(1.5);
+    expect(b.segments.every((s) => !s.name.startsWith('other'))).toBe(true);
+    expect(b.segments.reduce((a, s) => a + s.meanMs, 0)).toBeCloseTo(10);
+  });
+
   it('times each dispatch in the worker to its first reply', () => {
     expect(workerDispatchTimes(worker)).toEqual([expect.closeTo(0.8)]);
     const lost = workerDispatchTimes([
