@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { LilyError } from '../errors.js';
+import { eventJsonObjectSchema as jsonObjectSchema, eventJsonSchema as jsonSchema } from './event-json.js';
 import {
   artifactRefSchema,
   dispatchRefSchema,
   errorInfoSchema,
-  jsonObjectSchema,
-  jsonSchema,
   runEnvelopeSchema,
   stepRefSchema,
 } from './shared-schemas.js';
