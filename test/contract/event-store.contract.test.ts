@@ -53,6 +53,14 @@ describe.each(EVENT_STORE_FACTORIES)('EventStore contract: $name', (factory) => 
       expect(await store.lastPosition()).toBe(3);
     });
 
+    it('stores the fields of an event in one order (the order LMDB has always encoded them in)', async () => {
+      await store.append('run/k', evs('k', 2));
+      await store.append('run/k', evs('k2', 1));
+      for (const e of await store.readAll()) {
+        expect(Object.keys(e)).toEqual(['id', 'type', 'at', 'data', 'meta', 'stream', 'seq', 'pos']);
+      }
+    });
+
     it('stores the schema output: defaults filled in, meta without undefined fields', async () => {
       const e = {
         ...ev('x'),
