@@ -1,5 +1,5 @@
 import { LilyError } from '../contracts/errors.js';
-import { validateEventData } from '../contracts/events/catalog.js';
+import { isValidatedEventData, validateEventData } from '../contracts/events/catalog.js';
 import type { EventMeta, NewEvent, StoredEvent } from '../contracts/events/envelope.js';
 import { parseEventId } from '../contracts/ids.js';
 import { type AppendResult, checkExpectedVersion, type ExpectedVersion } from './event-store.js';
@@ -34,8 +34,9 @@ const cleanMeta = (meta: EventMeta): EventMeta => {
 
 /**
  * Validates a batch before anything is written: stream name, ids (unique within the batch),
- * times, and each event's data against its type's schema. Returns the events as they will be
- * stored (the schema's output, so defaults are filled in; meta without undefined fields).
+ * times, and each event's data against its type's schema, unless it is that schema's output
+ * already (`isValidatedEventData`). Returns the events as they will be stored (the schema's
+ * output, so defaults are filled in; meta without undefined fields).
  */
 export const prepareBatch = (stream: string, events: readonly NewEvent[]): NewEvent[] => {
   assertStreamName(stream);
@@ -55,7 +56,8 @@ export const prepareBatch = (stream: string, events: readonly NewEvent[]): NewEv
         field: 'at',
       });
     }
-    const data = validateEventData(e.type, e.data);
+    // Data the run host already validated (the catalog's own output for this type) is kept.
+    const data = isValidatedEventData(e.type, e.data) ? e.data : validateEventData(e.type, e.data);
     return { id, type: e.type, at: e.at, data, meta: cleanMeta(e.meta) };
   });
 };

@@ -89,27 +89,33 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   };
   const lastPos = (): number => readOrCorrupt(file, 'the log position', () => meta.get('pos') ?? 0);
 
-  const writeBatch = (stream: string, batch: NewEvent[], expected: AppendOptions['expectedVersion']) => {
-    const version = heads.get(stream) ?? 0;
-    const existing = batch.map((e) => {
+  /** The stored events with the ids of `batch` (none when the stream has no events yet). */
+  const findExisting = (stream: string, batch: NewEvent[], version: number) =>
+    batch.map((e) => {
+      if (version === 0) return undefined;
       const pos = eventIds.get([stream, e.id]);
       return pos === undefined ? undefined : events.get(pos);
     });
+
+  const writeBatch = (stream: string, batch: NewEvent[], expected: AppendOptions['expectedVersion']) => {
+    const version = heads.get(stream) ?? 0;
     let dedupe: AppendResult | undefined;
     try {
-      dedupe = resolveBatch(stream, batch, existing, expected ?? ANY, version);
+      dedupe = resolveBatch(stream, batch, findExisting(stream, batch, version), expected ?? ANY, version);
     } catch (refused) {
       return { refused };
     }
     if (dedupe) return dedupe;
     const base = lastPos();
-    const stored = batch.map(
-      (e, i): StoredEvent => ({ ...e, stream, seq: version + i + 1, pos: base + i + 1 }),
-    );
-    for (const e of stored) {
+    const stored: StoredEvent[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const { id, type, at, data, meta } = batch[i] as NewEvent;
+      // The fields in the order the log has always stored them (msgpack keeps key order).
+      const e: StoredEvent = { id, type, at, data, meta, stream, seq: version + i + 1, pos: base + i + 1 };
       events.put(e.pos, e);
       streamIndex.put([stream, e.seq], e.pos);
-      eventIds.put([stream, e.id], e.pos);
+      eventIds.put([stream, id], e.pos);
+      stored.push(e);
     }
     if (stored.length > 0) {
       heads.put(stream, version + stored.length);

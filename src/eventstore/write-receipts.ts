@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson } from '../contracts/canonical-json.js';
 import { LilyError } from '../contracts/errors.js';
@@ -57,14 +57,19 @@ export const renderReceiptFiles = (events: readonly StoredEvent[]) => {
  * bounded the whole engine's throughput). A crash of the process loses nothing (the page cache
  * survives it); after a power loss `lily runs receipt --rebuild` rewrites any that were lost.
  */
-const writeFresh = async (path: string, text: string): Promise<void> => {
-  const handle = await open(path, 'wx', PRIVATE_FILE_MODE);
-  try {
-    await handle.writeFile(text);
-  } finally {
-    await handle.close();
-  }
-};
+const writeFresh = (path: string, text: string): Promise<void> =>
+  writeFile(path, text, { flag: 'wx', mode: PRIVATE_FILE_MODE });
+
+/** Renames `from` to `to`; false when `to` is a directory that is not empty (nothing renamed). */
+const renameOnto = (from: string, to: string): Promise<boolean> =>
+  rename(from, to).then(
+    () => true,
+    (e: unknown) => {
+      const code = (e as { code?: string }).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+      throw e;
+    },
+  );
 
 /**
  * Writes `run_receipt.json`, `summary.md` and `events.jsonl` for one run's events into
@@ -85,14 +90,17 @@ export const writeReceipts = async (
   const temp = join(parent, `.tmp-${suffix}`);
   await mkdir(temp, { recursive: true, mode: PRIVATE_DIR_MODE });
   try {
-    for (const [name, text] of Object.entries(files)) await writeFresh(join(temp, name), text);
-    const old = join(parent, `.old-${suffix}`);
-    const hadOld = await rename(dir, old).then(
-      () => true,
-      () => false,
-    );
-    await rename(temp, dir);
-    if (hadOld) await rm(old, { recursive: true, force: true });
+    await Promise.all(Object.entries(files).map(([name, text]) => writeFresh(join(temp, name), text)));
+    // A first projection: one rename. A rebuild: the old directory is swapped out, then removed.
+    if (!(await renameOnto(temp, dir))) {
+      const old = join(parent, `.old-${suffix}`);
+      const hadOld = await rename(dir, old).then(
+        () => true,
+        () => false,
+      );
+      await rename(temp, dir);
+      if (hadOld) await rm(old, { recursive: true, force: true });
+    }
   } catch (e) {
     await rm(temp, { recursive: true, force: true });
     throw new LilyError('eventstore_unavailable', `cannot write receipts to ${dir}`, { dir }, { cause: e });

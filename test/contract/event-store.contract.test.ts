@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../../src/contracts/errors.js';
+import { validateEventData } from '../../src/contracts/events/catalog.js';
 import type { StoredEvent } from '../../src/contracts/events/envelope.js';
 import {
   ANY,
@@ -50,6 +51,14 @@ describe.each(EVENT_STORE_FACTORIES)('EventStore contract: $name', (factory) => 
       expect(await store.streamVersion('run/b')).toBe(1);
       expect(await store.streamVersion('run/none')).toBe(0);
       expect(await store.lastPosition()).toBe(3);
+    });
+
+    it('stores the fields of an event in one order (the order LMDB has always encoded them in)', async () => {
+      await store.append('run/k', evs('k', 2));
+      await store.append('run/k', evs('k2', 1));
+      for (const e of await store.readAll()) {
+        expect(Object.keys(e)).toEqual(['id', 'type', 'at', 'data', 'meta', 'stream', 'seq', 'pos']);
+      }
     });
 
     it('stores the schema output: defaults filled in, meta without undefined fields', async () => {
@@ -257,6 +266,19 @@ describe.each(EVENT_STORE_FACTORIES)('EventStore contract: $name', (factory) => 
       expect(await store.streamVersion('run/x')).toBe(0);
       expect(await store.lastPosition()).toBe(0);
       expect(await store.listStreams()).toEqual([]);
+    });
+
+    it('keeps data the catalog validated, and checks again what it validated for another type', async () => {
+      const checked = validateEventData('timer.fired', { timerId: 't', firedAt: 5 });
+      const kept = await store.append('run/v', [{ ...ev('v1'), type: 'timer.fired', data: checked }]);
+      expect(kept.events[0]?.data).toEqual({ timerId: 't', firedAt: 5 });
+      const otherType = validateEventData('timer.cancelled', { timerId: 't' });
+      const asFired = { ...ev('v2'), type: 'timer.fired' as const, data: otherType };
+      expect(await codeOf(store.append('run/v', [asFired]))).toBe('event_data_invalid');
+      const lookalike = { ...checked, firedAt: 'soon' };
+      const forged = { ...ev('v3'), type: 'timer.fired' as const, data: lookalike };
+      expect(await codeOf(store.append('run/v', [forged]))).toBe('event_data_invalid');
+      expect(await store.streamVersion('run/v')).toBe(1);
     });
   });
 

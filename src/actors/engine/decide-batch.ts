@@ -66,14 +66,15 @@ type Step =
   | { kind: 'skip' }
   | { kind: 'stale'; reason: string }
   | { kind: 'refuse'; reason: string; error?: unknown }
-  | { kind: 'apply'; t: Transition; next: SlotProgress };
+  | { kind: 'apply'; t: Transition; next: SlotProgress; fact: InboundEvent };
 
 /** Feeds one fact to the machine: the transition, or why the fact is skipped or refused. */
 const step = (arrival: Arrival, at: number, cur: SlotProgress, ctx: DecideContext): Step => {
-  const inbound = arrival.fact;
-  if (!INBOUND_EVENT_TYPES.has(inbound.type)) return { kind: 'refuse', reason: 'not_a_run_fact' };
+  if (!INBOUND_EVENT_TYPES.has(arrival.fact.type)) return { kind: 'refuse', reason: 'not_a_run_fact' };
+  let inbound: InboundEvent;
   try {
-    validateEventData(inbound.type, inbound.data);
+    // The machine and the append get the validated data: the store does not parse it again.
+    inbound = { ...arrival.fact, data: validateEventData(arrival.fact.type, arrival.fact.data) };
   } catch (error) {
     return { kind: 'refuse', reason: 'schema_invalid', error };
   }
@@ -90,11 +91,11 @@ const step = (arrival: Arrival, at: number, cur: SlotProgress, ctx: DecideContex
       const started = inbound.data as NonNullable<RunSlot['started']>;
       const program = ctx.programFor(started.plan as never, started.planHash);
       const t = program.start(event);
-      return { kind: 'apply', t, next: { state: t.state, program, started } };
+      return { kind: 'apply', t, next: { state: t.state, program, started }, fact: inbound };
     }
     if (!cur.program || !cur.state) return { kind: 'refuse', reason: 'run_not_started' };
     const t = cur.program.apply(cur.state, event);
-    return { kind: 'apply', t, next: { ...cur, state: t.state } };
+    return { kind: 'apply', t, next: { ...cur, state: t.state }, fact: inbound };
   } catch (error) {
     return { kind: 'refuse', reason: 'fact_invalid', error };
   }
@@ -167,7 +168,7 @@ export const decideBatch = (
       out.ignored.push({ inbound, reason: 'no_change' });
       continue;
     }
-    out.toAppend.push(...recorded(inbound, s.t.commands, slot.runId, ctx));
+    out.toAppend.push(...recorded(s.fact, s.t.commands, slot.runId, ctx));
     out.commands.push(...s.t.commands);
     out.next = s.next;
     if (s.t.state.status !== 'running') break;

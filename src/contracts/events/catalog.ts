@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { LilyError } from '../errors.js';
+import { eventJsonObjectSchema as jsonObjectSchema, eventJsonSchema as jsonSchema } from './event-json.js';
 import {
   artifactRefSchema,
   dispatchRefSchema,
   errorInfoSchema,
-  jsonObjectSchema,
-  jsonSchema,
   runEnvelopeSchema,
   stepRefSchema,
 } from './shared-schemas.js';
@@ -299,7 +298,19 @@ export const EVENT_TYPES = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];
 export const isEventType = (t: unknown): t is EventType =>
   typeof t === 'string' && Object.hasOwn(EVENT_DATA_SCHEMAS, t);
 
-/** Validates an event's data against its type; throws `event_type_unknown` / `event_data_invalid`. */
+/**
+ * The data objects `validateEventData` returned, with the type each was validated as. Only this
+ * module adds to it, and only the schema's own output (a fresh object), so a caller cannot make
+ * data look validated: it can only hand back what validation produced.
+ */
+const validated = new WeakMap<object, EventType>();
+
+/**
+ * Validates an event's data against its type; throws `event_type_unknown` / `event_data_invalid`.
+ * Returns the schema's output (defaults filled in): a new object, which `isValidatedEventData`
+ * then recognizes, so a later stage (the store's append) need not parse it again. Do not
+ * mutate the returned data.
+ */
 export const validateEventData = <T extends EventType>(type: string, data: unknown): EventData<T> => {
   if (!isEventType(type)) {
     throw new LilyError('event_type_unknown', `unknown event type ${JSON.stringify(type)}`, { type });
@@ -311,5 +322,12 @@ export const validateEventData = <T extends EventType>(type: string, data: unkno
       issues: result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
     });
   }
+  if (typeof result.data === 'object' && result.data !== null && result.data !== data) {
+    validated.set(result.data, type);
+  }
   return result.data as EventData<T>;
 };
+
+/** True when `data` is an object `validateEventData` returned for exactly this `type`. */
+export const isValidatedEventData = (type: string, data: unknown): boolean =>
+  typeof data === 'object' && data !== null && validated.get(data) === type;

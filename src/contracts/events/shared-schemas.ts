@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { jsonObjectSchema, jsonSchema } from '../json.js';
+import { eventJsonSchema } from './event-json.js';
 
 export const errorInfoSchema = z.object({
   code: z.string(),
@@ -31,8 +32,8 @@ export type ArtifactRef = z.infer<typeof artifactRefSchema>;
 export const runEnvelopeSchema = z.object({
   status: z.enum(['succeeded', 'failed', 'cancelled']),
   artifacts: z.array(artifactRefSchema),
-  references: z.record(z.string(), jsonSchema),
-  payload: jsonSchema,
+  references: z.record(z.string(), eventJsonSchema),
+  payload: eventJsonSchema,
 });
 /**
  * A run's result (seed 002), carried by `run.completed` and embedded in the receipt: `status`,
