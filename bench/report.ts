@@ -8,16 +8,24 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { beforeAfter } from './report-compare.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: bench JSON is loosely shaped
 type J = Record<string, any>;
-const file = process.argv[2];
-if (!file) {
-  process.stderr.write('usage: tsx bench/report.ts <bench.json>\n');
+const args = process.argv.slice(2);
+const beforeAt = args.indexOf('--before');
+const beforeFile = beforeAt >= 0 ? args[beforeAt + 1] : undefined;
+const file = args.find((a, i) => !a.startsWith('--') && i !== beforeAt + 1);
+if (!file || (beforeAt >= 0 && !beforeFile)) {
+  process.stderr.write('usage: tsx bench/report.ts <bench.json> [--before <earlier bench.json>]\n');
   process.exit(2);
 }
-const text = readFileSync(file, 'utf8');
-const report = JSON.parse(text.slice(text.indexOf('{'))) as J;
+const readReport = (f: string): J => {
+  const text = readFileSync(f, 'utf8');
+  return JSON.parse(text.slice(text.indexOf('{'))) as J;
+};
+const report = readReport(file);
+const before = beforeFile ? readReport(beforeFile) : undefined;
 const s = report.sections as J;
 const docs = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs');
 
@@ -369,6 +377,7 @@ To redo it:
 \`\`\`sh
 npm run bench -- --peers > /tmp/bench.json   # JSON report on stdout, progress on stderr
 npx tsx bench/report.ts /tmp/bench.json       # rewrites this page and benchmarks.svg
+# with --before bench/baselines/<file>.json: a before/after section against an earlier report
 \`\`\`
 
 ![W3 throughput](benchmarks.svg)
@@ -381,7 +390,15 @@ ${peerTable}
 
 ${peerNote}
 
-## Latency budget: where each millisecond of one W3 run goes
+${
+  before
+    ? `## Before and after
+
+${beforeAfter(before, report, { before: before.label ?? 'before', after: report.label ?? 'after' })}
+
+`
+    : ''
+}## Latency budget: where each millisecond of one W3 run goes
 
 One W3 run at a time, ${n(b.runs)} runs, with every probe on (src/contracts/probe.ts: an append's
 phases, each bus publish and delivery, the projector; off by default, one branch each). The

@@ -8,6 +8,7 @@
  * right after the pipeline section, so Lily and its peer are measured in the same sitting.
  * Every section records the load average before and after it (the machine may be shared).
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,6 +38,14 @@ if (peers) {
   files.splice(at < 0 ? files.length : at + 1, 0, ...peerFiles);
 }
 
+/** The commit measured (short hash, with `+` when the tree has changes), or `unknown`. */
+const commit = (): string => {
+  const git = (...a: string[]) => spawnSync('git', a, { cwd: here, encoding: 'utf8' });
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (head.status !== 0) return 'unknown';
+  const dirty = git('status', '--porcelain', '--untracked-files=no').stdout.trim() !== '';
+  return `${head.stdout.trim()}${dirty ? '+' : ''}`;
+};
 const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
 const report: Record<string, unknown> = {
   machine: {
@@ -48,6 +57,7 @@ const report: Record<string, unknown> = {
     loadavgAtStart: load(),
   },
   startedAt: new Date().toISOString(),
+  label: process.env.LILY_BENCH_LABEL ?? `commit ${commit()}`,
   sections: {},
 };
 const sections = report.sections as Record<string, unknown>;

@@ -128,6 +128,10 @@ interface Link {
 export const chainOf = (points: readonly Point[], w: RunWindow): Link[] => {
   const chain: Link[] = [];
   let inAppend = false;
+  /** The stream of the append the chain is in: another append's phases (issued beside it) are off the chain. */
+  let appendKey = '';
+  const otherAppend = (p: Point, kind: Kind) =>
+    inAppend && kind.startsWith('append.') && kind !== 'append.committed' && p.key !== appendKey;
   // A dispatch published inside an append (before its flush): the round trip and the flush
   // overlap; the chain follows the dispatch, and the flush only for what is left of it once the
   // answer is back.
@@ -136,6 +140,7 @@ export const chainOf = (points: readonly Point[], w: RunWindow): Link[] => {
     if (p.t < w.t0 || p.t > w.t1) continue;
     const kind = kindOf(p, w.runId);
     if (kind === undefined) continue;
+    if (otherAppend(p, kind)) continue;
     if (overlap) {
       if (kind === 'recv.in' && !overlap.answered) {
         overlap.answered = true;
@@ -161,6 +166,7 @@ export const chainOf = (points: readonly Point[], w: RunWindow): Link[] => {
     if (kind === 'append.start') {
       if (inAppend) continue; // appends do not nest; a second one waits its turn
       inAppend = true;
+      appendKey = p.key;
     }
     if (kind === 'append.end') inAppend = false;
     if (kind === 'recv.in' && chain.at(-1)?.kind === 'recv.in') continue; // batched into one append
