@@ -70,23 +70,26 @@ const APPEND_PHASES: Record<string, string> = {
   'append.written>append.end': 'append: commit and fsync (write thread)',
 };
 
+/** Segment names by the pair of chain points around them (`a>b`); `pub.*` pairs are matched below. */
+const PAIRS: Record<string, string> = {
+  'client.send>recv.sched': 'request: client → engine (NATS)',
+  'recv.sched>append.start': 'admission: load job, prepare run',
+  'append.written>pub.exec': 'outbox: dispatch before the flush',
+  'recv.in>append.end.overlapped': 'append: commit and fsync left once the answer is back (overlapped)',
+  'append.end.overlapped>append.start': 'run host: decode, validate, decide',
+  'append.end>append.start': 'scheduler: between its two appends',
+  'pub.in>recv.in': 'scheduler → run host (NATS, in-engine hop)',
+  'pub.exec>recv.in': 'dispatch',
+  'pub.policy>recv.in': 'policy round trip',
+  'recv.in>append.start': 'run host: decode, validate, decide',
+  'pub.completed>client.completed': 'completion → client (NATS)',
+};
+
 const label = (a: Kind, b: Kind): string => {
-  const phase = APPEND_PHASES[`${a}>${b}`];
-  if (phase) return phase;
-  if (a === 'client.send' && b === 'recv.sched') return 'request: client → engine (NATS)';
-  if (a === 'recv.sched' && b === 'append.start') return 'admission: load job, prepare run';
-  if (a === 'append.written' && b === 'pub.exec') return 'outbox: dispatch before the flush';
-  if (a === 'recv.in' && b === 'append.end.overlapped')
-    return 'append: commit and fsync left once the answer is back (overlapped)';
-  if (a === 'append.end.overlapped' && b === 'append.start') return 'run host: decode, validate, decide';
-  if (a === 'append.end' && b === 'append.start') return 'scheduler: between its two appends';
-  if (a === 'append.end' && b.startsWith('pub.')) return 'outbox: publish events and commands';
-  if (a.startsWith('pub.') && b.startsWith('pub.')) return 'outbox: publish events and commands';
-  if (a === 'pub.in' && b === 'recv.in') return 'scheduler → run host (NATS, in-engine hop)';
-  if (a === 'pub.exec' && b === 'recv.in') return 'dispatch';
-  if (a === 'pub.policy' && b === 'recv.in') return 'policy round trip';
-  if (a === 'recv.in' && b === 'append.start') return 'run host: decode, validate, decide';
-  if (a === 'pub.completed' && b === 'client.completed') return 'completion → client (NATS)';
+  const named = APPEND_PHASES[`${a}>${b}`] ?? PAIRS[`${a}>${b}`];
+  if (named) return named;
+  if ((a === 'append.end' || a.startsWith('pub.')) && b.startsWith('pub.'))
+    return 'outbox: publish events and commands';
   return `other: ${a} → ${b}`;
 };
 
@@ -124,53 +127,72 @@ interface Link {
   kind: Kind;
 }
 
+/**
+ * A dispatch published inside an append (before its flush): its round trip and the flush
+ * overlap. The chain follows the dispatch, and the flush only for what is left of it once the
+ * answer is back (`append.end.overlapped`); returns the link to add, if any, and whether the
+ * overlap is over.
+ */
+class Overlap {
+  #answered = false;
+  #ended = false;
+  /** Takes a point seen while the two overlap. */
+  take(p: Point, kind: Kind): { link?: Link; over: boolean } {
+    if (kind === 'recv.in' && !this.#answered) {
+      this.#answered = true;
+      return { link: { t: p.t, kind }, over: this.#ended };
+    }
+    if (kind !== 'append.end' || this.#ended) return { over: false };
+    this.#ended = true;
+    return this.#answered ? { link: { t: p.t, kind: 'append.end.overlapped' }, over: true } : { over: false };
+  }
+}
+
+/** Where the chain is: in an append (of which stream), or between them. */
+class ChainState {
+  inAppend = false;
+  appendKey = '';
+  /** Another append's phases (issued beside the chain's) are off the chain. */
+  otherAppend(p: Point, kind: Kind): boolean {
+    return (
+      this.inAppend && kind.startsWith('append.') && kind !== 'append.committed' && p.key !== this.appendKey
+    );
+  }
+  /** Whether a point outside an overlap is on the chain (updating where the chain is). */
+  onChain(p: Point, kind: Kind, last: Kind | undefined): boolean {
+    if (this.inAppend !== kind.startsWith('append.') && kind !== 'append.start') return false;
+    if (kind === 'append.start') {
+      if (this.inAppend) return false; // appends do not nest; a second one waits its turn
+      this.inAppend = true;
+      this.appendKey = p.key;
+    }
+    if (kind === 'append.end') this.inAppend = false;
+    return !(kind === 'recv.in' && last === 'recv.in'); // batched into one append
+  }
+}
+
 /** The chain of one run (see the module doc). */
 export const chainOf = (points: readonly Point[], w: RunWindow): Link[] => {
   const chain: Link[] = [];
-  let inAppend = false;
-  /** The stream of the append the chain is in: another append's phases (issued beside it) are off the chain. */
-  let appendKey = '';
-  const otherAppend = (p: Point, kind: Kind) =>
-    inAppend && kind.startsWith('append.') && kind !== 'append.committed' && p.key !== appendKey;
-  // A dispatch published inside an append (before its flush): the round trip and the flush
-  // overlap; the chain follows the dispatch, and the flush only for what is left of it once the
-  // answer is back.
-  let overlap: { answered: boolean; ended: boolean } | undefined;
+  const state = new ChainState();
+  let overlap: Overlap | undefined;
   for (const p of points) {
     if (p.t < w.t0 || p.t > w.t1) continue;
     const kind = kindOf(p, w.runId);
-    if (kind === undefined) continue;
-    if (otherAppend(p, kind)) continue;
+    if (kind === undefined || state.otherAppend(p, kind)) continue;
     if (overlap) {
-      if (kind === 'recv.in' && !overlap.answered) {
-        overlap.answered = true;
-        chain.push({ t: p.t, kind });
-        if (overlap.ended) overlap = undefined;
-      } else if (kind === 'append.end' && inAppend) {
-        inAppend = false;
-        overlap.ended = true;
-        if (overlap.answered) {
-          chain.push({ t: p.t, kind: 'append.end.overlapped' });
-          overlap = undefined;
-        }
-      }
+      const { link, over } = overlap.take(p, kind);
+      if (kind === 'append.end') state.inAppend = false;
+      if (link) chain.push(link);
+      if (over) overlap = undefined;
       continue;
     }
-    if (kind === 'pub.exec' && inAppend && chain.at(-1)?.kind === 'append.written') {
+    if (kind === 'pub.exec' && state.inAppend && chain.at(-1)?.kind === 'append.written') {
       chain.push({ t: p.t, kind });
-      overlap = { answered: false, ended: false };
+      overlap = new Overlap();
       continue;
     }
-    const appendPhase = kind.startsWith('append.');
-    if (inAppend !== appendPhase && kind !== 'append.start') continue; // off the chain
-    if (kind === 'append.start') {
-      if (inAppend) continue; // appends do not nest; a second one waits its turn
-      inAppend = true;
-      appendKey = p.key;
-    }
-    if (kind === 'append.end') inAppend = false;
-    if (kind === 'recv.in' && chain.at(-1)?.kind === 'recv.in') continue; // batched into one append
-    chain.push({ t: p.t, kind });
+    if (state.onChain(p, kind, chain.at(-1)?.kind)) chain.push({ t: p.t, kind });
   }
   return chain;
 };

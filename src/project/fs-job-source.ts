@@ -23,7 +23,7 @@ const versionOf = (file: string): string | undefined => {
   try {
     const s = statSync(file, { bigint: true });
     if (!s.isFile()) return undefined;
-    const changedMs = Number((s.mtimeNs > s.ctimeNs ? s.mtimeNs : s.ctimeNs) / 1_000_000n);
+    const changedMs = Math.max(Number(s.mtimeNs / 1_000_000n), Number(s.ctimeNs / 1_000_000n));
     if (Date.now() - changedMs < SETTLED_MS) return undefined;
     return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
   } catch {

@@ -1,12 +1,11 @@
-import { z } from 'zod';
 import { deprecationWarnings } from '../../blueprints/kind-deprecation.js';
 import type { EventData } from '../../contracts/events/catalog.js';
-import { isJobId, isRunId, parseRunId, type RunId } from '../../contracts/ids.js';
+import { isJobId, parseRunId, type RunId } from '../../contracts/ids.js';
 import type { BusMessage, BusSubscription } from '../bus/bus.js';
 import { type SchedMessage, schedMessageSchema } from '../messages.js';
 import type { RunInbox } from '../runtime/run-inbox.js';
 import { WorkSet } from '../runtime/work-set.js';
-import { eventTypePattern, SCHED_QUEUE, schedSubject } from '../subjects.js';
+import { eventTypePattern, SCHED_QUEUE, schedSubject, tryParseSubject } from '../subjects.js';
 import { CronScheduler } from './cron-scheduler.js';
 import { findKeyedRequest, sameRequest } from './idempotency.js';
 import { type LaunchOutcome, launchRequested } from './launch-request.js';
@@ -25,7 +24,6 @@ import { systemTimers, type TimerService } from './timers.js';
 
 export type { SchedulerOptions } from './scheduler-options.js';
 
-const completedSchema = z.object({ stream: z.string() }).loose();
 
 /**
  * The Scheduler actor: turns run requests (bus `run.request`, `requestRun`, cron ticks) into
@@ -114,7 +112,8 @@ export class Scheduler {
     );
     if (o.followCompletions !== false) {
       const pattern = eventTypePattern(o.ns, 'run.completed');
-      this.#subs.push(o.bus.subscribeTyped(pattern, completedSchema, (e) => this.#onCompleted(e.stream)));
+      // The subject names the run: the event itself is not decoded.
+      this.#subs.push(o.bus.subscribe(pattern, (m) => this.#onCompleted(m.subject)));
     }
     this.#offStatus = o.bus.onStatus((s) => {
       if (s.type === 'reconnected') this.#track(this.reconcile());
@@ -283,9 +282,9 @@ export class Scheduler {
     }
   }
 
-  #onCompleted(stream: string): void {
-    const id = stream.startsWith('run/') ? stream.slice(4) : undefined;
-    if (isRunId(id)) this.runFinished(id);
+  #onCompleted(subject: string): void {
+    const parsed = tryParseSubject(subject);
+    if (parsed?.kind === 'event' && parsed.runId !== null) this.runFinished(parsed.runId);
   }
 
   #verdict(prepared: PreparedRun, force: boolean): 'launch' | 'queue' {
