@@ -1,5 +1,5 @@
 import type { EventData } from '../../contracts/events/catalog.js';
-import type { NewEvent, StoredEvent } from '../../contracts/events/envelope.js';
+import type { NewEvent } from '../../contracts/events/envelope.js';
 import { jobStream } from '../../contracts/events/streams.js';
 import type { JobId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
@@ -9,10 +9,8 @@ import type { PreparedRun } from './prepare-run.js';
 import { requestEvents } from './run-records.js';
 import { startedFact } from './scheduler-decisions.js';
 
-/** What recording a launched request did: its job-index events, or the run an equal key recorded first. */
-export type LaunchOutcome =
-  | { launched: true; jobEvents: StoredEvent[] }
-  | { launched: false; recorded: EventData<'run.requested'> };
+/** What recording a launched request did: launched it, or found the run an equal key recorded first. */
+export type LaunchOutcome = { launched: true } | { launched: false; recorded: EventData<'run.requested'> };
 
 /**
  * Records a request that starts at once (its job has a free slot) with its start: the job's run
@@ -44,10 +42,10 @@ export const launchRequested = async (
     const recorded = indexedBy.events[0]?.data as EventData<'run.requested'>;
     if (indexedBy.deduplicated) return { launched: false, recorded };
     await start();
-    return { launched: true, jobEvents: indexedBy.events };
+    return { launched: true };
   }
   const [jobResult, runResult] = await Promise.allSettled([job, start()]);
   if (jobResult.status === 'rejected') throw jobResult.reason;
   if (runResult.status === 'rejected') throw runResult.reason;
-  return { launched: true, jobEvents: jobResult.value.events };
+  return { launched: true };
 };

@@ -24,7 +24,6 @@ import { systemTimers, type TimerService } from './timers.js';
 
 export type { SchedulerOptions } from './scheduler-options.js';
 
-
 /**
  * The Scheduler actor: turns run requests (bus `run.request`, `requestRun`, cron ticks) into
  * runs, within each job's `runtime.concurrency`; arms run timers and delivers `timer.fired`;
@@ -183,7 +182,8 @@ export class Scheduler {
       const key = req.idempotency;
       return this.#existing(sameRequest(outcome.recorded, key?.key ?? '', key?.requestHash ?? ''));
     }
-    this.#out.publishStored(prepared.spec.id, outcome.jobEvents);
+    // The run's events are published by the run host; the job's index entry is not an event
+    // anyone tails (the two-append path never published it either).
     return this.#accepted(prepared, req);
   }
 

@@ -85,6 +85,8 @@ describe('the request path in one flush, dispatches overlapping the flush', () =
       const message = JSON.parse(new TextDecoder().decode(data));
       if (subject.startsWith('lily.test.cmd.exec.')) trace.push(`dispatch ${message.items[0].data.stepId}`);
       if (message.type === 'run.completed') trace.push('published run.completed');
+      if (subject.startsWith('lily.test.evt.') && !String(message.stream).startsWith('run/'))
+        trace.push(`published ${message.stream}`);
       publish(subject, data, opts);
     };
     const requested = t.engine.scheduler.requestRun({ jobId: 'w3', trigger: { kind: 'manual' } });
@@ -121,6 +123,8 @@ describe('the request path in one flush, dispatches overlapping the flush', () =
     expect(at('published run.completed')).toBeGreaterThan(
       find('flushed run step.started,step.succeeded,run.completed'),
     );
+    // Tails see the run's events only: the job's index entry is not republished.
+    expect(trace.filter((e) => e.startsWith('published job/'))).toEqual([]);
     const { done } = await waitCompleted(t.store, runId as RunId);
     expect(done.data).toMatchObject({ status: 'succeeded' });
   });
