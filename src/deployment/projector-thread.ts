@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -31,12 +32,19 @@ const MAX_RESTART_DELAY_MS = 10_000;
 /** How long stop waits for the thread beyond its drain before it ends it. */
 const STOP_GRACE_MS = 5_000;
 
+/** tsx's ESM API (`register()`), found from this file rather than the working directory. */
+const tsxApi = (): string => {
+  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
+  const exports = JSON.parse(readFileSync(pkg, 'utf8')).exports['./esm/api'].import.default as string;
+  return new URL(exports, pathToFileURL(pkg)).href;
+};
+
 /** The thread's entry point: the built `.js`, or the `.ts` source under tsx (tests). */
 const spawnThread = (workerData: ProjectorThreadData): Worker => {
   const js = fileURLToPath(new URL('./projector-thread-main.js', import.meta.url));
   if (existsSync(js)) return new Worker(js, { workerData });
   const ts = pathToFileURL(fileURLToPath(new URL('./projector-thread-main.ts', import.meta.url))).href;
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); })`;
+  const boot = `import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); });`;
   return new Worker(boot, { eval: true, workerData });
 };
 
