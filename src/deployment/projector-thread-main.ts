@@ -83,12 +83,19 @@ const report = (): void => {
 };
 const reporter = setInterval(report, POSITION_EVERY_MS);
 
+const started = projector.start();
 let stopping = false;
 const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
   clearInterval(reporter);
+  await started;
   const drained = await projector.drain(data.drainMs);
+  if (!drained)
+    log.warn(
+      { event: 'projector.drain_incomplete', position: projector.position(), drainMs: data.drainMs },
+      'projector stopped before it projected the whole log; it resumes from its checkpoint',
+    );
   await projector.stop();
   await store.close();
   await root.close();
@@ -105,7 +112,7 @@ port.on('message', (m: ToProjectorThread) => {
     });
 });
 
-await projector.start();
+await started;
 projector.ended.catch(() => {
   // Logged by the projector; the engine sees the exit code and starts a new thread.
   if (!stopping) process.exit(1);

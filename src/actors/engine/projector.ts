@@ -159,6 +159,7 @@ export class Projector {
    * `timeoutMs` passed): what a stop that drains calls first. Resolves with whether it caught up.
    */
   async drain(timeoutMs: number): Promise<boolean> {
+    if (!this.#sub) return true;
     const target = await this.#o.store.lastPosition();
     const deadline = Date.now() + timeoutMs;
     let ended = false;
