@@ -14,6 +14,7 @@ import type { LogFields, Logger, LogLevel } from '../contracts/logger.js';
 import { setProbeSink } from '../contracts/probe.js';
 import { openLilyLmdb } from '../eventstore/lmdb-env.js';
 import { openLmdbEventStore } from '../eventstore/lmdb-event-store.js';
+import { writeReceiptsSync } from '../eventstore/write-receipts.js';
 import type {
   FromProjectorThread,
   ProjectorThreadData,
@@ -69,6 +70,8 @@ const projector = new Projector({
   runsDir: data.runsDir,
   checkpointFile: data.checkpointFile,
   log,
+  // This thread serves nothing else: blocking file calls are cheaper than the thread pool.
+  write: writeReceiptsSync,
   ...(data.projected
     ? { onProjected: (runId: string, dir: string) => post({ type: 'projected', runId, dir }) }
     : {}),

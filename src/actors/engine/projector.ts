@@ -37,6 +37,11 @@ export interface ProjectorOptions {
    * the projector resumes a little earlier and writes a few receipts again, which is harmless.
    */
   checkpointEveryMs?: number;
+  /**
+   * How a run's receipts are written (default `writeReceipts`). The projector thread passes
+   * `writeReceiptsSync`: the same bytes, with blocking file calls that cost half the CPU.
+   */
+  write?: (runsDir: string, events: readonly StoredEvent[]) => Promise<{ dir: string }> | { dir: string };
 }
 
 /**
@@ -79,7 +84,7 @@ export class Projector {
     if (e.type === 'run.completed') this.#remember(e.stream);
     else if (!events.some((x) => x.type === 'run.completed')) return;
     try {
-      const { dir } = await writeReceipts(this.#o.runsDir, events);
+      const { dir } = await (this.#o.write ?? writeReceipts)(this.#o.runsDir, events);
       const runId = e.stream.slice(4);
       if (isRunId(runId)) this.#o.onProjected?.(runId, dir);
     } catch (err) {
