@@ -33,6 +33,8 @@ interface Figures {
   budgetP50Ms: number;
   runsPerSecAt64: number;
   runsPerSecAt256: number;
+  projectorP50Ms: number;
+  projectorOverlapsNextPct: number;
   segmentsMeanMs: Record<string, number>;
 }
 
@@ -73,6 +75,8 @@ const figures = (side: 'A' | 'B', report: any): Figures => {
     budgetP50Ms: p.budget.totalP50Ms,
     runsPerSecAt64: level(64),
     runsPerSecAt256: level(256),
+    projectorP50Ms: p.budget.projector?.p50Ms ?? Number.NaN,
+    projectorOverlapsNextPct: p.budget.projector?.overlapsNextRequestPct ?? Number.NaN,
     segmentsMeanMs: Object.fromEntries(
       p.budget.segments.map((s: { name: string; meanMs: number }) => [s.name, s.meanMs]),
     ),
@@ -111,6 +115,8 @@ const keys = [
   'budgetP50Ms',
   'runsPerSecAt64',
   'runsPerSecAt256',
+  'projectorP50Ms',
+  'projectorOverlapsNextPct',
 ] as const;
 const side = (s: 'A' | 'B') => runs.filter((f) => f.side === s);
 const summary = Object.fromEntries(

@@ -42,8 +42,8 @@ export class Timeline {
     const { setProbeSink } =
       await fromDist<typeof import('../../src/contracts/probe.js')>('contracts/probe.js');
     this.#setSink = setProbeSink;
-    setProbeSink((point, key) => {
-      if (this.#enabled) this.#points.push({ t: performance.now(), point, key });
+    setProbeSink((point, key, at) => {
+      if (this.#enabled) this.#points.push({ t: at ?? performance.now(), point, key });
     });
     return this;
   }

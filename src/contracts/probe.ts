@@ -5,8 +5,12 @@
  * pure. Nothing in Lily installs a sink; `bench/budget` does (docs/benchmarks.md, latency budget).
  */
 
-/** Receives a point's name and the key it concerns (a stream name, a run id). */
-export type ProbeSink = (point: string, key: string) => void;
+/**
+ * Receives a point's name and the key it concerns (a stream name, a run id), and, for a point
+ * reached elsewhere (another thread) and relayed, when it was reached (`performance.now()` of
+ * this thread); the sink reads its own clock otherwise.
+ */
+export type ProbeSink = (point: string, key: string, at?: number) => void;
 
 let sink: ProbeSink | undefined;
 
@@ -15,7 +19,10 @@ export const setProbeSink = (next: ProbeSink | undefined): void => {
   sink = next;
 };
 
+/** Whether a sink is installed: a thread that relays its points asks once, at its start. */
+export const probing = (): boolean => sink !== undefined;
+
 /** Marks a point. Pass strings that already exist (no template literals): it runs per event. */
-export const probe = (point: string, key: string): void => {
-  if (sink !== undefined) sink(point, key);
+export const probe = (point: string, key: string, at?: number): void => {
+  if (sink !== undefined) sink(point, key, at);
 };

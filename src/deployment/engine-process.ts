@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Bus } from '../actors/bus/bus.js';
 import { composeEngine } from '../actors/compose-engine.js';
-import { Projector } from '../actors/engine/projector.js';
 import type { RunHost } from '../actors/engine/run-host.js';
 import { errorInfo } from '../actors/error-info.js';
 import { CommandGuard } from '../actors/executors/command-guard.js';
@@ -22,6 +21,7 @@ import { openProject, type Project } from '../project/open.js';
 import { loadPolicy } from '../project/policy.js';
 import { tightenPrivateState } from '../project/private-state.js';
 import { connectTarget, resolveNatsTarget } from './connect.js';
+import { ProjectorThread } from './projector-thread.js';
 import { engineSharing, type LedgerKind, ledgerKindOf } from './shared-state.js';
 import { startTelemetry } from './telemetry.js';
 import { attemptPlace } from './worker-fingerprint.js';
@@ -53,7 +53,8 @@ export interface RunningEngine {
   host: RunHost;
   scheduler: Scheduler;
   gate: PolicyGate;
-  projector: Projector;
+  /** Writes receipts in a thread of its own (projector-thread.ts). */
+  projector: ProjectorThread;
   worker?: RunningWorker;
   stop(): Promise<void>;
 }
@@ -61,7 +62,7 @@ export interface RunningEngine {
 /**
  * The engine process: opens the real adapters (the project's files, LMDB storage, the grant
  * key, the NATS bus) and hands them to `composeEngine`, then adds what only a process has: the
- * projector writing receipts under `.lily/runs`, policy reloads on file change, and answers to
+ * projector writing receipts under `.lily/runs` (in a thread, projector-thread.ts), policy reloads on file change, and answers to
  * `sys.ping`. Throws the project's errors (`config_invalid`, `policy_invalid`, ...),
  * `eventstore_unavailable`, `bus_unavailable`.
  */
@@ -105,8 +106,9 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
     throw e;
   });
   const tracer = o.tracer ?? (await startTelemetry({ service: 'lily-engine', config, log: o.log }));
-  const projector = new Projector({
-    store: storage.events,
+  // Receipts are written off the engine's event loop, from the thread's own handle on the log.
+  const projector = new ProjectorThread({
+    dbPath: join(paths.root, 'db'),
     runsDir: storage.runsDir,
     checkpointFile: join(paths.root, 'runs', '.projector-checkpoint'),
     log: o.log.child({ actor: 'projector' }),
@@ -190,6 +192,7 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
     details: {
       ...scheduler.stats(),
       projected: projector.position(),
+      projectorRestarts: projector.restarts(),
       rejected: { ...rejections.counts() },
       ledger,
       ...(shared ? { replicas: shared.replicas } : {}),

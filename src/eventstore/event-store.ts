@@ -54,6 +54,11 @@ export interface ReadAllOptions {
 export interface SubscribeOptions {
   /** First global position to deliver (inclusive). Default 1 (the whole log); `'end'`: only events appended later. */
   fromPos?: number | 'end';
+  /**
+   * Deliver only events of these types (then `filter` decides among them). A store may pass
+   * over the others without decoding them (the LMDB adapter does); positions still advance.
+   */
+  types?: ReadonlySet<string>;
   /** Deliver only events for which this returns true (positions still advance past the others). */
   filter?: (event: StoredEvent) => boolean;
 }

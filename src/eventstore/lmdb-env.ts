@@ -76,6 +76,10 @@ export const openLilyLmdb = (path: string): RootDatabase => {
 export const openNamedDb = <V, K extends Key>(root: RootDatabase, name: string): Database<V, K> =>
   root.openDB<V, K>(name, DB_OPTIONS);
 
+/** A named database whose values are read as the bytes stored (no decoding); never written through. */
+export const openRawDb = <K extends Key>(root: RootDatabase, name: string): Database<Buffer, K> =>
+  root.openDB<Buffer, K>(name, { ...DB_OPTIONS, encoding: 'binary' });
+
 const ignore = (): void => undefined;
 
 const callSafely = <T>(fn: (value: T) => void, value: T): void => {

@@ -15,9 +15,10 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from './event-store.js';
-import { DB_NAMES, durableWrite, openLilyLmdb, openNamedDb } from './lmdb-env.js';
+import { DB_NAMES, durableWrite, openLilyLmdb, openNamedDb, openRawDb } from './lmdb-env.js';
 import { readOrCorrupt } from './lmdb-integrity.js';
-import { AppendNotifier, startSubscription } from './subscription.js';
+import { AppendNotifier, startSubscription, type TypedRead } from './subscription.js';
+import { mayBeOfTypes, typeNeedles } from './type-scan.js';
 
 export interface LmdbEventStoreOptions {
   /** Directory of the LMDB environment (`.lily/db`). Ignored when `root` is given. */
@@ -52,11 +53,13 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   const ownsRoot = !options.root;
   const root = options.root ?? openLilyLmdb(options.path as string);
   const file = (root as { path?: string }).path ?? options.path ?? '.lily/db';
-  const { events, streamIndex, heads, eventIds, snapshots, meta } = readOrCorrupt(
+  const { events, rawEvents, streamIndex, heads, eventIds, snapshots, meta } = readOrCorrupt(
     file,
     'the list of databases',
     () => ({
       events: openNamedDb<StoredEvent, number>(root, DB_NAMES.events),
+      /** The same database, its values as stored (to look at bytes without decoding them). */
+      rawEvents: openRawDb<number>(root, DB_NAMES.events),
       streamIndex: openNamedDb<number, [string, number]>(root, DB_NAMES.streamIndex),
       heads: openNamedDb<number, string>(root, DB_NAMES.heads),
       eventIds: openNamedDb<number, [string, string]>(root, DB_NAMES.eventIds),
@@ -66,15 +69,18 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   );
   const notifier = new AppendNotifier();
   /** A stored event as read back: decodable and at the position it is filed under. */
+  const notAnEvent = (pos: number, what: string): LilyError => {
+    const where = Number.isSafeInteger(pos) ? `at position ${pos}` : 'under an undecodable key';
+    const reason = `${what} ${where} is not a stored event`;
+    return new LilyError('eventstore_corrupt', `the event store at ${file} is damaged: ${reason}`, {
+      file,
+      reason,
+    });
+  };
   const checked = (pos: number, e: StoredEvent | undefined, what: string): StoredEvent | undefined => {
     if (e === undefined) return undefined;
     if (typeof e !== 'object' || e === null || e.pos !== pos || typeof e.stream !== 'string') {
-      const where = Number.isSafeInteger(pos) ? `at position ${pos}` : 'under an undecodable key';
-      const reason = `${what} ${where} is not a stored event`;
-      throw new LilyError('eventstore_corrupt', `the event store at ${file} is damaged: ${reason}`, {
-        file,
-        reason,
-      });
+      throw notAnEvent(pos, what);
     }
     return e;
   };
@@ -129,6 +135,28 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     return readOrCorrupt(file, 'the event log', () => {
       const range = events.getRange({ start: Math.max(1, o.fromPos ?? 1), limit: o.limit });
       return [...range.map((entry) => checked(entry.key, entry.value, 'an event') as StoredEvent)];
+    });
+  };
+
+  /** `readAll` keeping the events of `types`, decoding only those whose bytes may be one. */
+  const readTypes = async (
+    fromPos: number,
+    limit: number,
+    types: ReadonlySet<string>,
+  ): Promise<TypedRead> => {
+    open('readAll');
+    return readOrCorrupt(file, 'the event log', () => {
+      const needles = typeNeedles(types);
+      const out: StoredEvent[] = [];
+      let through = 0;
+      for (const { key, value } of rawEvents.getRange({ start: Math.max(1, fromPos), limit })) {
+        if (!Number.isSafeInteger(key) || key <= through) throw notAnEvent(key, 'an event');
+        through = key;
+        if (!mayBeOfTypes(value, needles)) continue;
+        const e = checked(key, events.get(key), 'an event');
+        if (e && types.has(e.type)) out.push(e);
+      }
+      return { events: out, through };
     });
   };
 
@@ -216,7 +244,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     subscribe(so: SubscribeOptions, handler: SubscriptionHandler): Subscription {
       open('subscribe');
       startPolling();
-      const sub = startSubscription({ readAll, lastPositionNow: lastPos, notifier }, so, handler);
+      const sub = startSubscription({ readAll, readTypes, lastPositionNow: lastPos, notifier }, so, handler);
       let released = false;
       const release = () => {
         if (released) return;

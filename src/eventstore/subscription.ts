@@ -33,8 +33,20 @@ export class AppendNotifier {
   }
 }
 
+/** Events of some types from a position on, and the last position looked at (0: none). */
+export interface TypedRead {
+  events: StoredEvent[];
+  through: number;
+}
+
 export interface SubscriptionSource {
   readAll(options: ReadAllOptions): Promise<StoredEvent[]>;
+  /**
+   * Optional: up to `limit` positions from `fromPos` on, keeping the events whose type is in
+   * `types` (a store that can tell a type without decoding the event). Without it, every event
+   * is read and the types are checked after.
+   */
+  readTypes?(fromPos: number, limit: number, types: ReadonlySet<string>): Promise<TypedRead>;
   /** Read synchronously at subscribe time, so `'end'` means "after what is committed now". */
   lastPositionNow(): number;
   notifier: AppendNotifier;
@@ -63,20 +75,34 @@ export const startSubscription = (
   const state = { position: start - 1 };
   const active = () => !closed && !source.notifier.isEnded;
 
+  const { types, filter } = options;
   const deliver = async (batch: StoredEvent[]): Promise<void> => {
     for (const event of batch) {
       if (!active()) return;
-      if (!options.filter || options.filter(event)) await handler(event);
+      if ((!types || types.has(event.type)) && (!filter || filter(event))) await handler(event);
       state.position = event.pos;
     }
+  };
+
+  /** Reads and delivers the next batch; false when there was nothing to read. */
+  const step = async (): Promise<boolean> => {
+    const fromPos = state.position + 1;
+    if (!types || !source.readTypes) {
+      const batch = await source.readAll({ fromPos, limit: BATCH });
+      await deliver(batch);
+      return batch.length > 0;
+    }
+    const { events, through } = await source.readTypes(fromPos, BATCH, types);
+    await deliver(events);
+    if (through < fromPos) return false;
+    if (active()) state.position = through;
+    return true;
   };
 
   const loop = async (): Promise<void> => {
     while (active()) {
       const wake = source.notifier.next();
-      const batch = await source.readAll({ fromPos: state.position + 1, limit: BATCH });
-      if (batch.length === 0) await Promise.race([wake, stopped]);
-      else await deliver(batch);
+      if (!(await step())) await Promise.race([wake, stopped]);
     }
   };
 

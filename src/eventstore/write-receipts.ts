@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson } from '../contracts/canonical-json.js';
@@ -103,6 +104,62 @@ export const writeReceipts = async (
     }
   } catch (e) {
     await rm(temp, { recursive: true, force: true });
+    throw new LilyError('eventstore_unavailable', `cannot write receipts to ${dir}`, { dir }, { cause: e });
+  }
+  return { dir, receipt };
+};
+
+const renameOntoSync = (from: string, to: string): boolean => {
+  try {
+    renameSync(from, to);
+    return true;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+    throw e;
+  }
+};
+
+const writeFreshSync = (path: string, text: string): void => {
+  const fd = openSync(path, 'wx', PRIVATE_FILE_MODE);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+};
+
+/**
+ * `writeReceipts` with blocking file calls: the same bytes, the same temp-directory swap. For a
+ * thread that does nothing else (the engine's projector thread), where a blocking call is
+ * cheaper than a trip through the thread pool; never on an event loop that serves anything.
+ */
+export const writeReceiptsSync = (
+  runsDir: string,
+  events: readonly StoredEvent[],
+): { dir: string; receipt: RunReceipt } => {
+  const { receipt, files } = renderReceiptFiles(events);
+  const dir = join(runsDir, receiptRelativeDir(receipt));
+  const parent = join(dir, '..');
+  const suffix = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  const temp = join(parent, `.tmp-${suffix}`);
+  mkdirSync(temp, { recursive: true, mode: PRIVATE_DIR_MODE });
+  try {
+    for (const [name, text] of Object.entries(files)) writeFreshSync(join(temp, name), text);
+    // A first projection: one rename. A rebuild: the old directory is swapped out, then removed.
+    if (!renameOntoSync(temp, dir)) {
+      const old = join(parent, `.old-${suffix}`);
+      let hadOld = true;
+      try {
+        renameSync(dir, old);
+      } catch {
+        hadOld = false;
+      }
+      renameSync(temp, dir);
+      if (hadOld) rmSync(old, { recursive: true, force: true });
+    }
+  } catch (e) {
+    rmSync(temp, { recursive: true, force: true });
     throw new LilyError('eventstore_unavailable', `cannot write receipts to ${dir}`, { dir }, { cause: e });
   }
   return { dir, receipt };

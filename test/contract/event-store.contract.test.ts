@@ -346,6 +346,30 @@ describe.each(EVENT_STORE_FACTORIES)('EventStore contract: $name', (factory) => 
       expect(s2.position).toBe(6);
     });
 
+    it('delivers only events of the given types, then applies the filter; positions pass the rest', async () => {
+      const rejected = (id: string, subject: string) => ({
+        ...ev(id),
+        type: 'message.rejected' as const,
+        data: { subject, reason: 'r' },
+      });
+      // A timer event whose data names the wanted type: its bytes hold the name, it is not one.
+      await store.append('run/a', [ev('t1'), ev('message.rejected'), rejected('m1', 'keep')]);
+      await store.append('run/b', [rejected('m2', 'drop'), ev('t2'), rejected('m3', 'keep')]);
+      const seen: string[] = [];
+      const sub = store.subscribe(
+        {
+          types: new Set(['message.rejected']),
+          filter: (e) => (e.data as { subject: string }).subject === 'keep',
+        },
+        (e) => void seen.push(e.id),
+      );
+      await until(() => sub.position === 6);
+      await store.append('run/c', [ev('t3'), rejected('m4', 'keep')]);
+      await until(() => sub.position === 8);
+      await sub.close();
+      expect(seen).toEqual(['m1', 'm3', 'm4']);
+    });
+
     it('delivers nothing after close, and ends when the handler throws', async () => {
       const seen: number[] = [];
       const sub = store.subscribe({}, (e) => void seen.push(e.pos));

@@ -113,10 +113,16 @@ describe('engine + separate worker process over a real nats-server', () => {
     await waitFor('event subjects', async () => (seen.length >= events.length ? true : undefined));
     expect(seen).toContain(eventSubject('default', parseJobId('pipe'), runId, 'run.completed'));
     sub.unsubscribe();
+    // The engine process writes receipts from a thread of its own.
+    expect(engine.projector.thread?.threadId).toBeGreaterThan(0);
     const runsDir = join(project.dir, '.lily', 'runs', 'pipe');
     const dir = await waitFor(
       'receipts',
-      async () => readdirSync(runsDir, { withFileTypes: true }).find((d) => d.name.endsWith(runId))?.name,
+      // The projector writes them in its thread, after run.completed is in the log.
+      async () =>
+        existsSync(runsDir)
+          ? readdirSync(runsDir, { withFileTypes: true }).find((d) => d.name.endsWith(runId))?.name
+          : undefined,
     );
     for (const f of ['run_receipt.json', 'summary.md', 'events.jsonl'])
       expect(existsSync(join(runsDir, dir, f))).toBe(true);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLmdbEventStore } from '../../../src/eventstore/lmdb-event-store.js';
-import { writeReceipts } from '../../../src/eventstore/write-receipts.js';
+import { writeReceipts, writeReceiptsSync } from '../../../src/eventstore/write-receipts.js';
 import { tempDir } from '../../helpers/eventstore.js';
 import { SAMPLE_JOB_ID, SAMPLE_RUN_ID, sampleRunEvents } from '../../helpers/eventstore-runs.js';
 
@@ -31,6 +31,13 @@ describe('writeReceipts from an LMDB log', () => {
 
       const again = await writeReceipts(runsDir, await store.readStream(`run/${SAMPLE_RUN_ID}`));
       expect(readAll(again.dir)).toEqual(files);
+      // The blocking variant (the projector thread's) writes the same bytes, over the old set too.
+      const blocking = writeReceiptsSync(runsDir, await store.readStream(`run/${SAMPLE_RUN_ID}`));
+      expect(blocking.dir).toBe(first.dir);
+      expect(blocking.receipt).toEqual(first.receipt);
+      expect(readAll(blocking.dir)).toEqual(files);
+      const fresh = writeReceiptsSync(join(dir, 'fresh'), events);
+      expect(readAll(fresh.dir)).toEqual(files);
       expect(readdirSync(join(runsDir, SAMPLE_JOB_ID))).toEqual([`20240102T030405006Z-${SAMPLE_RUN_ID}`]);
     } finally {
       await store.close();
