@@ -2,7 +2,8 @@ import { unwatchFile, watchFile } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Bus } from '../actors/bus/bus.js';
-import { composeEngine } from '../actors/compose-engine.js';
+import { composeEngine, type EngineProjector } from '../actors/compose-engine.js';
+import { Projector } from '../actors/engine/projector.js';
 import type { RunHost } from '../actors/engine/run-host.js';
 import { errorInfo } from '../actors/error-info.js';
 import { CommandGuard } from '../actors/executors/command-guard.js';
@@ -53,8 +54,8 @@ export interface RunningEngine {
   host: RunHost;
   scheduler: Scheduler;
   gate: PolicyGate;
-  /** Writes receipts in a thread of its own (projector-thread.ts). */
-  projector: ProjectorThread;
+  /** Writes receipts: on the engine's event loop, or in a thread of its own (config `projector`, decision 032). */
+  projector: EngineProjector & { restarts?(): number };
   worker?: RunningWorker;
   stop(): Promise<void>;
 }
@@ -106,13 +107,17 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
     throw e;
   });
   const tracer = o.tracer ?? (await startTelemetry({ service: 'lily-engine', config, log: o.log }));
-  // Receipts are written off the engine's event loop, from the thread's own handle on the log.
-  const projector = new ProjectorThread({
-    dbPath: join(paths.root, 'db'),
+  // Receipts: on the engine's event loop (default), or off it in a thread with its own handle
+  // on the log (`projector: thread`); decision 032 says why the default is inline.
+  const projectorOptions = {
     runsDir: storage.runsDir,
     checkpointFile: join(paths.root, 'runs', '.projector-checkpoint'),
     log: o.log.child({ actor: 'projector' }),
-  });
+  };
+  const projector =
+    config.projector === 'thread'
+      ? new ProjectorThread({ ...projectorOptions, dbPath: join(paths.root, 'db') })
+      : new Projector({ ...projectorOptions, store: storage.events });
   // The in-process worker checks every command again against its own guard (same policy, reloaded with the gate's).
   const commands = o.worker ? new CommandGuard({ policy: project.policy, workspace: paths.dir }) : undefined;
   const engine = composeEngine({
@@ -192,7 +197,7 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
     details: {
       ...scheduler.stats(),
       projected: projector.position(),
-      projectorRestarts: projector.restarts(),
+      projectorRestarts: projector instanceof ProjectorThread ? projector.restarts() : 0,
       rejected: { ...rejections.counts() },
       ledger,
       ...(shared ? { replicas: shared.replicas } : {}),

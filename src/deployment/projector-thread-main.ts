@@ -6,6 +6,7 @@
  * its checkpoint, closes its handles and answers `stopped`. A projector whose subscription
  * fails ends the thread with code 1 (the engine restarts it; it resumes from its checkpoint).
  */
+import { setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Projector } from '../actors/engine/projector.js';
@@ -26,6 +27,17 @@ const POSITION_EVERY_MS = 100;
 
 const port = parentPort;
 if (!port) throw new Error('projector-thread-main.js runs as a worker thread');
+// Receipts are projections that may lag: this thread yields the CPU to the engine's event loop,
+// the workers and nats-server. On Linux a nice value is per thread, and setpriority on the
+// calling thread (pid 0) lowers this thread only; elsewhere it may lower the whole process, so
+// it is only done on Linux. Without the permission it stays as it is.
+if (process.platform === 'linux') {
+  try {
+    setPriority(0, 19);
+  } catch {
+    // Not allowed: the thread runs at the process's priority.
+  }
+}
 const data = workerData as ProjectorThreadData;
 
 const post = (m: FromProjectorThread): void => {

@@ -103,6 +103,11 @@ export const configSchema = z.strictObject({
    * reachable from other machines, else `lmdb` (docs/decisions/026).
    */
   ledger: z.enum(['lmdb', 'nats']).optional(),
+  /**
+   * Where the engine writes receipts: `inline`, on its event loop, behind the runs (default), or
+   * `thread`, in a worker thread with its own handle on the log (docs/decisions/032).
+   */
+  projector: z.enum(['inline', 'thread']).default('inline'),
   /** Worker processes the engine starts (0: the engine runs executors in-process). */
   workers: z.number().int().min(0).max(64).default(1),
   /** Packs to load: paths relative to the project directory (`./packs/x.js`) or package names. */

@@ -55,11 +55,19 @@ describe('config.yaml', () => {
     expect(parseConfig('', 'c.yaml')).toEqual({
       namespace: 'default',
       nats: { managed: true },
+      projector: 'inline',
       workers: 1,
       packs: [],
       retention: {},
       log_level: 'info',
     });
+  });
+
+  it('writes receipts inline unless told to use a thread; nothing else is a projector', () => {
+    expect(parseConfig('projector: thread\n', 'c.yaml').projector).toBe('thread');
+    expect(issuesOf(() => parseConfig('projector: fork\n', 'c.yaml'), 'config_invalid')).toEqual([
+      expect.objectContaining({ path: 'projector' }),
+    ]);
   });
 
   it('takes a NATS url', () => {
