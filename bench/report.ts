@@ -417,8 +417,13 @@ p50 of one append's phases: ${Object.entries(perAppend)
   .map(([k, v]) => `${String(k).replace('append: ', '')} ${n(v, 3)} ms`)
   .join(', ')}. lmdb-js resolves a commit only once its fsync is done, so the commit and the flush
 are one segment. The projector (receipts, after \`run.completed\`, off the client's path) took
-${n(b.projector?.p50Ms, 2)} ms p50 per run and was still running when the next request arrived in
-${n(b.projector?.overlapsNextRequestPct)} % of the runs: it shares the engine's event loop with that request.
+${n(b.projector?.p50Ms, 2)} ms p50 per run, from the moment its thread saw \`run.completed\` (it polls the log
+every 20 ms) to its last receipt file, and was still running when the next request arrived in
+${n(b.projector?.overlapsNextRequestPct)} % of the runs: it runs in its own thread (decision 032), so it competes with that
+request for a core, not for the engine's event loop. The lines "outbox: dispatch before the flush"
+and "append: commit and fsync left once the answer is back" are the two sides of decision 033: a
+dispatch caused by a worker's answer leaves as soon as its append is written into the transaction,
+and the flush only costs the run what it takes beyond the round trip to the worker and back.
 
 ${rawTable}
 
@@ -463,15 +468,19 @@ ${usageTable}
   measured in this run (${n(flushPut.p50Ms, 2)} ms p50) they cost ${n((flushPut.p50Ms ?? Number.NaN) * (b.appendsPerRun ?? Number.NaN), 1)} ms, against
   ${n(seg('append: commit and fsync (write thread)').p50Ms, 1)} ms measured in the runs.
 - **At 64 in flight** W3 reaches ${n(u64.runsPerSec)} runs/s: ${usage(u64)}. ${bound64()} The NATS-bound ceiling (request/reply at 64 in flight ÷ 3) is ${n((rr.natsRequestReply64InFlightPerSec ?? 0) / 3)} runs/s.
-- **What to cut next.** One at a time, the ${n(b.appendsPerRun)} sequential flushes are ${n(seg('append: commit and fsync (write thread)').sharePct, 0)} % of a run:
-  the request path as one append (\`run.requested\` in both streams, \`run.started\` and the first
-  dispatch together, no hop inside the engine: ${n(seg('scheduler → run host (NATS, in-engine hop)').meanMs, 2)} ms) takes two flushes
-  out, and publishing a dispatch while the append that records it is being flushed overlaps the
-  dispatch round trip (${n((seg('dispatch: NATS hops to the worker and back').meanMs ?? 0) + (seg('worker: receive, execute, reply').meanMs ?? 0), 2)} ms per run) with the flush. At 64 in flight, in the
-  engine's profile (with what they call): ${incl('actors/engine/outbox')} % republishing every stored event
-  (JSON per event, subject checks), ${incl('contracts/events/catalog')} % zod validation of event data (a fact
-  is validated at the bus edge, in the decision and again at append), ${incl('actors/engine/projector')} % the
-  projector (plus its subscription reading every event) and ${n(pctOf(pe.byCategory, 'GC'), 1)} % GC.
+- **What bounds W3 now.** One at a time, a run makes ${n(b.appendsPerRun)} flushed appends: the request with the
+  run's start and first dispatch (one flush for the job's index and the run's stream), one per
+  step answer, and the last answer with \`run.completed\`. The dispatches caused by the first two
+  answers leave before their append is flushed, so those flushes overlap the next step's round trip
+  and count only for what is left once the answer is back (${n(seg('append: commit and fsync left once the answer is back (overlapped)').meanMs, 2)} ms per run); the request's
+  and the last append's flushes stay on the path. At 64 in flight the engine's main thread is the
+  bound (see the usage table): ${n(pctOf(pe.byCategory, 'lmdb/msgpackr'), 1)} % of it in lmdb-js and msgpackr (${incl('eventstore/lmdb-event-store')} % with
+  everything the store calls), ${incl('actors/trust/engine-seals')} % sealing dispatches (one Ed25519 signature each),
+  ${incl('actors/engine/outbox')} % the outbox (seals plus every stored event republished as JSON on its \`evt\` subject),
+  ${n(pctOf(pe.byCategory, 'GC'), 1)} % GC and ${n(pctOf(pe.byCategory, 'zod'), 1)} % zod. What is left to cut: one signature over a batch of
+  dispatches and one message per executor and per run host carrying many dispatches and replies
+  (fewer messages, fewer signatures at 64 in flight), the events republished per run (${n(b.eventsPerRun)}), and
+  the allocations per event that GC pays for.
 - **Memory:** ${n(p.memory?.bytesPerActiveRun)} bytes of engine heap per active run (target < 50,000);
   replay ${n(m.w3?.foldEventsPerSec)} events/s (target ≥ 200,000); receipt rebuild
   ${n(es.receiptRebuild?.eventsPerSec)} events/s (target ≥ 100,000); \`lily --help\` ${n(c.helpColdMedianMs)} ms, of which
