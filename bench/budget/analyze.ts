@@ -235,7 +235,7 @@ const runSegments = (chain: readonly Link[], workerTime: (execPublishedAt: numbe
     const b = chain[i] as Link;
     const ms = b.t - a.t;
     total += ms;
-    if (b.kind === 'append.end') appends += 1;
+    if (b.kind === 'append.start') appends += 1;
     const name = label(a.kind, b.kind);
     if (name !== 'dispatch') {
       add(name, ms);
