@@ -16,11 +16,23 @@ export const isWrongLastSequence = (e: unknown): boolean =>
   chain(e).some((c) => c instanceof JetStreamApiError && (c.code === 10071 || c.code === 10164));
 
 /**
+ * The object store client's cleanup of a put that failed part-way (a node died under it): it
+ * purges the put's chunks, which a worker's credential may not do (purging is the engine's).
+ * The put itself failed for a transient reason; the chunks it left are unreachable (no metadata
+ * names them) and a retried put writes new ones.
+ */
+const isFailedPutCleanup = (e: unknown): boolean =>
+  chain(e).some(
+    (c) => c instanceof errors.PermissionViolationError && /\$JS\.API\.STREAM\.PURGE\.OBJ_/.test(c.message),
+  );
+
+/**
  * Errors that say "not now" rather than "no": a request that timed out or found no responder
  * (a stream electing a leader after a node died, a client reconnecting to another node), or a
  * JetStream API answer with status 503. The write they carried may or may not have happened.
  */
 export const isTransient = (e: unknown): boolean =>
+  isFailedPutCleanup(e) ||
   chain(e).some(
     (c) =>
       c instanceof errors.TimeoutError ||

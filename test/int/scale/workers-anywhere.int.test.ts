@@ -289,7 +289,15 @@ describe.skipIf(unavailable !== undefined)(
 
       const succeeded: StoredEvent[] = [];
       for (const [id, ev] of all) {
-        expect(dataOf<{ status: string }>(ev.find((e) => e.type === 'run.completed')), id).toMatchObject({
+        const why = JSON.stringify(
+          ev
+            .filter((e) => /failed|indeterminate|run\.completed/.test(e.type))
+            .map((e) => ({ type: e.type, data: e.data })),
+        ).slice(0, 3_000);
+        expect(
+          dataOf<{ status: string }>(ev.find((e) => e.type === 'run.completed')),
+          `${id}: ${why}`,
+        ).toMatchObject({
           status: 'succeeded',
         });
         expect(streamProblems(ev)).toEqual([]);
