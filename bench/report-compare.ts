@@ -5,23 +5,12 @@
  * roughly (the machine's load differs between the two sittings; both are stated).
  */
 
-// biome-ignore lint/suspicious/noExplicitAny: bench JSON is loosely shaped
-type J = Record<string, any>;
-
-const n = (v: unknown, digits = 0): string =>
-  typeof v === 'number' && Number.isFinite(v)
-    ? v.toLocaleString('en-US', { maximumFractionDigits: digits })
-    : '—';
-const ratio = (a: unknown, b: unknown, digits = 2): string =>
-  typeof a === 'number' && typeof b === 'number' && b > 0 ? (a / b).toFixed(digits) : '—';
+import { appendsPerRunOf, type J, n, ratio } from './report-format.js';
 
 const pipe = (r: J): J => r.sections?.pipeline ?? {};
 const bull = (r: J): J => r.sections?.peers?.['bullmq.chain.aof_always'] ?? {};
 const at = (r: J, k: number): J => (pipe(r).throughput ?? []).find((t: J) => t.inFlight === k) ?? {};
 const segsOf = (r: J): J[] => pipe(r).budget?.segments ?? [];
-/** Appends on a run's chain: each passes validation once. */
-const appendsOf = (r: J): number | undefined =>
-  segsOf(r).find((x: J) => x.name === 'append: validate (zod)')?.perRun ?? pipe(r).budget?.appendsPerRun;
 const catOf = (r: J, name: string) =>
   (pipe(r).profile?.engine?.byCategory ?? []).find((c: J) => c.name === name)?.pctBusy;
 /** Engine CPU per run at 64 in flight, ms: its share of a core over the runs per second. */
@@ -46,7 +35,7 @@ export const beforeAfter = (before: J, after: J, labels: { before: string; after
     2,
   );
   add('worker CPU per run at 64 in flight, ms', cpuPerRun(before, 'worker'), cpuPerRun(after, 'worker'), 2);
-  add("flushed appends on a run's path", appendsOf(before), appendsOf(after));
+  add("flushed appends on a run's path", appendsPerRunOf(pipe(before)), appendsPerRunOf(pipe(after)));
   add(
     'BullMQ-AOF runs/s at 64 (same sitting)',
     bull(before).throughput?.workflowsPerSec,

@@ -9,9 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAfter } from './report-compare.js';
+import { appendsPerRunOf, type J, n, ratio } from './report-format.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: bench JSON is loosely shaped
-type J = Record<string, any>;
 const args = process.argv.slice(2);
 const beforeAt = args.indexOf('--before');
 const beforeFile = beforeAt >= 0 ? args[beforeAt + 1] : undefined;
@@ -28,13 +27,6 @@ const report = readReport(file);
 const before = beforeFile ? readReport(beforeFile) : undefined;
 const s = report.sections as J;
 const docs = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs');
-
-const n = (v: unknown, digits = 0): string =>
-  typeof v === 'number' && Number.isFinite(v)
-    ? v.toLocaleString('en-US', { maximumFractionDigits: digits })
-    : '—';
-const ratio = (a: unknown, b: unknown): string =>
-  typeof a === 'number' && typeof b === 'number' && b > 0 ? (a / b).toFixed(2) : '—';
 
 interface Row {
   figure: string;
@@ -78,9 +70,6 @@ for (const kind of ['lmdb', 'nats'] as const) {
   });
 }
 const es = s.eventstore ?? {};
-const appendsPerRunOf = (pipeline: J): number | undefined =>
-  (pipeline.budget?.segments ?? []).find((x: J) => x.name === 'append: validate (zod)')?.perRun ??
-  pipeline.budget?.appendsPerRun;
 rows.push(
   {
     figure: 'W3 one at a time, p50 ms',
@@ -256,7 +245,6 @@ const peerNote = bull
 
 // ---------------------------------------------------------------- latency budget
 const b = p.budget ?? {};
-/** Appends on a run's chain: each passes validation once (older reports counted only the ends). */
 const appendsPerRun = appendsPerRunOf(p);
 const raw = p.rawLimits ?? {};
 const segs: J[] = b.segments ?? [];
