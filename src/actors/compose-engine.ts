@@ -152,8 +152,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
   // The engine's actors hand their facts to the run host in-process: the bus inbox takes workers' proven answers only.
   let host: RunHost | undefined;
   const inbox = {
-    deliver: (runId: Parameters<RunHost['deliver']>[0], events: Parameters<RunHost['deliver']>[1]) =>
-      (host as RunHost).deliver(runId, events),
+    deliver: (...args: Parameters<RunHost['deliver']>) => (host as RunHost).deliver(...args),
     launch: (...args: Parameters<RunHost['launch']>) => (host as RunHost).launch(...args),
   };
   const gate = new PolicyGate({

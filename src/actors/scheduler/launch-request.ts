@@ -25,7 +25,7 @@ export type LaunchOutcome = { launched: true } | { launched: false; recorded: Ev
  */
 export const launchRequested = async (
   store: EventStore,
-  inbox: Required<RunInbox>,
+  launch: NonNullable<RunInbox['launch']>,
   prepared: PreparedRun,
   at: number,
   producer: string,
@@ -35,8 +35,7 @@ export const launchRequested = async (
   const key = prepared.requested.idempotencyKey;
   const indexed = { ...requested, id: requestEventId(prepared.runId, key) };
   const job = store.append(jobStream(prepared.requested.jobId as JobId), [indexed]);
-  const start = () =>
-    inbox.launch(prepared.runId, prepared.spec.id, request, startedFact(prepared, at, producer));
+  const start = () => launch(prepared.runId, prepared.spec.id, request, startedFact(prepared, at, producer));
   if (key !== undefined) {
     const indexedBy = await job;
     const recorded = indexedBy.events[0]?.data as EventData<'run.requested'>;

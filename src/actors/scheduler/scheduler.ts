@@ -166,13 +166,7 @@ export class Scheduler {
     this.#index.markActive(prepared.runId, prepared.spec.id);
     let outcome: LaunchOutcome;
     try {
-      outcome = await launchRequested(
-        this.#o.store,
-        { deliver: (id, facts) => this.#o.inbox.deliver(id, facts), launch },
-        prepared,
-        this.#o.clock.now(),
-        this.#producer,
-      );
+      outcome = await launchRequested(this.#o.store, launch, prepared, this.#o.clock.now(), this.#producer);
     } catch (e) {
       this.runFinished(prepared.runId);
       throw e;
