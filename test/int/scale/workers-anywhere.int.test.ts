@@ -156,6 +156,7 @@ const submit = async (jobId: string): Promise<RunId> => {
 };
 
 const events = (runId: RunId) => runEvents((storage as LilyStorage).events, runId);
+/** Waits for a run's `run.completed`; a timeout names the run's last events and the daemons' last log lines. */
 const completed = async (runId: RunId, timeoutMs = 180_000) =>
   waitUntil(
     `run ${runId} completed`,
@@ -164,7 +165,14 @@ const completed = async (runId: RunId, timeoutMs = 180_000) =>
       return ev.some((e) => e.type === 'run.completed') ? ev : undefined;
     },
     timeoutMs,
-  );
+  ).catch(async (e: Error) => {
+    const last = (await events(runId)).slice(-6).map((x) => ({ type: x.type, at: x.at, data: x.data }));
+    const engineLog = readFileSync(join((project as { dir: string }).dir, '.lily/logs/engine.log'), 'utf8');
+    const tails = workers.map((w) => `worker ${w.id}:\n${w.log().slice(-3_000)}`).join('\n');
+    throw new Error(
+      `${e.message}\nlast events: ${JSON.stringify(last).slice(0, 4_000)}\nengine log:\n${engineLog.slice(-4_000)}\n${tails}`,
+    );
+  });
 const effectsIn = (dir: string): string[] =>
   existsSync(join(dir, 'effects.log'))
     ? readFileSync(join(dir, 'effects.log'), 'utf8').split('\n').filter(Boolean)
