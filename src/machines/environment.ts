@@ -12,7 +12,7 @@ export interface EnvironmentOptions {
   readonly approvals?: boolean;
 }
 
-const answersTo = (command: Command, at: number, options: EnvironmentOptions): RunEvent[] => {
+const answersTo = (command: Command, at: number, options: EnvironmentOptions, runId: string): RunEvent[] => {
   switch (command.type) {
     case 'policy.check': {
       const { stepId, attempt } = command.data;
@@ -34,7 +34,7 @@ const answersTo = (command: Command, at: number, options: EnvironmentOptions): R
     }
     case 'partition.plan': {
       const { stepId, attempt, partitioner } = command.data;
-      return (options.shardCounts ?? [0, 2]).map((n) => ({
+      const planned: RunEvent[] = (options.shardCounts ?? [0, 2]).map((n) => ({
         type: 'partition.planned',
         at,
         data: {
@@ -44,6 +44,13 @@ const answersTo = (command: Command, at: number, options: EnvironmentOptions): R
           shards: Array.from({ length: n }, (_, i) => ({ key: `s${i}`, input: i })),
         },
       }));
+      // The partitioner itself fails: its answer names the partition request's dispatch id.
+      const error = { code: 'sim_partitioner_failed', message: 'simulated partitioner failure', data: {} };
+      const dispatchId = `${runId}/${stepId}/${attempt}:partition`;
+      return [
+        ...planned,
+        { type: 'step.failed', at, data: { stepId, attempt, dispatchId, error, retryable: false } },
+      ];
     }
     case 'step.dispatch': {
       const { stepId, attempt, dispatchId, shard, idempotent } = command.data;
@@ -92,7 +99,8 @@ const answersTo = (command: Command, at: number, options: EnvironmentOptions): R
 
 /**
  * Every inbound event the world could send next, in a stable order: each answer to each
- * outstanding command (allow/deny/approval, success/failure/retryable failure, shards, gate
+ * outstanding command (allow/deny/approval, success/failure/retryable failure, shards or a
+ * failed partitioner, gate
  * pass/fail, timers firing), indeterminate dispatches after a crash, and cancellation.
  * Indeterminate dispatches can be resolved by success or failure. Empty once the run ended.
  * Timestamps: `at` for answers, `fireAt` for timers (time never goes backwards in the model:
@@ -106,7 +114,7 @@ export const possibleEvents = (
   if (state?.status !== 'running') return [];
   const events: RunEvent[] = [];
   for (const command of Object.values(state.pending)) {
-    for (const e of answersTo(command, at, options)) {
+    for (const e of answersTo(command, at, options, state.runId)) {
       events.push(e.type === 'timer.fired' ? { ...e, at: Math.max(at, e.at) } : e);
     }
   }

@@ -1,6 +1,7 @@
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
 import { canonicalJson, type EventData, hashJson } from '../contracts/index.js';
 import { type EnvironmentOptions, possibleEvents } from './environment.js';
+import { MACHINE_VERSION } from './machine-version.js';
 import type { RunProgram } from './program.js';
 import { statusesFor } from './program-index.js';
 import type { RunEvent, RunState } from './types.js';
@@ -25,7 +26,7 @@ export interface ReachabilityReport {
   readonly ok: boolean;
 }
 
-/** The synthetic run.started the model begins with (time 0, the program's own hash). */
+/** The synthetic run.started the model begins with (time 0, the program's own hash, today's semantics). */
 export const modelStart = (program: RunProgram): RunEvent => {
   const data: EventData<'run.started'> = {
     runId: 'model',
@@ -40,6 +41,8 @@ export const modelStart = (program: RunProgram): RunEvent => {
     kernelVersion: 'model',
     env: {},
     principal: 'model',
+    // The semantics the engine starts new runs under (machine-version.ts).
+    machine: MACHINE_VERSION,
   };
   return { type: 'run.started', at: 0, data };
 };

@@ -7,5 +7,7 @@
  * - 1 (absent): the first semantics.
  * - 2: a run that ends (cancelled, timed out, failed) or a fail-fast partition that stops its
  *   shards emits `step.cancel` for every dispatch still in flight, so its worker stops the work.
+ * - 3: a partitioner's `step.failed` (the answer to a `partition.plan`) fails its step, which
+ *   then follows its `failed` route; before, the run ignored it and waited for its timeout.
  */
-export const MACHINE_VERSION = 2;
+export const MACHINE_VERSION = 3;

@@ -1,6 +1,7 @@
 import { type EventData, hashJson, type JsonObject } from '../contracts/index.js';
 import { commandToEvents } from '../machines/commands.js';
 import { type EnvironmentOptions, possibleEvents } from '../machines/environment.js';
+import { MACHINE_VERSION } from '../machines/machine-version.js';
 import type { RunProgram } from '../machines/program.js';
 import type { LoggedEvent } from '../machines/replay.js';
 import type { Command, RunState } from '../machines/types.js';
@@ -91,6 +92,8 @@ export const simulate = (
     kernelVersion: 'sim',
     env: {},
     principal: 'sim',
+    // The semantics the engine starts new runs under (machine-version.ts).
+    machine: MACHINE_VERSION,
   };
   const log: LoggedEvent[] = [];
   const transitions: Simulation['transitions'] = [];

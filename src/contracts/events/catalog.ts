@@ -80,7 +80,8 @@ export const EVENT_DATA_SCHEMAS = {
     /**
      * The run machine's semantics version (`MACHINE_VERSION` when the run started); absent in
      * runs started before versions existed (1). Replay folds a run with the semantics it began
-     * under: version 2 cancels the dispatches still in flight when a run ends (`step.cancel`).
+     * under: version 2 cancels the dispatches still in flight when a run ends (`step.cancel`);
+     * version 3 fails a step whose partitioner failed.
      */
     machine: z.number().int().positive().optional(),
     /** Forks: outputs of steps memoized from the parent run (step id -> recorded result). */

@@ -3,7 +3,7 @@ import type { ShardState } from '../types.js';
 import { failRun } from './finish.js';
 import { afterSuccess } from './gates.js';
 import { approvalKey, begin, cancelTimer, closeDispatch, dispatch, policyKey } from './lifecycle.js';
-import { pump } from './partition.js';
+import { onPartitionFailed, pump } from './partition.js';
 import { onDispatchFailed } from './retry.js';
 import { settle } from './settle.js';
 import type { Tx } from './tx.js';
@@ -118,10 +118,14 @@ export const onStepSucceeded = (tx: Tx, d: EventData<'step.succeeded'>): void =>
   afterSuccess(tx, inflight.stepId);
 };
 
-/** `step.failed`: retry when retryable and tries remain, else fail the step (or shard). */
+/** `step.failed`: retry when retryable and tries remain, else fail the step (or shard); a partitioner's fails its step. */
 export const onStepFailed = (tx: Tx, d: EventData<'step.failed'>): void => {
   const inflight = tx.getInflight(d.dispatchId);
-  if (!inflight || inflight.gateId !== undefined) return;
+  if (!inflight) {
+    onPartitionFailed(tx, d);
+    return;
+  }
+  if (inflight.gateId !== undefined) return;
   closeDispatch(tx, d.dispatchId);
   onDispatchFailed(tx, d.dispatchId, inflight, d.error, d.retryable, 'failed', pump, d.retryAfterMs);
 };

@@ -1,8 +1,8 @@
-import type { Json } from '../../contracts/index.js';
+import type { ErrorInfo, Json } from '../../contracts/index.js';
 import type { ShardState } from '../types.js';
 import { cancelDispatch } from './cancel.js';
 import { afterSuccess } from './gates.js';
-import { cancelTimer, closeDispatch, dispatch } from './lifecycle.js';
+import { cancelTimer, closeDispatch, dispatch, partitionKey } from './lifecycle.js';
 import { settle } from './settle.js';
 import type { Tx } from './tx.js';
 
@@ -96,4 +96,24 @@ export const onPartitionPlanned = (
   }));
   tx.patchStep(data.stepId, { status: 'dispatched', shards });
   pump(tx, data.stepId);
+};
+
+/**
+ * A partitioner's `step.failed` (machine version 3 on): the partition request is answered and
+ * the step fails with the partitioner's error, then follows its `failed` route. A partitioner
+ * is asked once per visit: `retry` applies to the shards it plans, not to it. Runs started
+ * under an older version ignore it, as they did (their logs still verify).
+ */
+export const onPartitionFailed = (
+  tx: Tx,
+  data: { stepId: string; attempt: number; dispatchId: string; error: ErrorInfo },
+): void => {
+  if ((tx.view.machine ?? 1) < 3) return;
+  const { stepId, attempt } = data;
+  if (data.dispatchId !== `${tx.runId}/${stepId}/${attempt}:partition`) return;
+  if (!tx.index.byId.has(stepId)) return;
+  const step = tx.step(stepId);
+  if (step?.status !== 'partitioning' || step.attempt !== attempt) return;
+  tx.dropPending(partitionKey(stepId, attempt));
+  settle(tx, stepId, 'failed', data.error);
 };
