@@ -18,6 +18,7 @@ import type { Clock } from '../contracts/clock.js';
 import type { Tracer } from '../contracts/tracing.js';
 import { type LilyStorage, openLilyStorage } from '../eventstore/storage.js';
 import { createUlidGenerator, systemClock } from '../eventstore/system-ports.js';
+import { writeReceiptsSync } from '../eventstore/write-receipts.js';
 import { openProject, type Project } from '../project/open.js';
 import { loadPolicy } from '../project/policy.js';
 import { tightenPrivateState } from '../project/private-state.js';
@@ -108,7 +109,8 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
   });
   const tracer = o.tracer ?? (await startTelemetry({ service: 'lily-engine', config, log: o.log }));
   // Receipts: on the engine's event loop (default), or off it in a thread with its own handle
-  // on the log (`projector: thread`); decision 032 says why the default is inline.
+  // on the log (`projector: thread`); decision 032 says why the default is inline, and why both
+  // write with blocking file calls (half the main thread's time of the libuv pool's round trips).
   const projectorOptions = {
     runsDir: storage.runsDir,
     checkpointFile: join(paths.root, 'runs', '.projector-checkpoint'),
@@ -117,7 +119,7 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
   const projector =
     config.projector === 'thread'
       ? new ProjectorThread({ ...projectorOptions, dbPath: join(paths.root, 'db') })
-      : new Projector({ ...projectorOptions, store: storage.events });
+      : new Projector({ ...projectorOptions, store: storage.events, write: writeReceiptsSync });
   // The in-process worker checks every command again against its own guard (same policy, reloaded with the gate's).
   const commands = o.worker ? new CommandGuard({ policy: project.policy, workspace: paths.dir }) : undefined;
   const engine = composeEngine({
