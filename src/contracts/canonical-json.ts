@@ -13,45 +13,90 @@ import { LilyError } from './errors.js';
  * @example
  * canonicalJson({ b: 1, a: [true, null] }); // '{"a":[true,null],"b":1}'
  */
-export const canonicalJson = (value: unknown): string => write(value, new Set());
+export const canonicalJson = (value: unknown): string => new CanonicalWriter().write(value);
 
-const write = (value: unknown, seen: Set<object>): string => {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw refuse('non-finite number');
-      return Object.is(value, -0) ? '0' : JSON.stringify(value);
-    case 'object':
-      return writeObject(value, seen);
-    default:
-      throw refuse(typeof value);
+/**
+ * Writes into one string as it walks (no part arrays, joins or per-level template strings):
+ * this runs for every sealed dispatch and every proven fact. `open` holds the objects being
+ * written, for the cycle check (a path is short; its `includes` costs less than a Set's churn).
+ */
+/** `"key":` for keys seen before (the few hundred field names of Lily's messages), bounded. */
+const QUOTED = new Map<string, string>();
+const QUOTED_MAX = 2_048;
+const quotedKey = (key: string): string => {
+  let q = QUOTED.get(key);
+  if (q === undefined) {
+    q = `${JSON.stringify(key)}:`;
+    if (QUOTED.size < QUOTED_MAX && key.length <= 64) QUOTED.set(key, q);
   }
+  return q;
 };
 
-const writeObject = (value: object, seen: Set<object>): string => {
-  if (seen.has(value)) throw refuse('cycle');
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    return write((value as { toJSON: () => unknown }).toJSON(), seen);
+class CanonicalWriter {
+  out = '';
+  readonly open: object[] = [];
+
+  write(value: unknown): string {
+    this.value(value);
+    return this.out;
   }
-  seen.add(value);
-  try {
+
+  value(value: unknown): void {
+    if (value === null) {
+      this.out += 'null';
+      return;
+    }
+    switch (typeof value) {
+      case 'string':
+        this.out += JSON.stringify(value);
+        return;
+      case 'boolean':
+        this.out += value ? 'true' : 'false';
+        return;
+      case 'number':
+        if (!Number.isFinite(value)) throw refuse('non-finite number');
+        this.out += value === 0 ? '0' : String(value);
+        return;
+      case 'object':
+        this.object(value);
+        return;
+      default:
+        throw refuse(typeof value);
+    }
+  }
+
+  object(value: object): void {
+    if (this.open.includes(value)) throw refuse('cycle');
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+      this.value((value as { toJSON: () => unknown }).toJSON());
+      return;
+    }
+    this.open.push(value);
     if (Array.isArray(value)) {
-      return `[${value.map((v) => (v === undefined ? 'null' : write(v, seen))).join(',')}]`;
+      this.out += '[';
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) this.out += ',';
+        const v: unknown = value[i];
+        if (v === undefined) this.out += 'null';
+        else this.value(v);
+      }
+      this.out += ']';
+    } else {
+      this.out += '{';
+      const keys = Object.keys(value).sort();
+      let first = true;
+      for (const key of keys) {
+        const v = (value as Record<string, unknown>)[key];
+        if (v === undefined) continue;
+        this.out += first ? quotedKey(key) : `,${quotedKey(key)}`;
+        first = false;
+        this.value(v);
+      }
+      this.out += '}';
     }
-    const parts: string[] = [];
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v === undefined) continue;
-      parts.push(`${JSON.stringify(key)}:${write(v, seen)}`);
-    }
-    return `{${parts.join(',')}}`;
-  } finally {
-    seen.delete(value);
+    this.open.pop();
   }
-};
+}
 
 const refuse = (what: string) =>
   new LilyError('internal_error', `canonical JSON cannot encode a ${what}`, { what });

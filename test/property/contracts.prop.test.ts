@@ -69,3 +69,76 @@ describe('canonical JSON', () => {
     );
   });
 });
+
+/** The walk canonicalJson replaced (parts per level, joined), kept as the reference of its bytes. */
+const referenceCanonical = (value: unknown, seen = new Set<object>()): string => {
+  if (value === null) return 'null';
+  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error('non-finite');
+    return Object.is(value, -0) ? '0' : JSON.stringify(value);
+  }
+  if (typeof value !== 'object') throw new Error(typeof value);
+  if (seen.has(value)) throw new Error('cycle');
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+    return referenceCanonical((value as { toJSON: () => unknown }).toJSON(), seen);
+  seen.add(value);
+  try {
+    if (Array.isArray(value))
+      return `[${value.map((v) => (v === undefined ? 'null' : referenceCanonical(v, seen))).join(',')}]`;
+    const parts: string[] = [];
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) parts.push(`${JSON.stringify(key)}:${referenceCanonical(v, seen)}`);
+    }
+    return `{${parts.join(',')}}`;
+  } finally {
+    seen.delete(value);
+  }
+};
+
+describe('canonical JSON, against the reference walk', () => {
+  const values = fc.anything({
+    key: anyString,
+    values: [
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constantFrom(-0, 0, 1e21, 5e-324, Number.MAX_SAFE_INTEGER),
+      anyString,
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.date({ noInvalidDate: true }),
+    ],
+    maxDepth: 4,
+  });
+
+  it('gives the same bytes for any value: undefined members, -0, dates (toJSON), odd keys', () => {
+    fc.assert(
+      fc.property(values, (value) => {
+        const outcome = (f: (v: unknown) => string) => {
+          try {
+            return f(value);
+          } catch {
+            return 'refused';
+          }
+        };
+        expect(outcome(canonicalJson)).toBe(outcome(referenceCanonical));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses what the reference refuses, and writes a hole in an array as null', () => {
+    const shared = { a: 1 };
+    expect(canonicalJson({ x: shared, y: [shared, shared] })).toBe('{"x":{"a":1},"y":[{"a":1},{"a":1}]}');
+    const cyclic: unknown[] = [];
+    cyclic.push({ back: cyclic });
+    expect(() => canonicalJson(cyclic)).toThrow(/cycle/);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 1n, () => 1, Symbol('s')]) {
+      expect(() => canonicalJson({ a: [bad] })).toThrow(/canonical JSON cannot encode/);
+    }
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point.
+    expect(canonicalJson([, 1])).toBe('[null,1]');
+  });
+});
