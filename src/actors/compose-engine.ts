@@ -92,6 +92,8 @@ export interface EnginePorts {
   jobsRefreshMs?: number;
   /** How often the run host re-sends unanswered commands (default 500 ms). */
   sweepMs?: number;
+  /** Finished runs the run host remembers without reading the log (default 1,000). */
+  finishedKept?: number;
   projector?: EngineProjector;
   worker?: InProcessWorkerPorts;
   /**
@@ -182,6 +184,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     },
     localPolicy: gate,
     ...(p.sweepMs !== undefined ? { sweepMs: p.sweepMs } : {}),
+    ...(p.finishedKept !== undefined ? { finishedKept: p.finishedKept } : {}),
     ...(p.artifactImport ? { beforeAppend: p.artifactImport } : {}),
     ...(tracer ? { observer: new RunTracer(tracer, p.log.child({ actor: 'tracing' })) } : {}),
     onFinished: (slot) => {

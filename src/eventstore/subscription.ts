@@ -67,10 +67,9 @@ export const startSubscription = (
   handler: SubscriptionHandler,
 ): Subscription => {
   let closed = false;
-  let stop: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    stop = resolve;
-  });
+  /** Ends the wait under way (close). Never a race with a promise that lives as long as the
+   * subscription: each race would leave a reaction on it until close, one per wait. */
+  let interrupt: (() => void) | undefined;
   const start = options.fromPos === 'end' ? source.lastPositionNow() + 1 : Math.max(1, options.fromPos ?? 1);
   const state = { position: start - 1 };
   const active = () => !closed && !source.notifier.isEnded;
@@ -102,7 +101,12 @@ export const startSubscription = (
   const loop = async (): Promise<void> => {
     while (active()) {
       const wake = source.notifier.next();
-      if (!(await step())) await Promise.race([wake, stopped]);
+      if ((await step()) || !active()) continue;
+      await new Promise<void>((resolve) => {
+        interrupt = resolve;
+        void wake.then(resolve);
+      });
+      interrupt = undefined;
     }
   };
 
@@ -120,7 +124,7 @@ export const startSubscription = (
     done,
     async close() {
       closed = true;
-      stop();
+      interrupt?.();
       await done.catch(() => {});
     },
   };

@@ -2,6 +2,7 @@ import type { Clock } from '../../contracts/clock.js';
 import type { RunId } from '../../contracts/ids.js';
 import type { EventStore } from '../../eventstore/event-store.js';
 import { isVersionConflict } from '../../eventstore/event-store.js';
+import { ownString } from '../../eventstore/own-string.js';
 import type { Bus } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';
@@ -17,39 +18,62 @@ export interface LateAnswersOptions {
   clock: Clock;
   log: Logger;
   programs: ProgramCache;
+  /** Finished runs remembered (default `FINISHED_KEPT`). */
+  finishedKept?: number;
 }
 
-/** Finished runs remembered with the cancelled dispatches they still wait to hear about. */
-const KEPT = 50_000;
+/**
+ * Finished runs remembered, newest last. A fact for a run older than these reads the run's
+ * stream (the run host folds it, finds it final and remembers it again), as after a restart:
+ * the log decides, this only spares the read for the runs that just ended.
+ */
+export const FINISHED_KEPT = 1_000;
+
+const NONE: ReadonlySet<string> = new Set();
 
 /**
- * The run host's side of late-facts.ts: appends the answers to cancelled dispatches of runs that
- * have ended. A finished run is remembered with the dispatches it still waits to hear about,
- * so every other fact for it is dropped without reading the log; after a restart the first fact
- * for an unknown run reads its stream, as any fact for a run not in memory does.
+ * The run host's side of late-facts.ts: which runs have finished lately, and the answers to
+ * cancelled dispatches of runs that have ended, appended. A finished run is remembered with the
+ * dispatches it still waits to hear about, so every other fact for it is dropped without
+ * reading the log; a run not remembered (older, or after a restart) is read from its stream,
+ * as any fact for a run not in memory is.
  */
 export class LateAnswers {
   readonly #o: LateAnswersOptions;
-  readonly #awaiting = new Map<RunId, Set<string>>();
+  /** Finished runs (at most `finishedKept`, oldest dropped first) and their open cancelled dispatches. */
+  readonly #finished = new Map<RunId, ReadonlySet<string>>();
 
   constructor(options: LateAnswersOptions) {
     this.#o = options;
   }
 
-  /** A run ended: remember its cancelled dispatches that have not been answered yet. */
+  /** True when the run is remembered as finished. */
+  knows(runId: RunId): boolean {
+    return this.#finished.has(runId);
+  }
+
+  /** How many finished runs are remembered (at most `finishedKept`). */
+  get size(): number {
+    return this.#finished.size;
+  }
+
+  /**
+   * A run ended: remember it, with its cancelled dispatches not answered yet. The ids are
+   * copied: read from the log, each would keep its whole record alive (own-string.ts).
+   */
   remember(slot: RunSlot): void {
     const open = openCancels(slot.cancelled);
-    if (open.size === 0) return;
-    this.#awaiting.set(slot.runId, open);
-    if (this.#awaiting.size > KEPT) {
-      const oldest = this.#awaiting.keys().next().value;
-      if (oldest !== undefined) this.#awaiting.delete(oldest);
+    this.#finished.delete(slot.runId);
+    this.#finished.set(slot.runId, open.size === 0 ? NONE : new Set([...open].map(ownString)));
+    if (this.#finished.size > (this.#o.finishedKept ?? FINISHED_KEPT)) {
+      const oldest = this.#finished.keys().next().value;
+      if (oldest !== undefined) this.#finished.delete(oldest);
     }
   }
 
   /** Facts for a finished run (`slot` when it was just read): appends the answers among them. */
   async handle(runId: RunId, batch: readonly Arrival[], slot?: RunSlot, retried = false): Promise<void> {
-    const awaiting = slot ? openCancels(slot.cancelled) : this.#awaiting.get(runId);
+    const awaiting = slot ? openCancels(slot.cancelled) : this.#finished.get(runId);
     const wanted = (a: Arrival) => a.from === 'bus' && awaiting?.has(a.answers.dispatchId) === true;
     if (!awaiting || !batch.some(wanted)) return;
     const run = slot ?? (await loadRun(this.#o.store, runId, this.#o.programs));
@@ -71,8 +95,7 @@ export class LateAnswers {
       run.version = result.version;
       const open = new Set(awaiting);
       for (const e of decision.toAppend) open.delete((e.data as { dispatchId: string }).dispatchId);
-      if (open.size > 0) this.#awaiting.set(runId, open);
-      else this.#awaiting.delete(runId);
+      if (this.#finished.has(runId)) this.#finished.set(runId, open.size > 0 ? open : NONE);
       publishEvents(this.#o.bus, this.#o.ns, run.jobId, runId, result.events);
     } catch (e) {
       if (!isVersionConflict(e) || retried) throw e;

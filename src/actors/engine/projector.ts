@@ -4,6 +4,7 @@ import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { isRunId, type RunId } from '../../contracts/ids.js';
 import { probe } from '../../contracts/probe.js';
 import type { EventStore, Subscription } from '../../eventstore/event-store.js';
+import { ownString } from '../../eventstore/own-string.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../eventstore/private-files.js';
 import { writeReceipts } from '../../eventstore/write-receipts.js';
 import { errorInfo } from '../error-info.js';
@@ -19,8 +20,12 @@ const LATE_ANSWERS: ReadonlySet<string> = new Set([
 ]);
 /** Every type the projector looks at: the store passes over the others without decoding them. */
 const PROJECTED_TYPES: ReadonlySet<string> = new Set(['run.completed', 'step.cancelled', ...LATE_ANSWERS]);
-/** Completed runs whose late answers re-project their receipts. */
-const COMPLETED_KEPT = 10_000;
+/**
+ * Completed runs whose late answers re-project their receipts: the latest ones (a worker
+ * answers a cancel within its step's grace); an answer for a run older than these is appended
+ * to the log all the same and `lily runs receipt --rebuild` writes it.
+ */
+export const COMPLETED_KEPT = 5_000;
 /** Default delay between a projection and the checkpoint write that covers it (and those after). */
 const CHECKPOINT_EVERY_MS = 250;
 
@@ -43,6 +48,8 @@ export interface ProjectorOptions {
    * that cost half the main thread's time and a third of the CPU (decision 032).
    */
   write?: (runsDir: string, events: readonly StoredEvent[]) => Promise<{ dir: string }> | { dir: string };
+  /** Completed runs remembered for their late answers (default `COMPLETED_KEPT`). */
+  completedKept?: number;
 }
 
 /**
@@ -104,8 +111,9 @@ export class Projector {
   }
 
   #remember(stream: string): void {
-    this.#completed.add(stream);
-    if (this.#completed.size > COMPLETED_KEPT) {
+    if (this.#completed.has(stream)) return;
+    this.#completed.add(ownString(stream));
+    if (this.#completed.size > (this.#o.completedKept ?? COMPLETED_KEPT)) {
       const oldest = this.#completed.values().next().value;
       if (oldest !== undefined) this.#completed.delete(oldest);
     }
@@ -156,6 +164,11 @@ export class Projector {
   /** Settles when following the log ends: resolves after `stop()`, rejects when it failed (logged). */
   get ended(): Promise<void> {
     return this.#sub?.done ?? Promise.resolve();
+  }
+
+  /** How many completed runs it remembers for their late answers (at most `completedKept`). */
+  get remembered(): number {
+    return this.#completed.size;
   }
 
   /** The global position projected so far. */

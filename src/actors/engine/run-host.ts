@@ -51,6 +51,8 @@ export interface RunHostOptions {
   localPolicy?: LocalPolicy;
   /** How often unanswered commands are looked at for redelivery (default 500 ms). */
   sweepMs?: number;
+  /** Finished runs remembered without reading the log (default `FINISHED_KEPT`, late-answers.ts). */
+  finishedKept?: number;
   /** Called when a run reaches a final state (after its run.completed is durable). */
   onFinished?: (slot: RunSlot) => void;
   /**
@@ -64,9 +66,6 @@ export interface RunHostOptions {
 }
 
 const NO_FIELDS: LogFields = Object.freeze({});
-
-/** Finished run ids remembered (facts for them are dropped without reading the log). */
-const FINISHED_KEPT = 50_000;
 
 /**
  * Owns the live runs. For each inbound fact: validate, feed the run's machine, append the fact
@@ -87,7 +86,6 @@ export class RunHost {
   readonly #out: OutboxPorts;
   readonly #slots = new Map<RunId, RunSlot>();
   readonly #mailboxes: Mailboxes<RunId, Arrival>;
-  readonly #finished = new Set<RunId>();
   readonly #producer: string;
   readonly #late: LateAnswers;
   #sub: BusSubscription | undefined;
@@ -145,13 +143,18 @@ export class RunHost {
     return this.#slots.size;
   }
 
+  /** Finished runs remembered (at most `finishedKept`; a fact for an older one reads the log). */
+  finishedRemembered(): number {
+    return this.#late.size;
+  }
+
   /**
    * Starts a new run (`RunInbox.launch`): its request events, `run.started` and the commands
    * it causes in one append to a stream that must not exist yet; resolves once durable.
    * Throws when the run host already knows the run.
    */
   launch(runId: RunId, jobId: string, request: readonly NewEvent[], started: InboundEvent): Promise<void> {
-    if (this.#slots.has(runId) || this.#finished.has(runId)) {
+    if (this.#slots.has(runId) || this.#late.knows(runId)) {
       return Promise.reject(new Error(`run ${runId} is already known to the run host`));
     }
     this.#slots.set(runId, { ...emptySlot(runId, jobId), request: [...request] });
@@ -182,8 +185,9 @@ export class RunHost {
   }
 
   async #process(runId: RunId, batch: Arrival[], retried = false): Promise<void> {
-    // A finished run takes only the answers to the dispatches it cancelled (late-facts.ts).
-    if (this.#finished.has(runId)) return this.#late.handle(runId, batch);
+    // A finished run takes only the answers to the dispatches it cancelled (late-facts.ts). One
+    // that ended long ago is no longer remembered: it is read from the log below, as after a restart.
+    if (this.#late.knows(runId)) return this.#late.handle(runId, batch);
     const observer = this.#o.observer;
     const slot =
       this.#slots.get(runId) ??
@@ -308,12 +312,7 @@ export class RunHost {
 
   #retire(slot: RunSlot): void {
     this.#slots.delete(slot.runId);
-    this.#finished.add(slot.runId);
     this.#late.remember(slot);
-    if (this.#finished.size > FINISHED_KEPT) {
-      const oldest = this.#finished.values().next().value;
-      if (oldest !== undefined) this.#finished.delete(oldest);
-    }
     this.#o.onFinished?.(slot);
   }
 

@@ -23,7 +23,8 @@ interface PlanEntry {
 
 /**
  * Reads a run's `run.started` from its stream, with two caches: plans by plan hash (shared by
- * every run of a job) and facts by run id (bounded, oldest dropped first).
+ * every run of a job) and facts by run id (the runs in flight: the gate forgets a run when it
+ * finishes; bounded all the same, oldest dropped first, and read again from the log if needed).
  */
 export class RunFactsCache {
   readonly #plans = new Map<string, PlanEntry>();
@@ -48,23 +49,32 @@ export class RunFactsCache {
       found = head.find((e) => e.type === 'run.started');
     }
     if (!found) return undefined;
-    const facts = this.#facts(runId, validateEventData<'run.started'>('run.started', found.data));
+    return this.#keep(runId, validateEventData<'run.started'>('run.started', found.data));
+  }
+
+  /** Records a run's facts from its `run.started` (a co-located host hands it over before it is durable). */
+  prime(runId: RunId, started: EventData<'run.started'>): void {
+    if (!this.#runs.has(runId)) this.#keep(runId, started);
+  }
+
+  /** Forgets a run (it completed). */
+  forget(runId: RunId): void {
+    this.#runs.delete(runId);
+  }
+
+  /** Runs whose facts are cached (at most `maxRuns`). */
+  get size(): number {
+    return this.#runs.size;
+  }
+
+  #keep(runId: RunId, started: EventData<'run.started'>): RunFacts {
+    const facts = this.#facts(runId, started);
     this.#runs.set(runId, facts);
     if (this.#runs.size > this.#max) {
       const oldest = this.#runs.keys().next().value;
       if (oldest !== undefined) this.#runs.delete(oldest);
     }
     return facts;
-  }
-
-  /** Records a run's facts from its `run.started` (a co-located host hands it over before it is durable). */
-  prime(runId: RunId, started: EventData<'run.started'>): void {
-    if (!this.#runs.has(runId)) this.#runs.set(runId, this.#facts(runId, started));
-  }
-
-  /** Forgets a run (it completed). */
-  forget(runId: RunId): void {
-    this.#runs.delete(runId);
   }
 
   #facts(runId: RunId, d: EventData<'run.started'>): RunFacts {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Catalog } from '../../blueprints/catalog.js';
 import type { ArtifactStore } from '../../contracts/artifact-store.js';
 import type { Clock } from '../../contracts/clock.js';
@@ -31,6 +32,7 @@ import {
 } from './dispatch-facts.js';
 import { dispatchIdOf, toRequest } from './dispatch-request.js';
 import { startLedgerHeartbeat } from './ledger-heartbeat.js';
+import { linkedSignal } from './linked-signal.js';
 import { ReplyBatcher } from './reply-batcher.js';
 
 export interface WorkerOptions {
@@ -90,6 +92,8 @@ export class Worker {
 
   constructor(options: WorkerOptions) {
     this.#o = options;
+    // Every dispatch whose executor reads its signal listens to this one (linked-signal.ts).
+    setMaxListeners(0, this.#abort.signal);
     this.#replies = new ReplyBatcher(options.bus, options.ns);
     this.#queue = new BoundedQueue(
       options.concurrency,
@@ -290,6 +294,7 @@ export class Worker {
     const cancel = this.#cancels.begin(dispatchId);
     const shutdown = this.#abort.signal;
     let signal: AbortSignal | undefined;
+    let unlink: (() => void) | undefined;
     let childLog: Logger | undefined;
     const logOf = (): Logger => {
       childLog ??= dispatchLog.child({ dispatchId, runId: item.runId });
@@ -301,7 +306,12 @@ export class Worker {
       artifacts: this.#o.artifacts,
       get signal(): AbortSignal {
         // AbortSignal.any of signals already aborted is aborted: made late, it is the same signal.
-        signal ??= AbortSignal.any(timeout ? [shutdown, cancel.signal, timeout] : [shutdown, cancel.signal]);
+        if (signal) return signal;
+        const stopping = linkedSignal(shutdown);
+        unlink = stopping.unlink;
+        signal = AbortSignal.any(
+          timeout ? [stopping.signal, cancel.signal, timeout] : [stopping.signal, cancel.signal],
+        );
         return signal;
       },
       get log(): Logger {
@@ -366,6 +376,7 @@ export class Worker {
       return { started: startedFact, end: failureFact(item, e, elapsed(), this.#stamp(), end) };
     } finally {
       this.#cancels.end(dispatchId);
+      unlink?.();
     }
   }
 
