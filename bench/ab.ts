@@ -33,12 +33,25 @@ interface Figures {
   budgetP50Ms: number;
   runsPerSecAt64: number;
   runsPerSecAt256: number;
+  /** Runs/s at 64 in flight counting the wait for the projector to catch up (its receipts). */
+  runsPerSecWithReceiptsAt64: number;
+  /** CPU of the engine's process (all threads) per run at 64 in flight, receipts included, ms. */
+  engineCpuMsPerRunAt64: number;
+  workerCpuMsPerRunAt64: number;
   projectorP50Ms: number;
   projectorOverlapsNextPct: number;
   segmentsMeanMs: Record<string, number>;
 }
 
-const runOnce = (dist: string): Promise<Record<string, unknown>> =>
+/** `LILY_AB_B_ENV='K=V K2=V2'`: variables set for side B only (the same build, another setting). */
+const bEnv = Object.fromEntries(
+  (process.env.LILY_AB_B_ENV ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
+
+const runOnce = (dist: string, side: 'A' | 'B'): Promise<Record<string, unknown>> =>
   new Promise((res, rej) => {
     const child = spawn(
       process.execPath,
@@ -50,6 +63,7 @@ const runOnce = (dist: string): Promise<Record<string, unknown>> =>
           LILY_BENCH_DIST: resolve(dist),
           LILY_BENCH_SECONDS: process.env.LILY_BENCH_SECONDS ?? '3',
           LILY_BENCH_SEQ: process.env.LILY_BENCH_SEQ ?? '100',
+          ...(side === 'B' ? bEnv : {}),
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -66,7 +80,12 @@ const runOnce = (dist: string): Promise<Record<string, unknown>> =>
 const figures = (side: 'A' | 'B', report: any): Figures => {
   const p = report.sections.pipeline;
   if (p.error) throw new Error(`${side}: ${p.error}`);
-  const level = (k: number) => p.throughput.find((t: { inFlight: number }) => t.inFlight === k)?.runsPerSec;
+  const at = (k: number) => p.throughput.find((t: { inFlight: number }) => t.inFlight === k);
+  const level = (k: number) => at(k)?.runsPerSec;
+  const withReceipts = at(64)?.runsPerSecWithReceipts ?? Number.NaN;
+  // CPU % of one core over the level and its catch-up, per run: pct × 10 ms ÷ runs/s.
+  const cpuMsPerRun = (pct: number | undefined) =>
+    Math.round(((pct ?? Number.NaN) * 1000) / withReceipts) / 100;
   return {
     side,
     load: report.machine.loadavgAtStart[0],
@@ -75,6 +94,9 @@ const figures = (side: 'A' | 'B', report: any): Figures => {
     budgetP50Ms: p.budget.totalP50Ms,
     runsPerSecAt64: level(64),
     runsPerSecAt256: level(256),
+    runsPerSecWithReceiptsAt64: withReceipts,
+    engineCpuMsPerRunAt64: cpuMsPerRun(at(64)?.cpuPctOfOneCore?.engineProcess),
+    workerCpuMsPerRunAt64: cpuMsPerRun(at(64)?.cpuPctOfOneCore?.worker),
     projectorP50Ms: p.budget.projector?.p50Ms ?? Number.NaN,
     projectorOverlapsNextPct: p.budget.projector?.overlapsNextRequestPct ?? Number.NaN,
     segmentsMeanMs: Object.fromEntries(
@@ -105,7 +127,7 @@ for (let r = 0; r < rounds; r++) {
     process.stderr.write(
       `ab: round ${r + 1}/${rounds}, ${side} (${dist}), load ${loadavg()[0]?.toFixed(2)}\n`,
     );
-    runs.push(figures(side, await runOnce(dist)));
+    runs.push(figures(side, await runOnce(dist, side)));
   }
 }
 
@@ -115,6 +137,9 @@ const keys = [
   'budgetP50Ms',
   'runsPerSecAt64',
   'runsPerSecAt256',
+  'runsPerSecWithReceiptsAt64',
+  'engineCpuMsPerRunAt64',
+  'workerCpuMsPerRunAt64',
   'projectorP50Ms',
   'projectorOverlapsNextPct',
 ] as const;

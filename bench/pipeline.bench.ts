@@ -18,7 +18,7 @@
  * time, default 200), LILY_BENCH_PROFILE_DIR (where the .cpuprofile files go; default a temp dir).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventLoopUtilization } from 'node:perf_hooks';
@@ -192,12 +192,30 @@ const usageMeter = async (worker: ProbedWorker, natsPid: number | undefined) => 
   };
 };
 
+/**
+ * Waits until the projector has projected everything in the log now (the receipts of the runs
+ * that finished): a level's work is not done while its receipts are still to be written.
+ */
+const receiptsCaughtUp = async (engine: RunningEngine): Promise<number> => {
+  const target = await engine.storage.events.lastPosition();
+  const t0 = performance.now();
+  while (engine.projector.position() < target) await new Promise((r) => setTimeout(r, 2));
+  return performance.now() - t0;
+};
+
+/**
+ * A closed loop of `inFlight` lanes for `durationMs`. With `engine`, the level then waits for the
+ * projector to catch up (an inline projector falls behind under load and would otherwise write
+ * this level's receipts during the next one): `receiptsCatchUpMs` is that wait, and
+ * `runsPerSecWithReceipts` counts it; the CPU figures cover it too.
+ */
 const throughput = async (
   runner: Runner,
   inFlight: number,
   durationMs: number,
   meter?: () => Promise<Usage>,
   jobId = 'w3',
+  engine?: RunningEngine,
 ) => {
   const usage = meter ? await meter() : undefined;
   let completed = 0;
@@ -211,11 +229,18 @@ const throughput = async (
   };
   await Promise.all(Array.from({ length: inFlight }, lane));
   const seconds = (performance.now() - started) / 1000;
+  const catchUpMs = engine ? await receiptsCaughtUp(engine) : undefined;
   return {
     inFlight,
     runs: completed,
     runsPerSec: Math.round(completed / seconds),
     stepsPerSec: Math.round((completed * 3) / seconds),
+    ...(catchUpMs !== undefined
+      ? {
+          receiptsCatchUpMs: Math.round(catchUpMs),
+          runsPerSecWithReceipts: Math.round(completed / (seconds + catchUpMs / 1000)),
+        }
+      : {}),
     ...(usage ? await usage() : {}),
   };
 };
@@ -468,6 +493,9 @@ export const run = async (): Promise<Record<string, unknown>> => {
   const { memoryLogger } = await fromDist<typeof import('../src/actors/logger.js')>('actors/logger.js');
   const nats = await startNatsServer({});
   const project = await tempProject('lily-bench-');
+  // LILY_BENCH_PROJECTOR=thread: receipts in the engine's projector thread (decision 032).
+  if (process.env.LILY_BENCH_PROJECTOR === 'thread')
+    appendFileSync(join(project.dir, '.lily', 'config.yaml'), 'projector: thread\n');
   project.file('policy.yaml', POLICY);
   project.job('w3', W3);
   project.job('parked', PARKED);
@@ -504,7 +532,7 @@ export const run = async (): Promise<Record<string, unknown>> => {
     const levels = [];
     const meter = () => usageMeter(worker, nats.pid);
     for (const inFlight of [1, 16, 64, 256])
-      levels.push(await throughput(runner, inFlight, SECONDS * 1000, meter));
+      levels.push(await throughput(runner, inFlight, SECONDS * 1000, meter, 'w3', engine));
     loadAt.afterThroughput = load();
     const profile = await profiled(runner, worker, Math.min(SECONDS, 4) * 1000);
     const overhead = await overheads(
