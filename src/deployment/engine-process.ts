@@ -46,6 +46,12 @@ export interface EngineProcessOptions {
   sealTtlMs?: number;
   /** The tracer to use (tests); default: the project's telemetry settings (`startTelemetry`), owned and shut down here. */
   tracer?: Tracer;
+  /**
+   * Where receipts are written when `config.yaml` does not say (`projector`): `thread` (default)
+   * or `inline` (the ephemeral engine of a one-shot command, where a thread would cost more to
+   * start than it saves). Decision 032.
+   */
+  projector?: 'inline' | 'thread';
 }
 
 export interface RunningEngine {
@@ -108,8 +114,8 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
     throw e;
   });
   const tracer = o.tracer ?? (await startTelemetry({ service: 'lily-engine', config, log: o.log }));
-  // Receipts: on the engine's event loop (default), or off it in a thread with its own handle
-  // on the log (`projector: thread`); decision 032 says why the default is inline, and why both
+  // Receipts: in a thread with its own handle on the log (default), or on the engine's event
+  // loop (`projector: inline`, and the ephemeral engine); decision 032 says why, and why both
   // write with blocking file calls (half the main thread's time of the libuv pool's round trips).
   const projectorOptions = {
     runsDir: storage.runsDir,
@@ -117,7 +123,7 @@ export const startEngineProcess = async (options: EngineProcessOptions): Promise
     log: o.log.child({ actor: 'projector' }),
   };
   const projector =
-    config.projector === 'thread'
+    (config.projector ?? o.projector ?? 'thread') === 'thread'
       ? new ProjectorThread({ ...projectorOptions, dbPath: join(paths.root, 'db') })
       : new Projector({ ...projectorOptions, store: storage.events, write: writeReceiptsSync });
   // The in-process worker checks every command again against its own guard (same policy, reloaded with the gate's).

@@ -104,10 +104,11 @@ export const configSchema = z.strictObject({
    */
   ledger: z.enum(['lmdb', 'nats']).optional(),
   /**
-   * Where the engine writes receipts: `inline`, on its event loop, behind the runs (default), or
-   * `thread`, in a worker thread with its own handle on the log (docs/decisions/032).
+   * Where the engine writes receipts: `thread`, in a worker thread with its own handle on the
+   * log, or `inline`, on its event loop, behind the runs. Unset: `thread` for a long-lived
+   * engine (`lily up`), `inline` for the short-lived one of a one-shot command (decision 032).
    */
-  projector: z.enum(['inline', 'thread']).default('inline'),
+  projector: z.enum(['inline', 'thread']).optional(),
   /** Worker processes the engine starts (0: the engine runs executors in-process). */
   workers: z.number().int().min(0).max(64).default(1),
   /** Packs to load: paths relative to the project directory (`./packs/x.js`) or package names. */

@@ -95,6 +95,8 @@ export const startEphemeralEngine = async (
       clock,
       worker: { id: 'cli' },
       cron: false,
+      // One run and gone: a projector thread would cost more to start than it saves.
+      projector: 'inline',
     });
     await writeDeploymentState(paths.root, {
       version: 1,

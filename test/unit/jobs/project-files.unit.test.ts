@@ -55,7 +55,6 @@ describe('config.yaml', () => {
     expect(parseConfig('', 'c.yaml')).toEqual({
       namespace: 'default',
       nats: { managed: true },
-      projector: 'inline',
       workers: 1,
       packs: [],
       retention: {},
@@ -63,8 +62,10 @@ describe('config.yaml', () => {
     });
   });
 
-  it('writes receipts inline unless told to use a thread; nothing else is a projector', () => {
+  it('leaves the projector to the engine unless told (inline or thread); nothing else is a projector', () => {
+    expect(parseConfig('', 'c.yaml').projector).toBeUndefined();
     expect(parseConfig('projector: thread\n', 'c.yaml').projector).toBe('thread');
+    expect(parseConfig('projector: inline\n', 'c.yaml').projector).toBe('inline');
     expect(issuesOf(() => parseConfig('projector: fork\n', 'c.yaml'), 'config_invalid')).toEqual([
       expect.objectContaining({ path: 'projector' }),
     ]);
