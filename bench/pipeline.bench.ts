@@ -35,6 +35,7 @@ import { startCpuProfile } from './budget/profiler.js';
 import { flushedPutLatency, machineCosts } from './budget/raw.js';
 import { distDir, fromDist, type Point, Timeline } from './budget/timeline.js';
 import { measureNatsLimits } from './nats.bench.js';
+import { W3_JOB as W3 } from './fixtures/w3-job.js';
 
 export const name = 'pipeline';
 
@@ -50,16 +51,6 @@ caps: { concurrency: 10000 }
 approvals:
   - { job: parked, reason: "parks runs to measure memory" }
 require_dry_run: []
-`;
-const W3 = `id: w3
-title: W3
-target: { kind: blueprint, id: pipeline.v1 }
-runtime: { concurrency: 1024 }
-bindings:
-  steps:
-    - { id: a, executor: echo, with: { value: { a: 1 } } }
-    - { id: b, executor: echo, with: { value: { b: 2 } } }
-    - { id: c, executor: echo, with: { value: { c: 3 } } }
 `;
 const PARKED = W3.replace('id: w3', 'id: parked').replace('title: W3', 'title: parked');
 

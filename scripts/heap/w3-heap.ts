@@ -21,6 +21,7 @@ import { distDir, fromDist } from '../../bench/budget/timeline.js';
 import { stopChild, tempProject } from '../../test/helpers/lily-project.js';
 import { startNatsServer } from '../../test/helpers/nats-server.js';
 import { JOB_WEIGHTS, writeSoakProject } from '../soak/fixture.js';
+import { W3_JOB as W3 } from '../../bench/fixtures/w3-job.js';
 
 const [outArg, marksArg, inFlightArg, everyArg] = process.argv.slice(2);
 const out = outArg ?? '/tmp/lily-heap';
@@ -38,16 +39,6 @@ commands: []
 workspace: { allow: ["**"], deny: [] }
 caps: { concurrency: 10000 }
 require_dry_run: []
-`;
-const W3 = `id: w3
-title: W3
-target: { kind: blueprint, id: pipeline.v1 }
-runtime: { concurrency: 1024 }
-bindings:
-  steps:
-    - { id: a, executor: echo, with: { value: { a: 1 } } }
-    - { id: b, executor: echo, with: { value: { b: 2 } } }
-    - { id: c, executor: echo, with: { value: { c: 3 } } }
 `;
 
 const { startEngineProcess } = await fromDist<typeof import('../../src/deployment/engine-process.js')>(
