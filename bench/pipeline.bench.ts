@@ -545,6 +545,8 @@ export const run = async (): Promise<Record<string, unknown>> => {
     const rr64 = limits.raw.requestReply.inFlightPerSec['64'] ?? 0;
     return {
       dist: distDir(),
+      // Where the engine wrote receipts: its projector thread (the default) or its event loop.
+      projectorMode: typeof engine.projector.restarts === 'function' ? 'thread' : 'inline',
       loadavg: loadAt,
       oneAtATime: { runs: plain.runs, p50Ms: plain.p50Ms, p99Ms: plain.p99Ms },
       budget: {

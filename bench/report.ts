@@ -422,9 +422,11 @@ p50 of one append's phases: ${Object.entries(perAppend)
   .join(', ')}. lmdb-js resolves a commit only once its fsync is done, so the commit and the flush
 are one segment. The projector (receipts, after \`run.completed\`, off the client's path) took
 ${n(b.projector?.p50Ms, 2)} ms p50 per run, from the moment it took \`run.completed\` to its last receipt file, and was
-still running when the next request arrived in ${n(b.projector?.overlapsNextRequestPct)} % of the runs. By default it runs on the
-engine's event loop (\`projector: inline\`), where it shares the loop with that request; with
-\`projector: thread\` it shares a core instead (decision 032 measures both). The lines "outbox: dispatch before the flush"
+still running when the next request arrived in ${n(b.projector?.overlapsNextRequestPct)} % of the runs. ${
+  p.projectorMode === 'inline'
+    ? "In this run it ran on the engine's event loop (`projector: inline`), where it shares the loop with that request."
+    : "In this run it ran in the engine's projector thread (the default of a long-lived engine), where it shares a core with that request, not the loop."
+} Decision 032 measures both. The lines "outbox: dispatch before the flush"
 and "append: commit and fsync left once the answer is back" are the two sides of decision 033: a
 dispatch caused by a worker's answer leaves as soon as its append is written into the transaction,
 and the flush only costs the run what it takes beyond the round trip to the worker and back.
