@@ -423,9 +423,9 @@ p50 of one append's phases: ${Object.entries(perAppend)
 are one segment. The projector (receipts, after \`run.completed\`, off the client's path) took
 ${n(b.projector?.p50Ms, 2)} ms p50 per run, from the moment it took \`run.completed\` to its last receipt file, and was
 still running when the next request arrived in ${n(b.projector?.overlapsNextRequestPct)} % of the runs. ${
-  p.projectorMode === 'inline'
-    ? "In this run it ran on the engine's event loop (`projector: inline`), where it shares the loop with that request."
-    : "In this run it ran in the engine's projector thread (the default of a long-lived engine), where it shares a core with that request, not the loop."
+  p.projectorMode === 'thread'
+    ? "In this run it ran in the engine's projector thread (the default of a long-lived engine), where it shares a core with that request, not the loop."
+    : "In this run it ran on the engine's event loop (`projector: inline`), where it shares the loop with that request."
 } Decision 032 measures both. The lines "outbox: dispatch before the flush"
 and "append: commit and fsync left once the answer is back" are the two sides of decision 033: a
 dispatch caused by a worker's answer leaves as soon as its append is written into the transaction,
