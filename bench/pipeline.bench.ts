@@ -484,9 +484,10 @@ export const run = async (): Promise<Record<string, unknown>> => {
   const { memoryLogger } = await fromDist<typeof import('../src/actors/logger.js')>('actors/logger.js');
   const nats = await startNatsServer({});
   const project = await tempProject('lily-bench-');
-  // LILY_BENCH_PROJECTOR=thread: receipts in the engine's projector thread (decision 032).
-  if (process.env.LILY_BENCH_PROJECTOR === 'thread')
-    appendFileSync(join(project.dir, '.lily', 'config.yaml'), 'projector: thread\n');
+  // LILY_BENCH_PROJECTOR=inline|thread: where the engine writes receipts (decision 032; default thread).
+  const projectorMode = process.env.LILY_BENCH_PROJECTOR;
+  if (projectorMode === 'inline' || projectorMode === 'thread')
+    appendFileSync(join(project.dir, '.lily', 'config.yaml'), `projector: ${projectorMode}\n`);
   project.file('policy.yaml', POLICY);
   project.job('w3', W3);
   project.job('parked', PARKED);
