@@ -6,9 +6,11 @@
  * the adapter's own cost is visible. `measureNatsLimits` is exported for the pipeline bench
  * to report its figures next to these, measured in the same run.
  */
+import { spawn } from 'node:child_process';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Bus } from '../src/actors/bus/bus.js';
 import { connectNatsBus } from '../src/actors/bus/nats-bus.js';
+import { REPO_ROOT, stopChild } from '../test/helpers/lily-project.js';
 import { startNatsServer } from '../test/helpers/nats-server.js';
 
 export const name = 'nats';
@@ -36,6 +38,7 @@ export interface NatsLimits {
   payloadBytes: number;
   raw: { requestReply: RoundTrips; pubSubMsgsPerSec: number };
   bus: { requestReply: RoundTrips; pubSubMsgsPerSec: number };
+  crossProcess: CrossProcessRoundTrip;
 }
 
 /** What a measurement needs from a client pair: request, serve echo, publish, subscribe-count. */
@@ -161,11 +164,82 @@ const measurePair = async (pair: Pair, opts: NatsLimitsOptions) => {
   }
 };
 
+/** The echo responder of `measureCrossProcess`: bare nats.js in a process of its own. */
+const RESPONDER = `
+import { connect } from '@nats-io/transport-node';
+const nc = await connect(JSON.parse(process.argv[1]));
+nc.subscribe('bench.xp.echo', { callback: (_e, m) => void m.respond(m.data) });
+await nc.flush();
+process.stdout.write('ready\\n');
+`;
+
+export interface CrossProcessRoundTrip {
+  /** One round trip at a time, back to back. */
+  p50Us: number;
+  p99Us: number;
+  /** One round trip at a time, each after `pauseMs` of idle (both processes wait on their sockets). */
+  afterPauseP50Us: number;
+  afterPauseP99Us: number;
+  pauseMs: number;
+}
+
+/**
+ * Request/reply one at a time between this process and another one (bare nats.js on both
+ * sides): what a dispatch's two hops cost at the least, engine to worker and back. Measured
+ * back to back, then with an idle pause before each request, as a W3 run one at a time leaves
+ * the worker idle between its steps: on a virtual machine a process woken from idle runs
+ * slower, and this shows by how much on this one.
+ */
+export const measureCrossProcess = async (
+  url: string,
+  o: { token?: string; requests?: number; pauseMs?: number } = {},
+): Promise<CrossProcessRoundTrip> => {
+  const opts = { servers: url, ...(o.token ? { token: o.token } : {}) };
+  const child = spawn(process.execPath, ['--input-type=module', '-e', RESPONDER, JSON.stringify(opts)], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const nc = await connect(opts);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`cross-process responder exited (${code})`)));
+    });
+    const body = new TextEncoder().encode(JSON.stringify(PAYLOAD));
+    const times = async (n: number, pauseMs: number): Promise<number[]> => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+        const t = performance.now();
+        await nc.request('bench.xp.echo', body, { timeout: 10_000 });
+        out.push((performance.now() - t) * 1000);
+      }
+      return out.sort((x, y) => x - y);
+    };
+    await times(200, 0); // warm up
+    const requests = o.requests ?? 1_000;
+    const pauseMs = o.pauseMs ?? 4;
+    const back = await times(requests, 0);
+    const paused = await times(Math.ceil(requests / 3), pauseMs);
+    return {
+      p50Us: Math.round(percentile(back, 0.5)),
+      p99Us: Math.round(percentile(back, 0.99)),
+      afterPauseP50Us: Math.round(percentile(paused, 0.5)),
+      afterPauseP99Us: Math.round(percentile(paused, 0.99)),
+      pauseMs,
+    };
+  } finally {
+    await nc.close();
+    await stopChild(child);
+  }
+};
+
 /** Measures the raw limits against a running nats-server (see module doc). */
 export const measureNatsLimits = async (opts: NatsLimitsOptions): Promise<NatsLimits> => ({
   payloadBytes: JSON.stringify(PAYLOAD).length,
   raw: await measurePair(await rawPair(opts.url, opts.token), opts),
   bus: await measurePair(await busPair(opts.url, opts.token), opts),
+  crossProcess: await measureCrossProcess(opts.url, opts.token ? { token: opts.token } : {}),
 });
 
 export const run = async (): Promise<Record<string, unknown>> => {

@@ -34,8 +34,8 @@ import { summarizeProfileFile } from './budget/profile-summary.js';
 import { startCpuProfile } from './budget/profiler.js';
 import { flushedPutLatency, machineCosts } from './budget/raw.js';
 import { distDir, fromDist, type Point, Timeline } from './budget/timeline.js';
-import { measureNatsLimits } from './nats.bench.js';
 import { W3_JOB as W3 } from './fixtures/w3-job.js';
+import { measureNatsLimits } from './nats.bench.js';
 
 export const name = 'pipeline';
 
@@ -572,6 +572,14 @@ export const run = async (): Promise<Record<string, unknown>> => {
         natsRequestReply64InFlightPerSec: rr64,
         natsPubSubMsgsPerSec: limits.raw.pubSubMsgsPerSec,
         busRequestReplySequentialP50Ms: limits.bus.requestReply.sequentialP50Us / 1000,
+        // Engine and worker are two processes: a dispatch's hops cost at least this.
+        natsCrossProcess: {
+          p50Ms: limits.crossProcess.p50Us / 1000,
+          p99Ms: limits.crossProcess.p99Us / 1000,
+          afterPauseP50Ms: limits.crossProcess.afterPauseP50Us / 1000,
+          afterPauseP99Ms: limits.crossProcess.afterPauseP99Us / 1000,
+          pauseMs: limits.crossProcess.pauseMs,
+        },
         lmdbFlushedPut: lmdb,
         machines,
       },

@@ -269,6 +269,7 @@ const budgetTable = [
 const perAppend = b.perAppendP50Ms ?? {};
 const flushPut = raw.lmdbFlushedPut ?? {};
 const mc = raw.machines ?? {};
+const xp = raw.natsCrossProcess;
 const perDispatchHops = (seg('dispatch: NATS hops to the worker and back').p50Ms ?? Number.NaN) / 3;
 const rawTable = [
   '| raw limit, measured in the same run | value | the budget segment it bounds |',
@@ -276,6 +277,11 @@ const rawTable = [
   `| one flushed LMDB put (put, then \`flushed\`), p50 / p99 ms | ${n(flushPut.p50Ms, 3)} / ${n(flushPut.p99Ms, 3)} | append: commit and fsync, p50 per append ${n(perAppend['append: commit and fsync (write thread)'], 3)} ms (× ${n(appendsPerRun)} appends per run) |`,
   `| msgpack encoding of a W3 event, µs (bytes) | ${n(flushPut.msgpackEncodeUsPerEvent, 1)} (${n(flushPut.msgpackBytesPerEvent)}) | append: write, p50 per append ${n(perAppend['append: write (read heads, msgpack encode, put)'], 3)} ms (${n((b.eventsPerRun ?? 0) / Math.max(1, appendsPerRun ?? 1), 1)} events per append) |`,
   `| NATS request/reply one at a time, p50 ms: bare client / through Lily's bus | ${n(raw.natsRequestReplySequentialP50Ms, 3)} / ${n(raw.busRequestReplySequentialP50Ms, 3)} | dispatch: NATS hops, p50 per dispatch ${n(perDispatchHops, 3)} ms |`,
+  ...(xp
+    ? [
+        `| NATS request/reply one at a time to another process (bare client), p50 / p99 ms: back to back / after ${n(xp.pauseMs)} ms idle | ${n(xp.p50Ms, 3)} / ${n(xp.p99Ms, 3)} · ${n(xp.afterPauseP50Ms, 3)} / ${n(xp.afterPauseP99Ms, 3)} | dispatch: NATS hops, p50 per dispatch ${n(perDispatchHops, 3)} ms (engine and worker are two processes; one at a time, each waits idle between steps) |`,
+      ]
+    : []),
   `| run program \`apply\` (the host's fold), µs per fact | ${n(mc.runProgramApplyUs, 1)} | run host: decode, validate, decide, p50 ${n(seg('run host: decode, validate, decide').p50Ms, 2)} ms for ${n(seg('run host: decode, validate, decide').perRun)} facts |`,
   `| XState \`transition()\`, µs per event: W3 machine / bare two-state machine | ${n(mc.w3XStateTransitionUs, 1)} / ${n(mc.bareXStateTransitionUs, 1)} | (the host folds with \`apply\`; XState runs in replay verification) |`,
 ].join('\n');
@@ -319,6 +325,11 @@ const fnTable = (fns: J[] | undefined, k: number) =>
       ),
   ].join('\n');
 const u64 = at(64);
+/** CPU ms per run of one process at a level, the receipts' wait included (the usage table's last column). */
+const cpuPerRun = (k: number, proc: 'engineProcess' | 'worker'): number => {
+  const t = at(k);
+  return (10 * (t.cpuPctOfOneCore?.[proc] ?? Number.NaN)) / (t.runsPerSecWithReceipts ?? t.runsPerSec);
+};
 const usage = (t: J) =>
   t.cpuPctOfOneCore
     ? `engine process ${n(t.cpuPctOfOneCore.engineProcess)} % of a core (event loop ${n(100 * (t.eventLoopUtilization?.engineProcess ?? Number.NaN))} % busy), worker ${n(t.cpuPctOfOneCore.worker)} % (event loop ${n(100 * (t.eventLoopUtilization?.worker ?? Number.NaN))} %), nats-server ${n(t.cpuPctOfOneCore.natsServer)} %`
@@ -475,6 +486,15 @@ ${usageTable}
   .join(', ')}. A run makes ${n(appendsPerRun)} sequential flushed appends; at the raw flushed put
   measured in this run (${n(flushPut.p50Ms, 2)} ms p50) they would cost ${n((flushPut.p50Ms ?? Number.NaN) * (appendsPerRun ?? Number.NaN), 1)} ms end to end, against
   ${n(seg('append: commit and fsync (write thread)').p50Ms, 1)} ms measured on the path (the flushes that overlap a dispatch are counted in the overlapped line, for what they add).
+- **One at a time** the same run costs more CPU than at 64 in flight: ${n(cpuPerRun(1, 'engineProcess'), 1)} against ${n(cpuPerRun(64, 'engineProcess'), 1)} ms
+  in the engine's process and ${n(cpuPerRun(1, 'worker'), 1)} against ${n(cpuPerRun(64, 'worker'), 1)} ms in the worker (usage table). Part of it is batching: at 64 in flight runs share write
+  transactions, flushes and messages, so what each of those costs is spread over many runs. The rest is
+  waking up: one at a time, every hop wakes a process that sat idle (the worker between its steps, the
+  engine while a step runs), and on this virtual machine a process woken from idle runs slower.${
+    xp
+      ? ` The bare round trip to another process shows it: ${n(xp.p50Ms, 3)} ms p50 back to back, ${n(xp.afterPauseP50Ms, 3)} ms after ${n(xp.pauseMs)} ms idle, against ${n(perDispatchHops, 3)} ms per dispatch for the NATS hops of a run.`
+      : ''
+  }
 - **At 64 in flight** W3 reaches ${n(u64.runsPerSec)} runs/s: ${usage(u64)}. ${bound64()} The NATS-bound ceiling (request/reply at 64 in flight ÷ 3) is ${n((rr.natsRequestReply64InFlightPerSec ?? 0) / 3)} runs/s.
 - **What bounds W3 now.** One at a time, a run makes ${n(appendsPerRun)} flushed appends: the request with the
   run's start and first dispatch (one flush for the job's index and the run's stream), one per
