@@ -289,8 +289,11 @@ export class Worker {
     const dispatchId = dispatchIdOf(item);
     const started = performance.now();
     const request = toRequest(item);
-    const timeout =
-      request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs + 1_000);
+    // The step's deadline (a second past its timeout: the engine's own timer decides, this only
+    // stops an executor that listens). Its timer is made with the signal, when an executor reads
+    // it: most never do, and a timer per dispatch would live on for the whole timeout.
+    const deadline = request.timeoutMs === undefined ? undefined : started + request.timeoutMs + 1_000;
+    let timeout: AbortSignal | undefined;
     const cancel = this.#cancels.begin(dispatchId);
     const shutdown = this.#abort.signal;
     let signal: AbortSignal | undefined;
@@ -309,6 +312,8 @@ export class Worker {
         if (signal) return signal;
         const stopping = linkedSignal(shutdown);
         unlink = stopping.unlink;
+        if (deadline !== undefined)
+          timeout = AbortSignal.timeout(Math.max(0, Math.ceil(deadline - performance.now())));
         signal = AbortSignal.any(
           timeout ? [stopping.signal, cancel.signal, timeout] : [stopping.signal, cancel.signal],
         );
@@ -372,7 +377,8 @@ export class Worker {
           end: cancelledFact(item, reason, this.#stamp(), { error: e, durationMs: elapsed() }),
         };
       }
-      const end = timeout?.aborted ? 'step_timeout' : failureEndReason(e, this.#abort.signal.aborted);
+      const timedOut = timeout?.aborted ?? (deadline !== undefined && performance.now() >= deadline);
+      const end = timedOut ? 'step_timeout' : failureEndReason(e, this.#abort.signal.aborted);
       return { started: startedFact, end: failureFact(item, e, elapsed(), this.#stamp(), end) };
     } finally {
       this.#cancels.end(dispatchId);
