@@ -140,7 +140,7 @@ describe('a step past its deadline in the worker', () => {
   it('makes no deadline timer for an executor that never reads its signal', async () => {
     const timeouts = vi.spyOn(AbortSignal, 'timeout');
     stops.push(() => timeouts.mockRestore());
-    const { dispatch } = setUp(async () => ({ output: { ok: true } }));
+    const { dispatch } = setUp(async () => ({ output: { ok: true }, artifacts: [] }));
     const end = await dispatch(60_000);
     expect(end.type).toBe('step.succeeded');
     expect(timeouts).not.toHaveBeenCalled();
