@@ -5,9 +5,10 @@ import { commandTarget } from '../../machines/commands.js';
 import type { Command } from '../../machines/types.js';
 import type { Bus } from '../bus/bus.js';
 import type { CancelItem, ExecItem, PolicyMessage } from '../messages.js';
-import { cancelSubject, eventSubject, execSubject, policySubject } from '../subjects.js';
+import { cancelSubject, eventSubject, policySubject } from '../subjects.js';
 import { dispatchRefOf } from '../trust/dispatch-kind.js';
 import type { EngineSeals } from '../trust/engine-seals.js';
+import type { DispatchDesk } from './dispatch-desk.js';
 import type { TraceContextSource } from './run-observer.js';
 import type { RunSlot } from './run-slot.js';
 
@@ -17,11 +18,13 @@ export interface TimerPort {
   cancel(timerId: string): void;
 }
 
-/** Where a run host's commands go: the bus (dispatches, policy checks), the scheduler, and the seals. */
+/** Where a run host's commands go: the bus (policy checks, cancels), the desk (dispatches), the scheduler. */
 export interface OutboxPorts {
   bus: Bus;
   ns: string;
   seals: EngineSeals;
+  /** Seals the dispatches of a turn together and publishes them (dispatch-desk.ts). */
+  desk: DispatchDesk;
   timers: TimerPort;
   /** The time a dispatch without a recorded time is sealed from (never the case for logged ones). */
   now(): number;
@@ -34,26 +37,24 @@ export const isDispatch = (command: Command): boolean => commandTarget(command) 
 
 /**
  * The outbox: after an append, publish what it recorded. Commands go to the actor that acts
- * on them (executors, the policy gate, the scheduler), batched one message per subject; every
- * stored event is republished on its `evt` subject for tails and projectors. Each dispatch is
- * sealed on its way out (trust/engine-seals.ts). Publishing is best-effort: whatever is lost is
- * re-sent from the log on resume. With `trace` (tracing on), each dispatch carries the
+ * on them (executors, the policy gate, the scheduler); every stored event is republished on its
+ * `evt` subject for tails and projectors. Dispatches go through the desk, which seals those of
+ * one turn together and sends them at its end, one message each (dispatch-desk.ts); what each
+ * seal claims is read from the run's seal book here. Publishing is best-effort: whatever is lost
+ * is re-sent from the log on resume. With `trace` (tracing on), each dispatch carries the
  * `traceparent` of its span, so the worker's spans join the run's trace.
  */
 export const publishCommands = (out: OutboxPorts, slot: RunSlot, commands: readonly Command[]): void => {
   const started = slot.started;
   if (!started || commands.length === 0) return;
   const { bus, ns } = out;
-  const exec = new Map<string, ExecItem[]>();
   const cancels = new Map<string, CancelItem[]>();
   const base = { runId: slot.runId, jobId: slot.jobId };
   const now = out.now();
   const addExec = (executor: string, item: ExecItem) => {
-    const list = exec.get(executor) ?? [];
-    const sealed = out.seals.seal(item, slot.seals, started.dryRun, now);
+    const terms = out.seals.terms(item, slot.seals, started.dryRun, now);
     const traceparent = out.trace?.traceparent(slot.runId, dispatchRefOf(item).dispatchId);
-    list.push(traceparent === undefined ? sealed : { ...sealed, traceparent });
-    exec.set(executor, list);
+    out.desk.send(traceparent === undefined ? { terms, executor } : { terms, executor, traceparent });
   };
   for (const command of commands) {
     switch (commandTarget(command)) {
@@ -88,11 +89,6 @@ export const publishCommands = (out: OutboxPorts, slot: RunSlot, commands: reado
       default:
         break;
     }
-  }
-  // One message per dispatch: the queue group then spreads parallel steps and shards over the
-  // workers (a batch would land on one worker whole).
-  for (const [executor, items] of exec) {
-    for (const item of items) bus.publish(execSubject(ns, executor), { items: [item] });
   }
   // Cancels go to every worker of the executor at once: one message per executor.
   for (const [executor, items] of cancels) bus.publish(cancelSubject(ns, executor), { items });

@@ -18,6 +18,7 @@ import {
   indeterminateFacts,
   startDecision,
 } from './decide-batch.js';
+import { DispatchDesk } from './dispatch-desk.js';
 import { LateAnswers } from './late-answers.js';
 import { decideWithLocalPolicy, type LocalPolicy } from './local-policy.js';
 import { Mailboxes } from './mailboxes.js';
@@ -99,6 +100,7 @@ export class RunHost {
       bus: options.bus,
       ns: options.ns,
       seals: options.seals,
+      desk: new DispatchDesk({ bus: options.bus, ns: options.ns, seals: options.seals, log: options.log }),
       timers: options.timers,
       now: () => options.clock.now(),
       ...(options.observer ? { trace: options.observer } : {}),
@@ -353,5 +355,7 @@ export class RunHost {
     this.#redelivery?.stop();
     await this.#sub?.drain();
     await this.#mailboxes.stop();
+    // Dispatches of the last turn leave now, before the bus closes.
+    this.#out.desk.flush();
   }
 }

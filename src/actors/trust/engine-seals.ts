@@ -1,7 +1,7 @@
 import type { EventData } from '../../contracts/events/catalog.js';
 import type { ExecItem, InboundEvent } from '../messages.js';
 import { dispatchRefOf, partitionDispatchId } from './dispatch-kind.js';
-import { DispatchSealer, type SealedProgram } from './dispatch-seal.js';
+import { DispatchSealer, type SealedProgram, type SealTerms } from './dispatch-seal.js';
 import type { EngineKeys } from './engine-keys.js';
 import { type ScreenVerdict, screenFact } from './fact-screen.js';
 import { deriveReplyKey } from './reply-proof.js';
@@ -25,6 +25,9 @@ export interface SealBook {
 }
 
 export const emptySealBook = (): SealBook => ({ dispatchedAt: new Map(), programs: new Map() });
+
+/** A dispatch and what its seal will claim (`EngineSeals.terms`). */
+export type DispatchTerms = SealTerms & { item: ExecItem };
 
 /** Notes what a logged event tells the seals of its run (a dispatch recorded, a policy decision). */
 export const noteForSeals = (
@@ -93,15 +96,34 @@ export class EngineSeals {
    * step's policy decision), so a re-send after a crash carries the same bytes.
    */
   seal(item: ExecItem, book: SealBook, dryRun: boolean, now: number): ExecItem {
-    const ref = dispatchRefOf(item);
-    const dispatchedAt = book.dispatchedAt.get(ref.dispatchId) ?? now;
-    const grant = this.#sealer.seal(item, {
+    return this.sealAll([this.terms(item, book, dryRun, now)])[0] as ExecItem;
+  }
+
+  /**
+   * What `item`'s seal will claim, read from its run's seal book now: the programs of its
+   * step's decision and its expiry (from when the log recorded it, else `now`).
+   */
+  terms(item: ExecItem, book: SealBook, dryRun: boolean, now: number): DispatchTerms {
+    const dispatchedAt = book.dispatchedAt.get(dispatchRefOf(item).dispatchId) ?? now;
+    return {
+      item,
       dryRun,
       programs: programsOf(item, book.programs.get(item.data.stepId) ?? []),
       exp: dispatchedAt + this.#ttlMs,
+    };
+  }
+
+  /**
+   * Each item with its seal, all sealed together: one signature per batch of up to
+   * `MAX_SEAL_BATCH` (dispatch-seal.ts). A single item gets exactly `seal`'s bytes.
+   */
+  sealAll(terms: readonly DispatchTerms[]): ExecItem[] {
+    const grants = this.#sealer.sealAll(terms);
+    return terms.map(({ item }, i) => {
+      const ref = dispatchRefOf(item);
+      const replyKey = deriveReplyKey(this.#secret, ref.dispatchId, ref.kind).toString('base64url');
+      return { ...item, seal: { grant: grants[i] as string, replyKey } };
     });
-    const replyKey = deriveReplyKey(this.#secret, ref.dispatchId, ref.kind).toString('base64url');
-    return { ...item, seal: { grant, replyKey } };
   }
 
   /** The stateless check of a fact from the bus (`screenFact`). */
