@@ -45,6 +45,22 @@ export const lifecycleEdges = (program: RunProgram, step: PlanStep): [StepStatus
   );
 };
 
+const routeTarget = (to: string): string => (to === '$end' ? '_end' : to === '$fail' ? '_fail' : safe(to));
+
+/** The `plan` view: a flowchart of steps, needs (solid) and routes (dashed, labelled). */
+const planFlowchart = (steps: RunProgram['plan']['steps']): string => {
+  const lines = ['flowchart LR'];
+  for (const s of steps)
+    lines.push(
+      `  ${safe(s.id)}["${s.id}<br/>${s.executor}${s.partition ? ` ×${s.partition.partitioner}` : ''}"]`,
+    );
+  lines.push('  _end(["end"])', '  _fail(["fail"])');
+  for (const s of steps) for (const n of s.needs) lines.push(`  ${safe(n)} --> ${safe(s.id)}`);
+  for (const s of steps)
+    for (const r of s.routes) lines.push(`  ${safe(s.id)} -. ${r.on} .-> ${routeTarget(r.to)}`);
+  return `${lines.join('\n')}\n`;
+};
+
 /**
  * Mermaid for a compiled run machine. `machine` (default): a stateDiagram with one
  * concurrent region per step and its lifecycle; `plan`: a flowchart of steps, needs (solid)
@@ -52,22 +68,7 @@ export const lifecycleEdges = (program: RunProgram, step: PlanStep): [StepStatus
  */
 export const toMermaid = (program: RunProgram, view: 'machine' | 'plan' = 'machine'): string => {
   const steps = program.plan.steps;
-  if (view === 'plan') {
-    const lines = ['flowchart LR'];
-    for (const s of steps)
-      lines.push(
-        `  ${safe(s.id)}["${s.id}<br/>${s.executor}${s.partition ? ` ×${s.partition.partitioner}` : ''}"]`,
-      );
-    lines.push('  $end(["end"])'.replace('$end', '_end'), '  _fail(["fail"])');
-    for (const s of steps) for (const n of s.needs) lines.push(`  ${safe(n)} --> ${safe(s.id)}`);
-    for (const s of steps) {
-      for (const r of s.routes) {
-        const to = r.to === '$end' ? '_end' : r.to === '$fail' ? '_fail' : safe(r.to);
-        lines.push(`  ${safe(s.id)} -. ${r.on} .-> ${to}`);
-      }
-    }
-    return `${lines.join('\n')}\n`;
-  }
+  if (view === 'plan') return planFlowchart(steps);
   const lines = [
     'stateDiagram-v2',
     '  [*] --> pending',

@@ -1,6 +1,7 @@
-import { initialTransition, transition } from 'xstate';
+import { initialTransition, type SnapshotFrom, transition } from 'xstate';
 import { canonicalJson, EVENT_DATA_SCHEMAS, isEventType, LilyError } from '../contracts/index.js';
 import { CAUSED_EVENT_TYPES, commandToEvents, type EventToAppend, INBOUND_EVENT_TYPES } from './commands.js';
+import type { RunMachine } from './compile.js';
 import type { Recovery, RunProgram } from './program.js';
 import type { RunEvent, RunState } from './types.js';
 
@@ -67,6 +68,52 @@ export interface VerifyOptions {
   readonly checkMachine?: boolean;
 }
 
+/** Throws unless the caused event `e` (at `i`) is the command `want` its cause (at `causeIndex`) expected. */
+const recordedAsExpected = (
+  want: EventToAppend | undefined,
+  e: LoggedEvent,
+  i: number,
+  cause: LoggedEvent | undefined,
+  causeIndex: number,
+): void => {
+  if (cause && want && same(want, e)) return;
+  throw diverged(
+    cause ?? e,
+    cause ? causeIndex : i,
+    want ?? null,
+    { type: e.type, data: e.data },
+    'recorded command differs',
+  );
+};
+
+/**
+ * Moves the XState machine by `e` and checks it agrees with the reducer's transition `t`: the
+ * same state value and the same commands. Returns the machine's next snapshot.
+ */
+const machineStep = (
+  program: RunProgram,
+  machine: RunMachine,
+  snapshot: SnapshotFrom<RunMachine>,
+  t: ReturnType<RunProgram['apply']>,
+  e: LoggedEvent,
+  i: number,
+): SnapshotFrom<RunMachine> => {
+  const next = transition(machine, snapshot, e as never)[0];
+  if (
+    canonicalJson(next.value) !== canonicalJson(program.stateValue(t.state)) ||
+    canonicalJson(next.context.commands) !== canonicalJson(t.commands)
+  ) {
+    throw diverged(
+      e,
+      i,
+      { value: program.stateValue(t.state), commands: t.commands },
+      { value: next.value, commands: next.context.commands },
+      'machine disagrees',
+    );
+  }
+  return next;
+};
+
 /**
  * Replays a run's log and checks every recorded transition: after each inbound event the
  * events recording the commands it caused must follow, equal in type and data, in order.
@@ -91,16 +138,7 @@ export const verify = (
   for (let i = 0; i < events.length; i++) {
     const e = events[i] as LoggedEvent;
     if (CAUSED_EVENT_TYPES.has(e.type)) {
-      const want = expected.shift();
-      if (!cause || !want || !same(want, e)) {
-        throw diverged(
-          cause ?? e,
-          cause ? causeIndex : i,
-          want ?? null,
-          { type: e.type, data: e.data },
-          'recorded command differs',
-        );
-      }
+      recordedAsExpected(expected.shift(), e, i, cause, causeIndex);
       continue;
     }
     if (!INBOUND_EVENT_TYPES.has(e.type)) continue;
@@ -112,22 +150,7 @@ export const verify = (
     cause = e;
     causeIndex = i;
     inbound++;
-    if (machine && snapshot) {
-      snapshot = transition(machine, snapshot, e as never)[0];
-      const want = canonicalJson(program.stateValue(state));
-      if (
-        canonicalJson(snapshot.value) !== want ||
-        canonicalJson(snapshot.context.commands) !== canonicalJson(t.commands)
-      ) {
-        throw diverged(
-          e,
-          i,
-          { value: program.stateValue(state), commands: t.commands },
-          { value: snapshot.value, commands: snapshot.context.commands },
-          'machine disagrees',
-        );
-      }
-    }
+    if (machine && snapshot) snapshot = machineStep(program, machine, snapshot, t, e, i);
   }
   if (cause && expected.length > 0)
     throw diverged(cause, causeIndex, expected, null, 'commands missing from the log');
