@@ -220,12 +220,15 @@ same run (\`bench/trust.bench.ts\`, median µs per call, one core):
 | per message                               | µs                                  | what a message costs anyway (same run)           |
 | ----------------------------------------- | ----------------------------------- | ------------------------------------------------ |
 | engine: seal a dispatch (sign)            | ${n(t.engine.sealDispatchUs, 1)}    | canonical JSON of the dispatch: ${n(t.rawLimits?.canonicalJsonOfDispatchUs, 1)} |
+| engine: seal a dispatch, ${n(t.batch?.size)} in one turn (one signature) | ${n(t.engine.sealInFullBatchUs, 1)} |                                      |
 | worker: verify a seal                     | ${n(t.worker.verifySealUs, 1)}      |                                                  |
+| worker: verify a seal, all ${n(t.batch?.size)} of a turn received | ${n(t.worker.verifyInFullBatchUs, 1)} |                                      |
 | worker: prove a reply (HMAC)              | ${n(t.worker.proveReplyUs, 1)}      |                                                  |
 | run host: screen a reply (derive + HMAC)  | ${n(t.engine.screenReplyUs, 1)}     | JSON.parse of the reply: ${n(t.rawLimits?.jsonParseOfReplyUs, 1)} |
 | per W3 step (1 dispatch, 2 replies): engine / worker | ${n(t.engine.perStepUs, 1)} / ${n(t.worker.perStepUs, 1)} | one W3 run one at a time, p50: ${n(p.oneAtATime?.p50Ms, 1)} ms (3 steps) |
 
-A seal adds ${n(t.sealBytes)} bytes to a dispatch. Ed25519 verification is the largest part; it
+A seal adds ${n(t.sealBytes)} bytes to a dispatch (${n(t.batch?.sealBytes)} when it shares its signature with
+${n(t.batch?.size)} dispatches: the list of their claims' hashes, docs/decisions/034). Ed25519 verification is the largest part; it
 buys verification by workers that hold only the engine's public key (a shared HMAC key would
 cost ~2 µs but would let every worker mint dispatches).
 `
@@ -503,12 +506,11 @@ ${usageTable}
   and count only for what is left once the answer is back (${n(seg('append: commit and fsync left once the answer is back (overlapped)').meanMs, 2)} ms per run); the request's
   and the last append's flushes stay on the path. At 64 in flight the engine's main thread is the
   bound (see the usage table): ${n(pctOf(pe.byCategory, 'lmdb/msgpackr'), 1)} % of it in lmdb-js and msgpackr (${incl('eventstore/lmdb-event-store')} % with
-  everything the store calls), ${incl('actors/trust/engine-seals')} % sealing dispatches (one Ed25519 signature each),
-  ${incl('actors/engine/outbox')} % the outbox (seals plus every stored event republished as JSON on its \`evt\` subject),
-  ${n(pctOf(pe.byCategory, 'GC'), 1)} % GC and ${n(pctOf(pe.byCategory, 'zod'), 1)} % zod. What is left to cut: one signature over a batch of
-  dispatches and one message per executor and per run host carrying many dispatches and replies
-  (fewer messages, fewer signatures at 64 in flight), the events republished per run (${n(b.eventsPerRun)}), and
-  the allocations per event that GC pays for.
+  everything the store calls), ${incl('actors/trust/engine-seals')} % sealing dispatches (one Ed25519 signature per turn's batch),
+  ${incl('actors/engine/outbox')} % the outbox (every stored event republished as JSON on its \`evt\` subject),
+  ${n(pctOf(pe.byCategory, 'GC'), 1)} % GC and ${n(pctOf(pe.byCategory, 'zod'), 1)} % zod. What is left to cut: one message per executor and
+  per run host carrying many dispatches and replies (fewer messages at 64 in flight), the events
+  republished per run (${n(b.eventsPerRun)}), and the allocations per event that GC pays for.
 - **Memory:** ${n(p.memory?.bytesPerActiveRun)} bytes of engine heap per active run (target < 50,000);
   replay ${n(m.w3?.foldEventsPerSec)} events/s (target ≥ 200,000); receipt rebuild
   ${n(es.receiptRebuild?.eventsPerSec)} events/s (target ≥ 100,000); \`lily --help\` ${n(c.helpColdMedianMs)} ms, of which

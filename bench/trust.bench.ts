@@ -7,7 +7,7 @@
  */
 
 import type { ExecItem, InboundEvent } from '../src/actors/messages.js';
-import { SealVerifier } from '../src/actors/trust/dispatch-seal.js';
+import { MAX_SEAL_BATCH, SealVerifier } from '../src/actors/trust/dispatch-seal.js';
 import { createEngineKeys, sealPublicKeyFromHex } from '../src/actors/trust/engine-keys.js';
 import { EngineSeals, emptySealBook, noteForSeals } from '../src/actors/trust/engine-seals.js';
 import { screenFact } from '../src/actors/trust/fact-screen.js';
@@ -78,21 +78,34 @@ export const run = async (): Promise<Record<string, unknown>> => {
   const derive = perCallUs((i) => deriveReplyKey(keys.replySecret, `${RUN}/b/${i}`, 'step'));
   const prove = perCallUs(() => proveFact(replyKey, fact));
   const screen = perCallUs(() => screenFact(keys.replySecret, RUN, proven));
+  // One engine turn's worth of dispatches sealed together (decision 034), per dispatch; and a
+  // worker that receives all of them (a fresh verifier, so the batch's signature is checked once).
+  const terms = Array.from({ length: MAX_SEAL_BATCH }, (_, i) => seals.terms(item(i), book, false, now));
+  const sealBatch = perCallUs(() => seals.sealAll(terms), 100) / MAX_SEAL_BATCH;
+  const batch = seals.sealAll(terms);
+  const verifyBatch =
+    perCallUs(() => {
+      const fresh = new SealVerifier(sealPublicKeyFromHex(keys.sealPublicKey));
+      for (const d of batch) fresh.verify(d, d.seal?.grant, now);
+    }, 100) / MAX_SEAL_BATCH;
   const canonical = perCallUs((i) => canonicalJson(item(i)));
   const parse = perCallUs(() => JSON.parse(replyText));
   return {
     engine: {
       sealDispatchUs: seal,
+      sealInFullBatchUs: Math.round(sealBatch * 100) / 100,
       screenReplyUs: screen,
       perStepUs: Math.round((seal + screen * 2) * 100) / 100,
     },
     worker: {
       verifySealUs: verify,
+      verifyInFullBatchUs: Math.round(verifyBatch * 100) / 100,
       proveReplyUs: prove,
       perStepUs: Math.round((verify + prove * 2) * 100) / 100,
     },
     parts: { deriveReplyKeyUs: derive },
     rawLimits: { canonicalJsonOfDispatchUs: canonical, jsonParseOfReplyUs: parse },
     sealBytes: grant.length,
+    batch: { size: MAX_SEAL_BATCH, sealBytes: String(batch[0]?.seal?.grant).length },
   };
 };

@@ -15,7 +15,7 @@ export interface OutgoingDispatch {
 /**
  * The engine's dispatches on their way out (decision 034). Every dispatch sent in one
  * synchronous stretch of work, by any run, is sealed with the others: one signature for up to
- * 64 of them instead of one each, and a worker verifies that signature once. The stretch that
+ * 16 of them instead of one each, and a worker verifies that signature once. The stretch that
  * matters is LMDB's commit, which runs the `onWritten` hook of every append of its batch in one
  * loop: the desk leaves in the microtask after it (`queueMicrotask`), so the dispatches still go
  * out before the flush completes, as they did one by one. They leave one message per dispatch,

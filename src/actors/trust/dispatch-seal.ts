@@ -59,8 +59,8 @@ export interface SealTerms {
   exp: number;
 }
 
-/** The most dispatches one signature covers: a seal then carries at most 64 hashes (2.7 KB). */
-export const MAX_SEAL_BATCH = 64;
+/** The most dispatches one signature covers: a seal then carries at most 16 hashes (688 bytes of base64url). */
+export const MAX_SEAL_BATCH = 16;
 const HASH_BYTES = 32;
 /** Prefixed to a batch's hashes before they are signed: no claims body (JSON) starts so. */
 const BATCH_DOMAIN = Buffer.from('lily-seal-batch-v1\n', 'utf8');

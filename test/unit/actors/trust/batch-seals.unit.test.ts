@@ -63,7 +63,7 @@ describe('dispatches sealed together (decision 034)', () => {
     expect(reason(verifier, altered)).toBe('digest_mismatch');
   });
 
-  it('one signature for each 64: a larger batch is split, never one list over 64', () => {
+  it('one signature for each MAX_SEAL_BATCH: a larger batch is split, never one list over it', () => {
     const items = sealAll(Array.from({ length: MAX_SEAL_BATCH + 2 }, (_, i) => step(`s${i}`)));
     const tails = new Set(items.map((i) => parts(grantOf(i))[2]));
     expect(tails.size).toBe(2);
@@ -90,7 +90,7 @@ describe('dispatches sealed together (decision 034)', () => {
       createHash('sha256').update(edited).digest(),
     ]);
     expect(reason(verifier, a, `${b64(edited)}.${b64(forged)}.${signature}`)).toBe('bad_signature');
-    // A list whose length is not a whole number of hashes, or longer than 64 of them.
+    // A list whose length is not a whole number of hashes, or longer than MAX_SEAL_BATCH of them.
     expect(reason(verifier, a, `${body}.${hashes.slice(0, -4)}.${signature}`)).toBe('bad_signature');
     const long = Buffer.concat(
       Array.from({ length: MAX_SEAL_BATCH + 1 }, () => Buffer.from(hashes, 'base64url').subarray(0, 32)),
