@@ -506,7 +506,7 @@ ${usageTable}
   and count only for what is left once the answer is back (${n(seg('append: commit and fsync left once the answer is back (overlapped)').meanMs, 2)} ms per run); the request's
   and the last append's flushes stay on the path. At 64 in flight the engine's main thread is the
   bound (see the usage table): ${n(pctOf(pe.byCategory, 'lmdb/msgpackr'), 1)} % of it in lmdb-js and msgpackr (${incl('eventstore/lmdb-event-store')} % with
-  everything the store calls), ${incl('actors/trust/engine-seals')} % sealing dispatches (one Ed25519 signature per turn's batch),
+  everything the store calls), ${incl('actors/trust/engine-seals')} % the engine's side of trust (sealing dispatches, one Ed25519 signature per turn's batch, and screening every reply's HMAC proof),
   ${incl('actors/engine/outbox')} % the outbox (every stored event republished as JSON on its \`evt\` subject),
   ${n(pctOf(pe.byCategory, 'GC'), 1)} % GC and ${n(pctOf(pe.byCategory, 'zod'), 1)} % zod. What is left to cut: one message per executor and
   per run host carrying many dispatches and replies (fewer messages at 64 in flight), the events
