@@ -59,6 +59,9 @@ export interface SealTerms {
   exp: number;
 }
 
+/** A dispatch and the terms it is sealed with. */
+export type DispatchTerms = SealTerms & { item: ExecItem };
+
 /** The most dispatches one signature covers: a seal then carries at most 16 hashes (688 bytes of base64url). */
 export const MAX_SEAL_BATCH = 16;
 const HASH_BYTES = 32;
@@ -93,12 +96,12 @@ export class DispatchSealer {
    * The seals of several dispatches, in order, with one signature per `MAX_SEAL_BATCH` of them.
    * A batch of one gets `seal`'s form, byte for byte.
    */
-  sealAll(requests: readonly (SealTerms & { item: ExecItem })[]): string[] {
+  sealAll(requests: readonly DispatchTerms[]): string[] {
     const out: string[] = [];
     for (let i = 0; i < requests.length; i += MAX_SEAL_BATCH) {
       const chunk = requests.slice(i, i + MAX_SEAL_BATCH);
       if (chunk.length === 1) {
-        const only = chunk[0] as SealTerms & { item: ExecItem };
+        const only = chunk[0] as DispatchTerms;
         out.push(this.seal(only.item, only));
         continue;
       }

@@ -1,7 +1,7 @@
 import type { EventData } from '../../contracts/events/catalog.js';
 import type { ExecItem, InboundEvent } from '../messages.js';
 import { dispatchRefOf, partitionDispatchId } from './dispatch-kind.js';
-import { DispatchSealer, type SealedProgram, type SealTerms } from './dispatch-seal.js';
+import { DispatchSealer, type DispatchTerms, type SealedProgram } from './dispatch-seal.js';
 import type { EngineKeys } from './engine-keys.js';
 import { type ScreenVerdict, screenFact } from './fact-screen.js';
 import { deriveReplyKey } from './reply-proof.js';
@@ -26,8 +26,7 @@ export interface SealBook {
 
 export const emptySealBook = (): SealBook => ({ dispatchedAt: new Map(), programs: new Map() });
 
-/** A dispatch and what its seal will claim (`EngineSeals.terms`). */
-export type DispatchTerms = SealTerms & { item: ExecItem };
+export type { DispatchTerms } from './dispatch-seal.js';
 
 /** Notes what a logged event tells the seals of its run (a dispatch recorded, a policy decision). */
 export const noteForSeals = (
