@@ -4,7 +4,7 @@ import { dispatchRefOf, partitionDispatchId } from './dispatch-kind.js';
 import { DispatchSealer, type DispatchTerms, type SealedProgram } from './dispatch-seal.js';
 import type { EngineKeys } from './engine-keys.js';
 import { type ScreenVerdict, screenFact } from './fact-screen.js';
-import { deriveReplyKey } from './reply-proof.js';
+import { ReplyKeys } from './reply-proof.js';
 
 /**
  * How long after it was dispatched a worker may still start a dispatch (its seal's expiry,
@@ -81,12 +81,12 @@ const programsOf = (
  */
 export class EngineSeals {
   readonly #sealer: DispatchSealer;
-  readonly #secret: Buffer;
+  readonly #replyKeys: ReplyKeys;
   readonly #ttlMs: number;
 
   constructor(keys: Pick<EngineKeys, 'sealKey' | 'replySecret'>, o: { ttlMs?: number } = {}) {
     this.#sealer = new DispatchSealer(keys.sealKey);
-    this.#secret = keys.replySecret;
+    this.#replyKeys = new ReplyKeys(keys.replySecret);
     this.#ttlMs = o.ttlMs ?? DEFAULT_SEAL_TTL_MS;
   }
 
@@ -120,13 +120,13 @@ export class EngineSeals {
     const grants = this.#sealer.sealAll(terms);
     return terms.map(({ item }, i) => {
       const ref = dispatchRefOf(item);
-      const replyKey = deriveReplyKey(this.#secret, ref.dispatchId, ref.kind).toString('base64url');
+      const replyKey = this.#replyKeys.of(ref.dispatchId, ref.kind).toString('base64url');
       return { ...item, seal: { grant: grants[i] as string, replyKey } };
     });
   }
 
   /** The stateless check of a fact from the bus (`screenFact`). */
   screen(runId: string, fact: InboundEvent): ScreenVerdict {
-    return screenFact(this.#secret, runId, fact);
+    return screenFact(this.#replyKeys, runId, fact);
   }
 }

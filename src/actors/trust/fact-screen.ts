@@ -3,8 +3,8 @@ import type { InboundEvent } from '../messages.js';
 import {
   type ClaimedAnswer,
   claimedAnswer,
-  deriveReplyKey,
   isWorkerAnswerType,
+  type ReplyKeys,
   verifyFactProof,
 } from './reply-proof.js';
 
@@ -40,7 +40,7 @@ export type ScreenVerdict = { ok: true; answers: ClaimedAnswer } | { ok: false; 
  * dispatch's reply key. Whether the run's log recorded that dispatch, and still waits for it,
  * is checked next, against the run's state (`admitAnswer`).
  */
-export const screenFact = (replySecret: Buffer, runId: string, fact: InboundEvent): ScreenVerdict => {
+export const screenFact = (replyKeys: ReplyKeys, runId: string, fact: InboundEvent): ScreenVerdict => {
   const answers = claimedAnswer(runId, fact);
   if (!answers) {
     if (isWorkerAnswerType(fact.type)) return { ok: false, reason: 'no_dispatch_named' };
@@ -51,6 +51,6 @@ export const screenFact = (replySecret: Buffer, runId: string, fact: InboundEven
   if (fact.id !== `${answers.dispatchId}/${FACT_SUFFIX[fact.type]}`)
     return { ok: false, reason: 'fact_id_mismatch' };
   if (fact.proof === undefined) return { ok: false, reason: 'proof_missing' };
-  const key = deriveReplyKey(replySecret, answers.dispatchId, answers.kind);
+  const key = replyKeys.of(answers.dispatchId, answers.kind);
   return verifyFactProof(key, fact) ? { ok: true, answers } : { ok: false, reason: 'proof_invalid' };
 };

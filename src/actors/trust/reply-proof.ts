@@ -16,6 +16,38 @@ import { type DispatchKind, partitionDispatchId } from './dispatch-kind.js';
 export const deriveReplyKey = (secret: Buffer, dispatchId: string, kind: DispatchKind): Buffer =>
   createHmac('sha256', secret).update(`lily-reply-v1|${kind}|${dispatchId}`).digest();
 
+/** How many derived reply keys a `ReplyKeys` keeps (the most recently derived). */
+export const REPLY_KEYS_KEPT = 1024;
+
+/**
+ * The reply keys of one secret, remembered: a dispatch's key is derived when it is sealed and
+ * again for each fact that answers it (usually two), and each derivation builds an HMAC. The
+ * last `REPLY_KEYS_KEPT` are kept; a key not among them is derived again, so forgetting one
+ * changes nothing but the time it takes.
+ */
+export class ReplyKeys {
+  readonly #kept = new Map<string, Buffer>();
+
+  constructor(private readonly secret: Buffer) {}
+
+  /** The reply key of a dispatch, as `deriveReplyKey` makes it. */
+  of(dispatchId: string, kind: DispatchKind): Buffer {
+    const name = `${kind}|${dispatchId}`;
+    let key = this.#kept.get(name);
+    if (key === undefined) {
+      key = deriveReplyKey(this.secret, dispatchId, kind);
+      if (this.#kept.size >= REPLY_KEYS_KEPT) this.#kept.delete(this.#kept.keys().next().value as string);
+      this.#kept.set(name, key);
+    }
+    return key;
+  }
+
+  /** How many keys are kept now. */
+  get size(): number {
+    return this.#kept.size;
+  }
+}
+
 /** What a proof covers: every field of the fact but the proof itself. */
 const proofBody = (fact: InboundEvent): string =>
   canonicalJson({

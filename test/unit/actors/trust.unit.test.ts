@@ -8,7 +8,13 @@ import { admitAnswer } from '../../../src/actors/trust/fact-admission.js';
 import { screenFact } from '../../../src/actors/trust/fact-screen.js';
 import { checkSealedProgram } from '../../../src/actors/trust/program-identity.js';
 import { countingLogger, RejectionCounter } from '../../../src/actors/trust/rejections.js';
-import { claimedAnswer, deriveReplyKey, proveFact } from '../../../src/actors/trust/reply-proof.js';
+import {
+  claimedAnswer,
+  deriveReplyKey,
+  proveFact,
+  REPLY_KEYS_KEPT,
+  ReplyKeys,
+} from '../../../src/actors/trust/reply-proof.js';
 import type { RunState } from '../../../src/machines/types.js';
 
 const RUN = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
@@ -146,7 +152,7 @@ describe('the run inbox screen (stateless)', () => {
   );
   const key = deriveReplyKey(keys.replySecret, d, 'step');
   const screen = (f: InboundEvent, runId = RUN) => {
-    const v = screenFact(keys.replySecret, runId, f);
+    const v = screenFact(new ReplyKeys(keys.replySecret), runId, f);
     return v.ok ? 'ok' : v.reason;
   };
 
@@ -171,6 +177,22 @@ describe('the run inbox screen (stateless)', () => {
     // A gate's key does not prove a step's fact with the same id, nor a shard's a step's.
     expect(screen(proveFact(deriveReplyKey(keys.replySecret, d, 'gate'), ok))).toBe('proof_invalid');
     expect(screen(proveFact(deriveReplyKey(keys.replySecret, d, 'shard'), ok))).toBe('proof_invalid');
+  });
+
+  it('remembers derived reply keys by kind and dispatch, at most REPLY_KEYS_KEPT, and derives forgotten ones again', () => {
+    const kept = new ReplyKeys(keys.replySecret);
+    // One keyring across screens: the same verdicts as a fresh derivation each time.
+    expect(screenFact(kept, RUN, proveFact(key, ok))).toMatchObject({ ok: true });
+    expect(screenFact(kept, RUN, proveFact(deriveReplyKey(keys.replySecret, d, 'gate'), ok))).toEqual({
+      ok: false,
+      reason: 'proof_invalid',
+    });
+    expect(kept.of(d, 'gate').equals(deriveReplyKey(keys.replySecret, d, 'gate'))).toBe(true);
+    expect(kept.of(d, 'step').equals(key)).toBe(true);
+    for (let i = 0; i < REPLY_KEYS_KEPT + 10; i++) kept.of(`${RUN}/s/${i}`, 'step');
+    expect(kept.size).toBe(REPLY_KEYS_KEPT);
+    expect(kept.of(d, 'step').equals(key)).toBe(true);
+    expect(kept.size).toBe(REPLY_KEYS_KEPT);
   });
 
   it('reads what a fact claims to answer: step, shard, gate, partition (planned or failed)', () => {
