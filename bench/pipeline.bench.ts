@@ -378,13 +378,24 @@ const ledgerWriteLimits = async (natsUrl: string, dir: string) => {
  * daemon run from dist/ as in `run`. `LILY_BENCH_PIPELINE=ledger npm run bench pipeline` runs
  * only this.
  */
+/**
+ * The engine's logger as a deployed engine has it (daemon-main.ts): pino at `info`, JSON lines
+ * written synchronously to `.lily/logs/engine.log`. A memory logger would keep every entry,
+ * debug ones included, for the whole bench: heap and GC the engine never pays.
+ */
+const engineLog = (
+  createLogger: typeof import('../src/actors/logger.js').createLogger,
+  dir: string,
+): ReturnType<typeof createLogger> =>
+  createLogger({ name: 'engine', file: join(dir, '.lily', 'logs', 'engine.log') });
+
 export const ledgerVariants = async (o = { sequentialRuns: SEQ, durationMs: SECONDS * 1000 }) => {
   const { startEngineProcess } = await fromDist<typeof import('../src/deployment/engine-process.js')>(
     'deployment/engine-process.js',
   );
   const { connectNatsBus } =
     await fromDist<typeof import('../src/actors/bus/index.js')>('actors/bus/index.js');
-  const { memoryLogger } = await fromDist<typeof import('../src/actors/logger.js')>('actors/logger.js');
+  const { createLogger } = await fromDist<typeof import('../src/actors/logger.js')>('actors/logger.js');
   const nats = await startNatsServer({ jetstream: true });
   const timeline = new Timeline();
   const out: Record<string, unknown> = { loadavg: { start: load() } };
@@ -399,7 +410,7 @@ export const ledgerVariants = async (o = { sequentialRuns: SEQ, durationMs: SECO
       project.job('w3-note', W3_NOTE);
       const engine = await startEngineProcess({
         dir: project.dir,
-        log: memoryLogger(),
+        log: engineLog(createLogger, project.dir),
         nats: nats.url,
         cron: false,
       });
@@ -481,7 +492,7 @@ export const run = async (): Promise<Record<string, unknown>> => {
   );
   const { connectNatsBus } =
     await fromDist<typeof import('../src/actors/bus/index.js')>('actors/bus/index.js');
-  const { memoryLogger } = await fromDist<typeof import('../src/actors/logger.js')>('actors/logger.js');
+  const { createLogger } = await fromDist<typeof import('../src/actors/logger.js')>('actors/logger.js');
   const nats = await startNatsServer({});
   const project = await tempProject('lily-bench-');
   // LILY_BENCH_PROJECTOR=inline|thread: where the engine writes receipts (decision 032; default thread).
@@ -492,7 +503,7 @@ export const run = async (): Promise<Record<string, unknown>> => {
   project.job('w3', W3);
   project.job('parked', PARKED);
   const timeline = await new Timeline().install();
-  const log = memoryLogger();
+  const log = engineLog(createLogger, project.dir);
   const engine = await startEngineProcess({ dir: project.dir, log, nats: nats.url, cron: false });
   const worker = new ProbedWorker(project.dir, nats.url);
   const client = await connectNatsBus({ servers: nats.url, name: 'bench' });

@@ -224,7 +224,8 @@ same run (\`bench/trust.bench.ts\`, median µs per call, one core):
 | worker: verify a seal                     | ${n(t.worker.verifySealUs, 1)}      |                                                  |
 | worker: verify a seal, all ${n(t.batch?.size)} of a turn received | ${n(t.worker.verifyInFullBatchUs, 1)} |                                      |
 | worker: prove a reply (HMAC)              | ${n(t.worker.proveReplyUs, 1)}      |                                                  |
-| run host: screen a reply (derive + HMAC)  | ${n(t.engine.screenReplyUs, 1)}     | JSON.parse of the reply: ${n(t.rawLimits?.jsonParseOfReplyUs, 1)} |
+| run host: screen a reply (HMAC; reply key kept from the seal) | ${n(t.engine.screenReplyUs, 1)} | JSON.parse of the reply: ${n(t.rawLimits?.jsonParseOfReplyUs, 1)} |
+| run host: screen a reply, deriving its reply key again | ${n(t.engine.screenReplyDerivingKeyUs, 1)} |                                      |
 | per W3 step (1 dispatch, 2 replies): engine / worker | ${n(t.engine.perStepUs, 1)} / ${n(t.worker.perStepUs, 1)} | one W3 run one at a time, p50: ${n(p.oneAtATime?.p50Ms, 1)} ms (3 steps) |
 
 A seal adds ${n(t.sealBytes)} bytes to a dispatch (${n(t.batch?.sealBytes)} when it shares its signature with

@@ -11,7 +11,7 @@ import { MAX_SEAL_BATCH, SealVerifier } from '../src/actors/trust/dispatch-seal.
 import { createEngineKeys, sealPublicKeyFromHex } from '../src/actors/trust/engine-keys.js';
 import { EngineSeals, emptySealBook, noteForSeals } from '../src/actors/trust/engine-seals.js';
 import { screenFact } from '../src/actors/trust/fact-screen.js';
-import { deriveReplyKey, proveFact } from '../src/actors/trust/reply-proof.js';
+import { deriveReplyKey, proveFact, ReplyKeys } from '../src/actors/trust/reply-proof.js';
 import { canonicalJson } from '../src/contracts/canonical-json.js';
 
 export const name = 'trust';
@@ -77,7 +77,10 @@ export const run = async (): Promise<Record<string, unknown>> => {
   const verify = perCallUs(() => verifier.verify(sealed, grant, now));
   const derive = perCallUs((i) => deriveReplyKey(keys.replySecret, `${RUN}/b/${i}`, 'step'));
   const prove = perCallUs(() => proveFact(replyKey, fact));
-  const screen = perCallUs(() => screenFact(keys.replySecret, RUN, proven));
+  // The engine keeps the reply key it derived for the seal (ReplyKeys): screening finds it kept.
+  const replyKeys = new ReplyKeys(keys.replySecret);
+  const screen = perCallUs(() => screenFact(replyKeys, RUN, proven));
+  const screenDeriving = perCallUs(() => screenFact(new ReplyKeys(keys.replySecret), RUN, proven));
   // One engine turn's worth of dispatches sealed together (decision 034), per dispatch; and a
   // worker that receives all of them (a fresh verifier, so the batch's signature is checked once).
   const terms = Array.from({ length: MAX_SEAL_BATCH }, (_, i) => seals.terms(item(i), book, false, now));
@@ -95,6 +98,7 @@ export const run = async (): Promise<Record<string, unknown>> => {
       sealDispatchUs: seal,
       sealInFullBatchUs: Math.round(sealBatch * 100) / 100,
       screenReplyUs: screen,
+      screenReplyDerivingKeyUs: screenDeriving,
       perStepUs: Math.round((seal + screen * 2) * 100) / 100,
     },
     worker: {
