@@ -511,7 +511,12 @@ ${usageTable}
   ${incl('actors/engine/outbox')} % the outbox (every stored event republished as JSON on its \`evt\` subject),
   ${n(pctOf(pe.byCategory, 'GC'), 1)} % GC and ${n(pctOf(pe.byCategory, 'zod'), 1)} % zod. What is left to cut: one message per executor and
   per run host carrying many dispatches and replies (fewer messages at 64 in flight), the events
-  republished per run (${n(b.eventsPerRun)}), and the allocations per event that GC pays for.
+  republished per run (${n(b.eventsPerRun)}), and the allocations per event that GC pays for. Taking the
+  LMDB commit off lmdb-js's write thread onto the engine's was measured and dropped
+  (docs/decisions/035): the hops it saves one at a time are inside the noise, and it puts the
+  writer lock's waits on the thread that bounds W3 at 64 in flight. One message per executor
+  carrying many dispatches would cut messages but let one worker of a queue group take a whole
+  turn's dispatches while the others idle; it is not built.
 - **Memory:** ${n(p.memory?.bytesPerActiveRun)} bytes of engine heap per active run (target < 50,000);
   replay ${n(m.w3?.foldEventsPerSec)} events/s (target ≥ 200,000); receipt rebuild
   ${n(es.receiptRebuild?.eventsPerSec)} events/s (target ≥ 100,000); \`lily --help\` ${n(c.helpColdMedianMs)} ms, of which
