@@ -43,22 +43,54 @@ export const inspectorUrl = (logFile: string): string | undefined => {
   }
 };
 
-/** Forces a full GC in the process behind `wsUrl` and returns its heap use in bytes. */
-export const heapAfterGc = (wsUrl: string, timeoutMs = 15_000): Promise<number> =>
+/** The part of a WebSocket `heapAfterGc` uses (Node's global one, or a stand-in in tests). */
+export type InspectorSocket = Pick<WebSocket, 'send' | 'close'> & {
+  onerror: ((e: unknown) => void) | null;
+  onopen: ((e: unknown) => void) | null;
+  onmessage: ((m: MessageEvent) => void) | null;
+};
+
+const globalSocket = (url: string): InspectorSocket => {
+  const WS = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket;
+  if (!WS) throw new Error('no WebSocket in this Node (run it with --experimental-websocket)');
+  return new WS(url) as unknown as InspectorSocket;
+};
+
+/**
+ * Forces a full GC in the process behind `wsUrl` and returns its heap use in bytes. Settles once:
+ * closing a socket that is still connecting fails it, and Node's WebSocket then fires `error`
+ * again, so the handlers are dropped before it is closed (the engine may die mid-sample).
+ */
+export const heapAfterGc = (
+  wsUrl: string,
+  timeoutMs = 15_000,
+  open: (url: string) => InspectorSocket = globalSocket,
+): Promise<number> =>
   new Promise((resolve, reject) => {
-    const WS = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket;
-    if (!WS) return reject(new Error('no WebSocket in this Node (run it with --experimental-websocket)'));
-    const ws = new WS(wsUrl);
-    const timer = setTimeout(() => {
-      ws.close();
-      reject(new Error('inspector timed out'));
-    }, timeoutMs);
+    let ws: InspectorSocket;
+    try {
+      ws = open(wsUrl);
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    let settled = false;
     const finish = (err: Error | undefined, value?: number) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      ws.close();
+      ws.onerror = null;
+      ws.onopen = null;
+      ws.onmessage = null;
+      try {
+        ws.close();
+      } catch {
+        // Already closed or failed: nothing to release.
+      }
       if (err) reject(err);
       else resolve(value as number);
     };
+    const timer = setTimeout(() => finish(new Error('inspector timed out')), timeoutMs);
     ws.onerror = () => finish(new Error(`cannot reach the inspector at ${wsUrl}`));
     ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
     ws.onmessage = (m: MessageEvent) => {

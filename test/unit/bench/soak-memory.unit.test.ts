@@ -2,7 +2,51 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inspectorEnv, inspectorUrl, memoryVerdict, slope } from '../../../scripts/soak/memory.js';
+import {
+  heapAfterGc,
+  type InspectorSocket,
+  inspectorEnv,
+  inspectorUrl,
+  memoryVerdict,
+  slope,
+} from '../../../scripts/soak/memory.js';
+
+/**
+ * A socket that behaves like Node's WebSocket to an engine that just died: it fails, and closing
+ * it while it is still connecting fails it again (`error` once more, synchronously).
+ */
+class DeadEngineSocket implements InspectorSocket {
+  onerror: ((e: unknown) => void) | null = null;
+  onopen: ((e: unknown) => void) | null = null;
+  onmessage: ((m: MessageEvent) => void) | null = null;
+  closes = 0;
+  constructor() {
+    setTimeout(() => this.onerror?.(new Event('error')), 1);
+  }
+  send(): void {
+    throw new Error('not open');
+  }
+  close(): void {
+    this.closes += 1;
+    this.onerror?.(new Event('error'));
+  }
+}
+
+/** An inspector that answers both calls. */
+class LiveEngineSocket implements InspectorSocket {
+  onerror: ((e: unknown) => void) | null = null;
+  onopen: ((e: unknown) => void) | null = null;
+  onmessage: ((m: MessageEvent) => void) | null = null;
+  constructor() {
+    setTimeout(() => this.onopen?.(new Event('open')), 1);
+  }
+  send(text: string): void {
+    const { id } = JSON.parse(text) as { id: number };
+    const result = id === 2 ? { usedSize: 12_345 } : {};
+    setTimeout(() => this.onmessage?.({ data: JSON.stringify({ id, result }) } as MessageEvent), 1);
+  }
+  close(): void {}
+}
 
 describe('soak memory series', () => {
   it('finds the last inspector URL a daemon printed to its log', () => {
@@ -22,6 +66,18 @@ describe('soak memory series', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('takes the heap after GC from the inspector, and settles once when the engine died mid-sample', async () => {
+    await expect(heapAfterGc('ws://x', 1_000, () => new LiveEngineSocket())).resolves.toBe(12_345);
+    const dead = new DeadEngineSocket();
+    await expect(heapAfterGc('ws://dead', 1_000, () => dead)).rejects.toThrow(/cannot reach the inspector/);
+    expect(dead.closes).toBe(1);
+    await expect(
+      heapAfterGc('ws://none', 1_000, () => {
+        throw new Error('no WebSocket in this Node');
+      }),
+    ).rejects.toThrow(/no WebSocket/);
   });
 
   it('adds the inspector flag to NODE_OPTIONS', () => {
