@@ -206,6 +206,7 @@ export class Worker {
         return undefined;
       }
     }
+    const lossesAtStart = this.#replies.losses;
     // A dispatch the run cancelled before it started here (the cancel overtook it) never runs.
     const cancelled = item.kind === 'partition' ? undefined : this.#cancels.reasonOf(dispatchId);
     const outcome =
@@ -225,7 +226,9 @@ export class Worker {
           'the dispatch ledger did not record the replies; sent anyway',
         ),
       );
-    this.#replies.send(item.runId, [end]);
+    // A connection lost while it ran may have taken its `step.started` along (NATS drops what
+    // the dead connection had not sent): it goes again with the end; the run keeps the first copy.
+    this.#replies.send(item.runId, this.#replies.losses === lossesAtStart ? [end] : replies);
     return replies;
   }
 
