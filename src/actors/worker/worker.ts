@@ -3,21 +3,21 @@ import type { Catalog } from '../../blueprints/catalog.js';
 import type { ArtifactStore } from '../../contracts/artifact-store.js';
 import type { Clock } from '../../contracts/clock.js';
 import type { ExecutorFn, PartitionerFn } from '../../contracts/executor.js';
-import { RetryableStepError, TerminalStepError } from '../../contracts/executor.js';
-import { formatTraceparent, type SpanContext, type Tracer } from '../../contracts/tracing.js';
+import { RetryableStepError } from '../../contracts/executor.js';
+import type { SpanContext, Tracer } from '../../contracts/tracing.js';
 import type { Bus, BusSubscription } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
 import type { CommandGuard } from '../executors/command-guard.js';
 import type { DispatchLedger } from '../ledger/dispatch-ledger.js';
 import type { Logger } from '../logger.js';
 import { cancelMessageSchema, type ExecItem, execMessageSchema, type InboundEvent } from '../messages.js';
-import { checkWorkspacePath, type WorkspaceRules } from '../policy/workspace.js';
+import type { WorkspaceRules } from '../policy/workspace.js';
 import { cancelSubject, execQueue, execSubject } from '../subjects.js';
 import { endDispatchSpan, startDispatchSpan } from '../tracing/dispatch-span.js';
 import { type DispatchRef, dispatchRefOf } from '../trust/dispatch-kind.js';
 import type { SealClaims, SealVerifier } from '../trust/dispatch-seal.js';
-import { checkSealedProgram } from '../trust/program-identity.js';
 import { proveFact } from '../trust/reply-proof.js';
+import { attemptContext } from './attempt-context.js';
 import { BoundedQueue } from './bounded-queue.js';
 import { type CancelReason, DispatchCancellations } from './cancellations.js';
 import {
@@ -32,7 +32,6 @@ import {
 } from './dispatch-facts.js';
 import { dispatchIdOf, toRequest } from './dispatch-request.js';
 import { startLedgerHeartbeat } from './ledger-heartbeat.js';
-import { linkedSignal } from './linked-signal.js';
 import { ReplyBatcher } from './reply-batcher.js';
 
 export interface WorkerOptions {
@@ -280,8 +279,7 @@ export class Worker {
 
   /**
    * Runs the dispatch: its `step.started` (proven) is sent as the attempt begins and returned
-   * with the fact that ends it (not yet proven). The executor's combined abort signal and its
-   * logger with the dispatch's ids are made when it first reads them (most never do).
+   * with the fact that ends it (not yet proven). The executor runs with `attemptContext`.
    */
   async #execute(
     item: ExecItem,
@@ -291,66 +289,23 @@ export class Worker {
   ): Promise<{ started: InboundEvent[]; end: InboundEvent }> {
     const dispatchId = dispatchIdOf(item);
     const started = performance.now();
-    const request = toRequest(item);
-    // The step's deadline (a second past its timeout: the engine's own timer decides, this only
-    // stops an executor that listens). Its timer is made with the signal, when an executor reads
-    // it: most never do, and a timer per dispatch would live on for the whole timeout.
-    const deadline = request.timeoutMs === undefined ? undefined : started + request.timeoutMs + 1_000;
-    let timeout: AbortSignal | undefined;
     const cancel = this.#cancels.begin(dispatchId);
-    const shutdown = this.#abort.signal;
-    let signal: AbortSignal | undefined;
-    let unlink: (() => void) | undefined;
-    let childLog: Logger | undefined;
-    const logOf = (): Logger => {
-      childLog ??= dispatchLog.child({ dispatchId, runId: item.runId });
-      return childLog;
-    };
-    const ctx = {
-      request,
+    const attempt = attemptContext({
+      request: toRequest(item),
+      dispatchId,
+      runId: item.runId,
+      startedAt: started,
       workspace: this.#o.workspace,
+      workspaceRules: this.#o.workspaceRules,
       artifacts: this.#o.artifacts,
-      get signal(): AbortSignal {
-        // AbortSignal.any of signals already aborted is aborted: made late, it is the same signal.
-        if (signal) return signal;
-        const stopping = linkedSignal(shutdown);
-        unlink = stopping.unlink;
-        if (deadline !== undefined)
-          timeout = AbortSignal.timeout(Math.max(0, Math.ceil(deadline - performance.now())));
-        signal = AbortSignal.any(
-          timeout ? [stopping.signal, cancel.signal, timeout] : [stopping.signal, cancel.signal],
-        );
-        return signal;
-      },
-      get log(): Logger {
-        return logOf();
-      },
-      prepareCommand: (argv: readonly string[], env: Readonly<Record<string, string>>, cwd: string) => {
-        const log = logOf();
-        const prepared = this.#o.commands.prepare({ argv, env, cwd }, log);
-        try {
-          checkSealedProgram(sealed.claims.programs, argv[0] ?? '', prepared.file);
-        } catch (e) {
-          log.warn(
-            {
-              event: 'dispatch.refused',
-              rule: 'program_identity',
-              reason: 'program_identity',
-              argv0: argv[0],
-            },
-            (e as Error).message,
-          );
-          throw e;
-        }
-        return prepared;
-      },
-      ...(trace ? { traceparent: formatTraceparent(trace) } : {}),
-      resolvePath: (path: string) => {
-        const verdict = checkWorkspacePath(this.#o.workspace, path, this.#o.workspaceRules);
-        if (!verdict.ok) throw new TerminalStepError('job_policy_denied', verdict.reason, { path });
-        return verdict.absolute;
-      },
-    };
+      commands: this.#o.commands,
+      programs: sealed.claims.programs,
+      shutdown: this.#abort.signal,
+      cancel: () => cancel.signal,
+      log: dispatchLog,
+      ...(trace ? { trace } : {}),
+    });
+    const { ctx } = attempt;
     const place = (await this.#o.place?.().catch(() => undefined)) ?? {};
     const startedFact = startedFacts(item, this.#o.id, this.#stamp(), place).map((f) =>
       proveFact(sealed.replyKey, f),
@@ -380,12 +335,11 @@ export class Worker {
           end: cancelledFact(item, reason, this.#stamp(), { error: e, durationMs: elapsed() }),
         };
       }
-      const timedOut = timeout?.aborted ?? (deadline !== undefined && performance.now() >= deadline);
-      const end = timedOut ? 'step_timeout' : failureEndReason(e, this.#abort.signal.aborted);
+      const end = attempt.timedOut() ? 'step_timeout' : failureEndReason(e, this.#abort.signal.aborted);
       return { started: startedFact, end: failureFact(item, e, elapsed(), this.#stamp(), end) };
     } finally {
       this.#cancels.end(dispatchId);
-      unlink?.();
+      attempt.dispose();
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * A step's deadline in the worker: a second past its `timeoutMs`, an executor that listens to its
  * signal is aborted, and a failure past the deadline ends the attempt as `step_timeout`. The
- * deadline's timer is made only when the executor reads its signal (worker.ts `#execute`).
+ * deadline's timer is made only when the executor reads its signal (`attemptContext`, attempt-context.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
