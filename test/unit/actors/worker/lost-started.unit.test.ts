@@ -4,28 +4,12 @@
  * the attempt ran, the worker sends its `step.started` again with the end, so the run's log still
  * says which worker ran the attempt (the run host keeps the first copy of a fact).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bus, BusStatus } from '../../../../src/actors/bus/bus.js';
-import { createInMemoryBus, InMemoryBroker } from '../../../../src/actors/bus/index.js';
-import { CommandGuard } from '../../../../src/actors/executors/command-guard.js';
-import { createInMemoryDispatchLedger } from '../../../../src/actors/ledger/in-memory-dispatch-ledger.js';
-import { memoryLogger } from '../../../../src/actors/logger.js';
-import type { ExecItem, InboundEvent } from '../../../../src/actors/messages.js';
-import { execSubject, inboxSubject } from '../../../../src/actors/subjects.js';
-import { SealVerifier } from '../../../../src/actors/trust/dispatch-seal.js';
-import { createEngineKeys, sealPublicKeyFromHex } from '../../../../src/actors/trust/engine-keys.js';
-import { EngineSeals, emptySealBook } from '../../../../src/actors/trust/engine-seals.js';
-import { Worker } from '../../../../src/actors/worker/worker.js';
-import { createBuiltinCatalog } from '../../../../src/blueprints/index.js';
-import type { RunId } from '../../../../src/contracts/index.js';
-import { createInMemoryArtifactStore, systemClock } from '../../../../src/eventstore/index.js';
-import { allowAllPolicy } from '../../../helpers/allow-all-policy.js';
+import type { InboundEvent } from '../../../../src/actors/messages.js';
+import { inboxSubject } from '../../../../src/actors/subjects.js';
+import { startTestWorker, TEST_NS, TEST_RUN } from '../../../helpers/test-worker.js';
 
-const NS = 't';
-const RUN = '01JABCDEFGHJKMNPQRSTVWXYZ0' as RunId;
 const stops: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {
@@ -56,24 +40,10 @@ const cuttableBus = (bus: Bus) => {
 };
 
 const setUp = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lily-lost-started-'));
-  stops.push(() => rmSync(dir, { recursive: true, force: true }));
-  const broker = new InMemoryBroker();
-  const log = memoryLogger();
-  const engineBus = createInMemoryBus({ broker, logger: log });
-  const workerBus = createInMemoryBus({ broker, logger: log });
-  const link = cuttableBus(workerBus);
+  let link: ReturnType<typeof cuttableBus> | undefined;
   let release: () => void = () => undefined;
   let started: () => void = () => undefined;
-  const keys = createEngineKeys();
-  const seals = new EngineSeals(keys);
-  const worker = new Worker({
-    id: 'w1',
-    bus: workerBus,
-    ns: NS,
-    clock: systemClock,
-    log,
-    catalog: createBuiltinCatalog(),
+  const w = startTestWorker({
     executors: {
       held: () =>
         new Promise((resolve) => {
@@ -81,57 +51,36 @@ const setUp = () => {
           started();
         }),
     },
-    partitioners: {},
-    artifacts: createInMemoryArtifactStore(),
-    seals: new SealVerifier(sealPublicKeyFromHex(keys.sealPublicKey)),
-    ledger: createInMemoryDispatchLedger({
-      owner: { worker: 'w1', pid: process.pid, host: 'test' },
-      clock: systemClock,
-    }),
-    workspace: dir,
-    workspaceRules: allowAllPolicy.workspace,
-    commands: new CommandGuard({ policy: allowAllPolicy, workspace: dir }),
-    concurrency: 4,
+    adjust: (bus) => {
+      link = cuttableBus(bus);
+    },
   });
-  worker.start();
-  stops.push(() => worker.stop(100));
+  stops.push(() => w.stop());
   /** Every reply message the engine received, as the list of fact types it carried. */
   const messages: string[][] = [];
   const facts: InboundEvent[] = [];
-  engineBus.subscribe(inboxSubject(NS, RUN), (m) => {
+  w.engineBus.subscribe(inboxSubject(TEST_NS, TEST_RUN), (m) => {
     const events = (m.json() as { events: InboundEvent[] }).events;
     messages.push(events.map((e) => e.type));
     facts.push(...events);
   });
-  let n = 0;
   /** Dispatches one step of `held`; resolves once the executor is running. */
   const dispatch = (): Promise<void> => {
-    n += 1;
-    const stepId = `s${n}`;
-    const item = {
-      kind: 'step',
-      runId: RUN,
-      jobId: 'j',
-      data: {
-        stepId,
-        attempt: 1,
-        dispatchId: `${RUN}/${stepId}/1`,
-        executor: 'held',
-        input: {},
-        idempotent: true,
-        dryRun: false,
-      },
-    } as ExecItem;
     const running = new Promise<void>((resolve) => {
       started = resolve;
     });
-    engineBus.publish(execSubject(NS, 'held'), {
-      items: [seals.seal(item, emptySealBook(), false, systemClock.now())],
-    });
+    w.dispatch('held');
     return running;
   };
   const settle = () => new Promise((r) => setTimeout(r, 20));
-  return { link, dispatch, release: () => release(), messages, facts, settle };
+  return {
+    link: link as ReturnType<typeof cuttableBus>,
+    dispatch,
+    release: () => release(),
+    messages,
+    facts,
+    settle,
+  };
 };
 
 describe("a worker's step.started lost with its connection", () => {
