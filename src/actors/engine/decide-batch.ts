@@ -7,22 +7,9 @@ import type { RunProgram } from '../../machines/program.js';
 import type { Command, Transition } from '../../machines/types.js';
 import type { InboundEvent } from '../messages.js';
 import { admitAnswer } from '../trust/fact-admission.js';
-import type { ClaimedAnswer } from '../trust/reply-proof.js';
+import type { Arrival } from './arrival.js';
 import { answersCancel, type CancelledDispatches, trackCancels } from './late-facts.js';
 import type { RunSlot } from './run-slot.js';
-
-/**
- * A fact as it reached the run host: made by the engine itself (its scheduler, policy gate,
- * answer desk, recovery) and handed over in-process, or a worker's answer from the bus that
- * passed the inbox's screen (a worker's type, a valid proof for the dispatch it names).
- */
-export type Arrival =
-  | { readonly fact: InboundEvent; readonly from: 'engine' }
-  | { readonly fact: InboundEvent; readonly from: 'bus'; readonly answers: ClaimedAnswer };
-
-/** Facts the engine made, as arrivals. */
-export const fromEngine = (facts: readonly InboundEvent[]): Arrival[] =>
-  facts.map((fact) => ({ fact, from: 'engine' }));
 
 /** The part of a slot a decision advances (the slot itself changes only once the append is durable). */
 export type SlotProgress = Pick<RunSlot, 'state' | 'program' | 'started'>;

@@ -6,7 +6,7 @@ import { ownString } from '../../eventstore/own-string.js';
 import type { Bus } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';
-import type { Arrival } from './decide-batch.js';
+import type { Arrival } from './arrival.js';
 import { decideLateFacts, openCancels } from './late-facts.js';
 import { publishEvents } from './outbox.js';
 import { loadRun, type ProgramCache, type RunSlot } from './run-slot.js';

@@ -1,7 +1,7 @@
 import { validateEventData } from '../../contracts/events/catalog.js';
 import type { NewEvent } from '../../contracts/events/envelope.js';
 import type { RunId } from '../../contracts/ids.js';
-import type { Arrival } from './decide-batch.js';
+import type { Arrival } from './arrival.js';
 
 /**
  * Answers to cancelled dispatches. When a run ends (or a fail-fast partition stops its shards)

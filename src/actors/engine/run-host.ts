@@ -10,14 +10,8 @@ import type { Logger } from '../logger.js';
 import { type InboundEvent, inboxMessageSchema } from '../messages.js';
 import { allInboxesPattern, inboxSubject } from '../subjects.js';
 import type { EngineSeals } from '../trust/engine-seals.js';
-import {
-  type Arrival,
-  type Decision,
-  decideBatch,
-  fromEngine,
-  indeterminateFacts,
-  startDecision,
-} from './decide-batch.js';
+import { type Arrival, fromEngine } from './arrival.js';
+import { type Decision, decideBatch, indeterminateFacts, startDecision } from './decide-batch.js';
 import { DispatchDesk } from './dispatch-desk.js';
 import { LateAnswers } from './late-answers.js';
 import { decideWithLocalPolicy, type LocalPolicy } from './local-policy.js';

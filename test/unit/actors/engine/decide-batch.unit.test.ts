@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { type Arrival, fromEngine } from '../../../../src/actors/engine/arrival.js';
 import {
-  type Arrival,
   type Decision,
   decideBatch,
-  fromEngine,
   indeterminateFacts,
   startDecision,
 } from '../../../../src/actors/engine/decide-batch.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Arrival, decideBatch, startDecision } from '../../../../src/actors/engine/decide-batch.js';
+import type { Arrival } from '../../../../src/actors/engine/arrival.js';
+import { decideBatch, startDecision } from '../../../../src/actors/engine/decide-batch.js';
 import {
   type CancelledDispatches,
   decideLateFacts,
