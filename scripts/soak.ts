@@ -317,6 +317,14 @@ const main = async () => {
     : 0;
 };
 
+// A throw no await catches (from an event listener, say) ends the process without the `finally`
+// below: the deployment's processes would outlive the soak. They are killed here, the project kept.
+process.on('uncaughtException', (e) => {
+  note(`soak crashed: ${e.stack ?? e}`);
+  note(`killed ${killStrays(dir)} process(es) of ${dir}; kept ${dir}`);
+  process.exit(1);
+});
+
 let deploymentUp = false;
 let exitCode = 1;
 try {
