@@ -26,25 +26,30 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+/** `op` until it succeeds, for at most 30 s (the last error is thrown). */
+const retrying = async <T>(op: () => Promise<T>): Promise<T> => {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await op();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+};
+
 describe('a 3-node JetStream cluster', () => {
   it('keeps a replicas-3 KV bucket working across the loss of the node a client is connected to', async () => {
-    const kv = await new Kvm(nc).create('lily-test', { replicas: 3 });
+    // A new stream's first request can time out while a loaded cluster places it: retried.
+    const kv = await retrying(() => new Kvm(nc).create('lily-test', { replicas: 3 }));
     expect((await kv.status()).replicas).toBe(3);
     await kv.put('before', 'one');
     const connectedTo = nc.info?.server_name;
     expect(connectedTo).toBe('n1');
     await cluster.killNode(0);
     // Writes go through once the client reconnected and the stream elected a new leader.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await kv.put('after', 'two');
-        break;
-      } catch (e) {
-        if (Date.now() > deadline) throw e;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    await retrying(() => kv.put('after', 'two'));
     expect(nc.info?.server_name).not.toBe('n1');
     expect((await kv.get('before'))?.string()).toBe('one');
     expect((await kv.get('after'))?.string()).toBe('two');
