@@ -15,7 +15,7 @@ import {
   toLilyError,
   validateEventData,
 } from '../../src/contracts/index.js';
-import { createUlidGenerator } from '../../src/eventstore/system-ports.js';
+import { createUlidGenerator, pooledRandom } from '../../src/eventstore/system-ports.js';
 
 describe('ids', () => {
   it('makes branded ids only from valid strings, with id_invalid otherwise', () => {
@@ -38,6 +38,30 @@ describe('ids', () => {
     expect(runIdTime(a)).toBe(1_700_000_000_000);
     expect(runIdTime(c)).toBe(1_700_000_000_005);
     expect(parseStream(runStream(a))).toEqual({ kind: 'run', id: a });
+  });
+
+  it('draws the random part from a pool that refills: every character in use, no id twice', () => {
+    const random = pooledRandom(64);
+    const counts = new Array<number>(32).fill(0);
+    for (let i = 0; i < 32 * 400; i++) {
+      const r = random();
+      expect(r).toBeGreaterThanOrEqual(0);
+      expect(r).toBeLessThan(1);
+      const at = Math.floor(r * 32);
+      counts[at] = (counts[at] ?? 0) + 1;
+    }
+    // 400 expected per character; a character drawn < 250 or > 550 times is a broken source.
+    for (const c of counts) expect(c).toBeGreaterThan(250);
+    for (const c of counts) expect(c).toBeLessThan(550);
+    // Ids made in different milliseconds (a fresh random part each) never repeat.
+    const clock = new SimulatedClock(1_700_000_000_000);
+    const ids = createUlidGenerator(clock);
+    const seen = new Set<string>();
+    for (let i = 0; i < 2_000; i++) {
+      clock.advance(1);
+      seen.add(ids.eventId());
+    }
+    expect(seen.size).toBe(2_000);
   });
 });
 
