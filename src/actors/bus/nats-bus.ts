@@ -94,6 +94,9 @@ export const connectNatsBus = async (opts: NatsBusOptions): Promise<Bus> => {
       reconnectTimeWait: opts.reconnectTimeWaitMs ?? 250,
       timeout: opts.connectTimeoutMs ?? 5000,
       pingInterval: opts.pingIntervalMs ?? 10_000,
+      // Without it the client builds two errors (stack traces and all) per request, in case it
+      // fails: every failure becomes a LilyError with the caller's stack here anyway.
+      noAsyncTraces: true,
     });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
