@@ -228,12 +228,13 @@ export class RunHost {
       });
       const publishedEarly = recorded;
       if (!recorded) record(result);
-      publishEvents(this.#o.bus, this.#o.ns, slot.jobId, runId, result.events);
+      // Commands first: the desk's dispatches then leave in the same socket write as the events.
       publishCommands(
         this.#out,
         slot,
         publishedEarly ? decision.commands.filter((c) => !isDispatch(c)) : decision.commands,
       );
+      publishEvents(this.#o.bus, this.#o.ns, slot.jobId, runId, result.events);
       if (slot.state && slot.state.status !== 'running') this.#retire(slot);
     } catch (e) {
       // Written but not durable, or conflicting: what is in memory is not what is durable.
