@@ -11,7 +11,8 @@
  *  1. warm-up, then W3 one at a time without probes (the headline p50/p99);
  *  2. the same with every probe on: the latency budget (bench/budget/analyze.ts);
  *  3. throughput at 1, 16, 64 and 256 runs in flight;
- *  4. 64 in flight again with both processes under the CPU profiler (bench/budget/profile-summary.ts);
+ *  4. 64 in flight again (LILY_BENCH_PROFILE_IN_FLIGHT) with both processes under the CPU profiler
+ *     (bench/budget/profile-summary.ts);
  *  5. step overheads from the log, engine memory per active run, raw limits.
  *
  * Knobs: LILY_BENCH_SECONDS (each throughput level, default 5), LILY_BENCH_SEQ (runs one at a
@@ -312,19 +313,23 @@ const probeOverhead = async (timeline: Timeline, pointsPerRun: number) => {
   };
 };
 
-/** 64 in flight with the engine's process and the worker under the CPU profiler. */
+/**
+ * 64 in flight (or LILY_BENCH_PROFILE_IN_FLIGHT) with the engine's process and the worker under
+ * the CPU profiler.
+ */
 const profiled = async (runner: Runner, worker: ProbedWorker, durationMs: number) => {
+  const inFlight = Number(process.env.LILY_BENCH_PROFILE_IN_FLIGHT ?? 64);
   const dir = process.env.LILY_BENCH_PROFILE_DIR ?? mkdtempSync(join(tmpdir(), 'lily-bench-prof-'));
   mkdirSync(dir, { recursive: true });
-  const engineFile = join(dir, 'engine-64.cpuprofile');
-  const workerFile = join(dir, 'worker-64.cpuprofile');
+  const engineFile = join(dir, `engine-${inFlight}.cpuprofile`);
+  const workerFile = join(dir, `worker-${inFlight}.cpuprofile`);
   await worker.ask({ type: 'profile.start', intervalUs: 500 }, 'profile.started');
   const engineProfile = await startCpuProfile(500);
-  const level = await throughput(runner, 64, durationMs);
+  const level = await throughput(runner, inFlight, durationMs);
   await engineProfile.stop(engineFile);
   await worker.ask({ type: 'profile.stop', file: workerFile }, 'profile.written');
   return {
-    inFlight: 64,
+    inFlight,
     runsPerSecUnderProfiler: level.runsPerSec,
     samplingIntervalUs: 500,
     files: { engine: engineFile, worker: workerFile },
