@@ -10,7 +10,12 @@ import { appendsPerRunOf, type J, n, ratio } from './report-format.js';
 const pipe = (r: J): J => r.sections?.pipeline ?? {};
 const bull = (r: J): J => r.sections?.peers?.['bullmq.chain.aof_always'] ?? {};
 const at = (r: J, k: number): J => (pipe(r).throughput ?? []).find((t: J) => t.inFlight === k) ?? {};
-const segsOf = (r: J): J[] => pipe(r).budget?.segments ?? [];
+/** Segments renamed since a baseline was taken: old name -> current name. */
+const RENAMED: Record<string, string> = {
+  'append: write (read heads, msgpack encode, put)': 'append: write (read heads, encode, put)',
+};
+const segsOf = (r: J): J[] =>
+  (pipe(r).budget?.segments ?? []).map((x: J) => ({ ...x, name: RENAMED[x.name] ?? x.name }));
 const catOf = (r: J, name: string) =>
   (pipe(r).profile?.engine?.byCategory ?? []).find((c: J) => c.name === name)?.pctBusy;
 /** Engine CPU per run at 64 in flight, ms: its share of a core over the runs per second. */

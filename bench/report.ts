@@ -272,6 +272,7 @@ const budgetTable = [
 ].join('\n');
 const perAppend = b.perAppendP50Ms ?? {};
 const flushPut = raw.lmdbFlushedPut ?? {};
+const WRITE_SEGMENT = 'append: write (read heads, encode, put)';
 const mc = raw.machines ?? {};
 const xp = raw.natsCrossProcess;
 const perDispatchHops = (seg('dispatch: NATS hops to the worker and back').p50Ms ?? Number.NaN) / 3;
@@ -279,7 +280,7 @@ const rawTable = [
   '| raw limit, measured in the same run | value | the budget segment it bounds |',
   '|---|---|---|',
   `| one flushed LMDB put (put, then \`flushed\`), p50 / p99 ms | ${n(flushPut.p50Ms, 3)} / ${n(flushPut.p99Ms, 3)} | append: commit and fsync, p50 per append ${n(perAppend['append: commit and fsync (write thread)'], 3)} ms (× ${n(appendsPerRun)} appends per run) |`,
-  `| msgpack encoding of a W3 event, µs (bytes) | ${n(flushPut.msgpackEncodeUsPerEvent, 1)} (${n(flushPut.msgpackBytesPerEvent)}) | append: write, p50 per append ${n(perAppend['append: write (read heads, msgpack encode, put)'], 3)} ms (${n((b.eventsPerRun ?? 0) / Math.max(1, appendsPerRun ?? 1), 1)} events per append) |`,
+  `| ${flushPut.encoding === 'json' ? 'JSON' : 'msgpack'} encoding of a W3 event as the log stores it, µs (bytes) | ${n(flushPut.encodeUsPerEvent ?? flushPut.msgpackEncodeUsPerEvent, 1)} (${n(flushPut.bytesPerEvent ?? flushPut.msgpackBytesPerEvent)}) | append: write, p50 per append ${n(perAppend[WRITE_SEGMENT] ?? perAppend['append: write (read heads, msgpack encode, put)'], 3)} ms (${n((b.eventsPerRun ?? 0) / Math.max(1, appendsPerRun ?? 1), 1)} events per append) |`,
   `| NATS request/reply one at a time, p50 ms: bare client / through Lily's bus | ${n(raw.natsRequestReplySequentialP50Ms, 3)} / ${n(raw.busRequestReplySequentialP50Ms, 3)} | dispatch: NATS hops, p50 per dispatch ${n(perDispatchHops, 3)} ms |`,
   ...(xp
     ? [

@@ -45,7 +45,7 @@ export const SEGMENTS = [
   'scheduler: between its two appends',
   'append: validate (zod)',
   'append: wait for the write transaction',
-  'append: write (read heads, msgpack encode, put)',
+  'append: write (read heads, encode, put)',
   'append: commit and fsync (write thread)',
   'append: resolve after the flush',
   'outbox: publish events and commands',
@@ -62,7 +62,7 @@ export const SEGMENTS = [
 const APPEND_PHASES: Record<string, string> = {
   'append.start>append.validated': 'append: validate (zod)',
   'append.validated>append.txn': 'append: wait for the write transaction',
-  'append.txn>append.written': 'append: write (read heads, msgpack encode, put)',
+  'append.txn>append.written': 'append: write (read heads, encode, put)',
   // lmdb-js resolves a commit once its fsync is done (overlappingSync), so the commit and the
   // flush are one segment; what follows is only the resolution of the append's promise.
   'append.written>append.committed': 'append: commit and fsync (write thread)',

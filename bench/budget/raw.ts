@@ -1,7 +1,7 @@
 /**
  * Raw limits for the latency budget, measured in the same run as the pipeline: one flushed
- * LMDB put (the environment opened exactly as Lily opens `.lily/db`), msgpack encoding of a
- * W3 run's stored events with that environment's encoder, and the per-event cost of the run
+ * LMDB put (the environment opened exactly as Lily opens `.lily/db`), the encoding of a W3
+ * run's stored events as the log stores them (their JSON bytes, decision 036), and the per-event cost of the run
  * program (what the run host applies per fact) next to XState `transition()` of the compiled
  * W3 machine and of a bare two-state machine.
  */
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { assign, createMachine, initialTransition, transition } from 'xstate';
 import { planSchema } from '../../src/blueprints/plan.js';
 import type { StoredEvent } from '../../src/contracts/events/envelope.js';
-import { openLilyLmdb, openNamedDb } from '../../src/eventstore/lmdb-env.js';
+import { openLilyLmdb, openRawDb } from '../../src/eventstore/lmdb-env.js';
 import { createRunProgram, INBOUND_EVENT_TYPES } from '../../src/machines/index.js';
 import type { RunEvent } from '../../src/machines/types.js';
 import { simulate } from '../../src/testing/simulate.js';
@@ -22,31 +22,35 @@ const pct = (xs: number[], p: number) => {
 };
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
+/** An event's bytes as the log stores them (event-bytes.ts, without keeping them). */
+const encode = (e: StoredEvent): Buffer => Buffer.from(JSON.stringify(e), 'utf8');
+
 /** One flushed put at a time (`put`, then `await flushed`), `n` times, with W3's events as values. */
 export const flushedPutLatency = async (events: readonly StoredEvent[], n = 300) => {
   const dir = mkdtempSync(join(tmpdir(), 'lily-bench-raw-'));
   const root = openLilyLmdb(dir);
   try {
-    const db = openNamedDb<unknown, number>(root, 'raw');
+    const db = openRawDb<number>(root, 'raw');
     const lat: number[] = [];
     for (let i = 0; i < n; i++) {
+      const value = encode(events[i % events.length] as StoredEvent);
       const t = performance.now();
-      void db.put(i, events[i % events.length]);
+      void db.put(i, value);
       await root.flushed;
       lat.push(performance.now() - t);
     }
-    const encoder = (db as unknown as { encoder: { encode(v: unknown): Uint8Array } }).encoder;
     const rounds = 20_000;
     let bytes = 0;
     const t = performance.now();
-    for (let i = 0; i < rounds; i++) bytes += encoder.encode(events[i % events.length]).length;
+    for (let i = 0; i < rounds; i++) bytes += encode(events[i % events.length] as StoredEvent).length;
     const encodeUs = ((performance.now() - t) * 1000) / rounds;
     return {
       puts: n,
       p50Ms: r3(pct(lat, 0.5)),
       p99Ms: r3(pct(lat, 0.99)),
-      msgpackEncodeUsPerEvent: r3(encodeUs),
-      msgpackBytesPerEvent: Math.round(bytes / rounds),
+      encoding: 'json',
+      encodeUsPerEvent: r3(encodeUs),
+      bytesPerEvent: Math.round(bytes / rounds),
     };
   } finally {
     await root.close();

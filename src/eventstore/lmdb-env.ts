@@ -15,7 +15,8 @@ import { PRIVATE_DIR_MODE, privateLmdbFiles } from './private-files.js';
  * - `noSync`/`noMetaSync`/`useWritemap` off: LMDB's crash-proof copy-on-write with fsync.
  * - `cache: false`: a per-process object cache would serve stale entries across processes.
  * - `encoding: 'msgpack'` without shared structures: every value is self-describing, so any
- *   process can decode any value without coordinating structure tables.
+ *   process can decode any value without coordinating structure tables. Events are the
+ *   exception: they are written as their JSON bytes through a binary handle (decision 036).
  */
 export const LMDB_OPEN_OPTIONS = Object.freeze({
   maxDbs: 32,
@@ -30,7 +31,7 @@ export const LMDB_OPEN_OPTIONS = Object.freeze({
 
 /** Named databases of the environment and the shape of their keys and values. */
 export const DB_NAMES = Object.freeze({
-  /** pos -> StoredEvent */
+  /** pos -> StoredEvent, as its JSON bytes (msgpack in logs written before decision 036) */
   events: 'events',
   /** [stream, seq] -> pos */
   streamIndex: 'stream-index',
@@ -76,7 +77,7 @@ export const openLilyLmdb = (path: string): RootDatabase => {
 export const openNamedDb = <V, K extends Key>(root: RootDatabase, name: string): Database<V, K> =>
   root.openDB<V, K>(name, DB_OPTIONS);
 
-/** A named database whose values are read as the bytes stored (no decoding); never written through. */
+/** A named database whose values are the bytes stored (no encoding or decoding). */
 export const openRawDb = <K extends Key>(root: RootDatabase, name: string): Database<Buffer, K> =>
   root.openDB<Buffer, K>(name, { ...DB_OPTIONS, encoding: 'binary' });
 

@@ -3,6 +3,7 @@ import { LilyError, toLilyError } from '../contracts/errors.js';
 import type { NewEvent, StoredEvent } from '../contracts/events/envelope.js';
 import { probe } from '../contracts/probe.js';
 import { assertStreamName, isStreamName, prepareBatch, resolveBatch, storeClosed } from './append-batch.js';
+import { decodeJsonEvent, encodeStoredEvent, isJsonEvent } from './event-bytes.js';
 import {
   ANY,
   type AppendOptions,
@@ -57,8 +58,9 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     file,
     'the list of databases',
     () => ({
+      /** Events written before decision 036, as msgpack: read through this handle only. */
       events: openNamedDb<StoredEvent, number>(root, DB_NAMES.events),
-      /** The same database, its values as stored (to look at bytes without decoding them). */
+      /** The same database, its values as stored: events are written and read as their JSON bytes. */
       rawEvents: openRawDb<number>(root, DB_NAMES.events),
       streamIndex: openNamedDb<number, [string, number]>(root, DB_NAMES.streamIndex),
       heads: openNamedDb<number, string>(root, DB_NAMES.heads),
@@ -77,13 +79,22 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
       reason,
     });
   };
-  const checked = (pos: number, e: StoredEvent | undefined, what: string): StoredEvent | undefined => {
+  const checked = (pos: number, e: unknown, what: string): StoredEvent | undefined => {
     if (e === undefined) return undefined;
-    if (typeof e !== 'object' || e === null || e.pos !== pos || typeof e.stream !== 'string') {
+    const s = e as Partial<StoredEvent> | null;
+    if (typeof s !== 'object' || s === null || s.pos !== pos || typeof s.stream !== 'string') {
       throw notAnEvent(pos, what);
     }
-    return e;
+    return s as StoredEvent;
   };
+  /** The event stored at `pos`, from bytes just read (JSON; msgpack for one written before decision 036). */
+  const decodeAt = (pos: number, raw: Buffer | undefined, what: string): StoredEvent | undefined => {
+    if (raw === undefined) return undefined;
+    return checked(pos, isJsonEvent(raw) ? decodeJsonEvent(raw) : events.get(pos), what);
+  };
+  /** The event at `pos`, or undefined. */
+  const eventAt = (pos: number, what: string): StoredEvent | undefined =>
+    decodeAt(pos, rawEvents.getBinaryFast(pos), what);
   const pollMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   let closed = false;
   let live = 0;
@@ -100,7 +111,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     batch.map((e) => {
       if (version === 0) return undefined;
       const pos = eventIds.get([stream, e.id]);
-      return pos === undefined ? undefined : events.get(pos);
+      return pos === undefined ? undefined : eventAt(pos, `an event of stream ${stream}`);
     });
 
   const writeBatch = (stream: string, batch: NewEvent[], expected: AppendOptions['expectedVersion']) => {
@@ -116,9 +127,9 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     const stored: StoredEvent[] = [];
     for (let i = 0; i < batch.length; i++) {
       const { id, type, at, data, meta } = batch[i] as NewEvent;
-      // The fields in the order the log has always stored them (msgpack keeps key order).
+      // The fields in the order the log has always stored them (JSON keeps key order).
       const e: StoredEvent = { id, type, at, data, meta, stream, seq: version + i + 1, pos: base + i + 1 };
-      events.put(e.pos, e);
+      rawEvents.put(e.pos, encodeStoredEvent(e));
       streamIndex.put([stream, e.seq], e.pos);
       eventIds.put([stream, id], e.pos);
       stored.push(e);
@@ -133,8 +144,14 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   const readAll = async (o: ReadAllOptions = {}): Promise<StoredEvent[]> => {
     open('readAll');
     return readOrCorrupt(file, 'the event log', () => {
-      const range = events.getRange({ start: Math.max(1, o.fromPos ?? 1), limit: o.limit });
-      return [...range.map((entry) => checked(entry.key, entry.value, 'an event') as StoredEvent)];
+      const out: StoredEvent[] = [];
+      for (const { key, value } of rawEvents.getRange({
+        start: Math.max(1, o.fromPos ?? 1),
+        limit: o.limit,
+      })) {
+        out.push(decodeAt(key, value, 'an event') as StoredEvent);
+      }
+      return out;
     });
   };
 
@@ -153,7 +170,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
         if (!Number.isSafeInteger(key) || key <= through) throw notAnEvent(key, 'an event');
         through = key;
         if (!mayBeOfTypes(value, needles)) continue;
-        const e = checked(key, events.get(key), 'an event');
+        const e = decodeAt(key, value, 'an event');
         if (e && types.has(e.type)) out.push(e);
       }
       return { events: out, through };
@@ -214,7 +231,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
       assertStreamName(stream);
       return readOrCorrupt(file, `stream ${stream}`, () => {
         const pos = eventIds.get([stream, id]);
-        return pos === undefined ? undefined : checked(pos, events.get(pos), `an event of stream ${stream}`);
+        return pos === undefined ? undefined : eventAt(pos, `an event of stream ${stream}`);
       });
     },
 
@@ -232,7 +249,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
         });
         const out: StoredEvent[] = [];
         for (const { value } of range) {
-          const e = checked(value, events.get(value), `an event of stream ${stream}`);
+          const e = eventAt(value, `an event of stream ${stream}`);
           if (e) out.push(e);
         }
         return out;

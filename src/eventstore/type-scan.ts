@@ -1,6 +1,7 @@
 /**
- * Telling an event's type from its stored bytes without decoding it. A stored event is msgpack,
- * where every string, its `type` included, is its UTF-8 bytes as they are: an event whose bytes
+ * Telling an event's type from its stored bytes without decoding it. A stored event is JSON (or,
+ * written before decision 036, msgpack), where a type name (letters, dots and underscores) is its
+ * UTF-8 bytes as they are: an event whose bytes
  * hold none of the wanted type names is of none of those types. Bytes that hold one may still be
  * of another type (the name can appear in its data), so a match is decoded and checked.
  */

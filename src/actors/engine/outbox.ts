@@ -1,6 +1,7 @@
 import type { EventData } from '../../contracts/events/catalog.js';
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { parseJobId, type RunId } from '../../contracts/ids.js';
+import { storedEventBytes } from '../../eventstore/event-bytes.js';
 import { commandTarget } from '../../machines/commands.js';
 import type { Command } from '../../machines/types.js';
 import type { Bus } from '../bus/bus.js';
@@ -120,5 +121,6 @@ export const publishEvents = (
   } catch {
     job = null;
   }
-  for (const e of events) bus.publish(eventSubject(ns, job, runId, e.type), e);
+  // The bytes the log stored (decision 036): an event is encoded once.
+  for (const e of events) bus.publishBytes(eventSubject(ns, job, runId, e.type), storedEventBytes(e));
 };
