@@ -32,7 +32,7 @@ import { REPO_ROOT, stopChild, tempProject } from '../test/helpers/lily-project.
 import { startNatsServer } from '../test/helpers/nats-server.js';
 import { analyzeBudget, type RunWindow } from './budget/analyze.js';
 import { summarizeProfileFile } from './budget/profile-summary.js';
-import { startCpuProfile } from './budget/profiler.js';
+import { startCpuProfile, startHeapProfile } from './budget/profiler.js';
 import { flushedPutLatency, machineCosts } from './budget/raw.js';
 import { distDir, fromDist, type Point, Timeline } from './budget/timeline.js';
 import { W3_JOB as W3 } from './fixtures/w3-job.js';
@@ -325,7 +325,10 @@ const profiled = async (runner: Runner, worker: ProbedWorker, durationMs: number
   const workerFile = join(dir, `worker-${inFlight}.cpuprofile`);
   await worker.ask({ type: 'profile.start', intervalUs: 500 }, 'profile.started');
   const engineProfile = await startCpuProfile(500);
+  // LILY_BENCH_HEAP_PROFILE=1: the engine's allocations too (engine-<n>.heapprofile), for GC's share.
+  const heap = process.env.LILY_BENCH_HEAP_PROFILE === '1' ? await startHeapProfile() : undefined;
   const level = await throughput(runner, inFlight, durationMs);
+  await heap?.stop(join(dir, `engine-${inFlight}.heapprofile`));
   await engineProfile.stop(engineFile);
   await worker.ask({ type: 'profile.stop', file: workerFile }, 'profile.written');
   return {

@@ -32,3 +32,26 @@ export const startCpuProfile = async (intervalUs = 500): Promise<CpuProfiler> =>
     },
   };
 };
+
+/**
+ * Allocation sampling of this process (the inspector's sampling heap profiler, every
+ * `intervalBytes` allocated on average), written as a `.heapprofile` (Chrome DevTools opens it).
+ */
+export const startHeapProfile = async (intervalBytes = 16_384): Promise<CpuProfiler> => {
+  const session = new Session();
+  session.connect();
+  await post(session, 'HeapProfiler.enable');
+  await post(session, 'HeapProfiler.startSampling', {
+    samplingInterval: intervalBytes,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return {
+    async stop(file) {
+      const { profile } = await post<{ profile: unknown }>(session, 'HeapProfiler.stopSampling');
+      await post(session, 'HeapProfiler.disable');
+      session.disconnect();
+      writeFileSync(file, JSON.stringify(profile));
+    },
+  };
+};

@@ -4,7 +4,7 @@ import type { StoredEvent } from '../contracts/events/envelope.js';
  * A stored event's bytes: its JSON (UTF-8), which is both what the LMDB log stores and what the
  * outbox publishes on its `evt` subject, so an event is encoded once (decision 036). The bytes of
  * an event the store has just written are kept with the event object (weakly: they go with it),
- * for the outbox to publish as they are.
+ * for the outbox to publish as they are, once.
  */
 const written = new WeakMap<StoredEvent, Buffer>();
 
@@ -18,9 +18,16 @@ export const encodeStoredEvent = (e: StoredEvent): Buffer => {
   return bytes;
 };
 
-/** The JSON bytes of `e`: the very bytes the store wrote when it wrote this object, else encoded now. */
-export const storedEventBytes = (e: StoredEvent): Buffer =>
-  written.get(e) ?? Buffer.from(JSON.stringify(e), 'utf8');
+/**
+ * The JSON bytes of `e`: the very bytes the store wrote when it wrote this object (handed out
+ * once, then forgotten: nothing holds them past the publish), else encoded now.
+ */
+export const storedEventBytes = (e: StoredEvent): Buffer => {
+  const bytes = written.get(e);
+  if (bytes === undefined) return Buffer.from(JSON.stringify(e), 'utf8');
+  written.delete(e);
+  return bytes;
+};
 
 /** True for bytes stored as JSON; false for an event written as msgpack (before decision 036). */
 export const isJsonEvent = (raw: Uint8Array): boolean => raw[0] === JSON_OBJECT;
