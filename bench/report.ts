@@ -356,6 +356,28 @@ const loadLine = Object.entries(loads)
   .map(([k, v]) => `${k} ${(v as number[])[0]}`)
   .join(', ');
 /** What bounds W3 at 64 in flight, from how busy the engine's event loop was and how much CPU it got. */
+/**
+ * The whole machine's CPU per W3 run at 64 in flight (engine process, worker, nats-server) against
+ * what the issue's target leaves: the machine's cores divided by 3× the peer's runs/s.
+ */
+const cpuBudget = (): string => {
+  const c = u64.cpuPctOfOneCore;
+  const peer = bull?.throughput?.workflowsPerSec;
+  const cores = report.machine?.cpus;
+  if (!c || typeof peer !== 'number' || typeof cores !== 'number') return '';
+  const perRun =
+    (10 * (c.engineProcess + c.worker + c.natsServer)) / (u64.runsPerSecWithReceipts ?? u64.runsPerSec);
+  const allowed = (1000 * cores) / (3 * peer);
+  return (
+    `- **The CPU arithmetic of the target.** At 64 in flight a W3 run costs ${n(perRun, 2)} ms of CPU on this machine ` +
+    `(engine process, worker and nats-server together). Three times the peer's ${n(peer)} runs/s on ${cores} cores leaves ` +
+    `${n(allowed, 2)} ms per run for all three, even with every core busy and nothing else running: ${n(perRun / allowed, 1)}× less ` +
+    'than now. Every cut so far has taken a few percent. The target needs a run to cost a fraction of the messages, ' +
+    'encodings and signatures it makes now (one per step for the worker, 18 events republished), not a faster way ' +
+    'to make each of them.'
+  );
+};
+
 const bound64 = (): string => {
   const elu = u64.eventLoopUtilization?.engineProcess;
   const cpu = u64.cpuPctOfOneCore?.engineProcess;
@@ -509,7 +531,7 @@ ${usageTable}
   and the last append's flushes stay on the path. At 64 in flight the engine's main thread is the
   bound (see the usage table): ${n(pctOf(pe.byCategory, 'lmdb/msgpackr'), 1)} % of it in lmdb-js and msgpackr (${incl('eventstore/lmdb-event-store')} % with
   everything the store calls), ${incl('actors/trust/engine-seals')} % the engine's side of trust (sealing dispatches, one Ed25519 signature per turn's batch, and screening every reply's HMAC proof),
-  ${incl('actors/engine/outbox')} % the outbox (every stored event republished as JSON on its \`evt\` subject),
+  ${incl('actors/engine/outbox')} % the outbox (every stored event republished on its \`evt\` subject, as the bytes the log stored: decision 036),
   ${n(pctOf(pe.byCategory, 'GC'), 1)} % GC and ${n(pctOf(pe.byCategory, 'zod'), 1)} % zod. What is left to cut: one message per executor and
   per run host carrying many dispatches and replies (fewer messages at 64 in flight), the events
   republished per run (${n(b.eventsPerRun)}), and the allocations per event that GC pays for. Taking the
@@ -518,6 +540,7 @@ ${usageTable}
   writer lock's waits on the thread that bounds W3 at 64 in flight. One message per executor
   carrying many dispatches would cut messages but let one worker of a queue group take a whole
   turn's dispatches while the others idle; it is not built.
+${cpuBudget()}
 - **Memory:** ${n(p.memory?.bytesPerActiveRun)} bytes of engine heap per active run (target < 50,000);
   replay ${n(m.w3?.foldEventsPerSec)} events/s (target ≥ 200,000); receipt rebuild
   ${n(es.receiptRebuild?.eventsPerSec)} events/s (target ≥ 100,000); \`lily --help\` ${n(c.helpColdMedianMs)} ms, of which
