@@ -371,10 +371,10 @@ const cpuBudget = (): string => {
   return (
     `- **The CPU arithmetic of the target.** At 64 in flight a W3 run costs ${n(perRun, 2)} ms of CPU on this machine ` +
     `(engine process, worker and nats-server together). Three times the peer's ${n(peer)} runs/s on ${cores} cores leaves ` +
-    `${n(allowed, 2)} ms per run for all three, even with every core busy and nothing else running: ${n(perRun / allowed, 1)}× less ` +
-    'than now. Every cut so far has taken a few percent. The target needs a run to cost a fraction of the messages, ' +
-    'encodings and signatures it makes now (one per step for the worker, 18 events republished), not a faster way ' +
-    'to make each of them.'
+    `${n(allowed, 2)} ms per run for all three, even with every core busy and nothing else running: a run would have ` +
+    `to cost ${n(perRun / allowed, 1)} times less CPU than it does now. Every cut so far has taken a few percent. The ` +
+    'target needs a run to make a fraction of the messages, encodings and signatures it makes now (a dispatch and a ' +
+    'reply per step, 18 events republished), not a faster way to make each of them.'
   );
 };
 
