@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
 export interface CpuProfiler {
-  /** Stops sampling and writes the profile to `file`. */
+  /** Stops recording and writes the profile (CPU or heap) to `file`. */
   stop(file: string): Promise<void>;
 }
 
@@ -16,42 +16,53 @@ const post = <T>(session: Session, method: string, params?: object): Promise<T> 
     session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result as T))),
   );
 
-/** Starts sampling this process every `intervalUs` microseconds. */
-export const startCpuProfile = async (intervalUs = 500): Promise<CpuProfiler> => {
+/**
+ * One inspector recording of this process: enables `domain`, runs the `start` calls, and on
+ * `stop` takes the profile `stopMethod` returns, disables the domain and writes the profile.
+ */
+const record = async (
+  domain: string,
+  start: [string, object?][],
+  stopMethod: string,
+): Promise<CpuProfiler> => {
   const session = new Session();
   session.connect();
-  await post(session, 'Profiler.enable');
-  await post(session, 'Profiler.setSamplingInterval', { interval: intervalUs });
-  await post(session, 'Profiler.start');
+  await post(session, `${domain}.enable`);
+  for (const [method, params] of start) await post(session, method, params);
   return {
     async stop(file) {
-      const { profile } = await post<{ profile: unknown }>(session, 'Profiler.stop');
-      await post(session, 'Profiler.disable');
+      const { profile } = await post<{ profile: unknown }>(session, stopMethod);
+      await post(session, `${domain}.disable`);
       session.disconnect();
       writeFileSync(file, JSON.stringify(profile));
     },
   };
 };
 
+/** Starts sampling this process every `intervalUs` microseconds. */
+export const startCpuProfile = (intervalUs = 500): Promise<CpuProfiler> =>
+  record(
+    'Profiler',
+    [['Profiler.setSamplingInterval', { interval: intervalUs }], ['Profiler.start']],
+    'Profiler.stop',
+  );
+
 /**
  * Allocation sampling of this process (the inspector's sampling heap profiler, every
  * `intervalBytes` allocated on average), written as a `.heapprofile` (Chrome DevTools opens it).
  */
-export const startHeapProfile = async (intervalBytes = 16_384): Promise<CpuProfiler> => {
-  const session = new Session();
-  session.connect();
-  await post(session, 'HeapProfiler.enable');
-  await post(session, 'HeapProfiler.startSampling', {
-    samplingInterval: intervalBytes,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
-  return {
-    async stop(file) {
-      const { profile } = await post<{ profile: unknown }>(session, 'HeapProfiler.stopSampling');
-      await post(session, 'HeapProfiler.disable');
-      session.disconnect();
-      writeFileSync(file, JSON.stringify(profile));
-    },
-  };
-};
+export const startHeapProfile = (intervalBytes = 16_384): Promise<CpuProfiler> =>
+  record(
+    'HeapProfiler',
+    [
+      [
+        'HeapProfiler.startSampling',
+        {
+          samplingInterval: intervalBytes,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        },
+      ],
+    ],
+    'HeapProfiler.stopSampling',
+  );
