@@ -229,12 +229,17 @@ export class RunHost {
       const publishedEarly = recorded;
       if (!recorded) record(result);
       // Commands first: the desk's dispatches then leave in the same socket write as the events.
-      publishCommands(
-        this.#out,
-        slot,
-        publishedEarly ? decision.commands.filter((c) => !isDispatch(c)) : decision.commands,
-      );
-      publishEvents(this.#o.bus, this.#o.ns, slot.jobId, runId, result.events);
+      // The events go out even when a command cannot (a closed bus): commands are re-sent from
+      // the log on resume, events are not.
+      try {
+        publishCommands(
+          this.#out,
+          slot,
+          publishedEarly ? decision.commands.filter((c) => !isDispatch(c)) : decision.commands,
+        );
+      } finally {
+        publishEvents(this.#o.bus, this.#o.ns, slot.jobId, runId, result.events);
+      }
       if (slot.state && slot.state.status !== 'running') this.#retire(slot);
     } catch (e) {
       // Written but not durable, or conflicting: what is in memory is not what is durable.

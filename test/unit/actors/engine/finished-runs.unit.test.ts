@@ -7,7 +7,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ExecItem, type InboundEvent, runRequestReplySchema } from '../../../../src/actors/messages.js';
-import { execSubject, inboxSubject, schedSubject } from '../../../../src/actors/subjects.js';
+import {
+  cancelSubject,
+  eventTypePattern,
+  execSubject,
+  inboxSubject,
+  schedSubject,
+} from '../../../../src/actors/subjects.js';
 import { proveFact } from '../../../../src/actors/trust/reply-proof.js';
 import { cancelledFact, type FactStamp, startedFacts } from '../../../../src/actors/worker/dispatch-facts.js';
 import { type RunId, runStream } from '../../../../src/contracts/index.js';
@@ -137,4 +143,33 @@ describe('finished runs the run host remembers', () => {
       expect(ctx.t.engine.host.finishedRemembered()).toBeLessThanOrEqual(KEPT);
     },
   );
+});
+
+describe('an append whose commands cannot be published', () => {
+  it('still publishes its events: run.completed reaches the bus when the cancel it sends is refused', async () => {
+    const ctx = await setup();
+    const completed: string[] = [];
+    ctx.t.bus.subscribe(eventTypePattern(ns, 'run.completed'), (m) => {
+      completed.push((m.json() as { stream: string }).stream);
+    });
+    // The bus refuses the cancel the run sends to its running dispatch (as a closed connection would).
+    const bus = ctx.t.bus as { publishBytes: (subject: string, data: Uint8Array) => void };
+    const publishBytes = bus.publishBytes.bind(ctx.t.bus);
+    let refused = 0;
+    bus.publishBytes = (subject, data) => {
+      if (subject === cancelSubject(ns, 'echo')) {
+        refused += 1;
+        throw new Error('bus closed');
+      }
+      publishBytes(subject, data);
+    };
+    const runId = await cancelledRun(ctx).catch(() => undefined);
+    expect(refused).toBeGreaterThan(0);
+    expect(runId).toBeDefined();
+    for (let i = 0; i < 200 && !completed.includes(runStream(runId as RunId)); i++) {
+      await ctx.t.bus.flush();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(completed).toContain(runStream(runId as RunId));
+  });
 });
