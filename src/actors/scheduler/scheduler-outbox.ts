@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../../contracts/events/envelope.js';
 import { isJobId, parseRunId, type RunId } from '../../contracts/ids.js';
+import { storedEventBytes } from '../../eventstore/event-bytes.js';
 import type { Bus, BusMessage } from '../bus/bus.js';
 import { errorInfo } from '../error-info.js';
 import type { Logger } from '../logger.js';
@@ -25,13 +26,13 @@ export class SchedulerOutbox {
       );
   }
 
-  /** Republishes events the scheduler appended on their `evt` subjects (as the run host does). */
+  /** Republishes events the scheduler appended on their `evt` subjects, as the log stored them (as the run host does). */
   publishStored(jobId: string, events: readonly StoredEvent[]): void {
     const job = isJobId(jobId) ? jobId : null;
     for (const e of events) {
       try {
         const runId = e.stream.startsWith('run/') ? parseRunId(e.stream.slice(4)) : null;
-        this.bus.publish(eventSubject(this.ns, job, runId, e.type), e);
+        this.bus.publishBytes(eventSubject(this.ns, job, runId, e.type), storedEventBytes(e));
       } catch (err) {
         this.log.warn({ event: 'scheduler.publish_failed', stream: e.stream, error: errorInfo(err) });
       }
