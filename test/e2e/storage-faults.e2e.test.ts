@@ -62,7 +62,7 @@ describe('a damaged event store through the CLI', () => {
   it('flipped bytes in the log: the stable code, never raw event data', () => {
     const dir = damaged('flipped', (f) => {
       const bytes = readFileSync(f);
-      // Every byte of every event value: the values are msgpack maps of the events' JSON.
+      // Every byte of every event value: the values are the events' JSON (decision 036).
       for (let o = 2 * 4096; o < bytes.length; o += 7) bytes[o] = (bytes[o] as number) ^ 0x5a;
       writeFileSync(f, bytes);
     });
