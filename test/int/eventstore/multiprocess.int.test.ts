@@ -17,7 +17,16 @@ interface Ack {
 interface Child {
   proc: ChildProcess;
   acks: Ack[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  exited: Promise<Exit>;
+}
+
+/** How a child ended; `done` once it printed that its store closed (a crash after it is at exit). */
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  acks: number;
+  done: boolean;
 }
 
 const children: ChildProcess[] = [];
@@ -55,8 +64,12 @@ const startChild = (
   proc.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
-    (resolve) => proc.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+  let done = false;
+  proc.stdout?.on('data', (chunk: Buffer) => {
+    if (chunk.toString('utf8').includes('done\n')) done = true;
+  });
+  const exited = new Promise<Exit>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal, stderr, acks: acks.length, done })),
   );
   return { proc, acks, exited };
 };
@@ -79,7 +92,7 @@ describe('LMDB event store shared by several processes', () => {
     const rounds = 40;
     const kids = workers.map((w) => startChild(db, w, 'multi', rounds));
     const exits = await Promise.all(kids.map((k) => k.exited));
-    for (const e of exits) expect(e, e.stderr).toMatchObject({ code: 0 });
+    for (const e of exits) expect(e, JSON.stringify(e)).toMatchObject({ code: 0 });
 
     const all = await readEverything(db);
     expect(all.map((e) => e.pos)).toEqual(all.map((_, i) => i + 1));
