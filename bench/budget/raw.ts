@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { assign, createMachine, initialTransition, transition } from 'xstate';
 import { planSchema } from '../../src/blueprints/plan.js';
 import type { StoredEvent } from '../../src/contracts/events/envelope.js';
+import { storedEventJson as encode } from '../../src/eventstore/event-bytes.js';
 import { openLilyLmdb, openRawDb } from '../../src/eventstore/lmdb-env.js';
 import { createRunProgram, INBOUND_EVENT_TYPES } from '../../src/machines/index.js';
 import type { RunEvent } from '../../src/machines/types.js';
@@ -21,9 +22,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? 0;
 };
 const r3 = (n: number) => Math.round(n * 1000) / 1000;
-
-/** An event's bytes as the log stores them (event-bytes.ts, without keeping them). */
-const encode = (e: StoredEvent): Buffer => Buffer.from(JSON.stringify(e), 'utf8');
 
 /** One flushed put at a time (`put`, then `await flushed`), `n` times, with W3's events as values. */
 export const flushedPutLatency = async (events: readonly StoredEvent[], n = 300) => {

@@ -11,9 +11,12 @@ const written = new WeakMap<StoredEvent, Buffer>();
 /** The first byte of every event stored as JSON (`{`); a msgpack-encoded event never starts so. */
 const JSON_OBJECT = 0x7b;
 
+/** `e` as the log stores it: its JSON, UTF-8 (nothing kept). */
+export const storedEventJson = (e: StoredEvent): Buffer => Buffer.from(JSON.stringify(e), 'utf8');
+
 /** Encodes `e` as the log stores it and remembers the bytes for `storedEventBytes`. */
 export const encodeStoredEvent = (e: StoredEvent): Buffer => {
-  const bytes = Buffer.from(JSON.stringify(e), 'utf8');
+  const bytes = storedEventJson(e);
   written.set(e, bytes);
   return bytes;
 };
@@ -24,7 +27,7 @@ export const encodeStoredEvent = (e: StoredEvent): Buffer => {
  */
 export const storedEventBytes = (e: StoredEvent): Buffer => {
   const bytes = written.get(e);
-  if (bytes === undefined) return Buffer.from(JSON.stringify(e), 'utf8');
+  if (bytes === undefined) return storedEventJson(e);
   written.delete(e);
   return bytes;
 };

@@ -50,11 +50,13 @@ const startChild = (
   const acks: Ack[] = [];
   let buffer = '';
   let stderr = '';
+  let done = false;
   proc.stdout?.on('data', (chunk: Buffer) => {
     buffer += chunk.toString('utf8');
     const lines = buffer.split('\n');
     buffer = lines.pop() ?? '';
     for (const line of lines) {
+      if (line === 'done') done = true;
       if (!line.startsWith('{')) continue;
       const a = JSON.parse(line) as Ack;
       acks.push(a);
@@ -63,10 +65,6 @@ const startChild = (
   });
   proc.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
-  });
-  let done = false;
-  proc.stdout?.on('data', (chunk: Buffer) => {
-    if (chunk.toString('utf8').includes('done\n')) done = true;
   });
   const exited = new Promise<Exit>((resolve) =>
     proc.on('exit', (code, signal) => resolve({ code, signal, stderr, acks: acks.length, done })),
