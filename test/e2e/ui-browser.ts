@@ -16,6 +16,8 @@ export interface Browser {
   /** Console errors and uncaught exceptions of the pages opened with `page()`. */
   errors: string[];
   page(): Promise<Page>;
+  /** What a page shows and what it asked the server lately: for a failed wait's message. */
+  describe(page: Page): Promise<string>;
   /** Writes docs/ui/<name>.png when LILY_UI_SCREENSHOTS=1. */
   shot(page: Page, name: string, o?: { fullPage?: boolean; settleMs?: number }): Promise<void>;
   close(): Promise<void>;
@@ -39,11 +41,22 @@ export const launchBrowser = async (): Promise<Browser> => {
     ],
   });
   const errors: string[] = [];
+  const requests = new WeakMap<Page, string[]>();
   const watch = (page: Page) => {
+    const seen: string[] = [];
+    requests.set(page, seen);
+    const note = (line: string) => {
+      seen.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+      if (seen.length > 30) seen.shift();
+    };
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location().url})`);
     });
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('response', (r) => note(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`));
+    page.on('requestfailed', (r) =>
+      note(`${r.method()} ${new URL(r.url()).pathname} failed: ${r.failure()?.errorText}`),
+    );
   };
   return {
     context,
@@ -52,6 +65,23 @@ export const launchBrowser = async (): Promise<Browser> => {
       const page = await context.newPage();
       watch(page);
       return page;
+    },
+    async describe(page) {
+      const text = await page
+        .locator('main')
+        .textContent({ timeout: 2_000 })
+        .catch((e: Error) => `(no main: ${e.message})`);
+      const dialog = await page
+        .getByRole('dialog')
+        .textContent({ timeout: 500 })
+        .catch(() => '(no dialog)');
+      return [
+        `url: ${page.url()}`,
+        `main: ${(text ?? '').replace(/\s+/g, ' ').slice(0, 600)}`,
+        `dialog: ${(dialog ?? '').replace(/\s+/g, ' ').slice(0, 600)}`,
+        'requests:',
+        ...(requests.get(page) ?? []),
+      ].join('\n');
     },
     async shot(page, name, o = {}) {
       if (!SCREENSHOTS) return;

@@ -53,6 +53,19 @@ const untilRunning = async (runId: string, stepId: string) => {
   }
 };
 
+/** Runs `steps`; when a wait in them fails, the error also says what the page and the run's log show. */
+const explained = async (page: Page, runId: () => string | undefined, steps: () => Promise<void>) => {
+  try {
+    await steps();
+  } catch (e) {
+    const id = runId();
+    const tail = id ? at('runs', 'events', id).stdout.trim().split('\n').slice(-8).join('\n') : '';
+    const why = `\n--- the page\n${await browser.describe(page)}\n--- run ${id ?? '(none)'}\n${tail}`;
+    if (e instanceof Error) e.message += why;
+    throw e;
+  }
+};
+
 const JOBS: Record<string, string> = {
   flaky:
     'id: flaky\ntitle: fails after retries\ntarget: { kind: blueprint, id: pipeline.v1 }\nruntime: { timeout_ms: 60000, max_attempts: 3 }\nbindings:\n  steps:\n    - { id: prepare, run: [echo, ready] }\n    - { id: flake, run: [node, -e, "console.error(\'boom\'); process.exit(3)"], retries: 2, backoff_ms: 300 }\n',
@@ -231,12 +244,20 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
     await dialog.getByText('Reused from the parent (not run): prepare.').waitFor();
     await dialog.getByText('Run again: flake.').waitFor();
     await dialog.getByRole('button', { name: 'Start the new run' }).click();
-    await page.waitForURL(
-      (u) => /^\/runs\/[0-9A-Z]{26}$/.test(u.pathname) && !u.pathname.endsWith(runs.flaky as string),
+    let forkId: string | undefined;
+    await explained(
+      page,
+      () => forkId ?? runs.flaky,
+      async () => {
+        await page.waitForURL(
+          (u) => /^\/runs\/[0-9A-Z]{26}$/.test(u.pathname) && !u.pathname.endsWith(runs.flaky as string),
+        );
+        forkId = page.url().split('/').at(-1) as string;
+        await page.locator('.page-head').getByText('failed', { exact: true }).waitFor({ timeout: 30_000 });
+      },
     );
-    const child = page.url().split('/').at(-1) as string;
+    const child = forkId as string;
     expect(child).not.toBe(runs.flaky);
-    await page.locator('.page-head').getByText('failed', { exact: true }).waitFor({ timeout: 30_000 });
     await page.getByRole('link', { name: runs.flaky as string }).waitFor(); // "Fork (from flake) of"
     const r = at('runs', 'show', child, '--json').json() as {
       parent: unknown;
@@ -253,6 +274,38 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
     await page.close();
   }, 90_000);
 
+  it("an action's confirm button stays disabled from an edit until the preview of that edit is back", async () => {
+    const page = await openConsole(`/runs/${runs.hello}`);
+    await page.getByRole('button', { name: 'Rerun…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('Every step runs: greet, versions, done.').waitFor();
+    const confirm = dialog.getByRole('button', { name: 'Start the new run' });
+    await expect.poll(() => confirm.isEnabled(), { timeout: 10_000 }).toBe(true);
+    // Every change of the button's `disabled`, as the DOM saw it: a flash of "enabled" between
+    // two renders is what a click (a person's, or Playwright's after its check) can land on.
+    await confirm.evaluate((b) => {
+      // (runs in the page: no DOM types in the tests' tsconfig)
+      const page = globalThis as unknown as {
+        seen: string[];
+        MutationObserver: new (cb: () => void) => { observe(node: unknown, o: object): void };
+      };
+      const button = b as unknown as { disabled: boolean };
+      page.seen = [];
+      new page.MutationObserver(() => page.seen.push(button.disabled ? 'off' : 'on')).observe(b, {
+        attributes: true,
+        attributeFilter: ['disabled'],
+      });
+    });
+    const previewed = page.waitForResponse((r) => r.url().endsWith('/rerun/preview'));
+    await dialog.getByLabel(/^Input/).fill('{"who": "typed"}');
+    await previewed;
+    await expect.poll(() => confirm.isEnabled(), { timeout: 10_000 }).toBe(true);
+    const seen = await page.evaluate(() => (globalThis as unknown as { seen: string[] }).seen);
+    expect(seen).toEqual(['off', 'on']);
+    await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.close();
+  }, 60_000);
+
   it('re-running the whole job with edited input starts a run with that input', async () => {
     const page = await openConsole(`/runs/${runs.hello}`);
     await page.getByRole('button', { name: 'Rerun…' }).click();
@@ -261,12 +314,19 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
     await dialog.getByText('Every step runs: greet, versions, done.').waitFor();
     await dialog.getByLabel(/^Input/).fill('{"who": "console"}');
     await dialog.getByRole('button', { name: 'Start the new run' }).click();
-    await page.waitForURL(
-      (u) => /^\/runs\/[0-9A-Z]{26}$/.test(u.pathname) && !u.pathname.endsWith(runs.hello as string),
+    let child: string | undefined;
+    await explained(
+      page,
+      () => child ?? runs.hello,
+      async () => {
+        await page.waitForURL(
+          (u) => /^\/runs\/[0-9A-Z]{26}$/.test(u.pathname) && !u.pathname.endsWith(runs.hello as string),
+        );
+        child = page.url().split('/').at(-1) as string;
+        await page.locator('.page-head').getByText('succeeded', { exact: true }).waitFor({ timeout: 30_000 });
+      },
     );
-    const child = page.url().split('/').at(-1) as string;
-    await page.locator('.page-head').getByText('succeeded', { exact: true }).waitFor({ timeout: 30_000 });
-    const r = at('runs', 'show', child, '--json').json() as {
+    const r = at('runs', 'show', child as string, '--json').json() as {
       input: unknown;
       trigger: unknown;
       parent: unknown;
@@ -290,9 +350,15 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
     await dialog.getByLabel(/Comment/).fill('ship it');
     await browser.shot(page, 'approve-dialog');
     await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
-    await dialog.waitFor({ state: 'detached' });
     // No reload: the live feed tells the page the run's stream grew, and it re-reads the log.
-    await page.locator('.page-head').getByText('succeeded', { exact: true }).waitFor({ timeout: 30_000 });
+    await explained(
+      page,
+      () => runs.gated,
+      async () => {
+        await dialog.waitFor({ state: 'detached' });
+        await page.locator('.page-head').getByText('succeeded', { exact: true }).waitFor({ timeout: 30_000 });
+      },
+    );
     await timeline
       .getByRole('button', {
         name: /^waiting for approval: a human ships \(granted by .+\): approval wait .*, granted$/,
@@ -391,7 +457,11 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
     await dialog.getByLabel(/Reason/).fill('enough sleep');
     await browser.shot(page, 'cancel-dialog');
     await dialog.getByRole('button', { name: 'Cancel the run' }).click();
-    await page.locator('.page-head').getByText('cancelled', { exact: true }).waitFor({ timeout: 30_000 });
+    await explained(
+      page,
+      () => runId,
+      () => page.locator('.page-head').getByText('cancelled', { exact: true }).waitFor({ timeout: 30_000 }),
+    );
     await timeline
       .getByRole('button', { name: /^attempt 1 on worker \S+: running .*, cancelled$/ })
       .waitFor();

@@ -5,6 +5,12 @@ export interface Resource<T> {
   data: T | undefined;
   error: ApiFailure | undefined;
   loading: boolean;
+  /**
+   * The data (or error) shown was loaded for the current key and no load is under way. With
+   * `keep`, `data` may be the previous key's for a moment after the key changes (before the
+   * new load has even started): what acts on "the data of this key" waits for `settled`.
+   */
+  settled: boolean;
   /** Fetches again (the data shown stays until the new data arrives). */
   reload: () => void;
 }
@@ -56,6 +62,7 @@ export const useResource = <T>(
     data: current ? state.data : undefined,
     error: current ? state.error : undefined,
     loading: state.loading,
+    settled: state.key === key && !state.loading,
     reload: run,
   };
 };

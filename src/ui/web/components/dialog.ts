@@ -32,8 +32,10 @@ export const ActionDialog = (p: ActionDialogProps) => {
   const preview = useResource(() => post<Preview>(p.previewPath, body), `${p.previewPath}|${key}`, {
     keep: true,
   });
-  // Confirming acts on what is typed now: wait until the preview is of exactly that.
-  const stale = JSON.stringify(p.body) !== key || preview.loading;
+  // Confirming acts on what is typed now: wait until the preview is of exactly that. Right
+  // after the debounced body changes the new preview has not even started loading (effects run
+  // after the render), so `loading` alone would let the button flash enabled under the old one.
+  const stale = JSON.stringify(p.body) !== key || !preview.settled;
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<ApiFailure | undefined>(undefined);
   const ref = useRef<HTMLDivElement>(null);
