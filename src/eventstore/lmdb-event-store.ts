@@ -104,6 +104,17 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   const open = (what: string) => {
     if (closed) throw storeClosed(what);
   };
+  /**
+   * Every read starts here: the store must be open, and the read sees every append committed
+   * before it began. lmdb-js keeps a process's read snapshot until a timer of its own drops it
+   * (setTimeout 0) or the process writes, so a reader woken by another process's append (a
+   * NATS message) within a millisecond of its last read would read the old snapshot, find
+   * nothing new, and sleep until its next wake-up. Dropping the snapshot costs the read a renew.
+   */
+  const startRead = (what: string) => {
+    open(what);
+    root.resetReadTxn();
+  };
   const lastPos = (): number => readOrCorrupt(file, 'the log position', () => meta.get('pos') ?? 0);
 
   /** The stored events with the ids of `batch` (none when the stream has no events yet). */
@@ -142,7 +153,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   };
 
   const readAll = async (o: ReadAllOptions = {}): Promise<StoredEvent[]> => {
-    open('readAll');
+    startRead('readAll');
     return readOrCorrupt(file, 'the event log', () => {
       const out: StoredEvent[] = [];
       for (const { key, value } of rawEvents.getRange({
@@ -161,7 +172,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     limit: number,
     types: ReadonlySet<string>,
   ): Promise<TypedRead> => {
-    open('readAll');
+    startRead('readAll');
     return readOrCorrupt(file, 'the event log', () => {
       const needles = typeNeedles(types);
       const out: StoredEvent[] = [];
@@ -227,7 +238,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     },
 
     async readEvent(stream: string, id: string): Promise<StoredEvent | undefined> {
-      open('readEvent');
+      startRead('readEvent');
       assertStreamName(stream);
       return readOrCorrupt(file, `stream ${stream}`, () => {
         const pos = eventIds.get([stream, id]);
@@ -236,7 +247,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     },
 
     async readStream(stream: string, o: ReadStreamOptions = {}): Promise<StoredEvent[]> {
-      open('readStream');
+      startRead('readStream');
       assertStreamName(stream);
       const backward = o.direction === 'backward';
       const from = o.fromSeq ?? (backward ? MAX_SEQ : 1);
@@ -273,7 +284,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     },
 
     async listStreams(prefix = ''): Promise<string[]> {
-      open('listStreams');
+      startRead('listStreams');
       return readOrCorrupt(file, 'the stream list', () => {
         const out: string[] = [];
         for (const key of heads.getKeys(prefix ? { start: prefix } : {})) {
@@ -286,12 +297,12 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     },
 
     async streamVersion(stream: string): Promise<number> {
-      open('streamVersion');
+      startRead('streamVersion');
       return heads.get(stream) ?? 0;
     },
 
     async lastPosition(): Promise<number> {
-      open('lastPosition');
+      startRead('lastPosition');
       return lastPos();
     },
 
@@ -304,7 +315,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     },
 
     async loadLatestSnapshot<S>(stream: string): Promise<Snapshot<S> | undefined> {
-      open('loadLatestSnapshot');
+      startRead('loadLatestSnapshot');
       const range = snapshots.getRange({
         start: [stream, MAX_SEQ],
         end: [stream, -1],

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -170,6 +170,36 @@ describe('LMDB event store shared by several processes', () => {
       expect(seen).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     } finally {
       await sub.close();
+      await store.close();
+    }
+  });
+
+  it('a read sees what another process appended after this process last read, even within the same turn', async () => {
+    const { dir, cleanup } = tempDir('mp-fresh');
+    cleanups.push(cleanup);
+    const db = join(dir, 'db');
+    const store = openLmdbEventStore({ path: db });
+    try {
+      // Each read below runs right after the one before, with no timer of this process in between
+      // (the child runs synchronously): nothing but the store itself can drop an old snapshot.
+      const append = (worker: string, n: number) =>
+        execFileSync(process.execPath, ['--import', 'tsx', CHILD, db, worker, 'one', String(n)], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+      expect(await store.readStream('run/f1')).toEqual([]);
+      append('f1', 2);
+      expect((await store.readStream('run/f1')).map((e) => e.id)).toEqual(['f1-0', 'f1-1']);
+      append('f2', 1);
+      expect(await store.lastPosition()).toBe(3);
+      append('f3', 1);
+      expect(await store.streamVersion('run/f3')).toBe(1);
+      append('f4', 1);
+      expect((await store.readEvent('run/f4', 'f4-0'))?.pos).toBe(5);
+      append('f5', 1);
+      expect((await store.readAll({ fromPos: 5 })).map((e) => e.id)).toEqual(['f4-0', 'f5-0']);
+      append('f6', 1);
+      expect(await store.listStreams('run/f6')).toEqual(['run/f6']);
+    } finally {
       await store.close();
     }
   });
