@@ -16,7 +16,7 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from './event-store.js';
-import { DB_NAMES, durableWrite, openLilyLmdb, openNamedDb, openRawDb } from './lmdb-env.js';
+import { DB_NAMES, durableWrite, freshRead, openLilyLmdb, openNamedDb, openRawDb } from './lmdb-env.js';
 import { readOrCorrupt } from './lmdb-integrity.js';
 import { AppendNotifier, startSubscription, type TypedRead } from './subscription.js';
 import { mayBeOfTypes, typeNeedles } from './type-scan.js';
@@ -104,16 +104,10 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   const open = (what: string) => {
     if (closed) throw storeClosed(what);
   };
-  /**
-   * Every read starts here: the store must be open, and the read sees every append committed
-   * before it began. lmdb-js keeps a process's read snapshot until a timer of its own drops it
-   * (setTimeout 0) or the process writes, so a reader woken by another process's append (a
-   * NATS message) within a millisecond of its last read would read the old snapshot, find
-   * nothing new, and sleep until its next wake-up. Dropping the snapshot costs the read a renew.
-   */
+  /** Every read starts here: the store must be open, and the read sees every append committed before it began. */
   const startRead = (what: string) => {
     open(what);
-    root.resetReadTxn();
+    freshRead(root);
   };
   const lastPos = (): number => readOrCorrupt(file, 'the log position', () => meta.get('pos') ?? 0);
 
@@ -189,7 +183,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   };
 
   const poll = () => {
-    root.resetReadTxn();
+    freshRead(root);
     const pos = lastPos();
     if (pos !== seenPos) {
       seenPos = pos;

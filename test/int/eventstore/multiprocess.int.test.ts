@@ -4,10 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateEventData } from '../../../src/contracts/events/catalog.js';
 import type { StoredEvent } from '../../../src/contracts/events/envelope.js';
+import { createLmdbArtifactIndex } from '../../../src/eventstore/fs-artifact-store.js';
+import { openLilyLmdb } from '../../../src/eventstore/lmdb-env.js';
 import { openLmdbEventStore } from '../../../src/eventstore/lmdb-event-store.js';
+import { lmdbVersionedRecords } from '../../../src/eventstore/versioned-records.js';
 import { tempDir } from '../../helpers/eventstore.js';
 
 const CHILD = join(fileURLToPath(new URL('.', import.meta.url)), 'append-child.ts');
+const RECORD_CHILD = join(fileURLToPath(new URL('.', import.meta.url)), 'record-child.ts');
 
 interface Ack {
   stream: string;
@@ -201,6 +205,36 @@ describe('LMDB event store shared by several processes', () => {
       expect(await store.listStreams('run/f6')).toEqual(['run/f6']);
     } finally {
       await store.close();
+    }
+  });
+
+  it('the record tables and the artifact index read fresh too, within the same turn', async () => {
+    const { dir, cleanup } = tempDir('mp-fresh-records');
+    cleanups.push(cleanup);
+    const db = join(dir, 'db');
+    const root = openLilyLmdb(db);
+    const records = lmdbVersionedRecords<string>(root, 'dispatch-claims');
+    const index = createLmdbArtifactIndex(root, false);
+    const write = (what: 'record' | 'artifact', key: string) =>
+      execFileSync(process.execPath, ['--import', 'tsx', RECORD_CHILD, db, what, key], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+    const sha = (c: string) => c.repeat(64);
+    try {
+      expect(await records.get('d1')).toBeUndefined();
+      write('record', 'd1');
+      expect((await records.get('d1'))?.revision).toBe(1);
+      expect(await index.get(sha('a'), 'out')).toBeUndefined();
+      write('artifact', sha('a'));
+      expect((await index.get(sha('a'), 'out'))?.runId).toBe(`run-${sha('a')}`);
+      write('artifact', sha('b'));
+      expect((await index.bySha(sha('b'))).length).toBe(1);
+      write('artifact', sha('c'));
+      expect((await index.byRun(`run-${sha('c')}`)).length).toBe(1);
+      write('artifact', sha('d'));
+      expect((await index.all()).length).toBe(4);
+    } finally {
+      await root.close();
     }
   });
 });
