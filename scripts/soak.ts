@@ -10,8 +10,10 @@
  * byte-identical, engine memory and LMDB size. Every `--memory-every` seconds it samples the
  * engine's RSS and its heap after a forced GC (through the inspector: scripts/soak/memory.ts)
  * next to the number of finished runs, and the LMDB file size. Prints one JSON summary on stdout (progress on
- * stderr) and exits 1 when a run is lost, an effect duplicated, a replay fails or a request
- * started two runs (requests carry idempotency keys: it cannot, unless deduplication breaks).
+ * stderr) and exits 1 when a run is lost, an effect duplicated, a replay fails, a request
+ * started two runs (requests carry idempotency keys: it cannot, unless deduplication breaks), or
+ * the deployment stalled (no run final for a minute while runs waited: scripts/soak/stall.ts,
+ * which dumps where the engine was).
  * Loopback only; stops by itself; always tears the deployment down.
  */
 import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
@@ -40,6 +42,7 @@ import { analyzeEffects, parseEffects } from './soak/effects.js';
 import { EFFECTS_FILE, JOB_WEIGHTS, writeSoakProject } from './soak/fixture.js';
 import { generateLoad, indeterminateDispatches, RunTracker, seededRandom } from './soak/load.js';
 import { inspectorEnv, type MemorySample, memoryVerdict, sampleMemory } from './soak/memory.js';
+import { STALL_S, StallWatch } from './soak/stall.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -201,12 +204,18 @@ const main = async () => {
   };
   await sampleNow();
   const memoryTimer = setInterval(() => void sampleNow(), memoryEveryS * 1000);
+  const stallWatch = new StallWatch({ stallS: STALL_S, dumpDir: join(lilyRoot, 'logs'), note });
   const monitor = setInterval(() => {
     void (async () => {
       const rss = memoryMb(await enginePid().catch(() => 0))?.rss;
       if (rss !== undefined) peak = Math.max(peak, rss);
       const open = await tracker.reconcile(5_000);
       await resolveStuck(open, tracker);
+      const finished = [...tracker.runs.values()].filter((r) => r.status !== undefined).length;
+      const engine = await deploymentState(lilyRoot)
+        .then((d) => recordOf(d, 'engine'))
+        .catch(() => undefined);
+      await stallWatch.observe((Date.now() - loadStart) / 1000, finished, tracker.inFlight(), engine);
     })().catch((e: Error) => note(`monitor: ${e.message}`));
   }, 5_000);
   const progress = setInterval(() => {
@@ -276,6 +285,7 @@ const main = async () => {
     requestErrors: tracker.requestErrors,
     requestsWithSeveralRuns: findings.seqsWithSeveralRuns,
     skippedTicksAtInFlightCap: tracker.skippedTicks,
+    stalls: stallWatch.stalls,
     engineRssMb: {
       baseline: baseline?.rss,
       peak,
@@ -312,7 +322,8 @@ const main = async () => {
   return summary.lost > 0 ||
     summary.duplicatedEffects > 0 ||
     summary.replayVerificationFailures > 0 ||
-    summary.requestsWithSeveralRuns > 0
+    summary.requestsWithSeveralRuns > 0 ||
+    summary.stalls.length > 0
     ? 1
     : 0;
 };

@@ -56,16 +56,28 @@ const globalSocket = (url: string): InspectorSocket => {
   return new WS(url) as unknown as InspectorSocket;
 };
 
+/** A message from the inspector: a reply to a command (`id`) or an event (`method`). */
+export interface InspectorMessage {
+  id?: number;
+  method?: string;
+  params?: unknown;
+  result?: Record<string, unknown>;
+  error?: unknown;
+}
+
 /**
- * Forces a full GC in the process behind `wsUrl` and returns its heap use in bytes. Settles once:
+ * One conversation with the inspector behind `wsUrl`: `start` sends the first commands once
+ * connected, `answer` sees every message and returns the result when it has it. Settles once:
  * closing a socket that is still connecting fails it, and Node's WebSocket then fires `error`
- * again, so the handlers are dropped before it is closed (the engine may die mid-sample).
+ * again, so the handlers are dropped before it is closed (the process may die meanwhile).
  */
-export const heapAfterGc = (
+export const inspectorSession = <T>(
   wsUrl: string,
-  timeoutMs = 15_000,
+  timeoutMs: number,
+  start: (send: (m: object) => void) => void,
+  answer: (msg: InspectorMessage, send: (m: object) => void) => T | undefined,
   open: (url: string) => InspectorSocket = globalSocket,
-): Promise<number> =>
+): Promise<T> =>
   new Promise((resolve, reject) => {
     let ws: InspectorSocket;
     try {
@@ -75,7 +87,7 @@ export const heapAfterGc = (
       return;
     }
     let settled = false;
-    const finish = (err: Error | undefined, value?: number) => {
+    const finish = (err: Error | undefined, value?: T) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -88,22 +100,38 @@ export const heapAfterGc = (
         // Already closed or failed: nothing to release.
       }
       if (err) reject(err);
-      else resolve(value as number);
+      else resolve(value as T);
     };
+    const send = (m: object) => ws.send(JSON.stringify(m));
     const timer = setTimeout(() => finish(new Error('inspector timed out')), timeoutMs);
     ws.onerror = () => finish(new Error(`cannot reach the inspector at ${wsUrl}`));
-    ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+    ws.onopen = () => start(send);
     ws.onmessage = (m: MessageEvent) => {
-      const msg = JSON.parse(String(m.data)) as {
-        id?: number;
-        result?: { usedSize?: number };
-        error?: unknown;
-      };
+      const msg = JSON.parse(String(m.data)) as InspectorMessage;
       if (msg.error) return finish(new Error(JSON.stringify(msg.error)));
-      if (msg.id === 1) ws.send(JSON.stringify({ id: 2, method: 'Runtime.getHeapUsage' }));
-      if (msg.id === 2) finish(undefined, msg.result?.usedSize ?? Number.NaN);
+      const value = answer(msg, send);
+      if (value !== undefined) finish(undefined, value);
     };
   });
+
+/** Forces a full GC in the process behind `wsUrl` and returns its heap use in bytes. */
+export const heapAfterGc = (
+  wsUrl: string,
+  timeoutMs = 15_000,
+  open: (url: string) => InspectorSocket = globalSocket,
+): Promise<number> =>
+  inspectorSession<number>(
+    wsUrl,
+    timeoutMs,
+    (send) => send({ id: 1, method: 'HeapProfiler.collectGarbage' }),
+    (msg, send) => {
+      if (msg.id === 1) send({ id: 2, method: 'Runtime.getHeapUsage' });
+      if (msg.id !== 2) return undefined;
+      const used = msg.result?.usedSize;
+      return typeof used === 'number' ? used : Number.NaN;
+    },
+    open,
+  );
 
 /** Takes one sample of the engine (pid and log file of the live one) and the log size. */
 export const sampleMemory = async (o: {
