@@ -101,8 +101,6 @@ export interface Snapshot<S = unknown> {
  *   stored events (`deduplicated: true`), whatever its expected version.
  * - Durability: `append` resolves only once the batch is flushed to stable storage (LMDB
  *   adapter); concurrent appends share one flush. Storage failures throw `eventstore_unavailable`.
- * - Freshness: a read sees every append committed before it began, by any process sharing the
- *   store (a reader woken by another process's announcement must find what was announced).
  * - Every method but `close` throws `eventstore_unavailable` after `close()`.
  *
  * @example

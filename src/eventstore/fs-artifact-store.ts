@@ -5,7 +5,7 @@ import type { ArtifactRef } from '../contracts/events/shared-schemas.js';
 import { createArtifactStore } from './artifact-core.js';
 import type { ArtifactIndex } from './artifact-parts.js';
 import { createFsBlobStore } from './fs-blob-store.js';
-import { DB_NAMES, durableWrite, freshRead, openLilyLmdb, openNamedDb } from './lmdb-env.js';
+import { DB_NAMES, durableWrite, openLilyLmdb, openNamedDb } from './lmdb-env.js';
 
 export interface FsArtifactStoreOptions {
   /** The `.lily` directory: blobs go to `<dir>/artifacts/sha256/…`. */
@@ -24,17 +24,11 @@ const MAX = '\uffff';
 export const createLmdbArtifactIndex = (root: RootDatabase, ownsRoot: boolean): ArtifactIndex => {
   const records = openNamedDb<ArtifactRef, [string, string]>(root, DB_NAMES.artifacts);
   const runs = openNamedDb<1, [string, string, string]>(root, DB_NAMES.artifactRuns);
+  const sha = (s: string) => [...records.getRange({ start: [s, ''], end: [s, MAX] }).map((e) => e.value)];
   return {
-    get: async (s, key) => {
-      freshRead(root);
-      return records.get([s, key]);
-    },
-    bySha: async (s) => {
-      freshRead(root);
-      return [...records.getRange({ start: [s, ''], end: [s, MAX] }).map((e) => e.value)];
-    },
+    get: async (s, key) => records.get([s, key]),
+    bySha: async (s) => sha(s),
     async byRun(runId) {
-      freshRead(root);
       const out: ArtifactRef[] = [];
       for (const { key } of runs.getRange({ start: [runId, '', ''], end: [runId, MAX, MAX] })) {
         const ref = records.get([key[1], key[2]]);
@@ -42,10 +36,7 @@ export const createLmdbArtifactIndex = (root: RootDatabase, ownsRoot: boolean): 
       }
       return out;
     },
-    all: async () => {
-      freshRead(root);
-      return [...records.getRange({}).map((e) => e.value)];
-    },
+    all: async () => [...records.getRange({}).map((e) => e.value)],
     async put(key, ref) {
       await durableWrite(root, 'artifact index put', () => {
         if (records.doesExist([ref.sha256, key])) return;

@@ -81,15 +81,6 @@ export const openNamedDb = <V, K extends Key>(root: RootDatabase, name: string):
 export const openRawDb = <K extends Key>(root: RootDatabase, name: string): Database<Buffer, K> =>
   root.openDB<Buffer, K>(name, { ...DB_OPTIONS, encoding: 'binary' });
 
-/**
- * Makes the next read of this process see every write committed before it, by any process.
- * lmdb-js keeps a process's read snapshot until a timer of its own drops it (setTimeout 0) or
- * the process writes, so a reader woken by another process's write (a NATS message) within a
- * millisecond of its last read would read the old snapshot, find nothing new, and sleep until
- * its next wake-up. Every read of Lily's stores starts here; it costs the read a renew.
- */
-export const freshRead = (root: RootDatabase): void => root.resetReadTxn();
-
 const ignore = (): void => undefined;
 
 const callSafely = <T>(fn: (value: T) => void, value: T): void => {

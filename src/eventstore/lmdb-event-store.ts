@@ -16,7 +16,7 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from './event-store.js';
-import { DB_NAMES, durableWrite, freshRead, openLilyLmdb, openNamedDb, openRawDb } from './lmdb-env.js';
+import { DB_NAMES, durableWrite, openLilyLmdb, openNamedDb, openRawDb } from './lmdb-env.js';
 import { readOrCorrupt } from './lmdb-integrity.js';
 import { AppendNotifier, startSubscription, type TypedRead } from './subscription.js';
 import { mayBeOfTypes, typeNeedles } from './type-scan.js';
@@ -104,11 +104,6 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   const open = (what: string) => {
     if (closed) throw storeClosed(what);
   };
-  /** Every read starts here: the store must be open, and the read sees every append committed before it began. */
-  const startRead = (what: string) => {
-    open(what);
-    freshRead(root);
-  };
   const lastPos = (): number => readOrCorrupt(file, 'the log position', () => meta.get('pos') ?? 0);
 
   /** The stored events with the ids of `batch` (none when the stream has no events yet). */
@@ -147,7 +142,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   };
 
   const readAll = async (o: ReadAllOptions = {}): Promise<StoredEvent[]> => {
-    startRead('readAll');
+    open('readAll');
     return readOrCorrupt(file, 'the event log', () => {
       const out: StoredEvent[] = [];
       for (const { key, value } of rawEvents.getRange({
@@ -166,7 +161,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     limit: number,
     types: ReadonlySet<string>,
   ): Promise<TypedRead> => {
-    startRead('readAll');
+    open('readAll');
     return readOrCorrupt(file, 'the event log', () => {
       const needles = typeNeedles(types);
       const out: StoredEvent[] = [];
@@ -183,7 +178,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
   };
 
   const poll = () => {
-    freshRead(root);
+    root.resetReadTxn();
     const pos = lastPos();
     if (pos !== seenPos) {
       seenPos = pos;
@@ -232,7 +227,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     },
 
     async readEvent(stream: string, id: string): Promise<StoredEvent | undefined> {
-      startRead('readEvent');
+      open('readEvent');
       assertStreamName(stream);
       return readOrCorrupt(file, `stream ${stream}`, () => {
         const pos = eventIds.get([stream, id]);
@@ -241,7 +236,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     },
 
     async readStream(stream: string, o: ReadStreamOptions = {}): Promise<StoredEvent[]> {
-      startRead('readStream');
+      open('readStream');
       assertStreamName(stream);
       const backward = o.direction === 'backward';
       const from = o.fromSeq ?? (backward ? MAX_SEQ : 1);
@@ -278,7 +273,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     },
 
     async listStreams(prefix = ''): Promise<string[]> {
-      startRead('listStreams');
+      open('listStreams');
       return readOrCorrupt(file, 'the stream list', () => {
         const out: string[] = [];
         for (const key of heads.getKeys(prefix ? { start: prefix } : {})) {
@@ -291,12 +286,12 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     },
 
     async streamVersion(stream: string): Promise<number> {
-      startRead('streamVersion');
+      open('streamVersion');
       return heads.get(stream) ?? 0;
     },
 
     async lastPosition(): Promise<number> {
-      startRead('lastPosition');
+      open('lastPosition');
       return lastPos();
     },
 
@@ -309,7 +304,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
     },
 
     async loadLatestSnapshot<S>(stream: string): Promise<Snapshot<S> | undefined> {
-      startRead('loadLatestSnapshot');
+      open('loadLatestSnapshot');
       const range = snapshots.getRange({
         start: [stream, MAX_SEQ],
         end: [stream, -1],

@@ -1,5 +1,5 @@
 import type { RootDatabase } from 'lmdb';
-import { durableWrite, freshRead, openNamedDb } from './lmdb-env.js';
+import { durableWrite, openNamedDb } from './lmdb-env.js';
 
 /** A record and the revision it was read at (1 for the first write, +1 on every write). */
 export interface VersionedRecord<V> {
@@ -55,7 +55,6 @@ export const lmdbVersionedRecords = <V>(root: RootDatabase, table: RecordTableNa
   const db = openNamedDb<Stored<V>, string>(root, RECORD_TABLES[table]);
   return {
     async get(key) {
-      freshRead(root);
       const stored = db.get(key);
       return stored === undefined ? undefined : { value: stored.value, revision: stored.revision };
     },

@@ -39,7 +39,14 @@ export async function* followStream(
         yield e;
         if (o.until?.(e)) return;
       }
-      if (batch.length === 0) await woken;
+      if (batch.length === 0) {
+        await woken;
+        // lmdb-js keeps this process's read snapshot until a setTimeout(0) of its own, armed at
+        // the read above, drops it. A wake-up that comes within that millisecond (two appends
+        // in a row) would read the old snapshot, find nothing and sleep until the next recheck:
+        // a timer armed now fires after lmdb-js's, so the next read is of a fresh snapshot.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
     }
   } finally {
     o.signal?.removeEventListener('abort', stop);

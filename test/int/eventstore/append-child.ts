@@ -5,7 +5,7 @@
  *   mode `multi`: <count> rounds, each appending to a shared stream, to the worker's own stream,
  *                 and to a counter stream with an optimistic expected version (retry on conflict).
  *   mode `crash`: appends one-event batches to `run/crash` forever (the parent kills it).
- *   mode `one`:   appends <count> events to `run/<worker>` in one batch, and exits.
+ *   mode `one`:   appends the event `<worker>-<count>` to `run/<worker>`, and exits.
  */
 import type { NewEvent } from '../../../src/contracts/events/envelope.js';
 import { isVersionConflict } from '../../../src/eventstore/event-store.js';
@@ -64,10 +64,7 @@ const crash = async () => {
 };
 
 const one = async () => {
-  const r = await store.append(
-    `run/${worker}`,
-    Array.from({ length: count }, (_, i) => event(`${worker}-${i}`)),
-  );
+  const r = await store.append(`run/${worker}`, [event(`${worker}-${count}`)]);
   ack(`run/${worker}`, r.events);
 };
 

@@ -2,16 +2,14 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { followStream } from '../../../src/client/runs/follow.js';
+import type { Wake } from '../../../src/client/runs/wake.js';
 import { validateEventData } from '../../../src/contracts/events/catalog.js';
 import type { StoredEvent } from '../../../src/contracts/events/envelope.js';
-import { createLmdbArtifactIndex } from '../../../src/eventstore/fs-artifact-store.js';
-import { openLilyLmdb } from '../../../src/eventstore/lmdb-env.js';
 import { openLmdbEventStore } from '../../../src/eventstore/lmdb-event-store.js';
-import { lmdbVersionedRecords } from '../../../src/eventstore/versioned-records.js';
 import { tempDir } from '../../helpers/eventstore.js';
 
 const CHILD = join(fileURLToPath(new URL('.', import.meta.url)), 'append-child.ts');
-const RECORD_CHILD = join(fileURLToPath(new URL('.', import.meta.url)), 'record-child.ts');
 
 interface Ack {
   stream: string;
@@ -178,63 +176,40 @@ describe('LMDB event store shared by several processes', () => {
     }
   });
 
-  it('a read sees what another process appended after this process last read, even within the same turn', async () => {
-    const { dir, cleanup } = tempDir('mp-fresh');
+  it('a follower woken right after its last read sees what another process appended meanwhile', async () => {
+    const { dir, cleanup } = tempDir('mp-follow');
     cleanups.push(cleanup);
     const db = join(dir, 'db');
     const store = openLmdbEventStore({ path: db });
-    try {
-      // Each read below runs right after the one before, with no timer of this process in between
-      // (the child runs synchronously): nothing but the store itself can drop an old snapshot.
-      const append = (worker: string, n: number) =>
-        execFileSync(process.execPath, ['--import', 'tsx', CHILD, db, worker, 'one', String(n)], {
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
-      expect(await store.readStream('run/f1')).toEqual([]);
-      append('f1', 2);
-      expect((await store.readStream('run/f1')).map((e) => e.id)).toEqual(['f1-0', 'f1-1']);
-      append('f2', 1);
-      expect(await store.lastPosition()).toBe(3);
-      append('f3', 1);
-      expect(await store.streamVersion('run/f3')).toBe(1);
-      append('f4', 1);
-      expect((await store.readEvent('run/f4', 'f4-0'))?.pos).toBe(5);
-      append('f5', 1);
-      expect((await store.readAll({ fromPos: 5 })).map((e) => e.id)).toEqual(['f4-0', 'f5-0']);
-      append('f6', 1);
-      expect(await store.listStreams('run/f6')).toEqual(['run/f6']);
-    } finally {
-      await store.close();
-    }
-  });
-
-  it('the record tables and the artifact index read fresh too, within the same turn', async () => {
-    const { dir, cleanup } = tempDir('mp-fresh-records');
-    cleanups.push(cleanup);
-    const db = join(dir, 'db');
-    const root = openLilyLmdb(db);
-    const records = lmdbVersionedRecords<string>(root, 'dispatch-claims');
-    const index = createLmdbArtifactIndex(root, false);
-    const write = (what: 'record' | 'artifact', key: string) =>
-      execFileSync(process.execPath, ['--import', 'tsx', RECORD_CHILD, db, what, key], {
+    // The child runs synchronously: from the follower's read to its wake-up, no timer of this
+    // process runs (lmdb-js drops its read snapshot only on one).
+    const append = (index: number) =>
+      execFileSync(process.execPath, ['--import', 'tsx', CHILD, db, 'f', 'one', String(index)], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
-    const sha = (c: string) => c.repeat(64);
+    let waiters: (() => void)[] = [];
+    const ring = () => {
+      for (const w of waiters.splice(0)) w();
+    };
+    const wake: Wake = { next: () => new Promise<void>((r) => waiters.push(r)), close: ring };
+    const follow = followStream(store, 'run/f', { wake });
     try {
-      expect(await records.get('d1')).toBeUndefined();
-      write('record', 'd1');
-      expect((await records.get('d1'))?.revision).toBe(1);
-      expect(await index.get(sha('a'), 'out')).toBeUndefined();
-      write('artifact', sha('a'));
-      expect((await index.get(sha('a'), 'out'))?.runId).toBe(`run-${sha('a')}`);
-      write('artifact', sha('b'));
-      expect((await index.bySha(sha('b'))).length).toBe(1);
-      write('artifact', sha('c'));
-      expect((await index.byRun(`run-${sha('c')}`)).length).toBe(1);
-      write('artifact', sha('d'));
-      expect((await index.all()).length).toBe(4);
+      append(0);
+      expect((await follow.next()).value?.id).toBe('f-0');
+      const next = follow.next(); // reads (nothing new yet), then waits for a wake-up
+      append(1);
+      ring(); // what NATS does when the append is announced
+      const seen = await Promise.race([
+        next.then((r) => r.value?.id),
+        new Promise((r) =>
+          setTimeout(() => r('nothing within 5 s: the follower read an old snapshot'), 5_000),
+        ),
+      ]);
+      expect(seen).toBe('f-1');
     } finally {
-      await root.close();
+      ring();
+      await follow.return(undefined);
+      await store.close();
     }
-  });
+  }, 20_000);
 });
