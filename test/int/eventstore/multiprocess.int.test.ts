@@ -187,7 +187,7 @@ describe('LMDB event store shared by several processes', () => {
       execFileSync(process.execPath, ['--import', 'tsx', CHILD, db, 'f', 'one', String(index)], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
-    let waiters: (() => void)[] = [];
+    const waiters: (() => void)[] = [];
     const ring = () => {
       for (const w of waiters.splice(0)) w();
     };
