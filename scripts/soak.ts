@@ -188,7 +188,7 @@ const main = async () => {
       series.push(
         await sampleMemory({
           tS: (Date.now() - loadStart) / 1000,
-          runsFinished: [...tracker.runs.values()].filter((r) => r.status !== undefined).length,
+          runsFinished: tracker.finished(),
           runsRequested: tracker.runs.size,
           engine: { pid: engine.pid, log: engine.log },
           lmdbFile: join(lilyRoot, 'db', 'data.mdb'),
@@ -207,21 +207,24 @@ const main = async () => {
   const stallWatch = new StallWatch({ stallS: STALL_S, dumpDir: join(lilyRoot, 'logs'), note });
   const monitor = setInterval(() => {
     void (async () => {
-      const rss = memoryMb(await enginePid().catch(() => 0))?.rss;
-      if (rss !== undefined) peak = Math.max(peak, rss);
-      const open = await tracker.reconcile(5_000);
-      await resolveStuck(open, tracker);
-      const finished = [...tracker.runs.values()].filter((r) => r.status !== undefined).length;
       const engine = await deploymentState(lilyRoot)
         .then((d) => recordOf(d, 'engine'))
         .catch(() => undefined);
-      await stallWatch.observe((Date.now() - loadStart) / 1000, finished, tracker.inFlight(), engine);
+      const rss = memoryMb(engine?.pid ?? 0)?.rss;
+      if (rss !== undefined) peak = Math.max(peak, rss);
+      const open = await tracker.reconcile(5_000);
+      await resolveStuck(open, tracker);
+      await stallWatch.observe(
+        (Date.now() - loadStart) / 1000,
+        tracker.finished(),
+        tracker.inFlight(),
+        engine,
+      );
     })().catch((e: Error) => note(`monitor: ${e.message}`));
   }, 5_000);
   const progress = setInterval(() => {
-    const done = [...tracker.runs.values()].filter((r) => r.status !== undefined).length;
     note(
-      `requested ${tracker.runs.size}, final ${done}, in flight ${tracker.inFlight()}, ${JSON.stringify(chaos.counts)}`,
+      `requested ${tracker.runs.size}, final ${tracker.finished()}, in flight ${tracker.inFlight()}, ${JSON.stringify(chaos.counts)}`,
     );
   }, 30_000);
   try {

@@ -68,6 +68,13 @@ export class RunTracker {
     return this.pending + this.open.size;
   }
 
+  /** Runs acknowledged and final. */
+  finished(): number {
+    let n = 0;
+    for (const r of this.runs.values()) if (r.status !== undefined) n += 1;
+    return n;
+  }
+
   #final(runId: string, status: string): void {
     const run = this.runs.get(runId);
     if (!run || run.status !== undefined) return;

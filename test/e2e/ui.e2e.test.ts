@@ -66,6 +66,23 @@ const explained = async (page: Page, runId: () => string | undefined, steps: () 
   }
 };
 
+/** After a re-run was confirmed on `parentId`'s page: the new run's id, once its page shows `status`. */
+const untilNewRunPage = async (page: Page, parentId: string, status: string): Promise<string> => {
+  let child: string | undefined;
+  await explained(
+    page,
+    () => child ?? parentId,
+    async () => {
+      await page.waitForURL(
+        (u) => /^\/runs\/[0-9A-Z]{26}$/.test(u.pathname) && !u.pathname.endsWith(parentId),
+      );
+      child = page.url().split('/').at(-1) as string;
+      await page.locator('.page-head').getByText(status, { exact: true }).waitFor({ timeout: 30_000 });
+    },
+  );
+  return child as string;
+};
+
 const JOBS: Record<string, string> = {
   flaky:
     'id: flaky\ntitle: fails after retries\ntarget: { kind: blueprint, id: pipeline.v1 }\nruntime: { timeout_ms: 60000, max_attempts: 3 }\nbindings:\n  steps:\n    - { id: prepare, run: [echo, ready] }\n    - { id: flake, run: [node, -e, "console.error(\'boom\'); process.exit(3)"], retries: 2, backoff_ms: 300 }\n',
@@ -244,19 +261,7 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
     await dialog.getByText('Reused from the parent (not run): prepare.').waitFor();
     await dialog.getByText('Run again: flake.').waitFor();
     await dialog.getByRole('button', { name: 'Start the new run' }).click();
-    let forkId: string | undefined;
-    await explained(
-      page,
-      () => forkId ?? runs.flaky,
-      async () => {
-        await page.waitForURL(
-          (u) => /^\/runs\/[0-9A-Z]{26}$/.test(u.pathname) && !u.pathname.endsWith(runs.flaky as string),
-        );
-        forkId = page.url().split('/').at(-1) as string;
-        await page.locator('.page-head').getByText('failed', { exact: true }).waitFor({ timeout: 30_000 });
-      },
-    );
-    const child = forkId as string;
+    const child = await untilNewRunPage(page, runs.flaky as string, 'failed');
     expect(child).not.toBe(runs.flaky);
     await page.getByRole('link', { name: runs.flaky as string }).waitFor(); // "Fork (from flake) of"
     const r = at('runs', 'show', child, '--json').json() as {
@@ -314,19 +319,8 @@ describe.skipIf(chromiumMissing)('lily ui in chromium against a real deployment'
     await dialog.getByText('Every step runs: greet, versions, done.').waitFor();
     await dialog.getByLabel(/^Input/).fill('{"who": "console"}');
     await dialog.getByRole('button', { name: 'Start the new run' }).click();
-    let child: string | undefined;
-    await explained(
-      page,
-      () => child ?? runs.hello,
-      async () => {
-        await page.waitForURL(
-          (u) => /^\/runs\/[0-9A-Z]{26}$/.test(u.pathname) && !u.pathname.endsWith(runs.hello as string),
-        );
-        child = page.url().split('/').at(-1) as string;
-        await page.locator('.page-head').getByText('succeeded', { exact: true }).waitFor({ timeout: 30_000 });
-      },
-    );
-    const r = at('runs', 'show', child as string, '--json').json() as {
+    const child = await untilNewRunPage(page, runs.hello as string, 'succeeded');
+    const r = at('runs', 'show', child, '--json').json() as {
       input: unknown;
       trigger: unknown;
       parent: unknown;

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { followStream } from '../../../src/client/runs/follow.js';
-import type { Wake } from '../../../src/client/runs/wake.js';
 import { validateEventData } from '../../../src/contracts/events/catalog.js';
 import type { StoredEvent } from '../../../src/contracts/events/envelope.js';
 import { openLmdbEventStore } from '../../../src/eventstore/lmdb-event-store.js';
 import { tempDir } from '../../helpers/eventstore.js';
+import { manualWake } from '../../helpers/manual-wake.js';
 
 const CHILD = join(fileURLToPath(new URL('.', import.meta.url)), 'append-child.ts');
 
@@ -187,11 +187,7 @@ describe('LMDB event store shared by several processes', () => {
       execFileSync(process.execPath, ['--import', 'tsx', CHILD, db, 'f', 'one', String(index)], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
-    const waiters: (() => void)[] = [];
-    const ring = () => {
-      for (const w of waiters.splice(0)) w();
-    };
-    const wake: Wake = { next: () => new Promise<void>((r) => waiters.push(r)), close: ring };
+    const { wake, ring } = manualWake();
     const follow = followStream(store, 'run/f', { wake });
     try {
       append(0);

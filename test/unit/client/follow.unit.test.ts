@@ -6,36 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { createInMemoryBus } from '../../../src/actors/bus/in-memory-bus.js';
 import { followStream } from '../../../src/client/runs/follow.js';
-import { type Wake, watchLog } from '../../../src/client/runs/wake.js';
+import { watchLog } from '../../../src/client/runs/wake.js';
 import type { StoredEvent } from '../../../src/contracts/events/envelope.js';
 import { createInMemoryEventStore } from '../../../src/eventstore/in-memory-event-store.js';
 import { SAMPLE_RUN_ID, sampleRunEvents } from '../../helpers/eventstore-runs.js';
+import { manualWake } from '../../helpers/manual-wake.js';
 
 const STREAM = `run/${SAMPLE_RUN_ID}`;
 const WAKE_SUBJECT = 'lily.test.evt.job.run.step_started';
 const isCompletion = (e: StoredEvent) => e.type === 'run.completed';
-
-/** A wake that never fires on its own: only `ring()` (or close) wakes the reader. */
-const manualWake = () => {
-  let waiters: (() => void)[] = [];
-  let closed = 0;
-  const wake: Wake = {
-    next: () => (closed > 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))),
-    close: () => {
-      closed += 1;
-      for (const w of waiters.splice(0)) w();
-    },
-  };
-  return {
-    wake,
-    ring: () => {
-      const w = waiters;
-      waiters = [];
-      for (const r of w) r();
-    },
-    closed: () => closed,
-  };
-};
 
 describe('followStream', () => {
   it('delivers every event once, in seq order, across bus wake-ups, and ends at run.completed', async () => {
