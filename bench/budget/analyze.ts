@@ -63,8 +63,9 @@ const APPEND_PHASES: Record<string, string> = {
   'append.start>append.validated': 'append: validate (zod)',
   'append.validated>append.txn': 'append: wait for the write transaction',
   'append.txn>append.written': 'append: write (read heads, encode, put)',
-  // lmdb-js resolves a commit once its fsync is done (overlappingSync), so the commit and the
-  // flush are one segment; what follows is only the resolution of the append's promise.
+  // The group commit's transaction commits with its fsync before it returns (decision 037), so
+  // the commit and the flush are one segment; what follows is only the append's promise resolving.
+  // The names are kept from when lmdb-js's write thread committed: baselines compare by name.
   'append.written>append.committed': 'append: commit and fsync (write thread)',
   'append.committed>append.end': 'append: resolve after the flush',
   'append.written>append.end': 'append: commit and fsync (write thread)',

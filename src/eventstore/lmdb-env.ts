@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Database, type Key, open, type RootDatabase, type RootDatabaseOptions } from 'lmdb';
 import { LilyError } from '../contracts/errors.js';
-import { probe } from '../contracts/probe.js';
+import { groupCommit } from './group-commit.js';
 import { checkLmdbFile } from './lmdb-integrity.js';
 import { PRIVATE_DIR_MODE, privateLmdbFiles } from './private-files.js';
 
@@ -10,8 +10,9 @@ import { PRIVATE_DIR_MODE, privateLmdbFiles } from './private-files.js';
  * share the environment (mixing `noSync`/`overlappingSync` between opens can corrupt it), so they
  * live in one frozen constant and nothing else opens the environment.
  *
- * - `overlappingSync: true`: a commit is visible at once, its fsync runs outside the writer
- *   lock; an append awaits `flushed` before it resolves, so acknowledged means durable.
+ * - `overlappingSync: false`, and every write is a synchronous transaction (`groupCommit`): with
+ *   several processes writing, lmdb-js's overlapping sync and its write-thread transactions
+ *   lost acknowledged commits and corrupted pages (decision 037). A commit returns once fsynced.
  * - `noSync`/`noMetaSync`/`useWritemap` off: LMDB's crash-proof copy-on-write with fsync.
  * - `cache: false`: a per-process object cache would serve stale entries across processes.
  * - `encoding: 'msgpack'` without shared structures: every value is self-describing, so any
@@ -20,7 +21,7 @@ import { PRIVATE_DIR_MODE, privateLmdbFiles } from './private-files.js';
  */
 export const LMDB_OPEN_OPTIONS = Object.freeze({
   maxDbs: 32,
-  overlappingSync: true,
+  overlappingSync: false,
   noSync: false,
   noMetaSync: false,
   useWritemap: false,
@@ -81,59 +82,15 @@ export const openNamedDb = <V, K extends Key>(root: RootDatabase, name: string):
 export const openRawDb = <K extends Key>(root: RootDatabase, name: string): Database<Buffer, K> =>
   root.openDB<Buffer, K>(name, { ...DB_OPTIONS, encoding: 'binary' });
 
-const ignore = (): void => undefined;
-
-const callSafely = <T>(fn: (value: T) => void, value: T): void => {
-  try {
-    fn(value);
-  } catch {
-    // The caller's hook; the write it follows stands either way.
-  }
-};
-
-/** The OS error behind lmdb-js's "Commit failed" (its `commitError`), if known by the next turn. */
-const osError = async (e: unknown): Promise<unknown> => {
-  const commitError = (e as { commitError?: Promise<unknown> } | undefined)?.commitError;
-  if (commitError === undefined) return undefined;
-  let os: unknown;
-  commitError.then(ignore, (c: unknown) => {
-    os = c;
-  });
-  // It is rejected together with the failed commit; never wait on it longer than this.
-  await new Promise((resolve) => setImmediate(resolve));
-  return os;
-};
-
 /**
- * Runs `write` in a child transaction of `root` and resolves once it is flushed. Any failure
- * (a full disk: ENOSPC, EIO, EFBIG; a closed environment) becomes `eventstore_unavailable`
- * `{what}`, and nothing is left to crash the process: when a commit fails, lmdb-js also rejects
- * promises no caller holds (the event-turn batch's commit promise and `error.commitError`,
- * which carries the OS error), so they are handled here. The transaction is all or nothing.
- * `onWritten` runs inside the transaction, right after `write` (lmdb-js reports a commit only
- * once its fsync is done, so this is the last moment before the commit and the flush): work
- * that may overlap them goes there (a throw from it is ignored).
+ * Runs `write` in a write transaction of `root` and resolves once it is on disk: the writes of
+ * one event turn share one synchronous transaction and one fsync (`groupCommit`, decision 037).
+ * Any failure becomes `eventstore_unavailable` `{what}`; the transaction is all or nothing.
+ * `onWritten` runs inside the transaction, right after `write` (a throw from it is ignored).
  */
-export const durableWrite = async <T>(
+export const durableWrite = <T>(
   root: RootDatabase,
   what: string,
   write: () => T,
   onWritten?: (result: T) => void,
-): Promise<T> => {
-  try {
-    const result = await root.childTransaction(() => {
-      // `committed` is, at this point, the commit promise of the batch this transaction is in.
-      root.committed.then(undefined, ignore);
-      const written = write();
-      if (onWritten) callSafely(onWritten, written);
-      return written;
-    });
-    probe('lmdb.committed', what);
-    await root.flushed;
-    return result as T;
-  } catch (e) {
-    const cause = (await osError(e)) ?? e;
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    throw new LilyError('eventstore_unavailable', `${what} failed: ${detail}`, { what }, { cause });
-  }
-};
+): Promise<T> => groupCommit(root, what, write, onWritten);

@@ -1,0 +1,97 @@
+import type { RootDatabase } from 'lmdb';
+import { LilyError } from '../contracts/errors.js';
+import { probe } from '../contracts/probe.js';
+
+/** One write waiting for the next group commit of its environment. */
+interface Queued {
+  what: string;
+  write: () => unknown;
+  onWritten?: (result: unknown) => void;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** The writes of each environment queued in this event turn. */
+const queues = new WeakMap<RootDatabase, Queued[]>();
+
+const unavailable = (what: string, cause: unknown): LilyError => {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new LilyError('eventstore_unavailable', `${what} failed: ${detail}`, { what }, { cause });
+};
+
+const callSafely = (fn: (value: unknown) => void, value: unknown): void => {
+  try {
+    fn(value);
+  } catch {
+    // The caller's hook; the write it follows stands either way.
+  }
+};
+
+/**
+ * Commits every write queued for `root` in one synchronous LMDB write transaction: LMDB's
+ * inter-process writer lock, one nested transaction per write (a write that throws rolls back
+ * alone), one commit with its fsync. Nothing runs on lmdb-js's write thread (decision 037).
+ */
+const commitQueued = (root: RootDatabase): void => {
+  const queued = queues.get(root) ?? [];
+  queues.delete(root);
+  const outcomes: Outcome[] = [];
+  try {
+    root.transactionSync(() => {
+      for (const q of queued) {
+        try {
+          // Nested in a write transaction, lmdb-js runs this as a child transaction.
+          const value = root.transactionSync(() => {
+            const written = q.write();
+            if (q.onWritten) callSafely(q.onWritten, written);
+            return written;
+          });
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+  } catch (error) {
+    for (const q of queued) q.reject(unavailable(q.what, error));
+    return;
+  }
+  queued.forEach((q, i) => {
+    const o = outcomes[i] as Outcome;
+    if (o.ok) {
+      probe('lmdb.committed', q.what);
+      q.resolve(o.value);
+    } else q.reject(unavailable(q.what, o.error));
+  });
+};
+
+/**
+ * Queues `write` for the group commit of `root` at the end of this event turn and resolves
+ * with its result once that commit is on disk. Writes queued in one turn share a transaction
+ * and an fsync; each is all or nothing. Any failure (a full disk: ENOSPC, EIO, EFBIG; a closed
+ * environment; a throw from `write`) becomes `eventstore_unavailable` `{what}`.
+ * `onWritten` runs inside the transaction right after `write` (a throw from it is ignored).
+ */
+export const groupCommit = <T>(
+  root: RootDatabase,
+  what: string,
+  write: () => T,
+  onWritten?: (result: T) => void,
+): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    let queue = queues.get(root);
+    if (!queue) {
+      queue = [];
+      queues.set(root, queue);
+      setImmediate(() => commitQueued(root));
+    }
+    queue.push({
+      what,
+      write,
+      onWritten: onWritten as ((result: unknown) => void) | undefined,
+      resolve: resolve as (result: unknown) => void,
+      reject,
+    });
+  });

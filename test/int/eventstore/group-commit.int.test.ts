@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import type { RootDatabase } from 'lmdb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LilyError } from '../../../src/contracts/errors.js';
+import { groupCommit } from '../../../src/eventstore/group-commit.js';
+import { openLilyLmdb, openNamedDb } from '../../../src/eventstore/lmdb-env.js';
+import { tempDir } from '../../helpers/eventstore.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const openEnv = (): RootDatabase => {
+  const { dir, cleanup } = tempDir('group-commit');
+  const root = openLilyLmdb(join(dir, 'db'));
+  cleanups.push(cleanup, () => root.close());
+  return root;
+};
+
+describe('groupCommit', () => {
+  it('commits the writes of one event turn in one transaction, in the order they were queued', async () => {
+    const root = openEnv();
+    const db = openNamedDb<number, string>(root, 'counters');
+    const txnIds: number[] = [];
+    const bump = (key: string) => () => {
+      txnIds.push(root.getWriteTxnId());
+      const next = (db.get(key) ?? 0) + 1;
+      db.put(key, next);
+      return next;
+    };
+    const results = await Promise.all([
+      groupCommit(root, 'a', bump('k')),
+      groupCommit(root, 'b', bump('k')),
+      groupCommit(root, 'c', bump('other')),
+    ]);
+    expect(results).toEqual([1, 2, 1]);
+    expect(new Set(txnIds).size).toBe(1);
+    await groupCommit(root, 'd', bump('k'));
+    expect(txnIds[3]).toBeGreaterThan(txnIds[0] as number);
+    expect(db.get('k')).toBe(3);
+  });
+
+  it('a write that throws rolls back alone and rejects with eventstore_unavailable; the others commit', async () => {
+    const root = openEnv();
+    const db = openNamedDb<string, string>(root, 'values');
+    const [ok, failed, after] = await Promise.allSettled([
+      groupCommit(root, 'first', () => db.put('a', 'kept')),
+      groupCommit(root, 'broken', () => {
+        db.put('b', 'rolled back');
+        throw new Error('refused halfway');
+      }),
+      groupCommit(root, 'third', () => db.put('c', 'kept')),
+    ]);
+    expect(ok.status).toBe('fulfilled');
+    expect(after.status).toBe('fulfilled');
+    expect(failed.status).toBe('rejected');
+    const error = (failed as PromiseRejectedResult).reason as LilyError;
+    expect(error).toBeInstanceOf(LilyError);
+    expect(error.code).toBe('eventstore_unavailable');
+    expect(error.message).toBe('broken failed: refused halfway');
+    expect([db.get('a'), db.get('b'), db.get('c')]).toEqual(['kept', undefined, 'kept']);
+  });
+
+  it('onWritten sees the result inside the transaction; a throw from it changes nothing', async () => {
+    const root = openEnv();
+    const db = openNamedDb<string, string>(root, 'values');
+    const seen: unknown[] = [];
+    const value = await groupCommit(
+      root,
+      'hooked',
+      () => {
+        db.put('k', 'v');
+        return 'written';
+      },
+      (result) => {
+        seen.push(result, db.get('k'));
+        throw new Error('hook failed');
+      },
+    );
+    expect(value).toBe('written');
+    expect(seen).toEqual(['written', 'v']);
+    expect(db.get('k')).toBe('v');
+  });
+
+  it('rejects every queued write with eventstore_unavailable once the environment is closed', async () => {
+    const { dir, cleanup } = tempDir('group-commit-closed');
+    cleanups.push(cleanup);
+    const root = openLilyLmdb(join(dir, 'db'));
+    const db = openNamedDb<string, string>(root, 'values');
+    await root.close();
+    const settled = await Promise.allSettled([
+      groupCommit(root, 'x', () => db.put('a', '1')),
+      groupCommit(root, 'y', () => db.put('b', '2')),
+    ]);
+    for (const s of settled) {
+      expect(s.status).toBe('rejected');
+      expect(((s as PromiseRejectedResult).reason as LilyError).code).toBe('eventstore_unavailable');
+    }
+  });
+});
