@@ -11,7 +11,6 @@ export class ReplyBatcher {
   readonly #pending = new Map<RunId, InboundEvent[]>();
   #scheduled = false;
   #connected = true;
-  #losses = 0;
   readonly #off: () => void;
 
   constructor(
@@ -20,23 +19,12 @@ export class ReplyBatcher {
   ) {
     // NATS drops publishes made while disconnected: hold replies until the connection is back.
     this.#off = bus.onStatus((s) => {
-      if (s.type === 'disconnected' || s.type === 'reconnecting' || s.type === 'stale_connection')
-        this.#losses += 1;
       if (s.type === 'disconnected' || s.type === 'reconnecting') this.#connected = false;
       if (s.type === 'reconnected') {
         this.#connected = true;
         this.flush();
       }
     });
-  }
-
-  /**
-   * How many times the connection was lost or found stale so far. A reply published before the
-   * client noticed a loss may have gone with the dead connection: a change between two readings
-   * means replies sent in between may not have arrived.
-   */
-  get losses(): number {
-    return this.#losses;
   }
 
   close(): void {

@@ -205,7 +205,6 @@ export class Worker {
         return undefined;
       }
     }
-    const lossesAtStart = this.#replies.losses;
     // A dispatch the run cancelled before it started here (the cancel overtook it) never runs.
     const cancelled = item.kind === 'partition' ? undefined : this.#cancels.reasonOf(dispatchId);
     const outcome =
@@ -225,9 +224,10 @@ export class Worker {
           'the dispatch ledger did not record the replies; sent anyway',
         ),
       );
-    // A connection lost while it ran may have taken its `step.started` along (NATS drops what
-    // the dead connection had not sent): it goes again with the end; the run keeps the first copy.
-    this.#replies.send(item.runId, this.#replies.losses === lossesAtStart ? [end] : replies);
+    // `step.started` goes again with the end, always: NATS may have lost the first copy without
+    // this connection noticing (a cluster node dying with it in flight, on the way to the run's
+    // host). The run keeps the first copy it gets.
+    this.#replies.send(item.runId, replies);
     return replies;
   }
 
