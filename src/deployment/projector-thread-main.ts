@@ -13,7 +13,7 @@ import { Projector } from '../actors/engine/projector.js';
 import { errorInfo } from '../actors/error-info.js';
 import type { LogFields, Logger, LogLevel } from '../contracts/logger.js';
 import { setProbeSink } from '../contracts/probe.js';
-import { openLilyLmdb } from '../eventstore/lmdb-env.js';
+import { closeLilyLmdb, openLilyLmdb } from '../eventstore/lmdb-env.js';
 import { openLmdbEventStore } from '../eventstore/lmdb-event-store.js';
 import { writeReceiptsSync } from '../eventstore/write-receipts.js';
 import type {
@@ -113,7 +113,7 @@ const stop = async (): Promise<void> => {
     );
   await projector.stop();
   await store.close();
-  await root.close();
+  await closeLilyLmdb(root);
   post({ type: 'stopped', position: projector.position(), drained });
   // Nothing else holds the thread open: it ends once this message is on its way.
   port.unref();

@@ -5,7 +5,7 @@ import type { ArtifactRef } from '../contracts/events/shared-schemas.js';
 import { createArtifactStore } from './artifact-core.js';
 import type { ArtifactIndex } from './artifact-parts.js';
 import { createFsBlobStore } from './fs-blob-store.js';
-import { DB_NAMES, durableWrite, openLilyLmdb, openNamedDb } from './lmdb-env.js';
+import { closeLilyLmdb, DB_NAMES, durableWrite, openLilyLmdb, openNamedDb } from './lmdb-env.js';
 
 export interface FsArtifactStoreOptions {
   /** The `.lily` directory: blobs go to `<dir>/artifacts/sha256/…`. */
@@ -55,7 +55,7 @@ export const createLmdbArtifactIndex = (root: RootDatabase, ownsRoot: boolean): 
       });
     },
     async close() {
-      if (ownsRoot) await root.close();
+      if (ownsRoot) await closeLilyLmdb(root);
     },
   };
 };

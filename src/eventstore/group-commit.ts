@@ -13,8 +13,8 @@ interface Queued {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-/** The writes of each environment queued in this event turn. */
-const queues = new WeakMap<RootDatabase, Queued[]>();
+/** The writes of each environment queued in this event turn, and when their commit is over. */
+const queues = new WeakMap<RootDatabase, { queued: Queued[]; over: Promise<void> }>();
 
 const unavailable = (what: string, cause: unknown): LilyError => {
   const detail = cause instanceof Error ? cause.message : String(cause);
@@ -35,7 +35,7 @@ const callSafely = (fn: (value: unknown) => void, value: unknown): void => {
  * alone), one commit with its fsync. Nothing runs on lmdb-js's write thread (decision 037).
  */
 const commitQueued = (root: RootDatabase): void => {
-  const queued = queues.get(root) ?? [];
+  const queued = queues.get(root)?.queued ?? [];
   queues.delete(root);
   const outcomes: Outcome[] = [];
   try {
@@ -81,13 +81,19 @@ export const groupCommit = <T>(
   onWritten?: (result: T) => void,
 ): Promise<T> =>
   new Promise<T>((resolve, reject) => {
-    let queue = queues.get(root);
-    if (!queue) {
-      queue = [];
-      queues.set(root, queue);
-      setImmediate(() => commitQueued(root));
+    let batch = queues.get(root);
+    if (!batch) {
+      const queued: Queued[] = [];
+      const over = new Promise<void>((done) =>
+        setImmediate(() => {
+          commitQueued(root);
+          done();
+        }),
+      );
+      batch = { queued, over };
+      queues.set(root, batch);
     }
-    queue.push({
+    batch.queued.push({
       what,
       write,
       onWritten: onWritten as ((result: unknown) => void) | undefined,
@@ -95,3 +101,8 @@ export const groupCommit = <T>(
       reject,
     });
   });
+
+/** Resolves once the writes queued for `root` so far are committed or refused: before a close. */
+export const groupCommitsSettled = async (root: RootDatabase): Promise<void> => {
+  await queues.get(root)?.over;
+};

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Database, type Key, open, type RootDatabase, type RootDatabaseOptions } from 'lmdb';
 import { LilyError } from '../contracts/errors.js';
-import { groupCommit } from './group-commit.js';
+import { groupCommit, groupCommitsSettled } from './group-commit.js';
 import { checkLmdbFile } from './lmdb-integrity.js';
 import { PRIVATE_DIR_MODE, privateLmdbFiles } from './private-files.js';
 
@@ -73,6 +73,12 @@ export const openLilyLmdb = (path: string): RootDatabase => {
       { cause: e },
     );
   }
+};
+
+/** Closes an environment opened with `openLilyLmdb` once the writes queued for it are committed. */
+export const closeLilyLmdb = async (root: RootDatabase): Promise<void> => {
+  await groupCommitsSettled(root);
+  await root.close();
 };
 
 export const openNamedDb = <V, K extends Key>(root: RootDatabase, name: string): Database<V, K> =>

@@ -16,7 +16,8 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from './event-store.js';
-import { DB_NAMES, durableWrite, openLilyLmdb, openNamedDb, openRawDb } from './lmdb-env.js';
+import { groupCommitsSettled } from './group-commit.js';
+import { closeLilyLmdb, DB_NAMES, durableWrite, openLilyLmdb, openNamedDb, openRawDb } from './lmdb-env.js';
 import { readOrCorrupt } from './lmdb-integrity.js';
 import { AppendNotifier, startSubscription, type TypedRead } from './subscription.js';
 import { mayBeOfTypes, typeNeedles } from './type-scan.js';
@@ -39,8 +40,8 @@ const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 type AppendOutcome = AppendResult | { refused: unknown };
 
 /**
- * The LMDB adapter. One append is one LMDB write transaction (run on lmdb-js's write thread,
- * holding LMDB's inter-process writer lock), so the read of the stream head and the global
+ * The LMDB adapter. One append is one LMDB write transaction (a synchronous group commit,
+ * holding LMDB's inter-process writer lock: decision 037), so the read of the stream head and the global
  * position and the writes that advance them are atomic across every process that opens the
  * environment. Appends issued in the same event turn share one transaction and one fsync.
  *
@@ -320,8 +321,8 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
       closed = true;
       notifier.end();
       if (poller) clearInterval(poller);
-      await root.flushed;
-      if (ownsRoot) await root.close();
+      await groupCommitsSettled(root);
+      if (ownsRoot) await closeLilyLmdb(root);
     },
   };
 };

@@ -3,7 +3,7 @@ import type { ArtifactSchemaRegistry, ArtifactStore } from '../contracts/artifac
 import type { Clock } from '../contracts/clock.js';
 import type { EventStore } from './event-store.js';
 import { openFsArtifactStore } from './fs-artifact-store.js';
-import { openLilyLmdb } from './lmdb-env.js';
+import { closeLilyLmdb, openLilyLmdb } from './lmdb-env.js';
 import { openLmdbEventStore } from './lmdb-event-store.js';
 import { lmdbVersionedRecords, type RecordTableName, type VersionedRecords } from './versioned-records.js';
 
@@ -50,7 +50,7 @@ export const openLilyStorage = async (options: {
     async close() {
       await events.close();
       await artifacts.close();
-      await root.close();
+      await closeLilyLmdb(root);
     },
   };
 };

@@ -3,7 +3,7 @@ import type { RootDatabase } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LilyError } from '../../../src/contracts/errors.js';
 import { groupCommit } from '../../../src/eventstore/group-commit.js';
-import { openLilyLmdb, openNamedDb } from '../../../src/eventstore/lmdb-env.js';
+import { closeLilyLmdb, openLilyLmdb, openNamedDb } from '../../../src/eventstore/lmdb-env.js';
 import { tempDir } from '../../helpers/eventstore.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -97,5 +97,18 @@ describe('groupCommit', () => {
       expect(s.status).toBe('rejected');
       expect(((s as PromiseRejectedResult).reason as LilyError).code).toBe('eventstore_unavailable');
     }
+  });
+
+  it('closeLilyLmdb commits the writes still queued before it closes', async () => {
+    const { dir, cleanup } = tempDir('group-commit-drain');
+    cleanups.push(cleanup);
+    const root = openLilyLmdb(join(dir, 'db'));
+    const db = openNamedDb<string, string>(root, 'values');
+    const queued = groupCommit(root, 'late', () => db.put('k', 'kept'));
+    await closeLilyLmdb(root);
+    await expect(queued).resolves.toBe(true);
+    const again = openLilyLmdb(join(dir, 'db'));
+    cleanups.push(() => again.close());
+    expect(openNamedDb<string, string>(again, 'values').get('k')).toBe('kept');
   });
 });
