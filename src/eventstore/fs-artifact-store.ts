@@ -5,7 +5,8 @@ import type { ArtifactRef } from '../contracts/events/shared-schemas.js';
 import { createArtifactStore } from './artifact-core.js';
 import type { ArtifactIndex } from './artifact-parts.js';
 import { createFsBlobStore } from './fs-blob-store.js';
-import { closeLilyLmdb, DB_NAMES, durableWrite, openLilyLmdb, openNamedDb } from './lmdb-env.js';
+import { durableWrite } from './group-commit.js';
+import { closeLilyLmdb, DB_NAMES, openLilyLmdb, openNamedDb } from './lmdb-env.js';
 
 export interface FsArtifactStoreOptions {
   /** The `.lily` directory: blobs go to `<dir>/artifacts/sha256/…`. */
@@ -24,10 +25,9 @@ const MAX = '\uffff';
 export const createLmdbArtifactIndex = (root: RootDatabase, ownsRoot: boolean): ArtifactIndex => {
   const records = openNamedDb<ArtifactRef, [string, string]>(root, DB_NAMES.artifacts);
   const runs = openNamedDb<1, [string, string, string]>(root, DB_NAMES.artifactRuns);
-  const sha = (s: string) => [...records.getRange({ start: [s, ''], end: [s, MAX] }).map((e) => e.value)];
   return {
     get: async (s, key) => records.get([s, key]),
-    bySha: async (s) => sha(s),
+    bySha: async (s) => [...records.getRange({ start: [s, ''], end: [s, MAX] }).map((e) => e.value)],
     async byRun(runId) {
       const out: ArtifactRef[] = [];
       for (const { key } of runs.getRange({ start: [runId, '', ''], end: [runId, MAX, MAX] })) {

@@ -68,13 +68,13 @@ const commitQueued = (root: RootDatabase): void => {
 };
 
 /**
- * Queues `write` for the group commit of `root` at the end of this event turn and resolves
- * with its result once that commit is on disk. Writes queued in one turn share a transaction
+ * Runs `write` in a write transaction of `root` (opened with `openLilyLmdb`): queued for the group
+ * commit at the end of this event turn, it resolves with its result once that commit is on disk. Writes queued in one turn share a transaction
  * and an fsync; each is all or nothing. Any failure (a full disk: ENOSPC, EIO, EFBIG; a closed
  * environment; a throw from `write`) becomes `eventstore_unavailable` `{what}`.
  * `onWritten` runs inside the transaction right after `write` (a throw from it is ignored).
  */
-export const groupCommit = <T>(
+export const durableWrite = <T>(
   root: RootDatabase,
   what: string,
   write: () => T,

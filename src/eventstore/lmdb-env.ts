@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Database, type Key, open, type RootDatabase, type RootDatabaseOptions } from 'lmdb';
 import { LilyError } from '../contracts/errors.js';
-import { groupCommit, groupCommitsSettled } from './group-commit.js';
+import { groupCommitsSettled } from './group-commit.js';
 import { checkLmdbFile } from './lmdb-integrity.js';
 import { PRIVATE_DIR_MODE, privateLmdbFiles } from './private-files.js';
 
@@ -10,7 +10,7 @@ import { PRIVATE_DIR_MODE, privateLmdbFiles } from './private-files.js';
  * share the environment (mixing `noSync`/`overlappingSync` between opens can corrupt it), so they
  * live in one frozen constant and nothing else opens the environment.
  *
- * - `overlappingSync: false`, and every write is a synchronous transaction (`groupCommit`): with
+ * - `overlappingSync: false`, and every write is a synchronous group commit (`durableWrite`): with
  *   several processes writing, lmdb-js's overlapping sync and its write-thread transactions
  *   lost acknowledged commits and corrupted pages (decision 037). A commit returns once fsynced.
  * - `noSync`/`noMetaSync`/`useWritemap` off: LMDB's crash-proof copy-on-write with fsync.
@@ -87,16 +87,3 @@ export const openNamedDb = <V, K extends Key>(root: RootDatabase, name: string):
 /** A named database whose values are the bytes stored (no encoding or decoding). */
 export const openRawDb = <K extends Key>(root: RootDatabase, name: string): Database<Buffer, K> =>
   root.openDB<Buffer, K>(name, { ...DB_OPTIONS, encoding: 'binary' });
-
-/**
- * Runs `write` in a write transaction of `root` and resolves once it is on disk: the writes of
- * one event turn share one synchronous transaction and one fsync (`groupCommit`, decision 037).
- * Any failure becomes `eventstore_unavailable` `{what}`; the transaction is all or nothing.
- * `onWritten` runs inside the transaction, right after `write` (a throw from it is ignored).
- */
-export const durableWrite = <T>(
-  root: RootDatabase,
-  what: string,
-  write: () => T,
-  onWritten?: (result: T) => void,
-): Promise<T> => groupCommit(root, what, write, onWritten);

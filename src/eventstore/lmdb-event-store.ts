@@ -16,8 +16,8 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from './event-store.js';
-import { groupCommitsSettled } from './group-commit.js';
-import { closeLilyLmdb, DB_NAMES, durableWrite, openLilyLmdb, openNamedDb, openRawDb } from './lmdb-env.js';
+import { durableWrite, groupCommitsSettled } from './group-commit.js';
+import { closeLilyLmdb, DB_NAMES, openLilyLmdb, openNamedDb, openRawDb } from './lmdb-env.js';
 import { readOrCorrupt } from './lmdb-integrity.js';
 import { AppendNotifier, startSubscription, type TypedRead } from './subscription.js';
 import { mayBeOfTypes, typeNeedles } from './type-scan.js';
@@ -41,9 +41,9 @@ type AppendOutcome = AppendResult | { refused: unknown };
 
 /**
  * The LMDB adapter. One append is one LMDB write transaction (a synchronous group commit,
- * holding LMDB's inter-process writer lock: decision 037), so the read of the stream head and the global
- * position and the writes that advance them are atomic across every process that opens the
- * environment. Appends issued in the same event turn share one transaction and one fsync.
+ * holding LMDB's inter-process writer lock: decision 037), so the read of the stream head and
+ * the global position and the writes that advance them are atomic across every process that
+ * opens the environment. Appends issued in the same event turn share one transaction and one fsync.
  *
  * @example
  * const store = openLmdbEventStore({ path: '.lily/db' });
@@ -321,8 +321,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
       closed = true;
       notifier.end();
       if (poller) clearInterval(poller);
-      await groupCommitsSettled(root);
-      if (ownsRoot) await closeLilyLmdb(root);
+      await (ownsRoot ? closeLilyLmdb(root) : groupCommitsSettled(root));
     },
   };
 };

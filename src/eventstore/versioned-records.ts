@@ -1,5 +1,6 @@
 import type { RootDatabase } from 'lmdb';
-import { durableWrite, openNamedDb } from './lmdb-env.js';
+import { durableWrite } from './group-commit.js';
+import { openNamedDb } from './lmdb-env.js';
 
 /** A record and the revision it was read at (1 for the first write, +1 on every write). */
 export interface VersionedRecord<V> {

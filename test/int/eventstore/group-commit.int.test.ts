@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { RootDatabase } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LilyError } from '../../../src/contracts/errors.js';
-import { groupCommit } from '../../../src/eventstore/group-commit.js';
+import { durableWrite } from '../../../src/eventstore/group-commit.js';
 import { closeLilyLmdb, openLilyLmdb, openNamedDb } from '../../../src/eventstore/lmdb-env.js';
 import { tempDir } from '../../helpers/eventstore.js';
 
@@ -18,7 +18,7 @@ const openEnv = (): RootDatabase => {
   return root;
 };
 
-describe('groupCommit', () => {
+describe('durableWrite: the group commit', () => {
   it('commits the writes of one event turn in one transaction, in the order they were queued', async () => {
     const root = openEnv();
     const db = openNamedDb<number, string>(root, 'counters');
@@ -30,13 +30,13 @@ describe('groupCommit', () => {
       return next;
     };
     const results = await Promise.all([
-      groupCommit(root, 'a', bump('k')),
-      groupCommit(root, 'b', bump('k')),
-      groupCommit(root, 'c', bump('other')),
+      durableWrite(root, 'a', bump('k')),
+      durableWrite(root, 'b', bump('k')),
+      durableWrite(root, 'c', bump('other')),
     ]);
     expect(results).toEqual([1, 2, 1]);
     expect(new Set(txnIds).size).toBe(1);
-    await groupCommit(root, 'd', bump('k'));
+    await durableWrite(root, 'd', bump('k'));
     expect(txnIds[3]).toBeGreaterThan(txnIds[0] as number);
     expect(db.get('k')).toBe(3);
   });
@@ -45,12 +45,12 @@ describe('groupCommit', () => {
     const root = openEnv();
     const db = openNamedDb<string, string>(root, 'values');
     const [ok, failed, after] = await Promise.allSettled([
-      groupCommit(root, 'first', () => db.put('a', 'kept')),
-      groupCommit(root, 'broken', () => {
+      durableWrite(root, 'first', () => db.put('a', 'kept')),
+      durableWrite(root, 'broken', () => {
         db.put('b', 'rolled back');
         throw new Error('refused halfway');
       }),
-      groupCommit(root, 'third', () => db.put('c', 'kept')),
+      durableWrite(root, 'third', () => db.put('c', 'kept')),
     ]);
     expect(ok.status).toBe('fulfilled');
     expect(after.status).toBe('fulfilled');
@@ -66,7 +66,7 @@ describe('groupCommit', () => {
     const root = openEnv();
     const db = openNamedDb<string, string>(root, 'values');
     const seen: unknown[] = [];
-    const value = await groupCommit(
+    const value = await durableWrite(
       root,
       'hooked',
       () => {
@@ -90,8 +90,8 @@ describe('groupCommit', () => {
     const db = openNamedDb<string, string>(root, 'values');
     await root.close();
     const settled = await Promise.allSettled([
-      groupCommit(root, 'x', () => db.put('a', '1')),
-      groupCommit(root, 'y', () => db.put('b', '2')),
+      durableWrite(root, 'x', () => db.put('a', '1')),
+      durableWrite(root, 'y', () => db.put('b', '2')),
     ]);
     for (const s of settled) {
       expect(s.status).toBe('rejected');
@@ -104,7 +104,7 @@ describe('groupCommit', () => {
     cleanups.push(cleanup);
     const root = openLilyLmdb(join(dir, 'db'));
     const db = openNamedDb<string, string>(root, 'values');
-    const queued = groupCommit(root, 'late', () => db.put('k', 'kept'));
+    const queued = durableWrite(root, 'late', () => db.put('k', 'kept'));
     await closeLilyLmdb(root);
     await expect(queued).resolves.toBe(true);
     const again = openLilyLmdb(join(dir, 'db'));
