@@ -25,6 +25,15 @@ export interface AppendOptions {
    * A throw from it is ignored.
    */
   onWritten?: (result: AppendResult) => void;
+  /**
+   * Called after `onWritten`, once per commit: LMDB commits the appends of one event turn
+   * together, and calls the `beforeCommit` they name (the same function once) after writing all of
+   * them and before the commit and its fsync, which block the thread. Where a caller sends on
+   * what its `onWritten` queued, so it leaves while the disk works (decision 038). Never for a
+   * refused or deduplicated batch. In memory it is called right after `onWritten`. A throw from
+   * it is ignored.
+   */
+  beforeCommit?: () => void;
 }
 
 export interface AppendResult {

@@ -29,17 +29,35 @@ const callSafely = (fn: (value: unknown) => void, value: unknown): void => {
   }
 };
 
+/** The hooks to run before the commit in progress (`commitQueued` is synchronous: one at a time). */
+let committing: Set<() => void> | undefined;
+
+/**
+ * Called from a write's `onWritten`, inside a group commit: runs `hook` once after every write
+ * of that commit and before its commit and fsync (the same function, named by several
+ * writes, runs once). The commit blocks the thread, so a microtask queued by `onWritten` runs only
+ * after the fsync: this is where what `onWritten` queued is sent on, to leave while the disk works
+ * (decision 038). A throw from `hook` is ignored. Outside a commit it throws.
+ */
+export const beforeThisCommit = (hook: () => void): void => {
+  if (!committing) throw new Error('beforeThisCommit called outside a group commit');
+  committing.add(hook);
+};
+
 /**
  * Commits every write queued for `root` in one synchronous LMDB write transaction: LMDB's
  * inter-process writer lock, one nested transaction per write (a write that throws rolls back
- * alone), one commit with its fsync. Nothing runs on lmdb-js's write thread (decision 037).
+ * alone), the hooks they named with `beforeThisCommit`, one commit with its fsync.
+ * Nothing runs on lmdb-js's write thread (decision 037).
  */
 const commitQueued = (root: RootDatabase): void => {
   const queued = queues.get(root)?.queued ?? [];
   queues.delete(root);
   const outcomes: Outcome[] = [];
+  const hooks = new Set<() => void>();
   try {
     root.transactionSync(() => {
+      committing = hooks;
       for (const q of queued) {
         try {
           // Nested in a write transaction, lmdb-js runs this as a child transaction.
@@ -53,8 +71,11 @@ const commitQueued = (root: RootDatabase): void => {
           outcomes.push({ ok: false, error });
         }
       }
+      committing = undefined;
+      for (const hook of hooks) callSafely(hook, undefined);
     });
   } catch (error) {
+    committing = undefined;
     for (const q of queued) q.reject(unavailable(q.what, error));
     return;
   }

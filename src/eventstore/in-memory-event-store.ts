@@ -76,11 +76,13 @@ export const createInMemoryEventStore = (): EventStore => {
       const stored = write(stream, batch);
       if (stored.length > 0) queueMicrotask(() => notifier.notify());
       const result = { stream, events: stored, version: version + stored.length, deduplicated: false };
-      if (stored.length > 0 && options.onWritten) {
-        try {
-          options.onWritten(result);
-        } catch {
-          // The caller's hook; the append stands either way.
+      if (stored.length > 0) {
+        for (const hook of [() => options.onWritten?.(result), options.beforeCommit]) {
+          try {
+            hook?.();
+          } catch {
+            // The caller's hook; the append stands either way.
+          }
         }
       }
       return result;

@@ -16,7 +16,7 @@ import {
   type Subscription,
   type SubscriptionHandler,
 } from './event-store.js';
-import { durableWrite, groupCommitsSettled } from './group-commit.js';
+import { beforeThisCommit, durableWrite, groupCommitsSettled } from './group-commit.js';
 import { closeLilyLmdb, DB_NAMES, openLilyLmdb, openNamedDb, openRawDb } from './lmdb-env.js';
 import { readOrCorrupt } from './lmdb-integrity.js';
 import { AppendNotifier, startSubscription, type TypedRead } from './subscription.js';
@@ -206,7 +206,7 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
       probe('append.start', stream);
       const batch = prepareBatch(stream, batchIn);
       probe('append.validated', stream);
-      const onWritten = o.onWritten;
+      const { onWritten, beforeCommit } = o;
       const outcome: AppendOutcome = await durableWrite(
         root,
         'append',
@@ -216,9 +216,11 @@ export const openLmdbEventStore = (options: LmdbEventStoreOptions): EventStore =
           probe('append.written', stream);
           return written;
         },
-        onWritten &&
+        (onWritten || beforeCommit) &&
           ((out) => {
-            if (!('refused' in out) && !out.deduplicated && out.events.length > 0) onWritten(out);
+            if ('refused' in out || out.deduplicated || out.events.length === 0) return;
+            if (beforeCommit) beforeThisCommit(beforeCommit);
+            onWritten?.(out);
           }),
       );
       if ('refused' in outcome) throw toLilyError(outcome.refused);

@@ -253,6 +253,42 @@ describe.each(EVENT_STORE_FACTORIES)('EventStore contract: $name', (factory) => 
     });
   });
 
+  describe('beforeCommit', () => {
+    it('is called after onWritten and before the append resolves; once for appends of one turn in one commit', async () => {
+      const trace: string[] = [];
+      const beforeCommit = () => trace.push('before commit');
+      const appends = ['e', 'f'].map((s) =>
+        store
+          .append(`run/${s}`, evs(s, 1), { onWritten: () => trace.push(`written ${s}`), beforeCommit })
+          .then(() => trace.push(`resolved ${s}`)),
+      );
+      await Promise.all(appends);
+      expect(trace.slice(0, 2)).toEqual(['written e', expect.stringMatching(/^(written f|before commit)$/)]);
+      expect(trace.slice(-2).sort()).toEqual(['resolved e', 'resolved f']);
+      const calls = trace.filter((t) => t === 'before commit').length;
+      // LMDB commits both appends together and calls it once; memory has no shared commit.
+      expect(calls).toBeGreaterThanOrEqual(1);
+      expect(calls).toBeLessThanOrEqual(2);
+      expect(trace.indexOf('written f')).toBeLessThan(trace.lastIndexOf('before commit'));
+    });
+
+    it('is not called for a refused or a deduplicated batch, and a throw from it is ignored', async () => {
+      const calls: string[] = [];
+      const beforeCommit = () => {
+        calls.push('called');
+        throw new Error('hook failed');
+      };
+      const batch = evs('g', 2);
+      expect((await store.append('run/g', batch, { beforeCommit })).version).toBe(2);
+      expect(calls).toEqual(['called']);
+      expect((await store.append('run/g', batch, { beforeCommit })).deduplicated).toBe(true);
+      expect(await codeOf(store.append('run/g', [ev('g9')], { expectedVersion: 0, beforeCommit }))).toBe(
+        'eventstore_version_conflict',
+      );
+      expect(calls).toEqual(['called']);
+    });
+  });
+
   describe('validation at append', () => {
     it('refuses unknown types and invalid data, and writes nothing of the batch', async () => {
       const unknown = { ...ev(), type: 'run.exploded' as never };

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { RootDatabase } from 'lmdb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LilyError } from '../../../src/contracts/errors.js';
-import { durableWrite } from '../../../src/eventstore/group-commit.js';
+import { beforeThisCommit, durableWrite } from '../../../src/eventstore/group-commit.js';
 import { closeLilyLmdb, openLilyLmdb, openNamedDb } from '../../../src/eventstore/lmdb-env.js';
 import { tempDir } from '../../helpers/eventstore.js';
 
@@ -81,6 +81,43 @@ describe('durableWrite: the group commit', () => {
     expect(value).toBe('written');
     expect(seen).toEqual(['written', 'v']);
     expect(db.get('k')).toBe('v');
+  });
+
+  it('runs each hook named with beforeThisCommit once, after every write of the commit and inside it', async () => {
+    const root = openEnv();
+    const db = openNamedDb<string, string>(root, 'values');
+    const trace: string[] = [];
+    const txnIds: number[] = [];
+    const send = () => {
+      trace.push('send');
+      txnIds.push(root.getWriteTxnId());
+    };
+    const broken = () => {
+      trace.push('broken');
+      throw new Error('hook failed');
+    };
+    const write = (key: string, hooks: (() => void)[]) =>
+      durableWrite(
+        root,
+        key,
+        () => {
+          txnIds.push(root.getWriteTxnId());
+          db.put(key, 'v');
+        },
+        () => {
+          trace.push(`written ${key}`);
+          for (const hook of hooks) beforeThisCommit(hook);
+        },
+      );
+    await Promise.all([write('a', [send]), write('b', [broken, send]), write('c', [])]);
+    expect(trace).toEqual(['written a', 'written b', 'written c', 'send', 'broken']);
+    // Inside the transaction of the writes: before their commit.
+    expect(new Set(txnIds).size).toBe(1);
+    expect([db.get('a'), db.get('b'), db.get('c')]).toEqual(['v', 'v', 'v']);
+    // The next commit runs only the hooks its own writes name.
+    await write('d', []);
+    expect(trace).toHaveLength(6);
+    expect(() => beforeThisCommit(send)).toThrow(/outside a group commit/);
   });
 
   it('rejects every queued write with eventstore_unavailable once the environment is closed', async () => {
