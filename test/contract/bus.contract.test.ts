@@ -246,6 +246,21 @@ describe.each(busFactories())('Bus contract: $name', (factory) => {
     await bus.drain();
   });
 
+  it('sendNow sends what was published, and never throws, not even once the bus is closed', async () => {
+    const r = root();
+    const bus = await factory.connect();
+    const { got } = collect(b, `${r}.now`);
+    await b.flush();
+    bus.sendNow();
+    bus.publish(`${r}.now`, 1);
+    bus.publish(`${r}.now`, 2);
+    bus.sendNow();
+    bus.sendNow();
+    await vi.waitFor(() => expect(got.map((m) => m.data)).toEqual([1, 2]), WAIT);
+    await bus.close();
+    expect(() => bus.sendNow()).not.toThrow();
+  });
+
   it('delivers nothing more to a subscription after the bus is closed', async () => {
     const r = root();
     const bus = await factory.connect();

@@ -32,6 +32,7 @@ export abstract class BaseBus implements Bus {
   abstract subscribe(pattern: string, handler: MessageHandler, opts?: SubscribeOptions): BusSubscription;
   abstract request(subject: string, payload: unknown, opts: RequestOptions): Promise<BusMessage>;
   abstract flush(): Promise<void>;
+  abstract sendNow(): void;
   abstract drain(): Promise<void>;
   abstract close(): Promise<void>;
 

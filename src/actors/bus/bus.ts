@@ -133,6 +133,13 @@ export interface Bus {
    */
   flush(): Promise<void>;
   /**
+   * Hands what was published so far to the connection now, without waiting for anything. The
+   * NATS client writes its buffer to the socket in a microtask; a caller about to block the
+   * thread (a synchronous LMDB commit and its fsync) calls this so its messages leave first
+   * (decision 038). Best effort: never throws; nothing to do once closed, nor in memory.
+   */
+  sendNow(): void;
+  /**
    * Graceful stop: no new subscriptions or requests; every subscription drains (messages
    * already received are handled, running handlers awaited, their replies sent); pending
    * publishes are flushed; then the connection closes. Idempotent.

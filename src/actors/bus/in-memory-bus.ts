@@ -133,6 +133,10 @@ class InMemoryBus extends BaseBus {
     return this.broker.flush();
   }
 
+  sendNow(): void {
+    // Deliveries are asynchronous in memory: nothing is waiting for a socket.
+  }
+
   drain(): Promise<void> {
     if (this.state === 'closed') return Promise.resolve();
     this.draining ??= this.drainNow();

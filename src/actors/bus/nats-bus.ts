@@ -216,6 +216,13 @@ class NatsBus extends BaseBus {
     }
   }
 
+  sendNow(): void {
+    if (this.state === 'closed') return;
+    // The client's public way to write its buffer at once; the PING it adds is answered by the
+    // server and the promise that waits for it is not needed.
+    this.nc.flush().catch(() => undefined);
+  }
+
   drain(): Promise<void> {
     if (this.state === 'closed') return Promise.resolve();
     this.draining ??= this.drainNow();
