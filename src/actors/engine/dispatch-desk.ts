@@ -16,9 +16,10 @@ export interface OutgoingDispatch {
  * The engine's dispatches on their way out (decision 034). Every dispatch sent in one
  * synchronous stretch of work, by any run, is sealed with the others: one signature for up to
  * 16 of them instead of one each, and a worker verifies that signature once. The stretch that
- * matters is LMDB's commit, which runs the `onWritten` hook of every append of its batch in one
- * loop: the desk leaves in the microtask after it (`queueMicrotask`), so the dispatches still go
- * out before the flush completes, as they did one by one. They leave one message per dispatch,
+ * matters is LMDB's group commit, which runs the `onWritten` hook of every append of its batch in
+ * one loop: the run host names `sendNow` as the commit's `beforeCommit`, so the desk leaves after
+ * that loop and before the commit's fsync, which blocks the thread (decision 038). Anywhere
+ * else the desk leaves in the next microtask (`queueMicrotask`). They leave one message per dispatch,
  * so the queue group still spreads them over the workers. Publishing is best effort, as
  * everywhere in the outbox: a dispatch lost here is re-sent from the log (redelivery, resume),
  * and receivers dedupe on its id.
@@ -41,6 +42,16 @@ export class DispatchDesk {
   get waiting(): number {
     return this.#waiting.length;
   }
+
+  /**
+   * Seals and publishes what is queued and hands it to the connection at once: for the run host
+   * to call before a commit blocks the thread (one function, so a commit calls it once).
+   */
+  readonly sendNow = (): void => {
+    if (this.#waiting.length === 0) return;
+    this.flush();
+    this.o.bus.sendNow();
+  };
 
   /** Seals and publishes what is queued, now (the run host calls it when it stops). */
   flush(): void {

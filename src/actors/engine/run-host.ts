@@ -205,7 +205,8 @@ export class RunHost {
     if (toAppend.length === 0) return;
     await this.#o.beforeAppend?.(runId, decision.toAppend);
     // Dispatches caused by workers' answers go out as soon as the batch is written into its
-    // transaction, while it commits and flushes (decision 033); everything else waits for the flush.
+    // transaction, before it commits and flushes (decisions 033, 038); everything else waits for
+    // the flush.
     const early = !slot.request && batch.every((a) => a.from === 'bus') && decision.commands.some(isDispatch);
     let recorded = false;
     const record = (result: AppendResult) => {
@@ -223,6 +224,7 @@ export class RunHost {
                 record(r);
                 publishCommands(this.#out, slot, decision.commands.filter(isDispatch));
               },
+              beforeCommit: this.#out.desk.sendNow,
             }
           : {}),
       });
