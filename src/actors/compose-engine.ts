@@ -177,6 +177,7 @@ export const composeEngine = (p: EnginePorts): ComposedEngine => {
     clock,
     log: p.log.child({ actor: 'run-host' }),
     programs: new ProgramCache(p.catalog.schemas),
+    executors: p.catalog.executors,
     seals: new EngineSeals(p.keys, p.sealTtlMs === undefined ? {} : { ttlMs: p.sealTtlMs }),
     timers: {
       schedule: (runId, data) => scheduler?.scheduleTimer(runId, data),

@@ -13,10 +13,11 @@ import type { EngineSeals } from '../trust/engine-seals.js';
 import { type Arrival, fromEngine } from './arrival.js';
 import { type Decision, decideBatch, indeterminateFacts, startDecision } from './decide-batch.js';
 import { DispatchDesk } from './dispatch-desk.js';
+import { type ExecutorEffects, earlyDispatches } from './early-dispatches.js';
 import { LateAnswers } from './late-answers.js';
 import { decideWithLocalPolicy, type LocalPolicy } from './local-policy.js';
 import { Mailboxes } from './mailboxes.js';
-import { isDispatch, type OutboxPorts, publishCommands, publishEvents, type TimerPort } from './outbox.js';
+import { type OutboxPorts, publishCommands, publishEvents, type TimerPort } from './outbox.js';
 import { type Redelivery, resendPending, startRedelivery } from './redelivery.js';
 import type { RunObserver } from './run-observer.js';
 import {
@@ -58,6 +59,11 @@ export interface RunHostOptions {
   beforeAppend?: (runId: RunId, events: readonly NewEvent[]) => Promise<void>;
   /** Sees what is read and appended (tracing); dispatches carry its trace context. */
   observer?: RunObserver;
+  /**
+   * What each executor may do (the catalog's `sideEffects`): a launch's dispatches of steps that
+   * change nothing leave before its flush (decision 039). Without it, every launch waits.
+   */
+  executors?: ExecutorEffects;
 }
 
 const NO_FIELDS: LogFields = Object.freeze({});
@@ -204,10 +210,9 @@ export class RunHost {
     const toAppend = slot.request ? [...slot.request, ...decision.toAppend] : decision.toAppend;
     if (toAppend.length === 0) return;
     await this.#o.beforeAppend?.(runId, decision.toAppend);
-    // Dispatches caused by workers' answers go out as soon as the batch is written into its
-    // transaction, before it commits and flushes (decisions 033, 038); everything else waits for
-    // the flush.
-    const early = !slot.request && batch.every((a) => a.from === 'bus') && decision.commands.some(isDispatch);
+    // Some dispatches go out as soon as the batch is written into its transaction, before it
+    // commits and flushes (early-dispatches.ts; decisions 033, 038, 039); the rest wait for the flush.
+    const early = earlyDispatches(slot.request !== undefined, batch, decision, this.#o.executors);
     let recorded = false;
     const record = (result: AppendResult) => {
       recorded = true;
@@ -218,11 +223,11 @@ export class RunHost {
     try {
       const result = await this.#o.store.append(slot.stream, toAppend, {
         expectedVersion: slot.version,
-        ...(early
+        ...(early.length > 0
           ? {
               onWritten: (r: AppendResult) => {
                 record(r);
-                publishCommands(this.#out, slot, decision.commands.filter(isDispatch));
+                publishCommands(this.#out, slot, early);
               },
               beforeCommit: this.#out.desk.sendNow,
             }
@@ -237,7 +242,7 @@ export class RunHost {
         publishCommands(
           this.#out,
           slot,
-          publishedEarly ? decision.commands.filter((c) => !isDispatch(c)) : decision.commands,
+          publishedEarly ? decision.commands.filter((c) => !early.includes(c)) : decision.commands,
         );
       } finally {
         publishEvents(this.#o.bus, this.#o.ns, slot.jobId, runId, result.events);

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Catalog, createBuiltinCatalog } from '../../../src/blueprints/index.js';
+import type { ExecutorFn } from '../../../src/contracts/executor.js';
 import { type RunId, runStream } from '../../../src/contracts/index.js';
 import type { AppendOptions, EventStore } from '../../../src/eventstore/event-store.js';
 import { createInMemoryEventStore } from '../../../src/eventstore/index.js';
@@ -74,10 +76,14 @@ describe('the request path in one flush, dispatches overlapping the flush', () =
     expect(job.map((e) => (e.data as { runId?: string }).runId)).toContain(runId);
   });
 
-  it('a dispatch caused by a worker answer goes out at commit; the launch and run.completed wait for the flush', async () => {
+  /**
+   * Runs one request of `jobId` over a held store, flushing one append at a time until the run
+   * is complete; returns the trace of commits, flushes and what the engine published.
+   */
+  const traceOneRun = async (jobId: string, jobs: Record<string, string>, catalog?: Catalog) => {
     const trace: string[] = [];
     const held = heldStore(trace);
-    const t = await startTestEngine({ jobs: { w3: W3 }, store: held.store });
+    const t = await startTestEngine({ jobs, store: held.store, ...(catalog ? { catalog } : {}) });
     engines.push(t);
     // What the engine publishes, as it publishes it (delivery may come later).
     const publish = t.bus.publishBytes.bind(t.bus);
@@ -89,43 +95,60 @@ describe('the request path in one flush, dispatches overlapping the flush', () =
         trace.push(`published ${message.stream}`);
       publish(subject, data, opts);
     };
-    const requested = t.engine.scheduler.requestRun({ jobId: 'w3', trigger: { kind: 'manual' } });
+    const requested = t.engine.scheduler.requestRun({ jobId, trigger: { kind: 'manual' } });
     let runId: RunId | undefined;
     void requested.then((r) => {
       runId = r.runId;
     });
-    // Flush whatever is held, one append at a time, until the run is complete.
     for (let i = 0; i < 2_000 && !trace.includes('published run.completed'); i++) {
       await new Promise((r) => setTimeout(r, 2));
       if (held.pending() > 0) held.flushOne();
     }
     expect(runId).toBeDefined();
+    const { done } = await waitCompleted(t.store, runId as RunId);
+    expect(done.data).toMatchObject({ status: 'succeeded' });
     const at = (entry: string) => trace.indexOf(entry);
     const find = (prefix: string) => trace.findIndex((e) => e.startsWith(prefix));
-    // The launch: its dispatch of a only after the run's first append is flushed.
-    expect(
-      find('flushed run run.requested,run.started,policy.requested,policy.decided,step.dispatched'),
-    ).toBeGreaterThanOrEqual(0);
-    expect(at('dispatch a')).toBeGreaterThan(
-      find('flushed run run.requested,run.started,policy.requested,policy.decided,step.dispatched'),
-    );
-    // a's answer: b is dispatched once that append is committed, before it is flushed.
-    const commitB = find(
-      'commit run step.started,step.succeeded,policy.requested,policy.decided,step.dispatched',
-    );
-    const flushB = find(
-      'flushed run step.started,step.succeeded,policy.requested,policy.decided,step.dispatched',
-    );
+    return { trace, at, find };
+  };
+  const LAUNCH = 'run run.requested,run.started,policy.requested,policy.decided,step.dispatched';
+  const ANSWER = 'run step.started,step.succeeded,policy.requested,policy.decided,step.dispatched';
+
+  it('dispatches of effect-free steps and those caused by worker answers go out at commit; run.completed waits for the flush', async () => {
+    const { trace, at, find } = await traceOneRun('w3', { w3: W3 });
+    // The launch: a (echo, no side effects) leaves once the run's first append is committed,
+    // before it is flushed (decision 039).
+    expect(find(`commit ${LAUNCH}`)).toBeGreaterThanOrEqual(0);
+    expect(at('dispatch a')).toBeGreaterThan(find(`commit ${LAUNCH}`));
+    expect(at('dispatch a')).toBeLessThan(find(`flushed ${LAUNCH}`));
+    // a's answer: b is dispatched once that append is committed, before it is flushed (decision 033).
+    const commitB = find(`commit ${ANSWER}`);
     expect(commitB).toBeGreaterThanOrEqual(0);
     expect(at('dispatch b')).toBeGreaterThan(commitB);
-    expect(at('dispatch b')).toBeLessThan(flushB);
+    expect(at('dispatch b')).toBeLessThan(find(`flushed ${ANSWER}`));
     // The end is announced only once durable.
     expect(at('published run.completed')).toBeGreaterThan(
       find('flushed run step.started,step.succeeded,run.completed'),
     );
     // Tails see the run's events only: the job's index entry is not republished.
     expect(trace.filter((e) => e.startsWith('published job/'))).toEqual([]);
-    const { done } = await waitCompleted(t.store, runId as RunId);
-    expect(done.data).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('a launch dispatch of a step whose executor has side effects waits for the flush', async () => {
+    const catalog = createBuiltinCatalog();
+    const note: ExecutorFn = async ({ request }) => ({ output: { noted: request.stepId }, artifacts: [] });
+    catalog.executors.set('note', {
+      name: 'note',
+      summary: 'note',
+      sideEffects: 'write',
+      owner: 'test',
+      run: note,
+    });
+    const writes = W3.replace('id: w3', 'id: writes').replaceAll('executor: echo', 'executor: note');
+    const { at, find } = await traceOneRun('writes', { writes }, catalog);
+    expect(find(`flushed ${LAUNCH}`)).toBeGreaterThanOrEqual(0);
+    expect(at('dispatch a')).toBeGreaterThan(find(`flushed ${LAUNCH}`));
+    // Its answers' dispatches still go at commit: the worker's ledger keeps what the step did.
+    expect(at('dispatch b')).toBeLessThan(find(`flushed ${ANSWER}`));
   });
 });
