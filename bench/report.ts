@@ -457,17 +457,20 @@ ${budgetTable}
 
 p50 of one append's phases: ${Object.entries(perAppend)
   .map(([k, v]) => `${String(k).replace('append: ', '')} ${n(v, 3)} ms`)
-  .join(', ')}. lmdb-js resolves a commit only once its fsync is done, so the commit and the flush
-are one segment. The projector (receipts, after \`run.completed\`, off the client's path) took
+  .join(', ')}. The group commit is synchronous on the engine's thread and returns once its fsync is done
+(decision 037), so the commit and the flush are one segment. The projector (receipts, after \`run.completed\`, off the client's path) took
 ${n(b.projector?.p50Ms, 2)} ms p50 per run, from the moment it took \`run.completed\` to its last receipt file, and was
 still running when the next request arrived in ${n(b.projector?.overlapsNextRequestPct)} % of the runs. ${
   p.projectorMode === 'thread'
     ? "In this run it ran in the engine's projector thread (the default of a long-lived engine), where it shares a core with that request, not the loop."
     : "In this run it ran on the engine's event loop (`projector: inline`), where it shares the loop with that request."
-} Decision 032 measures both. The lines "outbox: dispatch before the flush"
-and "append: commit and fsync left once the answer is back" are the two sides of decision 033: a
-dispatch caused by a worker's answer leaves as soon as its append is written into the transaction,
-and the flush only costs the run what it takes beyond the round trip to the worker and back.
+} Decision 032 measures both. "Outbox: dispatch before the flush" is a
+dispatch leaving as soon as its append is written into the transaction, before the commit (decisions
+033, 038, 039: a worker's answer's dispatches, and a launch's of effect-free steps). The engine's
+thread then commits and waits for the fsync, so the answer can be read only after it: those
+appends' commits and fsyncs are inside "dispatch: NATS hops" (the line "left once the answer is
+back" counts what an fsync adds after an answer that was read first, which a synchronous commit
+leaves at 0), and only the appends whose commands wait for the flush count in "commit and fsync".
 
 ${rawTable}
 
@@ -512,7 +515,7 @@ ${usageTable}
   .map((x) => `${x.name} (${n(x.meanMs, 1)} ms mean, ${n(x.sharePct, 0)} %)`)
   .join(', ')}. A run makes ${n(appendsPerRun)} sequential flushed appends; at the raw flushed put
   measured in this run (${n(flushPut.p50Ms, 2)} ms p50) they would cost ${n((flushPut.p50Ms ?? Number.NaN) * (appendsPerRun ?? Number.NaN), 1)} ms end to end, against
-  ${n(seg('append: commit and fsync (write thread)').p50Ms, 1)} ms measured on the path (the flushes that overlap a dispatch are counted in the overlapped line, for what they add).
+  ${n(seg('append: commit and fsync (write thread)').p50Ms, 1)} ms measured on the path (the flushes that overlap a dispatch are inside its round trip, see the budget).
 - **One at a time** the same run costs more CPU than at 64 in flight: ${n(cpuPerRun(1, 'engineProcess'), 1)} against ${n(cpuPerRun(64, 'engineProcess'), 1)} ms
   in the engine's process and ${n(cpuPerRun(1, 'worker'), 1)} against ${n(cpuPerRun(64, 'worker'), 1)} ms in the worker (usage table). Part of it is batching: at 64 in flight runs share write
   transactions, flushes and messages, so what each of those costs is spread over many runs. The rest is
@@ -525,19 +528,22 @@ ${usageTable}
 - **At 64 in flight** W3 reaches ${n(u64.runsPerSec)} runs/s: ${usage(u64)}. ${bound64()} The NATS-bound ceiling (request/reply at 64 in flight ÷ 3) is ${n((rr.natsRequestReply64InFlightPerSec ?? 0) / 3)} runs/s.
 - **What bounds W3 now.** One at a time, a run makes ${n(appendsPerRun)} flushed appends: the request with the
   run's start and first dispatch (one flush for the job's index and the run's stream), one per
-  step answer, and the last answer with \`run.completed\`. The dispatches caused by the first two
-  answers leave before their append is flushed, so those flushes overlap the next step's round trip
-  and count only for what is left once the answer is back (${n(seg('append: commit and fsync left once the answer is back (overlapped)').meanMs, 2)} ms per run); the request's
-  and the last append's flushes stay on the path. At 64 in flight the engine's main thread is the
+  step answer, and the last answer with \`run.completed\`. W3's steps change nothing, so each of
+  their dispatches leaves before the commit that records it (the launch's by decision 039, the
+  answers' by 033, both ahead of the commit by 038): those flushes overlap the next step's round
+  trip. The last append's flush stays on the path (${n(seg('append: commit and fsync (write thread)').meanMs, 2)} ms per run). Every commit is synchronous on the
+  engine's thread (decision 037): while it waits for its fsync nothing else in the engine runs, so
+  an answer that arrives meanwhile waits in the socket, and the overlap pays only where the fsync
+  is longer than the round trip. At 64 in flight the engine's main thread is the
   bound (see the usage table): ${n(pctOf(pe.byCategory, 'lmdb/msgpackr'), 1)} % of it in lmdb-js and msgpackr (${incl('eventstore/lmdb-event-store')} % with
-  everything the store calls), ${incl('actors/trust/engine-seals')} % the engine's side of trust (sealing dispatches, one Ed25519 signature per turn's batch, and screening every reply's HMAC proof),
+  everything the store calls, the fsyncs' waits included), ${incl('actors/trust/engine-seals')} % the engine's side of trust (sealing dispatches, one Ed25519 signature per turn's batch, and screening every reply's HMAC proof),
   ${incl('actors/engine/outbox')} % the outbox (every stored event republished on its \`evt\` subject, as the bytes the log stored: decision 036),
-  ${n(pctOf(pe.byCategory, 'GC'), 1)} % GC and ${n(pctOf(pe.byCategory, 'zod'), 1)} % zod. What is left to cut: one message per executor and
+  ${n(pctOf(pe.byCategory, 'GC'), 1)} % GC and ${n(pctOf(pe.byCategory, 'zod'), 1)} % zod. What is left to cut: the fsync's wait on
+  the engine's thread (lmdb-js's write thread took it off, and lost acknowledged transactions with
+  several writing processes: decisions 035 and 037; a writer thread of Lily's own that owns the
+  environment would take it off again, and is not built), one message per executor and
   per run host carrying many dispatches and replies (fewer messages at 64 in flight), the events
-  republished per run (${n(b.eventsPerRun)}), and the allocations per event that GC pays for. Taking the
-  LMDB commit off lmdb-js's write thread onto the engine's was measured and dropped
-  (docs/decisions/035): the hops it saves one at a time are inside the noise, and it puts the
-  writer lock's waits on the thread that bounds W3 at 64 in flight. One message per executor
+  republished per run (${n(b.eventsPerRun)}), and the allocations per event that GC pays for. One message per executor
   carrying many dispatches would cut messages but let one worker of a queue group take a whole
   turn's dispatches while the others idle; it is not built.
 ${cpuBudget()}
