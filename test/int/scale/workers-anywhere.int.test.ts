@@ -169,8 +169,14 @@ const completed = async (runId: RunId, timeoutMs = 180_000) =>
     const last = (await events(runId)).slice(-6).map((x) => ({ type: x.type, at: x.at, data: x.data }));
     const engineLog = readFileSync(join((project as { dir: string }).dir, '.lily/logs/engine.log'), 'utf8');
     const tails = workers.map((w) => `worker ${w.id}:\n${w.log().slice(-3_000)}`).join('\n');
+    // The engine's connection events, warnings and errors over the whole test, not only its tail.
+    const notable = engineLog
+      .split('\n')
+      .filter((l) => /"level":(40|50|60)|"event":"bus\./.test(l))
+      .slice(-40)
+      .join('\n');
     throw new Error(
-      `${e.message}\nlast events: ${JSON.stringify(last).slice(0, 4_000)}\nengine log:\n${engineLog.slice(-4_000)}\n${tails}`,
+      `${e.message}\nlast events: ${JSON.stringify(last).slice(0, 4_000)}\nengine log:\n${engineLog.slice(-4_000)}\nengine warnings, errors and connection events:\n${notable.slice(-8_000)}\n${tails}`,
     );
   });
 const effectsIn = (dir: string): string[] =>
