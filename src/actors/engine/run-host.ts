@@ -212,7 +212,8 @@ export class RunHost {
     await this.#o.beforeAppend?.(runId, decision.toAppend);
     // Some dispatches go out as soon as the batch is written into its transaction, before it
     // commits and flushes (early-dispatches.ts; decisions 033, 038, 039); the rest wait for the flush.
-    const early = earlyDispatches(slot.request !== undefined, batch, decision, this.#o.executors);
+    const launching = slot.request;
+    const early = earlyDispatches(launching !== undefined, batch, decision, this.#o.executors);
     let recorded = false;
     const record = (result: AppendResult) => {
       recorded = true;
@@ -249,8 +250,12 @@ export class RunHost {
       }
       if (slot.state && slot.state.status !== 'running') this.#retire(slot);
     } catch (e) {
-      // Written but not durable, or conflicting: what is in memory is not what is durable.
-      if (recorded || isVersionConflict(e)) this.#slots.delete(runId);
+      // Written but not durable, or conflicting: what is in memory is not what is durable. A
+      // launch goes back to where `launch` left it, so the retried batch appends it again: its
+      // stream is not in the log to reload from (decision 039).
+      if (recorded && launching)
+        this.#slots.set(runId, { ...emptySlot(runId, slot.jobId), request: launching });
+      else if (recorded || isVersionConflict(e)) this.#slots.delete(runId);
       if (isVersionConflict(e) && !retried) {
         // Someone else appended (another host, the CLI): reload from the log and decide again.
         return this.#process(runId, batch, true);

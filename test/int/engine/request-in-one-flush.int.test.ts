@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Catalog, createBuiltinCatalog } from '../../../src/blueprints/index.js';
 import type { ExecutorFn } from '../../../src/contracts/executor.js';
+import { LilyError } from '../../../src/contracts/errors.js';
 import { type RunId, runStream } from '../../../src/contracts/index.js';
 import type { AppendOptions, EventStore } from '../../../src/eventstore/event-store.js';
 import { createInMemoryEventStore } from '../../../src/eventstore/index.js';
@@ -95,6 +96,11 @@ describe('the request path in one flush, dispatches overlapping the flush', () =
         trace.push(`published ${message.stream}`);
       publish(subject, data, opts);
     };
+    const sendNow = t.bus.sendNow.bind(t.bus);
+    t.bus.sendNow = () => {
+      trace.push('sendNow');
+      sendNow();
+    };
     const requested = t.engine.scheduler.requestRun({ jobId, trigger: { kind: 'manual' } });
     let runId: RunId | undefined;
     void requested.then((r) => {
@@ -126,6 +132,8 @@ describe('the request path in one flush, dispatches overlapping the flush', () =
     expect(commitB).toBeGreaterThanOrEqual(0);
     expect(at('dispatch b')).toBeGreaterThan(commitB);
     expect(at('dispatch b')).toBeLessThan(find(`flushed ${ANSWER}`));
+    // Handed to the connection right away, before the commit (decision 038): the append's `beforeCommit`.
+    expect(trace[at('dispatch b') + 1]).toBe('sendNow');
     // The end is announced only once durable.
     expect(at('published run.completed')).toBeGreaterThan(
       find('flushed run step.started,step.succeeded,run.completed'),
@@ -150,5 +158,45 @@ describe('the request path in one flush, dispatches overlapping the flush', () =
     expect(at('dispatch a')).toBeGreaterThan(find(`flushed ${LAUNCH}`));
     // Its answers' dispatches still go at commit: the worker's ledger keeps what the step did.
     expect(at('dispatch b')).toBeLessThan(find(`flushed ${ANSWER}`));
+  });
+
+  it('a launch whose commit fails after its early dispatch left is appended again, and its run completes', async () => {
+    const inner = createInMemoryEventStore();
+    let failed = 0;
+    const store: EventStore = {
+      ...inner,
+      async append(stream, events, o: AppendOptions = {}) {
+        if (failed === 0 && stream.startsWith('run/') && events.some((e) => e.type === 'run.requested')) {
+          failed += 1;
+          // Written into the transaction (the hooks run, the dispatch leaves), then refused at commit.
+          const written = await createInMemoryEventStore().append(stream, events);
+          o.onWritten?.(written);
+          o.beforeCommit?.();
+          throw new LilyError('eventstore_unavailable', 'append failed: ENOSPC', { what: 'append' });
+        }
+        return inner.append(stream, events, o);
+      },
+    };
+    const t = await startTestEngine({ jobs: { w3: W3 }, store });
+    engines.push(t);
+    let dispatchesOfA = 0;
+    const publish = t.bus.publishBytes.bind(t.bus);
+    t.bus.publishBytes = (subject, data, opts) => {
+      const message = JSON.parse(new TextDecoder().decode(data));
+      if (subject.startsWith('lily.test.cmd.exec.') && message.items[0].data.stepId === 'a')
+        dispatchesOfA += 1;
+      publish(subject, data, opts);
+    };
+    const { runId } = await t.engine.scheduler.requestRun({ jobId: 'w3', trigger: { kind: 'manual' } });
+    expect(failed).toBe(1);
+    const { done, events } = await waitCompleted(t.store, runId);
+    expect(done.data).toMatchObject({ status: 'succeeded' });
+    expect(events.filter((e) => e.type === 'run.requested')).toHaveLength(1);
+    // a left with the refused launch and again with the one that was appended (the same dispatch id).
+    expect(dispatchesOfA).toBeGreaterThanOrEqual(2);
+    const ids = events
+      .filter((e) => e.type === 'step.dispatched')
+      .map((e) => (e.data as { dispatchId: string }).dispatchId);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
