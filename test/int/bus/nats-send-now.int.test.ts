@@ -12,7 +12,8 @@ import { connectNatsBus } from '../../../src/actors/bus/nats-bus.js';
 import { type NatsServerHandle, startNatsServer } from '../../helpers/nats-server.js';
 
 const TOKEN = 'send-now-token';
-const BLOCK_MS = 300;
+// Long enough for the message to cross to the other thread on a loaded 2-core machine.
+const BLOCK_MS = 1_000;
 
 const SUBSCRIBER = `
 const { parentPort, workerData } = require('node:worker_threads');

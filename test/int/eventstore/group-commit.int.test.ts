@@ -109,8 +109,9 @@ describe('durableWrite: the group commit', () => {
           for (const hook of hooks) beforeThisCommit(hook);
         },
       );
-    await Promise.all([write('a', [send]), write('b', [broken, send]), write('c', [])]);
-    expect(trace).toEqual(['written a', 'written b', 'written c', 'send', 'broken']);
+    // The throwing hook runs first: the one after it still runs.
+    await Promise.all([write('a', [broken]), write('b', [send, broken]), write('c', [])]);
+    expect(trace).toEqual(['written a', 'written b', 'written c', 'broken', 'send']);
     // Inside the transaction of the writes: before their commit.
     expect(new Set(txnIds).size).toBe(1);
     expect([db.get('a'), db.get('b'), db.get('c')]).toEqual(['v', 'v', 'v']);
