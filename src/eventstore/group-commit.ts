@@ -58,24 +58,26 @@ const commitQueued = (root: RootDatabase): void => {
   try {
     root.transactionSync(() => {
       committing = hooks;
-      for (const q of queued) {
-        try {
-          // Nested in a write transaction, lmdb-js runs this as a child transaction.
-          const value = root.transactionSync(() => {
-            const written = q.write();
-            if (q.onWritten) callSafely(q.onWritten, written);
-            return written;
-          });
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          outcomes.push({ ok: false, error });
+      try {
+        for (const q of queued) {
+          try {
+            // Nested in a write transaction, lmdb-js runs this as a child transaction.
+            const value = root.transactionSync(() => {
+              const written = q.write();
+              if (q.onWritten) callSafely(q.onWritten, written);
+              return written;
+            });
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
         }
+      } finally {
+        committing = undefined;
       }
-      committing = undefined;
       for (const hook of hooks) callSafely(hook, undefined);
     });
   } catch (error) {
-    committing = undefined;
     for (const q of queued) q.reject(unavailable(q.what, error));
     return;
   }

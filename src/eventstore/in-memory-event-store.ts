@@ -22,6 +22,15 @@ const deepFreeze = <T>(value: T): T => {
 /** Clones JSON-compatible data so that callers can never alias what the store holds. */
 const copy = <T>(value: T): T => structuredClone(value);
 
+/** Runs a caller's append hook; a throw from it is ignored (the append stands either way). */
+const callerHook = (hook: () => void): void => {
+  try {
+    hook();
+  } catch {
+    // The caller's hook: not the store's failure.
+  }
+};
+
 /**
  * The in-memory adapter: the same contract as the LMDB store, for fast, deterministic tests.
  * Stored events are deep-frozen (mutating one throws); nothing survives the process.
@@ -77,13 +86,8 @@ export const createInMemoryEventStore = (): EventStore => {
       if (stored.length > 0) queueMicrotask(() => notifier.notify());
       const result = { stream, events: stored, version: version + stored.length, deduplicated: false };
       if (stored.length > 0) {
-        for (const hook of [() => options.onWritten?.(result), options.beforeCommit]) {
-          try {
-            hook?.();
-          } catch {
-            // The caller's hook; the append stands either way.
-          }
-        }
+        callerHook(() => options.onWritten?.(result));
+        callerHook(() => options.beforeCommit?.());
       }
       return result;
     },
