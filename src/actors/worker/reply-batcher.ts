@@ -6,6 +6,10 @@ import { inboxSubject } from '../subjects.js';
 /**
  * Replies bound for run inboxes, batched: every reply made in one turn of the event loop for
  * the same run goes out as one message (one `in.<runId>` publish, one append on the host).
+ * A fact already waiting in the run's message is not added again: a fact's id names it (its
+ * dispatch and its type), and the run keeps the first copy it gets of an id, so a second copy in
+ * the same message would only cost the host a proof check. This is the common case of a quick
+ * step, whose `step.started` is re-sent with its end before the first copy has left.
  */
 export class ReplyBatcher {
   readonly #pending = new Map<RunId, InboundEvent[]>();
@@ -32,9 +36,12 @@ export class ReplyBatcher {
   }
 
   send(runId: RunId, events: readonly InboundEvent[]): void {
-    const list = this.#pending.get(runId) ?? [];
-    list.push(...events);
-    this.#pending.set(runId, list);
+    let list = this.#pending.get(runId);
+    if (!list) {
+      list = [];
+      this.#pending.set(runId, list);
+    }
+    for (const e of events) if (!list.some((p) => p.id === e.id)) list.push(e);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.flush());

@@ -112,4 +112,17 @@ describe("a worker's step.started lost with its connection", () => {
     expect(t.messages).toEqual([['step.started'], ['step.started', 'step.succeeded']]);
     expect(t.facts[0]).toEqual(t.facts[1]);
   });
+
+  it('goes once when the end is made before its first copy has left (a quick step)', async () => {
+    const w = startTestWorker({ executors: { quick: () => ({ output: { ok: true }, artifacts: [] }) } });
+    stops.push(() => w.stop());
+    const messages: InboundEvent[][] = [];
+    w.engineBus.subscribe(inboxSubject(TEST_NS, TEST_RUN), (m) => {
+      messages.push((m.json() as { events: InboundEvent[] }).events);
+    });
+    w.dispatch('quick');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(messages.map((events) => events.map((e) => e.type))).toEqual([['step.started', 'step.succeeded']]);
+    expect(new Set(messages.flat().map((e) => e.id)).size).toBe(2);
+  });
 });
