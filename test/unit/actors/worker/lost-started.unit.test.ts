@@ -114,7 +114,9 @@ describe("a worker's step.started lost with its connection", () => {
   });
 
   it('goes once when the end is made before its first copy has left (a quick step)', async () => {
-    const w = startTestWorker({ executors: { quick: () => ({ output: { ok: true }, artifacts: [] }) } });
+    const w = startTestWorker({
+      executors: { quick: async () => ({ output: { ok: true }, artifacts: [] }) },
+    });
     stops.push(() => w.stop());
     const messages: InboundEvent[][] = [];
     w.engineBus.subscribe(inboxSubject(TEST_NS, TEST_RUN), (m) => {
