@@ -542,7 +542,7 @@ ${usageTable}
   the engine's thread (lmdb-js's write thread took it off, and lost acknowledged transactions with
   several writing processes: decisions 035 and 037; a writer thread of Lily's own that owns the
   environment would take it off again, and is not built; decision 040 measured its ceiling, a
-  build with no fsync at all: 1.49× the runs/s at 64 in flight, 0.66× the p50; `noMetaSync` with the meta page synced off the thread lost acknowledged appends with several writers and was not kept: decision 041), one message per executor and
+  build with no fsync at all: 1.49× the runs/s at 64 in flight, 0.66× the p50; \`noMetaSync\` with the meta page synced off the thread lost acknowledged appends with several writers and was not kept: decision 041), one message per executor and
   per run host carrying many dispatches and replies (fewer messages at 64 in flight), the events
   republished per run (${n(b.eventsPerRun)}), and the allocations per event that GC pays for. One message per executor
   carrying many dispatches would cut messages but let one worker of a queue group take a whole
