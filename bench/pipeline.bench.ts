@@ -19,7 +19,7 @@
  * time, default 200), LILY_BENCH_PROFILE_DIR (where the .cpuprofile files go; default a temp dir).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventLoopUtilization } from 'node:perf_hooks';
@@ -37,6 +37,7 @@ import { flushedPutLatency, machineCosts } from './budget/raw.js';
 import { distDir, fromDist, type Point, Timeline } from './budget/timeline.js';
 import { W3_JOB as W3 } from './fixtures/w3-job.js';
 import { measureNatsLimits } from './nats.bench.js';
+import { processCpuSeconds } from './proc-cpu.js';
 
 export const name = 'pipeline';
 
@@ -146,16 +147,8 @@ class ProbedWorker {
   }
 }
 
-/** CPU seconds (user + system, all threads) a process has used, from /proc; 0 if unknown. */
-const cpuSeconds = (pid: number | undefined): number => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return 0;
-  }
-};
+/** CPU seconds a process has used, 0 if unknown. */
+const cpuSeconds = (pid: number | undefined): number => processCpuSeconds(pid) || 0;
 
 /**
  * How busy each process was during a phase: CPU (% of one core, all threads) of the engine's

@@ -238,6 +238,16 @@ cost ~2 µs but would let every worker mint dispatches).
 // ---------------------------------------------------------------- peers (same sitting)
 const peers = s.peers ?? {};
 const bull = peers['bullmq.chain.aof_always'] as J | undefined;
+/** CPU ms per W3 run at 64 in flight of every process on its path (engine process, worker, nats-server). */
+const lilyCpuPerRun64 = (): number => {
+  const t = at(64);
+  const c = t.cpuPctOfOneCore;
+  if (!c) return Number.NaN;
+  return (10 * (c.engineProcess + c.worker + c.natsServer)) / (t.runsPerSecWithReceipts ?? t.runsPerSec);
+};
+/** The same for the peer: its Node process (driver, Worker, QueueEvents) and redis-server. */
+const bullCpu = bull?.throughput?.cpuMsPerWorkflow as { node: number; redis: number } | undefined;
+const bullCpuPerRun = bullCpu ? bullCpu.node + bullCpu.redis : Number.NaN;
 const peerTable = bull
   ? [
       '| W3 | Lily | BullMQ 6.7 chain, Redis AOF `appendfsync always` | Lily ÷ BullMQ | target |',
@@ -250,6 +260,11 @@ const peerTable = bull
           ]),
       `| one at a time, p50 ms | ${n(p.oneAtATime?.p50Ms, 2)} | ${n(bull.latency?.p50Ms, 2)} | ${ratio(p.oneAtATime?.p50Ms, bull.latency?.p50Ms)} | < 1 |`,
       `| one at a time, p99 ms | ${n(p.oneAtATime?.p99Ms, 2)} | ${n(bull.latency?.p99Ms, 2)} | ${ratio(p.oneAtATime?.p99Ms, bull.latency?.p99Ms)} | Lily ≤ 6 ms |`,
+      ...(bullCpu
+        ? [
+            `| CPU per run at 64 in flight, ms, every process (Lily: engine process, worker, nats-server; BullMQ: its Node process, redis-server) | ${n(lilyCpuPerRun64(), 2)} | ${n(bullCpuPerRun, 2)} (Node ${n(bullCpu.node, 2)}, redis ${n(bullCpu.redis, 2)}) | ${ratio(lilyCpuPerRun64(), bullCpuPerRun)} | |`,
+          ]
+        : []),
     ].join('\n')
   : 'Not run: `npm run bench -- --peers` adds it (needs `redis-server` and the `bullmq`/`ioredis` dev dependencies).';
 const peerNote = bull
@@ -365,16 +380,19 @@ const cpuBudget = (): string => {
   const peer = bull?.throughput?.workflowsPerSec;
   const cores = report.machine?.cpus;
   if (!c || typeof peer !== 'number' || typeof cores !== 'number') return '';
-  const perRun =
-    (10 * (c.engineProcess + c.worker + c.natsServer)) / (u64.runsPerSecWithReceipts ?? u64.runsPerSec);
+  const perRun = lilyCpuPerRun64();
   const allowed = (1000 * cores) / (3 * peer);
+  const peerCpu = Number.isFinite(bullCpuPerRun)
+    ? ` BullMQ's own workflow cost ${n(bullCpuPerRun, 2)} ms in the same sitting (its Node process ${n(bullCpu?.node, 2)}, redis-server ${n(bullCpu?.redis, 2)}): Lily's run costs ${ratio(perRun, bullCpuPerRun)} times its CPU, so the gap in runs/s at 64 in flight is a gap in work per run, not in waiting.`
+    : '';
   return (
     `- **The CPU arithmetic of the target.** At 64 in flight a W3 run costs ${n(perRun, 2)} ms of CPU on this machine ` +
     `(engine process, worker and nats-server together). Three times the peer's ${n(peer)} runs/s on ${cores} cores leaves ` +
     `${n(allowed, 2)} ms per run for all three, even with every core busy and nothing else running: a run would have ` +
     `to cost ${n(perRun / allowed, 1)} times less CPU than it does now. Every cut so far has taken a few percent. The ` +
     'target needs a run to make a fraction of the messages, encodings and signatures it makes now (a dispatch and a ' +
-    'reply per step, 18 events republished), not a faster way to make each of them.'
+    'reply per step, 18 events republished), not a faster way to make each of them.' +
+    peerCpu
   );
 };
 

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPort } from '../../test/helpers/nats-server.js';
+import { processCpuSeconds } from '../proc-cpu.js';
 
 export const name = 'peers';
 
@@ -62,8 +63,19 @@ const closedLoop = async (n: number, conc: number, fn: (i: number) => Promise<vo
 
 type Result = { i: number; step: number };
 
-/** Warm-up, throughput (N, CONC in flight), latency (LAT_N one at a time): the harness's measureW3. */
-const measureW3 = async (runOne: (i: number) => Promise<Result>) => {
+/** CPU seconds of this process (the BullMQ driver, its Worker and QueueEvents) and of redis-server. */
+const cpuNow = (redisPid: number | undefined) => {
+  const own = process.cpuUsage();
+  return { node: (own.user + own.system) / 1e6, redis: processCpuSeconds(redisPid) };
+};
+
+/**
+ * Warm-up, throughput (N, CONC in flight), latency (LAT_N one at a time): the harness's measureW3.
+ * The throughput phase also reports the CPU it cost per workflow: this process (driver, Worker,
+ * QueueEvents, in one Node process as the harness runs them) and redis-server, so the report can
+ * set Lily's CPU per run beside it.
+ */
+const measureW3 = async (runOne: (i: number) => Promise<Result>, redisPid: number | undefined) => {
   let base = 0;
   const verify = async (i: number) => {
     const r = await runOne(i);
@@ -74,7 +86,9 @@ const measureW3 = async (runOne: (i: number) => Promise<Result>) => {
     await closedLoop(P.WARMUP, Math.min(P.CONC, P.WARMUP), verify, base);
     base += P.WARMUP;
   }
+  const cpu0 = cpuNow(redisPid);
   const tp = await closedLoop(P.N, P.CONC, verify, base);
+  const cpu1 = cpuNow(redisPid);
   base += P.N;
   const lt = await closedLoop(P.LAT_N, 1, verify, base);
   const tl = latStats(tp.lat);
@@ -87,6 +101,10 @@ const measureW3 = async (runOne: (i: number) => Promise<Result>) => {
       stepsPerSec: r1((P.N * P.STEPS) / tp.wallS),
       latencyP50Ms: tl.p50Ms,
       latencyP99Ms: tl.p99Ms,
+      cpuMsPerWorkflow: {
+        node: r2((1000 * (cpu1.node - cpu0.node)) / P.N),
+        redis: r2((1000 * (cpu1.redis - cpu0.redis)) / P.N),
+      },
     },
     latency: { workflows: P.LAT_N, inFlight: 1, ...latStats(lt.lat) },
   };
@@ -213,7 +231,7 @@ export const run = async (): Promise<Record<string, unknown>> => {
       );
       await q.add('step', { wf, i, step: 1 }, { jobId: `${wf}-s1` });
       return done;
-    });
+    }, redis.pid);
     await worker.close();
     await qe.close();
     await q.close();
