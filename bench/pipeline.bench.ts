@@ -22,7 +22,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventLoopUtilization } from 'node:perf_hooks';
+import { type EventLoopUtilization, PerformanceObserver } from 'node:perf_hooks';
 import type { Bus } from '../src/actors/bus/bus.js';
 import { runRequestReplySchema } from '../src/actors/messages.js';
 import { eventTypePattern, schedSubject } from '../src/actors/subjects.js';
@@ -30,7 +30,7 @@ import { runStream, type StoredEvent } from '../src/contracts/index.js';
 import type { RunningEngine } from '../src/deployment/engine-process.js';
 import { REPO_ROOT, stopChild, tempProject } from '../test/helpers/lily-project.js';
 import { startNatsServer } from '../test/helpers/nats-server.js';
-import { analyzeBudget, type RunWindow } from './budget/analyze.js';
+import { analyzeBudget, type GcPause, type RunWindow } from './budget/analyze.js';
 import { summarizeProfileFile } from './budget/profile-summary.js';
 import { startCpuProfile, startHeapProfile } from './budget/profiler.js';
 import { flushedPutLatency, machineCosts } from './budget/raw.js';
@@ -286,6 +286,16 @@ const sequential = async (runner: Runner, n: number) => {
   return { windows, runs: n, p50Ms: r2(pct(lat, 0.5)), p99Ms: r2(pct(lat, 0.99)) };
 };
 
+/** Records this process's GC pauses (the engine's: it runs in this process) until `stop`. */
+const watchGc = () => {
+  const pauses: GcPause[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push({ start: e.startTime, ms: e.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return { pauses, stop: () => observer.disconnect() };
+};
+
 /**
  * What the probes add to a run: the cost of one recorded point (the dist probe into this
  * timeline, timed over many calls) times the points a run records in both processes.
@@ -524,13 +534,15 @@ export const run = async (): Promise<Record<string, unknown>> => {
     // The same, every probe on: the latency budget.
     timeline.enable(true);
     await worker.probe(true);
+    const gcPauses = watchGc();
     const probed = await sequential(runner, SEQ);
+    gcPauses.stop();
     await new Promise((r) => setTimeout(r, 200)); // the last projection
     timeline.enable(false);
     await worker.probe(false);
     const enginePoints = timeline.take();
     const workerPoints = await worker.take();
-    const budget = analyzeBudget(enginePoints, workerPoints, probed.windows);
+    const budget = analyzeBudget(enginePoints, workerPoints, probed.windows, gcPauses.pauses);
     const probeCost = await probeOverhead(timeline, (enginePoints.length + workerPoints.length) / SEQ);
     loadAt.afterOneAtATime = load();
     const levels = [];

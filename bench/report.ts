@@ -285,6 +285,26 @@ const budgetTable = [
   ),
   `| **client request → client sees \`run.completed\`** | | **${n(b.totalP50Ms, 2)}** | **${n(b.totalMeanMs, 2)}** | 100 % |`,
 ].join('\n');
+const tail: J | undefined = b.tail;
+/** The slowest runs' budget against the typical run's: where the p99 comes from. */
+const tailSection = (): string => {
+  if (!tail) return '';
+  const rows = (tail.segments as J[])
+    .filter((x) => Math.abs(x.excessMs) >= 0.005)
+    .map((x) => `| ${x.name} | ${n(x.typicalMeanMs, 2)} | ${n(x.slowMeanMs, 2)} | ${n(x.excessMs, 2)} |`);
+  const gc = tail.gc
+    ? ` Garbage collection paused the engine's process for ${n(tail.gc.typicalMeanMs, 2)} ms in a typical run and ${n(tail.gc.slowMeanMs, 2)} ms in a slow one (inside the segments above, whichever was running).`
+    : '';
+  return [
+    `### The tail: where the slowest runs lose their time`,
+    '',
+    `The ${n(tail.slowRuns)} slowest of these ${n(b.runs)} runs (${n(tail.fromMs, 2)} ms or more, their p95) took ${n(tail.slowMeanMs, 2)} ms on average; the runs at or below the median, ${n(tail.typicalMeanMs, 2)} ms. Per segment, mean ms per run, largest excess first:${gc}`,
+    '',
+    '| segment | typical run (≤ p50) | slow run (≥ p95) | excess |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+};
 const perAppend = b.perAppendP50Ms ?? {};
 const flushPut = raw.lmdbFlushedPut ?? {};
 const WRITE_SEGMENT = 'append: write (read heads, encode, put)';
@@ -489,6 +509,8 @@ thread then commits and waits for the fsync, so the answer can be read only afte
 appends' commits and fsyncs are inside "dispatch: NATS hops" (the line "left once the answer is
 back" counts what an fsync adds after an answer that was read first, which a synchronous commit
 leaves at 0), and only the appends whose commands wait for the flush count in "commit and fsync".
+
+${tailSection()}
 
 ${rawTable}
 

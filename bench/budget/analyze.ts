@@ -261,6 +261,27 @@ export interface BudgetSegment {
   sharePct: number;
 }
 
+/** A pause of the engine process's main thread for garbage collection (`performance.now()` time). */
+export interface GcPause {
+  start: number;
+  ms: number;
+}
+
+/** What the slowest runs spent their time on, next to the typical run (the p99's budget). */
+export interface BudgetTail {
+  /** Runs at or above the 95th percentile of latency. */
+  slowRuns: number;
+  /** The latency from which a run counts as slow (its p95), ms. */
+  fromMs: number;
+  /** Mean latency of the slow runs and of the runs at or below the median, ms. */
+  slowMeanMs: number;
+  typicalMeanMs: number;
+  /** Per segment: its mean per run among the typical runs and among the slow ones, largest excess first. */
+  segments: { name: string; typicalMeanMs: number; slowMeanMs: number; excessMs: number }[];
+  /** The engine process's GC pauses inside a run, mean ms per run (undefined when not observed). */
+  gc?: { typicalMeanMs: number; slowMeanMs: number };
+}
+
 export interface Budget {
   runs: number;
   totalP50Ms: number;
@@ -274,13 +295,55 @@ export interface Budget {
   perAppendP50Ms: Record<string, number>;
   workerMatched: boolean;
   projector: { runs: number; p50Ms: number; meanMs: number; overlapsNextRequestPct: number };
+  tail: BudgetTail;
 }
+
+/** GC time inside [t0, t1]: the part of each pause that falls in the window. */
+const gcWithin = (gc: readonly GcPause[], t0: number, t1: number): number =>
+  gc.reduce((sum, g) => sum + Math.max(0, Math.min(t1, g.start + g.ms) - Math.max(t0, g.start)), 0);
+
+/**
+ * The slowest 5 % of runs against the runs at or below the median: each segment's mean per run
+ * in both groups, and how much more the slow runs spent in it. `sums` holds, per segment, one
+ * total per run (in `totals`' order).
+ */
+const tailOf = (
+  sums: ReadonlyMap<string, number[]>,
+  totals: readonly number[],
+  windows: readonly RunWindow[],
+  gc: readonly GcPause[] | undefined,
+): BudgetTail => {
+  const from = pct([...totals], 0.95);
+  const median = pct([...totals], 0.5);
+  const slow = totals.flatMap((t, i) => (t >= from ? [i] : []));
+  const typical = totals.flatMap((t, i) => (t <= median ? [i] : []));
+  const meanOf = (xs: readonly number[], idx: readonly number[]) => mean(idx.map((i) => xs[i] ?? 0));
+  const segments = [...sums]
+    .map(([name, xs]) => {
+      const typicalMeanMs = r3(meanOf(xs, typical));
+      const slowMeanMs = r3(meanOf(xs, slow));
+      return { name, typicalMeanMs, slowMeanMs, excessMs: r3(slowMeanMs - typicalMeanMs) };
+    })
+    .sort((a, b) => b.excessMs - a.excessMs);
+  const gcPerRun = gc && windows.map((w) => gcWithin(gc, w.t0, w.t1));
+  return {
+    slowRuns: slow.length,
+    fromMs: r3(from),
+    slowMeanMs: r3(meanOf(totals, slow)),
+    typicalMeanMs: r3(meanOf(totals, typical)),
+    segments,
+    ...(gcPerRun
+      ? { gc: { typicalMeanMs: r3(meanOf(gcPerRun, typical)), slowMeanMs: r3(meanOf(gcPerRun, slow)) } }
+      : {}),
+  };
+};
 
 /** The budget of the runs in `windows`, from the engine's points and the worker's. */
 export const analyzeBudget = (
   engine: readonly Point[],
   worker: readonly Point[],
   windows: readonly RunWindow[],
+  gc?: readonly GcPause[],
 ): Budget => {
   const execPubs = engine
     .filter((p) => p.point === 'bus.pub' && p.key.includes('.cmd.exec.'))
@@ -357,5 +420,6 @@ export const analyzeBudget = (
       meanMs: r3(mean(proj)),
       overlapsNextRequestPct: proj.length === 0 ? 0 : Math.round((100 * overlaps) / proj.length),
     },
+    tail: tailOf(sums, totals, windows, gc),
   };
 };

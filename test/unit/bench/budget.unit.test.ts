@@ -104,6 +104,37 @@ describe('latency budget analysis', () => {
     expect(b.segments.reduce((a, s) => a + s.meanMs, 0)).toBeCloseTo(10);
   });
 
+  it('sets the slowest runs beside the typical ones, segment by segment, with the GC inside them', () => {
+    // 20 runs of the one above, 100 ms apart; the last one's completion reaches the client 5 ms late.
+    const ids = Array.from({ length: 20 }, (_, i) => `${RUN.slice(0, -2)}${String(i).padStart(2, '0')}`);
+    const at = (base: number, id: string, late: number): Point[] =>
+      engine.map((x) => ({
+        ...x,
+        t: x.t + base + (x.point === 'client.completed' ? late : 0),
+        key: x.key.replace(RUN, id),
+      }));
+    const points = ids.flatMap((id, i) => at(100 * i, id, i === 19 ? 5 : 0));
+    const workerPoints = ids.flatMap((_, i) => worker.map((x) => ({ ...x, t: x.t + 100 * i })));
+    const windows = ids.map((runId, i) => ({ runId, t0: 100 * i, t1: 100 * i + (i === 19 ? 15 : 10) }));
+    // A 2 ms pause inside the slow run, one straddling the start of run 0 (half inside).
+    const gc = [
+      { start: 1910, ms: 2 },
+      { start: -1, ms: 2 },
+    ];
+    const { tail } = analyzeBudget(points, workerPoints, windows, gc);
+    expect(tail.slowRuns).toBe(1);
+    expect(tail.fromMs).toBeCloseTo(15);
+    expect(tail.slowMeanMs).toBeCloseTo(15);
+    expect(tail.typicalMeanMs).toBeCloseTo(10);
+    expect(tail.segments[0]).toMatchObject({ name: 'completion → client (NATS)' });
+    expect(tail.segments[0]?.excessMs).toBeCloseTo(5);
+    expect(tail.segments[0]?.typicalMeanMs).toBeCloseTo(0.4);
+    expect(tail.segments.slice(1).every((x) => Math.abs(x.excessMs) < 1e-9)).toBe(true);
+    expect(tail.gc?.slowMeanMs).toBeCloseTo(2);
+    // The 19 other runs are at the median: one of them had 1 ms of the straddling pause.
+    expect(tail.gc?.typicalMeanMs).toBeCloseTo(1 / 19);
+  });
+
   it('times each dispatch in the worker to its first reply', () => {
     expect(workerDispatchTimes(worker)).toEqual([expect.closeTo(0.8)]);
     const lost = workerDispatchTimes([
