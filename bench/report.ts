@@ -292,13 +292,16 @@ const tailSection = (): string => {
   const rows = (tail.segments as J[])
     .filter((x) => Math.abs(x.excessMs) >= 0.005)
     .map((x) => `| ${x.name} | ${n(x.typicalMeanMs, 2)} | ${n(x.slowMeanMs, 2)} | ${n(x.excessMs, 2)} |`);
+  const committing = tail.committingInDispatches
+    ? ` Inside "dispatch: NATS hops", the engine's thread was still in the synchronous commit and fsync of the append that recorded a dispatch for ${n(tail.committingInDispatches.typicalMeanMs, 2)} ms of a typical run and ${n(tail.committingInDispatches.slowMeanMs, 2)} ms of a slow one (counted from each dispatch leaving; an answer that arrives meanwhile waits in the socket).`
+    : '';
   const gc = tail.gc
     ? ` Garbage collection paused the engine's process for ${n(tail.gc.typicalMeanMs, 2)} ms in a typical run and ${n(tail.gc.slowMeanMs, 2)} ms in a slow one (inside the segments above, whichever was running).`
     : '';
   return [
     `### The tail: where the slowest runs lose their time`,
     '',
-    `The ${n(tail.slowRuns)} slowest of these ${n(b.runs)} runs (${n(tail.fromMs, 2)} ms or more, their p95) took ${n(tail.slowMeanMs, 2)} ms on average; the runs at or below the median, ${n(tail.typicalMeanMs, 2)} ms. Per segment, mean ms per run, largest excess first:${gc}`,
+    `The ${n(tail.slowRuns)} slowest of these ${n(b.runs)} runs (${n(tail.fromMs, 2)} ms or more, their p95) took ${n(tail.slowMeanMs, 2)} ms on average; the runs at or below the median, ${n(tail.typicalMeanMs, 2)} ms. Per segment, mean ms per run, largest excess first:${committing}${gc}`,
     '',
     '| segment | typical run (≤ p50) | slow run (≥ p95) | excess |',
     '|---|---|---|---|',

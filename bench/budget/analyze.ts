@@ -226,8 +226,14 @@ export const workerDispatchTimes = (worker: readonly Point[]): number[] => {
  * The segments of one run's chain: every gap by name (a dispatch split into the worker's time,
  * when `workerTime` knows it, and the NATS hops), how many appends ended, and the chain's span.
  */
-const runSegments = (chain: readonly Link[], workerTime: (execPublishedAt: number) => number | undefined) => {
+const runSegments = (
+  chain: readonly Link[],
+  workerTime: (execPublishedAt: number) => number | undefined,
+  commitEnd: (from: number, to: number) => number | undefined,
+) => {
   const sum = new Map<string, number[]>();
+  /** Inside the dispatches: the time from each dispatch until the engine's commit after it ended. */
+  let committingInDispatches = 0;
   const add = (name: string, ms: number) => sum.set(name, [...(sum.get(name) ?? []), ms]);
   let appends = 0;
   let total = 0;
@@ -242,13 +248,15 @@ const runSegments = (chain: readonly Link[], workerTime: (execPublishedAt: numbe
       add(name, ms);
       continue;
     }
+    const committed = commitEnd(a.t, b.t);
+    if (committed !== undefined) committingInDispatches += committed - a.t;
     const inWorker = workerTime(a.t);
     if (inWorker !== undefined && inWorker <= ms) {
       add('worker: receive, execute, reply', inWorker);
       add('dispatch: NATS hops to the worker and back', ms - inWorker);
     } else add('dispatch: NATS hops to the worker and back', ms);
   }
-  return { sum, count: (name: string) => sum.get(name)?.length ?? 0, appends, total };
+  return { sum, count: (name: string) => sum.get(name)?.length ?? 0, appends, total, committingInDispatches };
 };
 
 export interface BudgetSegment {
@@ -278,6 +286,11 @@ export interface BudgetTail {
   typicalMeanMs: number;
   /** Per segment: its mean per run among the typical runs and among the slow ones, largest excess first. */
   segments: { name: string; typicalMeanMs: number; slowMeanMs: number; excessMs: number }[];
+  /**
+   * Inside "dispatch: NATS hops": the time from each dispatch until the engine's synchronous
+   * commit after it returned (an answer that arrives meanwhile waits), mean ms per run.
+   */
+  committingInDispatches: { typicalMeanMs: number; slowMeanMs: number };
   /** The engine process's GC pauses inside a run, mean ms per run (undefined when not observed). */
   gc?: { typicalMeanMs: number; slowMeanMs: number };
 }
@@ -310,6 +323,7 @@ const gcWithin = (gc: readonly GcPause[], t0: number, t1: number): number =>
 const tailOf = (
   sums: ReadonlyMap<string, number[]>,
   totals: readonly number[],
+  committing: readonly number[],
   windows: readonly RunWindow[],
   gc: readonly GcPause[] | undefined,
 ): BudgetTail => {
@@ -332,6 +346,10 @@ const tailOf = (
     slowMeanMs: r3(meanOf(totals, slow)),
     typicalMeanMs: r3(meanOf(totals, typical)),
     segments,
+    committingInDispatches: {
+      typicalMeanMs: r3(meanOf(committing, typical)),
+      slowMeanMs: r3(meanOf(committing, slow)),
+    },
     ...(gcPerRun
       ? { gc: { typicalMeanMs: r3(meanOf(gcPerRun, typical)), slowMeanMs: r3(meanOf(gcPerRun, slow)) } }
       : {}),
@@ -351,6 +369,23 @@ export const analyzeBudget = (
   const execIndex = new Map(execPubs.map((t, i) => [t, i]));
   const inWorker = workerDispatchTimes(worker);
   const workerMatched = inWorker.length === execPubs.length;
+  const commits = engine
+    .filter((p) => p.point === 'lmdb.committed')
+    .map((p) => p.t)
+    .sort((a, b) => a - b);
+  /** The last commit that ended in (from, to], if any (`commits` is in time order). */
+  const commitEnd = (from: number, to: number): number | undefined => {
+    let lo = 0;
+    let hi = commits.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((commits[mid] as number) <= to) lo = mid + 1;
+      else hi = mid;
+    }
+    const last = commits[lo - 1];
+    return last !== undefined && last > from ? last : undefined;
+  };
+  const committing: number[] = [];
   const sums = new Map<string, number[]>();
   const counts = new Map<string, number[]>();
   const perAppend = new Map<string, number[]>();
@@ -358,11 +393,16 @@ export const analyzeBudget = (
   const totals: number[] = [];
   const covered: number[] = [];
   windows.forEach((w, r) => {
-    const { sum, count, appends, total } = runSegments(chainOf(engine, w), (execAt) => {
-      const k = execIndex.get(execAt);
-      const t = workerMatched && k !== undefined ? inWorker[k] : undefined;
-      return t !== undefined && Number.isFinite(t) ? t : undefined;
-    });
+    const { sum, count, appends, total, committingInDispatches } = runSegments(
+      chainOf(engine, w),
+      (execAt) => {
+        const k = execIndex.get(execAt);
+        const t = workerMatched && k !== undefined ? inWorker[k] : undefined;
+        return t !== undefined && Number.isFinite(t) ? t : undefined;
+      },
+      commitEnd,
+    );
+    committing.push(committingInDispatches);
     for (const [name, xs] of sum)
       if (name.startsWith('append: ')) perAppend.set(name, [...(perAppend.get(name) ?? []), ...xs]);
     appendCounts.push(appends);
@@ -420,6 +460,6 @@ export const analyzeBudget = (
       meanMs: r3(mean(proj)),
       overlapsNextRequestPct: proj.length === 0 ? 0 : Math.round((100 * overlaps) / proj.length),
     },
-    tail: tailOf(sums, totals, windows, gc),
+    tail: tailOf(sums, totals, committing, windows, gc),
   };
 };

@@ -100,6 +100,8 @@ describe('latency budget analysis', () => {
     expect(ms('outbox: dispatch before the flush')).toBeCloseTo(0.2);
     expect(ms('append: commit and fsync left once the answer is back (overlapped)')).toBeCloseTo(0.2);
     expect(ms('worker: receive, execute, reply')).toBeCloseTo(1.5);
+    // Of the second dispatch's round trip (6.4 to 7.2), the engine committed until 6.8.
+    expect(b.tail.committingInDispatches.slowMeanMs).toBeCloseTo(0.4);
     expect(b.segments.every((s) => !s.name.startsWith('other'))).toBe(true);
     expect(b.segments.reduce((a, s) => a + s.meanMs, 0)).toBeCloseTo(10);
   });
