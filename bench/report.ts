@@ -292,16 +292,21 @@ const tailSection = (): string => {
   const rows = (tail.segments as J[])
     .filter((x) => Math.abs(x.excessMs) >= 0.005)
     .map((x) => `| ${x.name} | ${n(x.typicalMeanMs, 2)} | ${n(x.slowMeanMs, 2)} | ${n(x.excessMs, 2)} |`);
-  const committing = tail.committingInDispatches
-    ? ` Inside "dispatch: NATS hops", the engine's thread was still in the synchronous commit and fsync of the append that recorded a dispatch for ${n(tail.committingInDispatches.typicalMeanMs, 2)} ms of a typical run and ${n(tail.committingInDispatches.slowMeanMs, 2)} ms of a slow one (counted from each dispatch leaving; an answer that arrives meanwhile waits in the socket).`
+  const c = tail.committingInDispatches;
+  const excess = (tail.slowMeanMs ?? 0) - (tail.typicalMeanMs ?? 0);
+  const commitExcess = c ? c.slowMeanMs - c.typicalMeanMs : 0;
+  const committing = c
+    ? ` Inside "dispatch: NATS hops", the engine's thread was still in the synchronous commit and fsync of the append that recorded a dispatch for ${n(c.typicalMeanMs, 2)} ms of a typical run and ${n(c.slowMeanMs, 2)} ms of a slow one, counted from each dispatch leaving: an answer that arrives meanwhile waits in the socket. The commit's extra time is ${n(commitExcess, 2)} ms of the slow runs' ${n(excess, 2)} ms excess (${n((100 * commitExcess) / Math.max(1e-9, excess))} %): the fsync's tail on the engine's thread (decisions 037, 040, 041).`
     : '';
   const gc = tail.gc
-    ? ` Garbage collection paused the engine's process for ${n(tail.gc.typicalMeanMs, 2)} ms in a typical run and ${n(tail.gc.slowMeanMs, 2)} ms in a slow one (inside the segments above, whichever was running).`
+    ? ` Garbage collection paused the engine's process for ${n(tail.gc.typicalMeanMs, 2)} ms in a typical run and ${n(tail.gc.slowMeanMs, 2)} ms in a slow one (inside the segments below, whichever was running).`
     : '';
   return [
-    `### The tail: where the slowest runs lose their time`,
+    '### The tail: where the slowest runs lose their time',
     '',
-    `The ${n(tail.slowRuns)} slowest of these ${n(b.runs)} runs (${n(tail.fromMs, 2)} ms or more, their p95) took ${n(tail.slowMeanMs, 2)} ms on average; the runs at or below the median, ${n(tail.typicalMeanMs, 2)} ms. Per segment, mean ms per run, largest excess first:${committing}${gc}`,
+    `The ${n(tail.slowRuns)} slowest of these ${n(b.runs)} runs (${n(tail.fromMs, 2)} ms or more, their p95) took ${n(tail.slowMeanMs, 2)} ms on average; the runs at or below the median, ${n(tail.typicalMeanMs, 2)} ms.${committing}${gc}`,
+    '',
+    'Per segment, mean ms per run, largest excess first:',
     '',
     '| segment | typical run (≤ p50) | slow run (≥ p95) | excess |',
     '|---|---|---|---|',
