@@ -1,7 +1,8 @@
 /**
  * Before/after in one sitting: runs the pipeline bench on two builds, alternating (A B, B A,
  * A B, ...) so drift in the machine's load falls on both, and prints each run's figures with
- * the medians and the ratio B ÷ A. For a change measured on a shared machine.
+ * the medians, each side's range, the ratio B ÷ A and whether the ranges are apart. For a
+ * change measured on a shared machine.
  *
  *   npm run build && rm -rf bench/.ab/a && cp -r dist bench/.ab/a     # before the change
  *   (change, commit) && npm run build && rm -rf bench/.ab/b && cp -r dist bench/.ab/b
@@ -144,11 +145,23 @@ const keys = [
   'projectorOverlapsNextPct',
 ] as const;
 const side = (s: 'A' | 'B') => runs.filter((f) => f.side === s);
+/**
+ * Per figure: each side's median and range over its rounds, B ÷ A of the medians, and whether
+ * the two ranges are apart (every B round above every A round, or below; null with fewer than
+ * two rounds a side). On a shared machine the rounds of one build can spread wider than a
+ * change moves them; a ratio whose ranges overlap is not told apart from that noise.
+ */
 const summary = Object.fromEntries(
   keys.map((k) => {
-    const ma = median(side('A').map((f) => f[k]));
-    const mb = median(side('B').map((f) => f[k]));
-    return [k, { a: ma, b: mb, bOverA: Math.round((mb / ma) * 100) / 100 }];
+    const xa = side('A').map((f) => f[k]);
+    const xb = side('B').map((f) => f[k]);
+    const ma = median(xa);
+    const mb = median(xb);
+    const aRange = [Math.min(...xa), Math.max(...xa)] as const;
+    const bRange = [Math.min(...xb), Math.max(...xb)] as const;
+    // One round a side has no range to compare: null, not a verdict.
+    const apart = xa.length < 2 || xb.length < 2 ? null : bRange[0] > aRange[1] || bRange[1] < aRange[0];
+    return [k, { a: ma, b: mb, bOverA: Math.round((mb / ma) * 100) / 100, aRange, bRange, apart }];
   }),
 );
 const segmentNames = [...new Set(runs.flatMap((f) => Object.keys(f.segmentsMeanMs)))];

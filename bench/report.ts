@@ -466,6 +466,8 @@ To redo it:
 npm run bench -- --peers > /tmp/bench.json   # JSON report on stdout, progress on stderr
 npx tsx bench/report.ts /tmp/bench.json       # rewrites this page and benchmarks.svg
 # with --before bench/baselines/<file>.json: a before/after section against an earlier report
+# one change against the build before it, in one sitting: bench/ab.ts (alternating rounds;
+# medians, each side's range, and whether the ranges are apart: its header says how)
 \`\`\`
 
 ![W3 throughput](benchmarks.svg)
