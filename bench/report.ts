@@ -238,13 +238,14 @@ cost ~2 µs but would let every worker mint dispatches).
 // ---------------------------------------------------------------- peers (same sitting)
 const peers = s.peers ?? {};
 const bull = peers['bullmq.chain.aof_always'] as J | undefined;
-/** CPU ms per W3 run at 64 in flight of every process on its path (engine process, worker, nats-server). */
-const lilyCpuPerRun64 = (): number => {
-  const t = at(64);
-  const c = t.cpuPctOfOneCore;
-  if (!c) return Number.NaN;
-  return (10 * (c.engineProcess + c.worker + c.natsServer)) / (t.runsPerSecWithReceipts ?? t.runsPerSec);
+/** CPU ms per run of one process at a level, the receipts' wait included (the usage table's last column). */
+const cpuPerRun = (k: number, proc: 'engineProcess' | 'worker' | 'natsServer'): number => {
+  const t = at(k);
+  return (10 * (t.cpuPctOfOneCore?.[proc] ?? Number.NaN)) / (t.runsPerSecWithReceipts ?? t.runsPerSec);
 };
+/** CPU ms per W3 run at 64 in flight of every process on its path (engine process, worker, nats-server). */
+const lilyCpuPerRun64 = (): number =>
+  cpuPerRun(64, 'engineProcess') + cpuPerRun(64, 'worker') + cpuPerRun(64, 'natsServer');
 /** The same for the peer: its Node process (driver, Worker, QueueEvents) and redis-server. */
 const bullCpu = bull?.throughput?.cpuMsPerWorkflow as { node: number; redis: number } | undefined;
 const bullCpuPerRun = bullCpu ? bullCpu.node + bullCpu.redis : Number.NaN;
@@ -373,11 +374,6 @@ const fnTable = (fns: J[] | undefined, k: number) =>
       ),
   ].join('\n');
 const u64 = at(64);
-/** CPU ms per run of one process at a level, the receipts' wait included (the usage table's last column). */
-const cpuPerRun = (k: number, proc: 'engineProcess' | 'worker'): number => {
-  const t = at(k);
-  return (10 * (t.cpuPctOfOneCore?.[proc] ?? Number.NaN)) / (t.runsPerSecWithReceipts ?? t.runsPerSec);
-};
 const usage = (t: J) =>
   t.cpuPctOfOneCore
     ? `engine process ${n(t.cpuPctOfOneCore.engineProcess)} % of a core (event loop ${n(100 * (t.eventLoopUtilization?.engineProcess ?? Number.NaN))} % busy), worker ${n(t.cpuPctOfOneCore.worker)} % (event loop ${n(100 * (t.eventLoopUtilization?.worker ?? Number.NaN))} %), nats-server ${n(t.cpuPctOfOneCore.natsServer)} %`
