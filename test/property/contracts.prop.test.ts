@@ -129,6 +129,20 @@ describe('canonical JSON, against the reference walk', () => {
     );
   });
 
+  it('orders any number of keys as the builtin sort does (the small-list path and the long one)', () => {
+    const key = fc.oneof(
+      anyString,
+      fc.nat({ max: 1_000 }).map(String),
+      fc.constantFrom('', '\u{1F600}', '\uFFFF'),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(key, fc.integer(), { minKeys: 0, maxKeys: 60 }), (value) => {
+        expect(canonicalJson(value)).toBe(referenceCanonical(value));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('refuses what the reference refuses, and writes a hole in an array as null', () => {
     const shared = { a: 1 };
     expect(canonicalJson({ x: shared, y: [shared, shared] })).toBe('{"x":{"a":1},"y":[{"a":1},{"a":1}]}');
