@@ -63,7 +63,7 @@ const pct = (xs: number[], p: number) => {
 const r2 = (n: number) => Math.round(n * 100) / 100;
 const load = () => loadavg().map((l) => r2(l));
 
-class Runner {
+export class Runner {
   readonly #waiting = new Map<string, (t: number) => void>();
   constructor(
     private readonly client: Bus,
@@ -194,7 +194,7 @@ const receiptsCaughtUp = async (engine: RunningEngine): Promise<number> => {
  * this level's receipts during the next one): `receiptsCatchUpMs` is that wait, and
  * `runsPerSecWithReceipts` counts it; the CPU figures cover it too.
  */
-const throughput = async (
+export const throughput = async (
   runner: Runner,
   inFlight: number,
   durationMs: number,
@@ -495,8 +495,13 @@ export const ledgerVariants = async (o = { sequentialRuns: SEQ, durationMs: SECO
   }
 };
 
-export const run = async (): Promise<Record<string, unknown>> => {
-  if (process.env.LILY_BENCH_PIPELINE === 'ledger') return { ledger: await ledgerVariants() };
+/**
+ * Lily's W3 pipeline as this bench measures it: a nats-server of its own, a temp project (W3 and
+ * the parked job), the engine from dist/ in this process (with the load client), the worker
+ * daemon in a child, a probe timeline installed (off until enabled). Resolves once the worker
+ * answers its ping; `stop` takes it all down. The side-by-side peer bench starts it too.
+ */
+export const startLilyW3 = async () => {
   // The engine, its bus and the worker run from dist/ (what `lily up` runs; `npm run bench` builds).
   const { startEngineProcess } = await fromDist<typeof import('../src/deployment/engine-process.js')>(
     'deployment/engine-process.js',
@@ -518,7 +523,14 @@ export const run = async (): Promise<Record<string, unknown>> => {
   const engine = await startEngineProcess({ dir: project.dir, log, nats: nats.url, cron: false });
   const worker = new ProbedWorker(project.dir, nats.url);
   const client = await connectNatsBus({ servers: nats.url, name: 'bench' });
-  const loadAt: Record<string, number[]> = { start: load() };
+  const stop = async () => {
+    timeline.uninstall();
+    await stopChild(worker.child);
+    await engine.stop();
+    await client.close();
+    await nats.stop();
+    project.remove();
+  };
   try {
     for (;;) {
       try {
@@ -528,7 +540,19 @@ export const run = async (): Promise<Record<string, unknown>> => {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
-    const runner = new Runner(client, timeline);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { nats, engine, worker, client, timeline, runner: new Runner(client, timeline), stop };
+};
+
+export const run = async (): Promise<Record<string, unknown>> => {
+  if (process.env.LILY_BENCH_PIPELINE === 'ledger') return { ledger: await ledgerVariants() };
+  const lily = await startLilyW3();
+  const { nats, engine, worker, client, timeline, runner } = lily;
+  const loadAt: Record<string, number[]> = { start: load() };
+  try {
     for (let i = 0; i < 50; i++) await runner.run('w3'); // warm up
     const plain = await sequential(runner, SEQ);
     // The same, every probe on: the latency budget.
@@ -616,11 +640,6 @@ export const run = async (): Promise<Record<string, unknown>> => {
       ledger: await ledgerVariants(),
     };
   } finally {
-    timeline.uninstall();
-    await stopChild(worker.child);
-    await engine.stop();
-    await client.close();
-    await nats.stop();
-    project.remove();
+    await lily.stop();
   }
 };

@@ -10,11 +10,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAfter } from './report-compare.js';
 import { appendsPerRunOf, type J, n, ratio } from './report-format.js';
+import { sideBySideSection } from './report-side-by-side.js';
 
 const args = process.argv.slice(2);
 const beforeAt = args.indexOf('--before');
 const beforeFile = beforeAt >= 0 ? args[beforeAt + 1] : undefined;
-const file = args.find((a, i) => !a.startsWith('--') && i !== beforeAt + 1);
+const file = args.find((a, i) => !a.startsWith('--') && (beforeAt < 0 || i !== beforeAt + 1));
 if (!file || (beforeAt >= 0 && !beforeFile)) {
   process.stderr.write('usage: tsx bench/report.ts <bench.json> [--before <earlier bench.json>]\n');
   process.exit(2);
@@ -475,6 +476,8 @@ ${table}
 ${peerTable}
 
 ${peerNote}
+
+${sideBySideSection(s.sideBySide)}
 
 ${
   before

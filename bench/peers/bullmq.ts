@@ -61,7 +61,7 @@ const closedLoop = async (n: number, conc: number, fn: (i: number) => Promise<vo
   return { wallS: (performance.now() - t0) / 1000, lat };
 };
 
-type Result = { i: number; step: number };
+export type Result = { i: number; step: number };
 
 /** CPU seconds of this process (the BullMQ driver, its Worker and QueueEvents) and of redis-server. */
 const cpuNow = (redisPid: number | undefined) => {
@@ -149,7 +149,13 @@ const stopPid = (child: ChildProcess): Promise<void> =>
     child.kill('SIGTERM');
   });
 
-export const run = async (): Promise<Record<string, unknown>> => {
+/**
+ * BullMQ's W3 ready to run: its own redis-server (AOF always, checked), a queue, QueueEvents and
+ * one Worker (concurrency CONC) in this process. `runOne(i)` runs workflow i and resolves with
+ * the last step's result; `stop` closes them and removes redis-server and its directory. The
+ * side-by-side peer bench starts it too.
+ */
+export const startBullmqW3 = async () => {
   const require = createRequire(import.meta.url);
   let bullmq: typeof import('bullmq');
   let IORedis: typeof import('ioredis').Redis;
@@ -166,6 +172,20 @@ export const run = async (): Promise<Record<string, unknown>> => {
   const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
   const admin = new IORedis({ ...connection, lazyConnect: true });
   admin.on('error', () => {}); // refused while redis-server starts: the loop below retries
+  const closers: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const close of closers.reverse()) await close();
+    admin.disconnect();
+    await stopPid(redis);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const info = async (section: string) =>
+    Object.fromEntries(
+      (await admin.info(section))
+        .split('\r\n')
+        .filter((l) => l.includes(':'))
+        .map((l) => l.split(':', 2) as [string, string]),
+    );
   try {
     for (let i = 0; ; i++) {
       try {
@@ -177,13 +197,6 @@ export const run = async (): Promise<Record<string, unknown>> => {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    const info = async (section: string) =>
-      Object.fromEntries(
-        (await admin.info(section))
-          .split('\r\n')
-          .filter((l) => l.includes(':'))
-          .map((l) => l.split(':', 2) as [string, string]),
-      );
     for (let i = 0; (await info('persistence')).aof_rewrite_in_progress !== '0'; i++) {
       if (i > 300) throw new Error('redis AOF did not settle');
       await new Promise((r) => setTimeout(r, 100));
@@ -198,7 +211,9 @@ export const run = async (): Promise<Record<string, unknown>> => {
 
     const qname = `w3chain-${Date.now().toString(36)}`;
     const q = new Queue(qname, { connection });
+    closers.push(() => q.close());
     const qe = new QueueEvents(qname, { connection });
+    closers.push(() => qe.close());
     await qe.waitUntilReady();
     const worker = new Worker(
       qname,
@@ -209,6 +224,7 @@ export const run = async (): Promise<Record<string, unknown>> => {
       },
       { connection, concurrency: P.CONC },
     );
+    closers.push(() => worker.close());
     await worker.waitUntilReady();
     const waiters = new Map<string, { resolve: (r: Result) => void; reject: (e: Error) => void }>();
     qe.on('completed', ({ jobId, returnvalue }) => {
@@ -224,32 +240,38 @@ export const run = async (): Promise<Record<string, unknown>> => {
       waiters.delete(jobId);
       w.reject(new Error(failedReason));
     });
-    const result = await measureW3(async (i) => {
+    const runOne = async (i: number): Promise<Result> => {
       const wf = `wf${i}`;
       const done = new Promise<Result>((resolve, reject) =>
         waiters.set(`${wf}-s${P.STEPS}`, { resolve, reject }),
       );
       await q.add('step', { wf, i, step: 1 }, { jobId: `${wf}-s1` });
       return done;
-    }, redis.pid);
-    await worker.close();
-    await qe.close();
-    await q.close();
-    const server = await info('server');
+    };
+    const versions = async () => ({
+      bullmq: (require('bullmq/package.json') as { version: string }).version,
+      ioredis: (require('ioredis/package.json') as { version: string }).version,
+      redis: (await info('server')).redis_version,
+    });
+    return { runOne, redisPid: redis.pid, settings, info, versions, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+};
+
+export const run = async (): Promise<Record<string, unknown>> => {
+  const bull = await startBullmqW3();
+  try {
+    const result = await measureW3(bull.runOne, bull.redisPid);
     return {
       params: P,
       'bullmq.chain.aof_always': result,
-      versions: {
-        bullmq: (require('bullmq/package.json') as { version: string }).version,
-        ioredis: (require('ioredis/package.json') as { version: string }).version,
-        redis: server.redis_version,
-      },
-      redis: settings,
-      aofBytes: (await info('persistence')).aof_current_size,
+      versions: await bull.versions(),
+      redis: bull.settings,
+      aofBytes: (await bull.info('persistence')).aof_current_size,
     };
   } finally {
-    admin.disconnect();
-    await stopPid(redis);
-    rmSync(dir, { recursive: true, force: true });
+    await bull.stop();
   }
 };

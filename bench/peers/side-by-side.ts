@@ -1,0 +1,152 @@
+/**
+ * Lily and BullMQ-AOF on W3, side by side: both started at once, then measured in alternating
+ * windows (Lily then BullMQ, BullMQ then Lily, ...), so that the machine's load, which moves by
+ * 2x within minutes on a shared machine, falls on both. The pipeline and peers sections measure
+ * each system once, minutes apart; their ratio moved from 0.59 to 1.13 between four sittings
+ * on the same code. Here each round gives a ratio, and the median and range of the rounds say
+ * how far the comparison holds.
+ *
+ * Per round: a closed loop of 64 in flight for LILY_SIDE_SECONDS (default 2) on each system,
+ * with the CPU it cost per run (Lily: this process, which holds the engine and the load client,
+ * plus the worker and nats-server; BullMQ: this process, which holds its driver, Worker and
+ * QueueEvents, plus redis-server; the idle other system's timers fall in each); then
+ * LILY_SIDE_SEQ (default 30) runs one at a time on each. LILY_SIDE_ROUNDS rounds (default 6).
+ * Lily waits for its projector to catch up after each window, outside the window.
+ */
+
+import { startLilyW3, throughput } from '../pipeline.bench.js';
+import { processCpuSeconds } from '../proc-cpu.js';
+import { quantile, summarizeRounds } from '../side-by-side.js';
+import { startBullmqW3 } from './bullmq.js';
+
+export const name = 'sideBySide';
+
+const int = (key: string, dflt: number) => {
+  const v = process.env[key];
+  return v === undefined || v === '' ? dflt : Number.parseInt(v, 10);
+};
+const ROUNDS = int('LILY_SIDE_ROUNDS', 6);
+const SECONDS = int('LILY_SIDE_SECONDS', 2);
+const SEQ = int('LILY_SIDE_SEQ', 30);
+const IN_FLIGHT = 64;
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/** CPU seconds of this process and of `pids` (NaN when a process's CPU cannot be read). */
+const cpu = (pids: (number | undefined)[]) => {
+  const own = process.cpuUsage();
+  return (own.user + own.system) / 1e6 + pids.reduce((s: number, p) => s + processCpuSeconds(p), 0);
+};
+
+export const run = async (): Promise<Record<string, unknown>> => {
+  const lily = await startLilyW3();
+  let bull: Awaited<ReturnType<typeof startBullmqW3>>;
+  try {
+    bull = await startBullmqW3();
+  } catch (e) {
+    await lily.stop();
+    throw e;
+  }
+  try {
+    let next = 0;
+    const bullOne = async () => {
+      const i = next++;
+      const r = await bull.runOne(i);
+      if (r.i !== i || r.step !== 3) throw new Error(`BullMQ workflow ${i}: ${JSON.stringify(r)}`);
+    };
+    const bullLoop = async (ms: number) => {
+      let runs = 0;
+      const until = performance.now() + ms;
+      const t0 = performance.now();
+      const lane = async () => {
+        while (performance.now() < until) {
+          await bullOne();
+          runs += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+      return { runs, seconds: (performance.now() - t0) / 1000 };
+    };
+    const lilyPids = [lily.worker.child.pid, lily.nats.pid];
+    const sides = {
+      lily: {
+        at64: async () => {
+          const c0 = cpu(lilyPids);
+          const level = await throughput(
+            lily.runner,
+            IN_FLIGHT,
+            SECONDS * 1000,
+            undefined,
+            'w3',
+            lily.engine,
+          );
+          const c1 = cpu(lilyPids);
+          return { runsPerSec: level.runsPerSec, cpuMsPerRun: r2((1000 * (c1 - c0)) / level.runs) };
+        },
+        one: async () => (await lily.runner.run('w3')).latencyMs,
+      },
+      bullmq: {
+        at64: async () => {
+          const c0 = cpu([bull.redisPid]);
+          const { runs, seconds } = await bullLoop(SECONDS * 1000);
+          const c1 = cpu([bull.redisPid]);
+          return { runsPerSec: Math.round(runs / seconds), cpuMsPerRun: r2((1000 * (c1 - c0)) / runs) };
+        },
+        one: async () => {
+          const t0 = performance.now();
+          await bullOne();
+          return performance.now() - t0;
+        },
+      },
+    };
+    // Warm-up: both systems' code paths, connections and caches, discarded.
+    for (let i = 0; i < 50; i++) await lily.runner.run('w3');
+    await throughput(lily.runner, IN_FLIGHT, 1_000, undefined, 'w3', lily.engine);
+    for (let i = 0; i < 50; i++) await bullOne();
+    await bullLoop(1_000);
+
+    type Window = { runsPerSec: number; cpuMsPerRun: number };
+    const at64 = { lily: [] as Window[], bullmq: [] as Window[] };
+    const p50 = { lily: [] as number[], bullmq: [] as number[] };
+    const all = { lily: [] as number[], bullmq: [] as number[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? (['lily', 'bullmq'] as const) : (['bullmq', 'lily'] as const);
+      process.stderr.write(`sideBySide: round ${round + 1}/${ROUNDS} (${order.join(' then ')})\n`);
+      for (const side of order) at64[side].push(await sides[side].at64());
+      for (const side of order) {
+        const lat: number[] = [];
+        for (let i = 0; i < SEQ; i++) lat.push(await sides[side].one());
+        p50[side].push(quantile(lat, 0.5));
+        all[side].push(...lat);
+      }
+    }
+    const runsPerSec = summarizeRounds(
+      at64.lily.map((x) => x.runsPerSec),
+      at64.bullmq.map((x) => x.runsPerSec),
+    );
+    const cpuPerRun = summarizeRounds(
+      at64.lily.map((x) => x.cpuMsPerRun),
+      at64.bullmq.map((x) => x.cpuMsPerRun),
+    );
+    const oneP50 = summarizeRounds(p50.lily, p50.bullmq);
+    return {
+      rounds: ROUNDS,
+      windowSeconds: SECONDS,
+      runsOneAtATimePerRound: SEQ,
+      inFlight: IN_FLIGHT,
+      at64: { lily: at64.lily, bullmq: at64.bullmq, runsPerSec, cpuMsPerRun: cpuPerRun },
+      oneAtATime: {
+        p50MsPerRound: { lily: p50.lily.map(r2), bullmq: p50.bullmq.map(r2) },
+        p50: oneP50,
+        pooled: {
+          lily: { p50Ms: r2(quantile(all.lily, 0.5)), p99Ms: r2(quantile(all.lily, 0.99)) },
+          bullmq: { p50Ms: r2(quantile(all.bullmq, 0.5)), p99Ms: r2(quantile(all.bullmq, 0.99)) },
+        },
+      },
+      targets: { runsPerSecRatioAt64: 3, oneAtATimeP50Ratio: 1, lilyP99Ms: 6 },
+    };
+  } finally {
+    await bull.stop();
+    await lily.stop();
+  }
+};
