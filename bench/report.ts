@@ -173,7 +173,7 @@ rows.push(
 );
 const c = s.cli ?? {};
 rows.push({
-  figure: '`lily --help` cold start (ms)',
+  figure: `\`lily --help\` cold start (ms${typeof c.note === 'string' ? `; ${c.note}` : ''})`,
   value: n(c.helpColdMedianMs, 1),
   target: '< 150',
   bound: '`node -e 0` (ms)',
@@ -272,6 +272,19 @@ const peerTable = bull
 const peerNote = bull
   ? `BullMQ ${peers.versions?.bullmq}, ioredis ${peers.versions?.ioredis}, Redis ${peers.versions?.redis} with \`appendonly ${peers.redis?.appendonly}\`, \`appendfsync ${peers.redis?.appendfsync}\` (its own redis-server, started and stopped by this bench); ${n(peers.params?.N)} workflows with ${n(peers.params?.CONC)} in flight, ${n(peers.params?.LAT_N)} one at a time, ${n(peers.params?.WARMUP)} warm-up workflows first (the harness in \`../shared/peers\`). Lily's 64-in-flight figure is a ${n(p.levelSeconds)}-second closed loop after its own warm-up, and the second row also counts the wait until the projector has written those runs' receipts (${n(at(64).receiptsCatchUpMs)} ms); its latency figures are ${n(p.oneAtATime?.runs)} runs one at a time${p.warmUp ? `, after a warm-up of ${n(p.warmUp.oneAtATimeRuns)} runs one at a time and ${n(p.warmUp.at64Ms / 1000)} s at 64 in flight (the peer measures its latency after its throughput phase)` : ''}. Load average before / after the peer: ${(peers.loadavgBeforeAfter ?? []).map((l: number[]) => l?.[0]).join(' / ')}.`
   : '';
+
+/** A warning when the two sides warmed the pipeline up differently before their one-at-a-time runs. */
+const warmUpChanged = (earlier: J): string => {
+  const w = (r: J) => JSON.stringify(r.sections?.pipeline?.warmUp ?? null);
+  if (w(earlier) === w(report)) return '';
+  const say = (r: J) => {
+    const x = r.sections?.pipeline?.warmUp;
+    return x
+      ? `${n(x.oneAtATimeRuns)} runs one at a time and ${n(x.at64Ms / 1000)} s at 64 in flight`
+      : '50 runs one at a time';
+  };
+  return `\nThe two sides warmed the pipeline up differently before their one-at-a-time runs (before: ${say(earlier)}; after: ${say(report)}; decision 042), so the one-at-a-time figures and the budget compare the two warm-ups as much as the two builds.\n`;
+};
 
 // ---------------------------------------------------------------- latency budget
 const b = p.budget ?? {};
@@ -410,6 +423,10 @@ const cpuBudget = (): string => {
   const peerCpu = Number.isFinite(bullCpuPerRun)
     ? ` BullMQ's own workflow cost ${n(bullCpuPerRun, 2)} ms in the same sitting (its Node process ${n(bullCpu?.node, 2)}, redis-server ${n(bullCpu?.redis, 2)}): Lily's run costs ${ratio(perRun, bullCpuPerRun)} times its CPU, so the gap in runs/s at 64 in flight is a gap in work per run, not in waiting.`
     : '';
+  const side = s.sideBySide?.at64 as J | undefined;
+  const sideBySide = side?.runsPerSec
+    ? ` Side by side, in alternating windows of this sitting (its section above), Lily's run cost ${n(side.cpuMsPerRun?.ratio, 2)} times BullMQ's CPU and Lily reached ${n(side.runsPerSec.ratio, 2)} of its runs/s (medians of ${n(s.sideBySide.rounds)} rounds).`
+    : '';
   return (
     `- **The CPU arithmetic of the target.** At 64 in flight a W3 run costs ${n(perRun, 2)} ms of CPU on this machine ` +
     `(engine process, worker and nats-server together). Three times the peer's ${n(peer)} runs/s on ${cores} cores leaves ` +
@@ -417,7 +434,8 @@ const cpuBudget = (): string => {
     `to cost ${n(perRun / allowed, 1)} times less CPU than it does now. Every cut so far has taken a few percent. The ` +
     'target needs a run to make a fraction of the messages, encodings and signatures it makes now (a dispatch and a ' +
     'reply per step, 18 events republished), not a faster way to make each of them.' +
-    peerCpu
+    peerCpu +
+    sideBySide
   );
 };
 
@@ -484,7 +502,7 @@ ${
     ? `## Before and after
 
 ${beforeAfter(before, report, { before: before.label ?? 'before', after: report.label ?? 'after' })}
-
+${warmUpChanged(before)}
 `
     : ''
 }## Latency budget: where each millisecond of one W3 run goes
@@ -595,7 +613,7 @@ ${usageTable}
   per run host carrying many dispatches and replies (fewer messages at 64 in flight), the events
   republished per run (${n(b.eventsPerRun)}), and the allocations per event that GC pays for. One message per executor
   carrying many dispatches would cut messages but let one worker of a queue group take a whole
-  turn's dispatches while the others idle; it is not built.
+  turn's dispatches while the others idle; it is not built (decision 042 measured it: a gain inside the noise). A commit rewrites about 12 pages, because an append touches 5 LMDB databases (decision 042).
 ${cpuBudget()}
 - **Memory:** ${n(p.memory?.bytesPerActiveRun)} bytes of engine heap per active run (target < 50,000);
   replay ${n(m.w3?.foldEventsPerSec)} events/s (target ≥ 200,000); receipt rebuild
