@@ -67,6 +67,22 @@ describe('lily (static commands)', () => {
     expect(loaded).not.toMatch(/node_modules\/(@nats-io|lmdb|xstate|zod|yaml)\//);
   });
 
+  it('--help and --version load one module of Lily, the bundled entry, which knows its version', () => {
+    const trace = join(dir, 'imports-bundle.txt');
+    const help = lily(['--help'], { node: ['--import', TRACER], env: { LILY_TRACE_IMPORTS: trace } });
+    expect(help.code).toBe(0);
+    const ours = readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((url) => url.startsWith(pathToFileURL(ROOT).href) && !url.includes('/node_modules/'));
+    expect(new Set(ours)).toEqual(
+      new Set([pathToFileURL(BIN).href, pathToFileURL(join(ROOT, 'dist/cli/main.js')).href]),
+    );
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const shown = lily(['--version']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout.trim()).toBe(version);
+  });
+
   it('refuses to work outside a project: project_not_initialized, exit 2', () => {
     const run = lily(['jobs', 'list', '--json']);
     expect(run.code).toBe(2);
