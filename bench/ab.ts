@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './side-by-side.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -104,12 +105,6 @@ const figures = (side: 'A' | 'B', report: any): Figures => {
       p.budget.segments.map((s: { name: string; meanMs: number }) => [s.name, s.meanMs]),
     ),
   };
-};
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
 const runs: Figures[] = [];

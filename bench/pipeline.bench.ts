@@ -36,6 +36,7 @@ import { summarizeProfileFile } from './budget/profile-summary.js';
 import { startCpuProfile, startHeapProfile } from './budget/profiler.js';
 import { flushedPutLatency, machineCosts } from './budget/raw.js';
 import { distDir, fromDist, type Point, Timeline } from './budget/timeline.js';
+import { closedLoopFor } from './closed-loop.js';
 import { W3_JOB as W3 } from './fixtures/w3-job.js';
 import { measureNatsLimits } from './nats.bench.js';
 import { processCpuSeconds } from './proc-cpu.js';
@@ -206,17 +207,7 @@ export const throughput = async (
   engine?: RunningEngine,
 ) => {
   const usage = meter ? await meter() : undefined;
-  let completed = 0;
-  const until = performance.now() + durationMs;
-  const started = performance.now();
-  const lane = async () => {
-    while (performance.now() < until) {
-      await runner.run(jobId);
-      completed += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, lane));
-  const seconds = (performance.now() - started) / 1000;
+  const { runs: completed, seconds } = await closedLoopFor(durationMs, inFlight, () => runner.run(jobId));
   const catchUpMs = engine ? await receiptsCaughtUp(engine) : undefined;
   return {
     inFlight,

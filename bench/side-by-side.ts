@@ -5,7 +5,8 @@
  * comparison can be trusted, where one ratio of two phases measured minutes apart cannot.
  */
 
-const median = (xs: readonly number[]): number => {
+/** The median of `xs` (the mean of the middle two for an even count), NaN for none. */
+export const median = (xs: readonly number[]): number => {
   if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;

@@ -14,6 +14,7 @@
  * Lily waits for its projector to catch up after each window, outside the window.
  */
 
+import { closedLoopFor } from '../closed-loop.js';
 import { startLilyW3, throughput } from '../pipeline.bench.js';
 import { processCpuSeconds } from '../proc-cpu.js';
 import { quantile, summarizeRounds } from '../side-by-side.js';
@@ -54,19 +55,7 @@ export const run = async (): Promise<Record<string, unknown>> => {
       const r = await bull.runOne(i);
       if (r.i !== i || r.step !== 3) throw new Error(`BullMQ workflow ${i}: ${JSON.stringify(r)}`);
     };
-    const bullLoop = async (ms: number) => {
-      let runs = 0;
-      const until = performance.now() + ms;
-      const t0 = performance.now();
-      const lane = async () => {
-        while (performance.now() < until) {
-          await bullOne();
-          runs += 1;
-        }
-      };
-      await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
-      return { runs, seconds: (performance.now() - t0) / 1000 };
-    };
+    const bullLoop = (ms: number) => closedLoopFor(ms, IN_FLIGHT, bullOne);
     const lilyPids = [lily.worker.child.pid, lily.nats.pid];
     const sides = {
       lily: {
