@@ -69,14 +69,18 @@ const load = () => loadavg().map((l) => r2(l));
 
 export class Runner {
   readonly #waiting = new Map<string, (t: number) => void>();
+  /** When `run.completed` was seen for runs whose request's reply had not arrived yet (a short run can finish first). */
+  readonly #early = new Map<string, number>();
   constructor(
     private readonly client: Bus,
     private readonly timeline: Timeline,
   ) {
     client.subscribe(eventTypePattern('default', 'run.completed'), (m) => {
       const t = performance.now();
-      const e = m.json() as StoredEvent;
-      this.#waiting.get(e.stream.slice(4))?.(t);
+      const runId = (m.json() as StoredEvent).stream.slice(4);
+      const waiting = this.#waiting.get(runId);
+      if (waiting) waiting(t);
+      else this.#early.set(runId, t);
     });
   }
   /** Requests a run and resolves when the client sees its `run.completed`. */
@@ -92,7 +96,10 @@ export class Runner {
         .then((r) => {
           if (!r.ok) throw new Error(r.error.message);
           runId = r.runId;
-          this.#waiting.set(r.runId, resolve);
+          const early = this.#early.get(r.runId);
+          this.#early.delete(r.runId);
+          if (early !== undefined) resolve(early);
+          else this.#waiting.set(r.runId, resolve);
         })
         .catch(reject);
     });
@@ -495,7 +502,7 @@ export const ledgerVariants = async (o = { sequentialRuns: SEQ, durationMs: SECO
  * daemon in a child, a probe timeline installed (off until enabled). Resolves once the worker
  * answers its ping; `stop` takes it all down. The side-by-side peer bench starts it too.
  */
-export const startLilyW3 = async () => {
+export const startLilyW3 = async (o: { jobs?: Record<string, string> } = {}) => {
   // The engine, its bus and the worker run from dist/ (what `lily up` runs; `npm run bench` builds).
   const { startEngineProcess } = await fromDist<typeof import('../src/deployment/engine-process.js')>(
     'deployment/engine-process.js',
@@ -512,6 +519,7 @@ export const startLilyW3 = async () => {
   project.file('policy.yaml', POLICY);
   project.job('w3', W3);
   project.job('parked', PARKED);
+  for (const [id, yaml] of Object.entries(o.jobs ?? {})) project.job(id, yaml);
   const timeline = await new Timeline().install();
   const log = engineLog(createLogger, project.dir);
   const engine = await startEngineProcess({ dir: project.dir, log, nats: nats.url, cron: false });

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAfter } from './report-compare.js';
 import { appendsPerRunOf, type J, n, ratio } from './report-format.js';
 import { sideBySideSection } from './report-side-by-side.js';
+import { stepsSection } from './report-steps.js';
 
 const args = process.argv.slice(2);
 const beforeAt = args.indexOf('--before');
@@ -497,6 +498,8 @@ ${peerNote}
 
 ${sideBySideSection(s.sideBySide)}
 
+${stepsSection(s.steps, s.sideBySide?.at64?.runsPerSec?.b ?? bull?.throughput?.workflowsPerSec, report.machine?.cpus ?? 1)}
+
 ${
   before
     ? `## Before and after
@@ -605,15 +608,16 @@ ${usageTable}
   bound (see the usage table): ${n(pctOf(pe.byCategory, 'lmdb/msgpackr'), 1)} % of it in lmdb-js and msgpackr (${incl('eventstore/lmdb-event-store')} % with
   everything the store calls, the fsyncs' waits included), ${incl('actors/trust/engine-seals')} % the engine's side of trust (sealing dispatches, one Ed25519 signature per turn's batch, and screening every reply's HMAC proof),
   ${incl('actors/engine/outbox')} % the outbox (every stored event republished on its \`evt\` subject, as the bytes the log stored: decision 036),
-  ${n(pctOf(pe.byCategory, 'GC'), 1)} % GC and ${n(pctOf(pe.byCategory, 'zod'), 1)} % zod. What is left to cut: the fsync's wait on
-  the engine's thread (lmdb-js's write thread took it off, and lost acknowledged transactions with
-  several writing processes: decisions 035 and 037; a writer thread of Lily's own that owns the
-  environment would take it off again, and is not built; decision 040 measured its ceiling, a
-  build with no fsync at all: 1.49× the runs/s at 64 in flight, 0.66× the p50; \`noMetaSync\` with the meta page synced off the thread lost acknowledged appends with several writers and was not kept: decision 041), one message per executor and
-  per run host carrying many dispatches and replies (fewer messages at 64 in flight), the events
-  republished per run (${n(b.eventsPerRun)}), and the allocations per event that GC pays for. One message per executor
-  carrying many dispatches would cut messages but let one worker of a queue group take a whole
-  turn's dispatches while the others idle; it is not built (decision 042 measured it: a gain inside the noise). A commit rewrites about 12 pages, because an append touches 5 LMDB databases (decision 042).
+  ${n(pctOf(pe.byCategory, 'GC'), 1)} % GC and ${n(pctOf(pe.byCategory, 'zod'), 1)} % zod. The levers this page used to name were measured again as
+  ceilings, builds that drop the work entirely (decision 043): with no fsync at all (the most a writer
+  thread of Lily's own could give) W3 reached 1.07–1.15× the runs/s at 64 in flight and 0.73–0.94× the
+  p50; with no event republished, nothing above the noise; the receipts cost the machine an estimated
+  0.3–0.5 ms of CPU per run in the projector thread, and stay. \`noMetaSync\` with the meta page
+  synced off the thread lost acknowledged appends with several writers (decision 041); one message
+  per executor carrying a turn's dispatches gained inside the noise (decision 042); a commit rewrites
+  about 12 pages, because an append touches 5 LMDB databases (decision 042). What bounds W3 is the CPU
+  a run costs, spread over the whole path: the section on what a run costs once and per step gives
+  the line, and the budget the target leaves.
 ${cpuBudget()}
 - **Memory:** ${n(p.memory?.bytesPerActiveRun)} bytes of engine heap per active run (target < 50,000);
   replay ${n(m.w3?.foldEventsPerSec)} events/s (target ≥ 200,000); receipt rebuild
