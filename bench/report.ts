@@ -611,7 +611,8 @@ ${usageTable}
   ${n(pctOf(pe.byCategory, 'GC'), 1)} % GC and ${n(pctOf(pe.byCategory, 'zod'), 1)} % zod. The levers this page used to name were measured again as
   ceilings, builds that drop the work entirely (decision 043): with no fsync at all (the most a writer
   thread of Lily's own could give) W3 reached 1.07–1.15× the runs/s at 64 in flight and 0.73–0.94× the
-  p50; with no event republished, nothing above the noise; the receipts cost the machine an estimated
+  p50; with no event republished, nothing above the noise; with a third fewer events per run, about
+  5 % of a step's CPU; the receipts cost the machine an estimated
   0.3–0.5 ms of CPU per run in the projector thread, and stay. \`noMetaSync\` with the meta page
   synced off the thread lost acknowledged appends with several writers (decision 041); one message
   per executor carrying a turn's dispatches gained inside the noise (decision 042); a commit rewrites
