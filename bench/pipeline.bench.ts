@@ -80,7 +80,11 @@ export class Runner {
       const runId = (m.json() as StoredEvent).stream.slice(4);
       const waiting = this.#waiting.get(runId);
       if (waiting) waiting(t);
-      else this.#early.set(runId, t);
+      else {
+        // Runs requested by someone else complete here too: keep only the most recent ones.
+        if (this.#early.size >= 4096) this.#early.delete(this.#early.keys().next().value as string);
+        this.#early.set(runId, t);
+      }
     });
   }
   /** Requests a run and resolves when the client sees its `run.completed`. */
