@@ -13,3 +13,12 @@ export const processCpuSeconds = (pid: number | undefined): number => {
     return Number.NaN;
   }
 };
+
+/**
+ * CPU seconds so far of this process (all its threads) and then of each of `pids`, in that order
+ * (NaN for a process whose CPU cannot be read).
+ */
+export const cpuSecondsOf = (pids: readonly (number | undefined)[]): number[] => {
+  const own = process.cpuUsage();
+  return [(own.user + own.system) / 1e6, ...pids.map((p) => processCpuSeconds(p))];
+};

@@ -10,7 +10,7 @@
 import { closedLoopFor } from './closed-loop.js';
 import { echoChainJob } from './fixtures/w3-job.js';
 import { startLilyW3 } from './pipeline.bench.js';
-import { processCpuSeconds } from './proc-cpu.js';
+import { cpuSecondsOf } from './proc-cpu.js';
 import { type StepWindow, summarizeSteps } from './step-cost.js';
 
 export const name = 'steps';
@@ -28,14 +28,7 @@ export const run = async (): Promise<Record<string, unknown>> => {
   const lily = await startLilyW3({ jobs: { w1: echoChainJob(1), w6: echoChainJob(6) } });
   try {
     /** CPU seconds so far: this process (engine and load client), the worker, nats-server. */
-    const cpu = () => {
-      const own = process.cpuUsage();
-      return [
-        (own.user + own.system) / 1e6,
-        processCpuSeconds(lily.worker.child.pid),
-        processCpuSeconds(lily.nats.pid),
-      ] as const;
-    };
+    const cpu = () => cpuSecondsOf([lily.worker.child.pid, lily.nats.pid]) as [number, number, number];
     const window = async (steps: number, jobId: string, ms: number): Promise<StepWindow> => {
       const before = cpu();
       const { runs, seconds } = await closedLoopFor(ms, IN_FLIGHT, () => lily.runner.run(jobId));

@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPort } from '../../test/helpers/nats-server.js';
-import { processCpuSeconds } from '../proc-cpu.js';
+import { cpuSecondsOf } from '../proc-cpu.js';
 
 export const name = 'peers';
 
@@ -65,8 +65,8 @@ export type Result = { i: number; step: number };
 
 /** CPU seconds of this process (the BullMQ driver, its Worker and QueueEvents) and of redis-server. */
 const cpuNow = (redisPid: number | undefined) => {
-  const own = process.cpuUsage();
-  return { node: (own.user + own.system) / 1e6, redis: processCpuSeconds(redisPid) };
+  const [node, redis] = cpuSecondsOf([redisPid]) as [number, number];
+  return { node, redis };
 };
 
 /**

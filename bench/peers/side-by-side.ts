@@ -16,7 +16,7 @@
 
 import { closedLoopFor } from '../closed-loop.js';
 import { startLilyW3, throughput } from '../pipeline.bench.js';
-import { processCpuSeconds } from '../proc-cpu.js';
+import { cpuSecondsOf } from '../proc-cpu.js';
 import { quantile, summarizeRounds } from '../side-by-side.js';
 import { startBullmqW3 } from './bullmq.js';
 
@@ -33,11 +33,8 @@ const IN_FLIGHT = 64;
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-/** CPU seconds of this process and of `pids` (NaN when a process's CPU cannot be read). */
-const cpu = (pids: (number | undefined)[]) => {
-  const own = process.cpuUsage();
-  return (own.user + own.system) / 1e6 + pids.reduce((s: number, p) => s + processCpuSeconds(p), 0);
-};
+/** CPU seconds of this process and of `pids` together (NaN when a process's CPU cannot be read). */
+const cpu = (pids: (number | undefined)[]) => cpuSecondsOf(pids).reduce((s, x) => s + x, 0);
 
 export const run = async (): Promise<Record<string, unknown>> => {
   const lily = await startLilyW3();
