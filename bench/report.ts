@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAfter } from './report-compare.js';
 import { appendsPerRunOf, type J, n, ratio } from './report-format.js';
-import { sideBySideSection } from './report-side-by-side.js';
+import { floorVerdict, sideBySideSection } from './report-side-by-side.js';
 import { stepsSection } from './report-steps.js';
 
 const args = process.argv.slice(2);
@@ -496,7 +496,7 @@ ${peerTable}
 
 ${peerNote}
 
-${sideBySideSection(s.sideBySide)}
+${sideBySideSection(s.sideBySide, report.machine?.cpus ?? 1)}
 
 ${stepsSection(s.steps, s.sideBySide?.at64?.runsPerSec?.b ?? bull?.throughput?.workflowsPerSec, report.machine?.cpus ?? 1)}
 
@@ -620,7 +620,7 @@ ${usageTable}
   a run costs, spread over the whole path: the section on what a run costs once and per step gives
   the line, and the budget the target leaves.
 ${cpuBudget()}
-- **Memory:** ${n(p.memory?.bytesPerActiveRun)} bytes of engine heap per active run (target < 50,000);
+${floorVerdict(s.sideBySide, report.machine?.cpus ?? 1)}- **Memory:** ${n(p.memory?.bytesPerActiveRun)} bytes of engine heap per active run (target < 50,000);
   replay ${n(m.w3?.foldEventsPerSec)} events/s (target ≥ 200,000); receipt rebuild
   ${n(es.receiptRebuild?.eventsPerSec)} events/s (target ≥ 100,000); \`lily --help\` ${n(c.helpColdMedianMs)} ms, of which
   ${n(c.nodeStartMedianMs)} ms is Node's own start.
