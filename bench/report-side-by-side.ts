@@ -16,12 +16,15 @@ export const sideBySideSection = (side: J | undefined, cores: number): string =>
   const one = side.oneAtATime?.p50 as J;
   const pooled = side.oneAtATime?.pooled as J;
   const range = (s: J) => `${n(s.ratioMin, 2)}–${n(s.ratioMax, 2)}`;
-  return `## Side by side: both systems in alternating windows
+  const order = side.floor
+    ? 'Lily, the floor, BullMQ, then BullMQ, the floor, Lily, ...; the floor is the subsection below'
+    : 'Lily then BullMQ, then BullMQ then Lily, ...';
+  return `## Side by side: alternating windows of one sitting
 
 The pipeline and the peer above are measured minutes apart, and the load of a shared machine
 moves in between: four sittings on the same code gave Lily ÷ BullMQ at 64 in flight from 0.59 to
-1.13. Here both systems are started at once and measured in ${n(side.rounds)} rounds of
-alternating windows (Lily then BullMQ, then BullMQ then Lily, ...): a ${n(side.windowSeconds)}-second
+1.13. Here the systems are started at once and measured in ${n(side.rounds)} rounds of
+alternating windows (${order}): a ${n(side.windowSeconds)}-second
 closed loop of ${n(side.inFlight)} in flight on each, then ${n(side.runsOneAtATimePerRound)} runs one
 at a time on each. Each round gives a ratio; the median and the range of the rounds are the
 comparison (bench/peers/side-by-side.ts).

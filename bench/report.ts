@@ -57,6 +57,38 @@ for (const k of [1, 16, 64, 256]) {
     ratio: ratio(t.runsPerSec, (rr.natsRequestReply64InFlightPerSec ?? 0) / 3),
   });
 }
+/** Lily against the floor of W3 (bench/floor/), measured in the same side-by-side rounds. */
+const floor = s.sideBySide?.floor as J | undefined;
+if (floor?.lilyOverFloor) {
+  const lf = floor.lilyOverFloor as J;
+  const bound = 'the floor of W3: design.md\'s rules and nothing else (side by side, medians of the rounds)';
+  rows.push(
+    {
+      figure: 'W3 runs/s, 64 in flight, side by side with the floor',
+      value: n(lf.runsPerSec.a),
+      target: '',
+      bound,
+      raw: n(lf.runsPerSec.b),
+      ratio: n(lf.runsPerSec.ratio, 2),
+    },
+    {
+      figure: 'W3 one at a time, p50 ms, side by side with the floor',
+      value: n(lf.p50.a, 1),
+      target: '',
+      bound,
+      raw: n(lf.p50.b, 2),
+      ratio: n(lf.p50.ratio, 2),
+    },
+    {
+      figure: 'W3 one at a time, p99 ms, side by side with the floor (all rounds\' runs)',
+      value: n(s.sideBySide?.oneAtATime?.pooled?.lily?.p99Ms, 1),
+      target: '≤ 6',
+      bound: 'the floor of W3 (as above)',
+      raw: n(floor.pooled?.p99Ms, 1),
+      ratio: ratio(s.sideBySide?.oneAtATime?.pooled?.lily?.p99Ms, floor.pooled?.p99Ms),
+    },
+  );
+}
 const ledger = p.ledger ?? {};
 for (const kind of ['lmdb', 'nats'] as const) {
   const l = ledger[kind] ?? {};
