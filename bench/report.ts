@@ -61,7 +61,7 @@ for (const k of [1, 16, 64, 256]) {
 const floor = s.sideBySide?.floor as J | undefined;
 if (floor?.lilyOverFloor) {
   const lf = floor.lilyOverFloor as J;
-  const bound = 'the floor of W3: design.md\'s rules and nothing else (side by side, medians of the rounds)';
+  const bound = "the floor of W3: design.md's rules and nothing else (side by side, medians of the rounds)";
   rows.push(
     {
       figure: 'W3 runs/s, 64 in flight, side by side with the floor',
@@ -80,7 +80,7 @@ if (floor?.lilyOverFloor) {
       ratio: n(lf.p50.ratio, 2),
     },
     {
-      figure: 'W3 one at a time, p99 ms, side by side with the floor (all rounds\' runs)',
+      figure: "W3 one at a time, p99 ms, side by side with the floor (all rounds' runs)",
       value: n(s.sideBySide?.oneAtATime?.pooled?.lily?.p99Ms, 1),
       target: '≤ 6',
       bound: 'the floor of W3 (as above)',
