@@ -35,7 +35,7 @@ import type {
   SpanOptions,
   Tracer,
 } from '../contracts/tracing.js';
-import type { OtlpSettings } from './telemetry.js';
+import type { OtlpSettings } from './otlp-settings.js';
 
 /**
  * Random ids, except for the span being started when the caller chose its ids (spans derived

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../src/actors/logger.js';
 import { formatTraceparent, noopTracer, parseTraceparent } from '../../../src/contracts/tracing.js';
 import { createOtelTracer } from '../../../src/deployment/otel-tracer.js';
-import { type OtlpSettings, otlpSettings, startTelemetry } from '../../../src/deployment/telemetry.js';
+import { type OtlpSettings, otlpSettings } from '../../../src/deployment/otlp-settings.js';
+import { startTelemetry } from '../../../src/deployment/telemetry.js';
 import { parseConfig } from '../../../src/project/config.js';
 
 const config = (endpoint: string, headers?: Record<string, string>) => ({
