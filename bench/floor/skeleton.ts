@@ -3,7 +3,7 @@
  * of three sequential `echo` steps on a worker in another process, with none of Lily's code.
  * It keeps every rule that costs work and drops everything Lily adds on top of them:
  *
- * - every event (the 18 of a Lily W3 run, about as large) is written to LMDB and fsynced before
+ * - every event (the 18 of a Lily W3 run, somewhat smaller) is written to LMDB and fsynced before
  *   anything that depends on it is acknowledged: the request's reply after the launch's commit,
  *   `run.completed` after the last one; a turn's appends share one transaction (group commit);
  * - each event is then republished on its `evt` subject (design.md §4);
@@ -15,9 +15,8 @@
  *
  * Left out, and on top of it in Lily: schema validation, the policy gate's rules (the decision
  * is recorded, always `allow`), XState, traces, the job's spec, receipts, retries, timers and
- * cancellation. So no implementation of the design can cost less per run on this machine; what
- * a run costs here, against what the issue's target allows, says whether the target can be met
- * within the design.
+ * cancellation. What a run costs here, against what the issue's target allows, says whether the
+ * target can be met within the design (decision 044).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
@@ -50,8 +49,9 @@ interface Run {
   /** The step whose reply is awaited, and its dispatch. */
   step: number;
   dispatchId: string;
-  input: unknown;
 }
+
+const dispatchIdOf = (run: Run, step: number): string => `${run.id}-d${step}`;
 
 /** A run's appends of one turn, and what is sent once they are written or committed. */
 interface Work {
@@ -162,8 +162,7 @@ export const startFloorW3 = async (o: { url: string; dir: string }): Promise<Flo
 
   const dispatchStep = (run: Run, step: number, input: unknown): Work['dispatch'] => {
     run.step = step;
-    run.dispatchId = `${run.id}-d${step}`;
-    run.input = input;
+    run.dispatchId = dispatchIdOf(run, step);
     return {
       id: run.dispatchId,
       runId: run.id,
@@ -179,7 +178,10 @@ export const startFloorW3 = async (o: { url: string; dir: string }): Promise<Flo
       type: 'policy.decided',
       data: { step: `step_${step}`, decision: 'allow', rule: 'default', programs: [] },
     },
-    { type: 'step.dispatched', data: { step: `step_${step}`, dispatchId: `${run.id}-d${step}`, attempt: 1 } },
+    {
+      type: 'step.dispatched',
+      data: { step: `step_${step}`, dispatchId: dispatchIdOf(run, step), attempt: 1 },
+    },
   ];
 
   engine.subscribe(SUBJECTS.run, {
@@ -190,7 +192,6 @@ export const startFloorW3 = async (o: { url: string; dir: string }): Promise<Flo
         seq: 0,
         step: 0,
         dispatchId: '',
-        input: null,
       };
       runs.set(run.id, run);
       queue({

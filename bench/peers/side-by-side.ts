@@ -2,10 +2,10 @@
  * Lily, the floor of W3 under design.md's rules (bench/floor/) and BullMQ-AOF on W3, side by
  * side: all started at once, then measured in alternating windows (Lily, floor, BullMQ, then
  * BullMQ, floor, Lily, ...), so that the machine's load, which moves by 2x within minutes on a
- * shared machine, falls on each. The floor says what any implementation of the design could reach
- * on this machine: Lily ÷ floor is Lily's own cost, floor ÷ BullMQ what the design allows. The pipeline and peers sections measure
- * each system once, minutes apart; their ratio moved from 0.59 to 1.13 between four sittings
- * on the same code. Here each round gives a ratio, and the median and range of the rounds say
+ * shared machine, falls on each. The floor says what the design allows on this machine: Lily ÷
+ * floor is Lily's own cost, floor ÷ BullMQ what the design's rules leave (decision 044). The
+ * pipeline and peers sections measure each system once, minutes apart; their ratio moved from
+ * 0.59 to 1.13 between four sittings on the same code. Here each round gives a ratio, and the median and range of the rounds say
  * how far the comparison holds.
  *
  * Per round: a closed loop of 64 in flight for LILY_SIDE_SECONDS (default 2) on each system,
@@ -80,6 +80,13 @@ const measure = async (
     if (r.i !== i || r.step !== 3) throw new Error(`BullMQ workflow ${i}: ${JSON.stringify(r)}`);
   };
   const bullLoop = (ms: number) => closedLoopFor(ms, IN_FLIGHT, bullOne);
+  /** A closed loop of `once` at 64 in flight, with the CPU per run of this process and `pids`. */
+  const loopWindow = async (pids: (number | undefined)[], once: () => Promise<unknown>) => {
+    const c0 = cpu(pids);
+    const { runs, seconds } = await closedLoopFor(SECONDS * 1000, IN_FLIGHT, once);
+    const c1 = cpu(pids);
+    return { runsPerSec: Math.round(runs / seconds), cpuMsPerRun: r2((1000 * (c1 - c0)) / runs) };
+  };
   const lilyPids = [lily.worker.child.pid, lily.nats.pid];
   const sides = {
     lily: {
@@ -92,21 +99,11 @@ const measure = async (
       one: async () => (await lily.runner.run('w3')).latencyMs,
     },
     floor: {
-      at64: async () => {
-        const c0 = cpu(fl.pids);
-        const { runs, seconds } = await closedLoopFor(SECONDS * 1000, IN_FLIGHT, fl.floor.runOne);
-        const c1 = cpu(fl.pids);
-        return { runsPerSec: Math.round(runs / seconds), cpuMsPerRun: r2((1000 * (c1 - c0)) / runs) };
-      },
+      at64: () => loopWindow(fl.pids, fl.floor.runOne),
       one: async () => (await fl.floor.runOne()).latencyMs,
     },
     bullmq: {
-      at64: async () => {
-        const c0 = cpu([bull.redisPid]);
-        const { runs, seconds } = await bullLoop(SECONDS * 1000);
-        const c1 = cpu([bull.redisPid]);
-        return { runsPerSec: Math.round(runs / seconds), cpuMsPerRun: r2((1000 * (c1 - c0)) / runs) };
-      },
+      at64: () => loopWindow([bull.redisPid], bullOne),
       one: async () => {
         const t0 = performance.now();
         await bullOne();
@@ -114,7 +111,7 @@ const measure = async (
       },
     },
   };
-  // Warm-up: both systems' code paths, connections and caches, discarded.
+  // Warm-up: each system's code paths, connections and caches, discarded.
   for (let i = 0; i < 50; i++) await lily.runner.run('w3');
   await throughput(lily.runner, IN_FLIGHT, 1_000, undefined, 'w3', lily.engine);
   for (let i = 0; i < 50; i++) await bullOne();
