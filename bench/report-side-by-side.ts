@@ -43,6 +43,9 @@ other system's idle timers, since both live in the bench process.
 ${floorPart(side, cores)}`;
 };
 
+/** The runs/s the floor's CPU per run would allow with every one of `cores` busy. */
+const cpuCeiling = (over: J, cores: number): number => (1000 * cores) / over.cpuMsPerRun.a;
+
 /**
  * One item for "what the numbers say" (ending in a newline): what the floor reached against the
  * peer, what its CPU would allow with every core busy, and Lily's cost over it; '' without a floor.
@@ -51,7 +54,7 @@ export const floorVerdict = (side: J | undefined, cores: number): string => {
   const f = side?.floor as J | undefined;
   if (!f?.overBullmq?.runsPerSec) return '';
   const over = f.overBullmq as J;
-  const ceiling = (1000 * cores) / over.cpuMsPerRun.a / over.runsPerSec.b;
+  const ceiling = cpuCeiling(over, cores) / over.runsPerSec.b;
   return (
     `- **The floor of the design.** A W3 engine that keeps only the rules of design.md (every event fsynced ` +
     'before what depends on it is acknowledged, and republished; a sealed dispatch and a proven reply per step ' +
@@ -70,7 +73,7 @@ const floorPart = (side: J, cores: number): string => {
   if (!f?.overBullmq?.runsPerSec) return '';
   const over = f.overBullmq as J;
   const lily = f.lilyOverFloor as J;
-  const ceiling = (1000 * cores) / over.cpuMsPerRun.a;
+  const ceiling = cpuCeiling(over, cores);
   const cell = (x: J) => `${n(x.ratio, 2)} (${n(x.ratioMin, 2)}–${n(x.ratioMax, 2)})`;
   return `
 ### The floor: what the design allows on this machine
